@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install what referee needs to build and test, and only what is missing.
+# Idempotent.  As a non-root user it prints the exact commands instead.
+set -euo pipefail
+
+DEB_PKGS="build-essential pkg-config libgit2-dev libssl-dev libyaml-dev libjansson-dev
+libcmocka-dev openssl git python3 python3-pip python3-torch python3-numpy"
+# Test and benchmark tooling only (never linked into referee).
+PIP_PKGS="bagit securesystemslib math-verify"
+
+missing=""
+for p in $DEB_PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends $missing >/dev/null
+  else
+    echo "deps: missing Debian packages; run:"
+    echo "  sudo apt-get install -y$missing"
+  fi
+fi
+
+# The python3 on PATH runs the pip tooling; PyTorch comes from Debian and runs
+# under the system interpreter (/usr/bin/python3).
+PY=${PYTHON:-python3}
+pymissing=""
+for p in $PIP_PKGS; do
+  mod=$(echo "$p" | tr '-' '_')
+  [ "$p" = math-verify ] && mod=math_verify
+  "$PY" -c "import $mod" 2>/dev/null || pymissing="$pymissing $p"
+done
+if [ -n "$pymissing" ]; then
+  if [ "$(id -u)" -eq 0 ] || [ -n "${VIRTUAL_ENV:-}" ]; then
+    echo "deps: installing PyPI test tooling:$pymissing"
+    "$PY" -m pip install -q $pymissing 2>/dev/null \
+      || "$PY" -m pip install -q --break-system-packages $pymissing
+  else
+    echo "deps: missing PyPI test tooling; run:"
+    echo "  $PY -m pip install --user$pymissing"
+  fi
+fi
+exit 0

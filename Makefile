@@ -1,0 +1,174 @@
+# referee — build, test, bench, install.  GNU make.
+#   make                  build libreferee.a, libreferee.so, referee
+#   make test             install missing deps, build, run the whole suite
+#   make demo             install missing deps, build, run the demo
+#   make bench            benchmarks against named baselines
+#   make SANITIZE=address,undefined test    the suite under sanitizers
+#   make DEVELOPER=1      warnings are errors
+#   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+SOVERSION := 0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+LIBDIR    ?= $(PREFIX)/lib
+BINDIR    ?= $(PREFIX)/bin
+INCDIR    ?= $(PREFIX)/include
+PKGDIR    ?= $(LIBDIR)/pkgconfig
+
+PKGS      := libgit2 openssl yaml-0.1 jansson
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(origin CC),default)
+CC := cc
+endif
+
+SANITIZE  ?=
+ifneq ($(SANITIZE),)
+BUILD     ?= build-san
+SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD     ?= build
+SANFLAGS  :=
+endif
+
+OPT       ?= -O2
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-unused-parameter -Wformat=2 -Wno-format-truncation
+ifeq ($(DEVELOPER),1)
+WARN      += -Werror
+endif
+
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+# No -ffast-math and no -march: replay results must not depend on them.
+CFLAGS    ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -Iinclude -Ilib $(WARN) \
+              $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -pthread $(SANFLAGS) $(LDFLAGS)
+LIBS      := $(DEP_LIBS) -lm -ldl
+
+LIB_SRC   := $(sort $(wildcard lib/*/*.c))
+CMD_SRC   := $(sort $(wildcard cmd/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+HDRS      := $(wildcard include/referee/*.h) $(wildcard lib/*/*.h) $(wildcard cmd/*.h)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ   := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+STATIC    := $(BUILD)/libreferee.a
+SHARED    := $(BUILD)/libreferee.so.$(VERSION)
+BIN       := $(BUILD)/referee
+
+# CUDA replay backend: a module loaded at run time (dlopen), so referee runs
+# on machines without CUDA.  Built when nvcc is found, or forced with CUDA=1.
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CUDA_SRC  := $(sort $(wildcard lib/*/cuda/*.cu))
+ifeq ($(CUDA),)
+CUDA := $(if $(and $(NVCC),$(CUDA_SRC)),1,0)
+endif
+CUDA_MOD  := $(BUILD)/referee-cuda.so
+NVCCFLAGS ?= -O2 -std=c++17 -Xcompiler -fPIC -Iinclude -Ilib \
+             -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+CUDA_LIBS ?= -lcublas -lcudart
+
+.PHONY: all lib test check unit demo bench deps install uninstall clean \
+        asan usan format cuda help
+
+all: $(STATIC) $(SHARED) $(BIN) $(if $(filter 1,$(CUDA)),$(CUDA_MOD))
+
+lib: $(STATIC) $(SHARED)
+
+help:
+	@sed -n '2,11p' Makefile
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DRF_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libreferee.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sf libreferee.so.$(VERSION) $(BUILD)/libreferee.so.$(SOVERSION)
+	ln -sf libreferee.so.$(VERSION) $(BUILD)/libreferee.so
+
+$(BIN): $(CMD_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(STATIC) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
+	    -DRF_TEST_DATA='"$(CURDIR)/tests/data"' -o $@ $< $(STATIC) \
+	    $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+cuda: $(CUDA_MOD)
+
+$(CUDA_MOD): $(CUDA_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -shared -o $@ $(CUDA_SRC) $(CUDA_LIBS)
+
+unit: $(UNIT_BIN)
+
+# The README's test command: install what is missing, build, run everything.
+test: deps
+	$(MAKE) --no-print-directory all unit
+	BUILD=$(BUILD) tests/run.sh
+
+check: test
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) manifests/demo.sh
+
+bench: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) tests/bench/run.sh
+
+asan:
+	$(MAKE) SANITIZE=address test
+usan:
+	$(MAKE) SANITIZE=undefined test
+
+deps:
+	@.ci/deps.sh
+
+$(BUILD)/referee.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: referee' 'Description: reproducible, peer-reviewable ML results' \
+	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lm -ldl -pthread' \
+	  'Cflags: -I$${includedir}' > $@
+
+install: all $(BUILD)/referee.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGDIR) \
+	    $(DESTDIR)$(INCDIR)/referee
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/referee
+	install -m 0644 $(STATIC) $(DESTDIR)$(LIBDIR)/libreferee.a
+	install -m 0755 $(SHARED) $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION)
+	ln -sf libreferee.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libreferee.so.$(SOVERSION)
+	ln -sf libreferee.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libreferee.so
+	install -m 0644 include/referee/*.h $(DESTDIR)$(INCDIR)/referee/
+	install -m 0644 $(BUILD)/referee.pc $(DESTDIR)$(PKGDIR)/referee.pc
+	if [ -f $(CUDA_MOD) ]; then install -m 0755 $(CUDA_MOD) $(DESTDIR)$(LIBDIR)/referee-cuda.so; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(LIBDIR)/libreferee.a \
+	      $(DESTDIR)$(LIBDIR)/libreferee.so $(DESTDIR)$(LIBDIR)/libreferee.so.$(SOVERSION) \
+	      $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION) $(DESTDIR)$(PKGDIR)/referee.pc \
+	      $(DESTDIR)$(LIBDIR)/referee-cuda.so
+	rm -rf $(DESTDIR)$(INCDIR)/referee
+
+format:
+	clang-format -i $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) $(HDRS)
+
+clean:
+	rm -rf build build-san

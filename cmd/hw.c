@@ -1,0 +1,8 @@
+/* referee hw — placeholder until its issue lands; the owner replaces it. */
+#include "cli.h"
+
+int cmd_hw(int argc, char **argv)
+{
+	(void)argc;
+	return cli_fail(argv[0], CLI_INTERNAL, "not built yet");
+}

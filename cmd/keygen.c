@@ -1,0 +1,8 @@
+/* referee keygen — placeholder until its issue lands; the owner replaces it. */
+#include "cli.h"
+
+int cmd_keygen(int argc, char **argv)
+{
+	(void)argc;
+	return cli_fail(argv[0], CLI_INTERNAL, "not built yet");
+}

@@ -1,0 +1,5 @@
+/* referee — digest (public API; filled in by its issue). */
+#ifndef REFEREE_DIGEST_H
+#define REFEREE_DIGEST_H
+
+#endif

@@ -1,0 +1,5 @@
+/* referee — provenance (public API; filled in by its issue). */
+#ifndef REFEREE_PROVENANCE_H
+#define REFEREE_PROVENANCE_H
+
+#endif
