@@ -1,0 +1,114 @@
+/* referee replay — the policy model: a small GPT-style causal transformer in
+ * plain C (forward, backward, AdamW, KV-cache decoding).  Internal to lib/:
+ * the GRPO trainer (lib/replay) and the CUDA backend build on it; the public
+ * replay API is include/referee/replay.h.
+ *
+ * Architecture (GPT-2 style, pre-norm):
+ *   x = wte[tok] + wpe[pos]
+ *   per layer: x += attn(ln1(x)); x += mlp(ln2(x))     mlp = fcproj(gelu(fc(.)))
+ *   logits = lnf(x) @ (tied ? wte : lm_head)^T
+ * LayerNorm eps 1e-5, GELU tanh approximation, causal softmax attention with
+ * scale 1/sqrt(head_dim).  All fp32; row-major; weights stored [out, in] like
+ * torch.nn.Linear.
+ *
+ * Parameter tensors, in this order, contiguous in rf_gpt_params() (names as
+ * in the safetensors checkpoint and the PyTorch reference):
+ *   wte [V,C], wpe [P,C],
+ *   for l in 0..L-1:  h.l.ln1.w [C], h.l.ln1.b [C], h.l.attn.qkv.w [3C,C],
+ *     h.l.attn.qkv.b [3C], h.l.attn.proj.w [C,C], h.l.attn.proj.b [C],
+ *     h.l.ln2.w [C], h.l.ln2.b [C], h.l.mlp.fc.w [F,C], h.l.mlp.fc.b [F],
+ *     h.l.mlp.proj.w [C,F], h.l.mlp.proj.b [C],
+ *   lnf.w [C], lnf.b [C], and lm_head [V,C] only when not tied.
+ * (qkv rows: q then k then v, each [C]; head h uses columns h*hd..(h+1)*hd.)
+ *
+ * Determinism: every output element is reduced in a fixed order whatever the
+ * number of threads (parallelise over independent outputs, never split a
+ * reduction across threads), so results are bit-identical with 1 or N threads.
+ */
+#ifndef REFEREE_LIB_REPLAY_GPT_H
+#define REFEREE_LIB_REPLAY_GPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "referee/pool.h"
+
+typedef struct rf_gpt_config {
+	int vocab;   /* V */
+	int max_seq; /* P: positions */
+	int d_model; /* C */
+	int n_layer; /* L */
+	int n_head;  /* NH; C % NH == 0 */
+	int d_ff;    /* F: MLP hidden size (usually 4C) */
+	int tied;    /* 1: output layer shares wte */
+} rf_gpt_config;
+
+typedef struct rf_gpt rf_gpt;             /* weights, grads, AdamW state, activations */
+typedef struct rf_gpt_cache rf_gpt_cache; /* KV cache for decoding */
+
+/** Check a config (positive sizes, C % NH == 0, bounded); RF_EINVAL with a
+ *  message naming the field otherwise. */
+int rf_gpt_config_check(const rf_gpt_config *cfg);
+
+/** Allocate a model (weights zero).  Free with rf_gpt_free(). */
+int rf_gpt_new(rf_gpt **out, const rf_gpt_config *cfg);
+void rf_gpt_free(rf_gpt *m);
+
+/** Deterministic init from `seed` (counter-based RNG, so independent of
+ *  threads): N(0, 0.02) for matrices and embeddings, residual projections
+ *  (attn.proj.w, mlp.proj.w) scaled by 1/sqrt(2L), biases 0, LayerNorm w=1. */
+int rf_gpt_init(rf_gpt *m, uint64_t seed);
+
+/** Borrowed config. */
+const rf_gpt_config *rf_gpt_config_of(const rf_gpt *m);
+/** Number of parameters (floats). */
+size_t rf_gpt_num_params(const rf_gpt *m);
+/** Borrowed: all parameters, contiguous, in the order above. */
+float *rf_gpt_params(rf_gpt *m);
+/** Borrowed: gradients, same layout as the parameters. */
+float *rf_gpt_grads(rf_gpt *m);
+/** Copy parameters (not optimiser state) from a model of the same config. */
+int rf_gpt_copy_params(rf_gpt *dst, const rf_gpt *src);
+
+/** Named tensors, for checkpoints: i in [0, rf_gpt_num_tensors()).  `name`
+ *  is borrowed; shape has ndim (1 or 2) entries; offset is in floats into
+ *  rf_gpt_params(). */
+size_t rf_gpt_num_tensors(const rf_gpt *m);
+int rf_gpt_tensor_info(const rf_gpt *m, size_t i, const char **name,
+		       int shape[2], int *ndim, size_t *offset);
+
+/** Forward pass over B sequences of T tokens (T <= max_seq), tokens [B*T],
+ *  keeping activations for the backward pass. */
+int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
+		   int T);
+/** Borrowed logits [B,T,V] of the last forward pass. */
+const float *rf_gpt_logits(const rf_gpt *m);
+/** After rf_gpt_forward: out[b*T+t] = log softmax(logits[b,t])[targets[b*T+t]].
+ *  A negative target yields 0 (position not scored). */
+int rf_gpt_token_logprobs(rf_gpt *m, rf_pool *pool, const int32_t *targets,
+			  float *out);
+/** Backward pass after forward + token_logprobs of the same batch, from
+ *  dL/dlogp [B*T] (0 where a position does not count); gradients are
+ *  ACCUMULATED into rf_gpt_grads() (call rf_gpt_zero_grad() first). */
+int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp);
+void rf_gpt_zero_grad(rf_gpt *m);
+/** Scale gradients so their global L2 norm is at most max_norm (<= 0: no
+ *  clipping); returns the norm before clipping. */
+float rf_gpt_clip_grad(rf_gpt *m, float max_norm);
+/** One AdamW step (t is 1-based, for bias correction); weight decay applies
+ *  to 2-D weights only (not biases, LayerNorm, or embeddings? no: decay
+ *  matrices and embeddings, skip biases and LayerNorm), as in llm.c. */
+int rf_gpt_adamw_step(rf_gpt *m, rf_pool *pool, float lr, float beta1,
+		      float beta2, float eps, float weight_decay, int t);
+
+/** A KV cache to decode `batch` sequences together, up to max_seq. */
+int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch);
+void rf_gpt_cache_free(rf_gpt_cache *c);
+/** Feed one token per sequence (tokens [batch]) at position `pos` (the same
+ *  for all; positions 0..pos-1 must have been fed before); writes the next-
+ *  token logits [batch, V] to `logits`.  Results equal rf_gpt_forward's
+ *  logits at that position (up to float rounding). */
+int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
+		       const int32_t *tokens, int pos, float *logits);
+
+#endif
