@@ -95,9 +95,9 @@ void rf_gpt_zero_grad(rf_gpt *m);
 /** Scale gradients so their global L2 norm is at most max_norm (<= 0: no
  *  clipping); returns the norm before clipping. */
 float rf_gpt_clip_grad(rf_gpt *m, float max_norm);
-/** One AdamW step (t is 1-based, for bias correction); weight decay applies
- *  to 2-D weights only (not biases, LayerNorm, or embeddings? no: decay
- *  matrices and embeddings, skip biases and LayerNorm), as in llm.c. */
+/** One AdamW step (t is 1-based, for bias correction).  Weight decay
+ *  applies to 2-D tensors (matrices and embeddings) only, not to biases or
+ *  LayerNorm parameters. */
 int rf_gpt_adamw_step(rf_gpt *m, rf_pool *pool, float lr, float beta1,
 		      float beta2, float eps, float weight_decay, int t);
 
