@@ -1,8 +1,360 @@
-/* referee rescore — placeholder until its issue lands; the owner replaces it. */
+/* referee rescore — re-apply rule-based rewards to model outputs (JSON
+ * Lines rollouts) and print pass@1, pass@k and cons@k with bootstrap
+ * intervals; optionally write every sample's verdict as JSON Lines. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
 #include "cli.h"
+
+static const char usage_line[] =
+	"referee rescore ROLLOUTS.jsonl [--reward SPEC] [--map KEY=FIELD]... "
+	"[--k N] [-j N] [--samples OUT.jsonl] [--json]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n", usage_line);
+	printf(
+"Re-score model outputs with rule-based rewards.  ROLLOUTS is JSON Lines\n"
+"('-' reads standard input): either one problem per line with a list of\n"
+"completions, or one completion per line (consecutive lines with the same\n"
+"problem id form one problem).\n"
+"\n"
+"options:\n"
+"  --reward SPEC        math (default), format, language, countdown, or a\n"
+"                       weighted sum: math:0.9,format:0.1\n"
+"  --map KEY=FIELD      where to find KEY in a line; KEY is id, completion,\n"
+"                       answer or numbers; FIELD may be a dotted path.\n"
+"                       Defaults (first present wins):\n");
+	const char *keys[] = {"id", "completion", "answer", "numbers"};
+	for (int i = 0; i < 4; i++) {
+		const char *const *d = rf_rescore_default_fields(keys[i]);
+		printf("                         %-10s ", keys[i]);
+		for (int j = 0; d[j]; j++)
+			printf("%s%s", j ? ", " : "", d[j]);
+		printf("\n");
+	}
+	printf(
+"  --k N                k of pass@k and cons@k (default: the first problem's\n"
+"                       number of samples)\n"
+"  -j, --threads N      threads (default: all cores)\n"
+"  --samples OUT        write each sample's verdict as JSON Lines ('-': stdout)\n"
+"  --json               print the summary as JSON\n"
+"  --extract RULES      math: where the answer is: boxed,answer-is,last-number\n"
+"                       (default boxed,answer-is)\n"
+"  --think-open TAG, --think-close TAG, --answer-open TAG, --answer-close TAG\n"
+"                       format tags (default <think> </think>, no answer tag)\n"
+"  --language CODE      language reward's target (en, zh, ru, ...; default en)\n"
+"  --pass-threshold X   a sample is correct when its reward >= X (default 1)\n"
+"  --seed N             bootstrap seed (default %lu)\n"
+"  --bootstrap N        bootstrap replicates (default %d; 0: none)\n"
+"\n"
+"exit status: 0 scored, 2 bad usage or unreadable input, 3 internal failure\n",
+	       RF_RESCORE_SEED, RF_RESCORE_BOOTSTRAP);
+}
+
+struct out {
+	FILE *f;
+	int err;
+};
+
+static int write_sample(void *ctx, const rf_rescore_sample *s)
+{
+	struct out *o = ctx;
+	const rf_reward_verdict *v = s->verdict;
+	json_t *j = json_object();
+	char *text;
+	if (!j)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	json_object_set_new(j, "id", json_string(s->id));
+	json_object_set_new(j, "sample", json_integer((json_int_t)s->index));
+	json_object_set_new(j, "line", json_integer((json_int_t)s->line));
+	json_object_set_new(j, "answer", json_stringn(v->answer.data ? v->answer.data : "",
+						      v->answer.len));
+	json_object_set_new(j, "normalised",
+			    json_stringn(v->normalised.data ? v->normalised.data : "",
+					 v->normalised.len));
+	json_object_set_new(j, "reference", json_string(s->reference));
+	json_object_set_new(j, "reference_normalised", json_string(s->reference_normalised));
+	json_object_set_new(j, "reward", json_real(v->reward));
+	json_object_set_new(j, "correct", json_boolean(v->correct));
+	json_object_set_new(j, "majority", json_boolean(s->majority));
+	json_object_set_new(j, "reason", json_string(v->reason));
+	/* an answer cut from invalid UTF-8 cannot be a JSON string: say so */
+	if (!json_object_get(j, "answer"))
+		json_object_set_new(j, "answer", json_string("(not valid UTF-8)"));
+	if (!json_object_get(j, "normalised"))
+		json_object_set_new(j, "normalised", json_string("(not valid UTF-8)"));
+	if (!json_object_get(j, "id"))
+		json_object_set_new(j, "id", json_string("(not valid UTF-8)"));
+	if (!json_object_get(j, "reference"))
+		json_object_set_new(j, "reference", json_string("(not valid UTF-8)"));
+	if (!json_object_get(j, "reference_normalised"))
+		json_object_set_new(j, "reference_normalised", json_string("(not valid UTF-8)"));
+	if (!json_object_get(j, "reason"))
+		json_object_set_new(j, "reason", json_string("(not valid UTF-8)"));
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	if (fputs(text, o->f) == EOF || fputc('\n', o->f) == EOF) {
+		free(text);
+		o->err = errno;
+		return rf_error_set(RF_EIO, "cannot write samples: %s", strerror(errno));
+	}
+	free(text);
+	return 0;
+}
+
+static json_t *metric_json(const rf_metric *m)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "value", isnan(m->value) ? json_null() : json_real(m->value));
+	if (isnan(m->lo))
+		json_object_set_new(j, "ci95", json_null());
+	else
+		json_object_set_new(j, "ci95", json_pack("[f,f]", m->lo, m->hi));
+	json_object_set_new(j, "problems", json_integer((json_int_t)m->problems));
+	return j;
+}
+
+static void print_json(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
+{
+	char key[64];
+	json_t *j = json_object(), *m = json_object();
+	json_object_set_new(j, "rollouts", json_string(path));
+	json_object_set_new(j, "reward", json_string(rf_reward_spec(rw)));
+	json_object_set_new(j, "lines", json_integer((json_int_t)s->lines));
+	json_object_set_new(j, "problems", json_integer((json_int_t)s->problems));
+	json_object_set_new(j, "samples", json_integer((json_int_t)s->samples));
+	json_object_set_new(j, "samples_per_problem",
+			    json_pack("{s:I,s:I}", "min", (json_int_t)s->n_min, "max",
+				      (json_int_t)s->n_max));
+	json_object_set_new(j, "k", json_integer((json_int_t)s->k));
+	json_object_set_new(j, "short_problems", json_integer((json_int_t)s->short_problems));
+	json_object_set_new(j, "correct", json_integer((json_int_t)s->correct));
+	json_object_set_new(j, "no_answer", json_integer((json_int_t)s->no_answer));
+	json_object_set_new(j, "bootstrap",
+			    json_pack("{s:i,s:I,s:f,s:s}", "replicates", s->bootstrap, "seed",
+				      (json_int_t)s->seed, "confidence", 0.95, "method",
+				      "poisson, percentile, over problems"));
+	json_object_set_new(m, "mean_reward", metric_json(&s->mean_reward));
+	json_object_set_new(m, "pass@1", metric_json(&s->pass1));
+	snprintf(key, sizeof key, "pass@%zu", s->k);
+	json_object_set_new(m, key, metric_json(&s->pass_k));
+	snprintf(key, sizeof key, "cons@%zu", s->k);
+	json_object_set_new(m, key, metric_json(&s->cons_k));
+	json_object_set_new(j, "metrics", m);
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	if (text) {
+		puts(text);
+		free(text);
+	}
+	json_decref(j);
+}
+
+static void print_row(const char *name, const rf_metric *m, int percent)
+{
+	double f = percent ? 100 : 1;
+	const char *u = percent ? "%" : "";
+	if (isnan(m->value)) {
+		printf("  %-12s %10s\n", name, "n/a");
+		return;
+	}
+	if (isnan(m->lo))
+		printf("  %-12s %9.2f%s  %8zu\n", name, m->value * f, u, m->problems);
+	else
+		printf("  %-12s %9.2f%s  %8zu   [%.2f%s, %.2f%s]\n", name, m->value * f, u,
+		       m->problems, m->lo * f, u, m->hi * f, u);
+}
+
+static void print_table(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
+{
+	char name[32];
+	printf("rescore '%s': reward %s\n", path, rf_reward_spec(rw));
+	printf("  %zu problems, %zu samples (%zu", s->problems, s->samples, s->n_min);
+	if (s->n_max != s->n_min)
+		printf("-%zu", s->n_max);
+	printf(" per problem), %zu correct, %zu without an answer\n", s->correct, s->no_answer);
+	if (s->short_problems)
+		printf("  %zu problems have fewer than k = %zu samples: left out of pass@k "
+		       "and cons@k\n", s->short_problems, s->k);
+	printf("\n  %-12s %10s  %8s   %s\n", "metric", "value", "problems",
+	       s->bootstrap ? "95% CI (bootstrap over problems)" : "");
+	print_row("mean reward", &s->mean_reward, 0);
+	print_row("pass@1", &s->pass1, 1);
+	snprintf(name, sizeof name, "pass@%zu", s->k);
+	print_row(name, &s->pass_k, 1);
+	snprintf(name, sizeof name, "cons@%zu", s->k);
+	print_row(name, &s->cons_k, 1);
+	if (s->bootstrap)
+		printf("\n  bootstrap: %d replicates, seed %lu\n", s->bootstrap, s->seed);
+}
+
+/* Samples go to a temporary sibling that is renamed into place at the
+ * end, so an interrupted run leaves no half-written file. */
+static FILE *open_samples(const char *path, char **tmp)
+{
+	size_t n = strlen(path) + 16;
+	int fd;
+	FILE *f;
+	*tmp = malloc(n);
+	if (!*tmp)
+		return NULL;
+	snprintf(*tmp, n, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
 
 int cmd_rescore(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail(argv[0], CLI_INTERNAL, "not built yet");
+	const char *verb = argv[0], *path = NULL, *spec = "math", *samples = NULL;
+	const char *setkeys[16], *setvals[16];
+	int nset = 0, json = 0, rc;
+	long k = 0, threads = 0, boot = 0, seed = 0;
+	rf_rescore_opts o;
+	rf_rescore_summary s;
+	rf_reward *rw = NULL;
+	struct out so = {NULL, 0};
+	char *tmp = NULL;
+
+	memset(&o, 0, sizeof o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			help();
+			return cli_finish(CLI_OK);
+		}
+		if (!strcmp(a, "--json")) {
+			json = 1;
+			continue;
+		}
+		if (a[0] == '-' && a[1] && !val)
+			return cli_fail(verb, CLI_USAGE, "option '%s' needs a value", a);
+		if (!strcmp(a, "--reward")) {
+			spec = argv[++i];
+		} else if (!strcmp(a, "--map")) {
+			const char *eq = strchr(val, '=');
+			i++;
+			if (!eq || eq == val || !eq[1])
+				return cli_fail(verb, CLI_USAGE, "--map expects KEY=FIELD, got '%s'",
+						val);
+			size_t kl = (size_t)(eq - val);
+			if (kl == 2 && !strncmp(val, "id", 2))
+				o.fields.id = eq + 1;
+			else if (kl == 10 && !strncmp(val, "completion", 10))
+				o.fields.completion = eq + 1;
+			else if (kl == 6 && !strncmp(val, "answer", 6))
+				o.fields.answer = eq + 1;
+			else if (kl == 7 && !strncmp(val, "numbers", 7))
+				o.fields.numbers = eq + 1;
+			else
+				return cli_fail(verb, CLI_USAGE, "--map: unknown key '%.*s' (id, "
+						"completion, answer, numbers)", (int)kl, val);
+		} else if (!strcmp(a, "--k")) {
+			if ((k = cli_parse_long(argv[++i], 1, RF_RESCORE_MAX_SAMPLES)) < 0)
+				return cli_fail(verb, CLI_USAGE, "--k: expected 1..%d, got '%s'",
+						RF_RESCORE_MAX_SAMPLES, val);
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+			if ((threads = cli_parse_long(argv[++i], 1, 1024)) < 0)
+				return cli_fail(verb, CLI_USAGE, "%s: expected 1..1024, got '%s'",
+						a, val);
+		} else if (!strcmp(a, "--samples")) {
+			samples = argv[++i];
+		} else if (!strcmp(a, "--seed")) {
+			if ((seed = cli_parse_long(argv[++i], 1, 2147483647L)) < 0)
+				return cli_fail(verb, CLI_USAGE, "--seed: expected a positive "
+						"integer, got '%s'", val);
+		} else if (!strcmp(a, "--bootstrap")) {
+			if ((boot = cli_parse_long(argv[++i], 0, 100000)) < 0)
+				return cli_fail(verb, CLI_USAGE, "--bootstrap: expected 0..100000, "
+						"got '%s'", val);
+			if (boot == 0)
+				boot = -1;
+		} else if (!strcmp(a, "--extract") || !strcmp(a, "--think-open") ||
+			   !strcmp(a, "--think-close") || !strcmp(a, "--answer-open") ||
+			   !strcmp(a, "--answer-close") || !strcmp(a, "--language") ||
+			   !strcmp(a, "--pass-threshold") || !strcmp(a, "--think-at-start")) {
+			if (nset == 16)
+				return cli_fail(verb, CLI_USAGE, "too many reward options");
+			setkeys[nset] = a + 2;
+			setvals[nset++] = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return cli_fail(verb, CLI_USAGE, "unknown option '%s'", a);
+		} else if (!path) {
+			path = a;
+		} else {
+			return cli_usage(usage_line);
+		}
+	}
+	if (!path)
+		return cli_usage(usage_line);
+	if ((rc = rf_reward_new(&rw, spec)) != 0)
+		return cli_error(verb, rc);
+	for (int i = 0; i < nset; i++)
+		if ((rc = rf_reward_set(rw, setkeys[i], setvals[i])) != 0) {
+			rf_reward_free(rw);
+			return cli_fail(verb, CLI_USAGE, "--%s", rf_error_last());
+		}
+	o.reward = rw;
+	o.k = (size_t)k;
+	o.threads = (int)threads;
+	o.seed = (unsigned long)seed;
+	o.bootstrap = (int)boot;
+	if (samples) {
+		if (!strcmp(samples, "-")) {
+			so.f = stdout;
+		} else if (!(so.f = open_samples(samples, &tmp))) {
+			rf_reward_free(rw);
+			return cli_fail(verb, CLI_USAGE, "cannot write '%s': %s", samples,
+					strerror(errno));
+		}
+		o.on_sample = write_sample;
+		o.ctx = &so;
+	}
+	if (!strcmp(path, "-"))
+		rc = rf_rescore_stream(&s, stdin, "-", &o);
+	else
+		rc = rf_rescore_file(&s, path, &o);
+	if (so.f && so.f != stdout) {
+		int bad = fflush(so.f) != 0 || fsync(fileno(so.f)) != 0;
+		bad |= fclose(so.f) != 0;
+		if (!rc && bad)
+			rc = rf_error_set(RF_EIO, "cannot write '%s': %s", samples, strerror(errno));
+		if (!rc && rename(tmp, samples) != 0)
+			rc = rf_error_set(RF_EIO, "cannot rename into '%s': %s", samples,
+					  strerror(errno));
+		if (rc)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (rc) {
+		rf_reward_free(rw);
+		return cli_error(verb, rc);
+	}
+	/* with --samples -, stdout holds the samples: the table stays out */
+	if (json)
+		print_json(path, rw, &s);
+	else if (!samples || strcmp(samples, "-"))
+		print_table(path, rw, &s);
+	rf_reward_free(rw);
+	return cli_finish(CLI_OK);
 }
