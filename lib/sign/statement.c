@@ -145,7 +145,7 @@ int rf_statement_parse(rf_statement **out, const char *json, size_t len,
 		       const char *what)
 {
 	json_error_t jerr;
-	json_t *root, *type, *subs, *ptype, *pred;
+	json_t *root, *type, *subs, *ptype, *pred, *empty = NULL;
 	rf_statement *st = NULL;
 	int rc = 0;
 	*out = NULL;
@@ -176,11 +176,12 @@ int rf_statement_parse(rf_statement **out, const char *json, size_t len,
 		rc = bad(what, "predicate must be an object", NULL);
 		goto out;
 	}
-	if (!(st = calloc(1, sizeof *st)) ||
+	if (!pred)
+		pred = empty = json_object();
+	if (!pred || !(st = calloc(1, sizeof *st)) ||
 	    !(st->subjects = calloc(json_array_size(subs), sizeof *st->subjects)) ||
 	    !(st->predicate_type = strdup(json_string_value(ptype))) ||
-	    !(st->predicate = json_dumps(pred ? pred : json_object(),
-					 JSON_COMPACT | JSON_SORT_KEYS))) {
+	    !(st->predicate = json_dumps(pred, JSON_COMPACT | JSON_SORT_KEYS))) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -220,6 +221,7 @@ int rf_statement_parse(rf_statement **out, const char *json, size_t len,
 	qsort(st->subjects, st->n, sizeof *st->subjects, cmp_subject);
 out:
 	json_decref(root);
+	json_decref(empty);
 	if (rc) {
 		rf_statement_free(st);
 		return rc;
