@@ -246,6 +246,91 @@ const char *rf_statement_predicate(const rf_statement *st);
 /** Release a statement.  NULL-safe. */
 void rf_statement_free(rf_statement *st);
 
+
+/* ---- the attestation of a bag ---------------------------------------- */
+
+/** Where a bag keeps its attestation (tag files, covered by the tag
+ *  manifest): the DSSE envelope, and the same envelope as a Sigstore
+ *  bundle v0.3. */
+#define RF_ATTEST_DSSE "referee/attestation.dsse.json"
+#define RF_ATTEST_SIGSTORE "referee/attestation.sigstore.json"
+#define RF_SIGSTORE_BUNDLE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+/** Options for rf_attest_verify() and rf_attest_countersign(); start
+ *  from RF_ATTEST_OPTS_INIT. */
+typedef struct rf_attest_opts {
+	/** Trusted keys (borrowed); NULL = signatures are not checked. */
+	const rf_trust *trust;
+	/** Distinct trusted keys that must have signed (with `trust`; 0 is
+	 *  taken as 1). */
+	size_t min_signatures;
+	/** An unsigned bag is a failed check (an unsigned bag also fails when
+	 *  `trust` is given). */
+	int require_signature;
+	/** Threads hashing the payload (0 = all cores). */
+	int threads;
+} rf_attest_opts;
+
+#define RF_ATTEST_OPTS_INIT {NULL, 0, 0, 0}
+
+/** The stage at which a verification stopped. */
+typedef enum rf_attest_stage {
+	RF_ATTEST_STAGE_NONE = 0,    /**< nothing failed */
+	RF_ATTEST_STAGE_ENVELOPE,    /**< envelope missing, malformed, bundle disagrees */
+	RF_ATTEST_STAGE_SIGNATURES,  /**< too few trusted signatures */
+	RF_ATTEST_STAGE_STATEMENT,   /**< statement vs files on disk, bag-info */
+	RF_ATTEST_STAGE_BAG          /**< BagIt checks (run by the caller or countersign) */
+} rf_attest_stage;
+
+/** What rf_attest_verify() found; release with rf_attest_result_free(). */
+typedef struct rf_attest_result {
+	int is_signed;           /**< the bag carries an attestation */
+	int trust_checked;       /**< signatures were checked against a trust list */
+	rf_attest_stage failed;  /**< where it stopped (NONE when it passed) */
+	size_t subjects;         /**< subjects matched against files on disk */
+	rf_dsse_check check;     /**< signatures and named signers */
+	char **keyids;           /**< keyid hints of every signature */
+} rf_attest_result;
+
+/** Short name of a stage ("envelope", "signatures", ...); static. */
+const char *rf_attest_stage_name(rf_attest_stage stage);
+
+/** Sign the bag at `bag_dir`: build the in-toto statement (one subject per
+ *  manifest-sha256.txt entry plus
+ *  referee/provenance.json; predicate RF_PREDICATE_BUNDLE_V1 with the
+ *  bag-info fields and the provenance), sign it with `key`, verify the
+ *  signature, and write RF_ATTEST_DSSE and RF_ATTEST_SIGSTORE as tag files
+ *  (the tag manifest is rewritten).  The bag must already be verified (pack
+ *  calls this on the bag it just wrote; sign runs rf_bag_verify first).
+ *  RF_EEXIST when the bag is already
+ *  signed (countersign it instead). */
+int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads);
+
+/** Verify the attestation of the bag at `bag_dir`, stopping at the first
+ *  failing stage: (1) envelope shape, and the Sigstore bundle wraps the
+ *  same envelope; (2) with a trust list, every signature against every
+ *  trusted key, at least `min_signatures`; (3) the statement, parsed from
+ *  the verified payload bytes only: every payload file on disk is a
+ *  subject with its digest, every subject is in the bag, the provenance
+ *  file is a subject, bag-info.txt equals the signed one.  The BagIt
+ *  checks are the caller's next step (rf_bag_verify).
+ *  Returns 0 (also for an unsigned bag unless the options require a
+ *  signature: see res->is_signed), RF_ECHECK with a reason, or another
+ *  RF_E* code; `res` is filled in every case. */
+int rf_attest_verify(rf_attest_result *res, const char *bag_dir,
+		     const rf_attest_opts *opts);
+
+/** Release what rf_attest_verify() put in `res`.  NULL-safe. */
+void rf_attest_result_free(rf_attest_result *res);
+
+/** Countersign: verify the bag (rf_attest_verify with `opts`, then the
+ *  BagIt checks), then add `key`'s signature over the same payload and
+ *  rewrite both attestation files and the tag manifest.  RF_EEXIST when
+ *  `key` already signed; RF_ECHECK when the bag or its attestation does
+ *  not verify; RF_ENOTFOUND when the bag is unsigned. */
+int rf_attest_countersign(const char *bag_dir, const rf_key *key,
+			  const rf_attest_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif
