@@ -119,11 +119,10 @@ int cmd_sign(int argc, char **argv)
 		status = cli_finish(CLI_OK);
 		goto out;
 	}
-	rc = 0;
-	if (!trust && rc == 0)
+	if (!trust)
 		fprintf(stderr, "referee %s: note: existing signatures not checked "
 			"against trusted keys (no --trust)\n", argv[0]);
-	if (rc || (rc = rf_attest_countersign(bag, key, &opts)) != 0) {
+	if ((rc = rf_attest_countersign(bag, key, &opts)) != 0) {
 		status = cli_error(argv[0], rc);
 		goto out;
 	}
