@@ -14,6 +14,7 @@
 #include "referee/bag.h"
 #include "referee/digest.h"
 #include "referee/error.h"
+#include "referee/manifest.h"
 #include "referee/path.h"
 #include "referee/pool.h"
 #include "referee/sign.h"
@@ -62,8 +63,40 @@ bad:
 	return NULL;
 }
 
+static int is_yaml_name(const char *path)
+{
+	size_t n = strlen(path);
+	return (n > 5 && !strcmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(path + n - 4, ".yml"));
+}
+
+/* {"data/x.yaml": "<canonical digest>"} for every payload YAML file that
+ * parses (rf_manifest_digest_file): the claims check can then name the
+ * signed manifest by content, whatever its formatting.  A .yaml file that is
+ * not YAML is left out here; its bytes are still a signed subject. */
+static json_t *manifest_digests(const rf_bag *bag, const char *bag_dir)
+{
+	json_t *o = json_object();
+	rf_buf full = RF_BUF_INIT;
+	for (size_t i = 0; o && i < rf_bag_entry_count(bag); i++) {
+		const rf_bag_entry *e = rf_bag_entry_at(bag, i);
+		char hex[65];
+		if (!is_yaml_name(e->path))
+			continue;
+		rf_buf_clear(&full);
+		if (rf_path_join(&full, bag_dir, e->path) ||
+		    rf_path_check_inside(bag_dir, full.data))
+			continue;
+		if (rf_manifest_digest_file(hex, full.data) == 0)
+			json_object_set_new(o, e->path, json_string(hex));
+	}
+	rf_buf_free(&full);
+	rf_error_clear();
+	return o;
+}
+
 /* The predicate of referee's bundle attestation, v1. */
-static int build_predicate(char **out, const rf_bag *bag)
+static int build_predicate(char **out, const rf_bag *bag, const char *bag_dir)
 {
 	rf_buf prov = RF_BUF_INIT;
 	json_error_t jerr;
@@ -90,6 +123,7 @@ static int build_predicate(char **out, const rf_bag *bag)
 	}
 	json_object_set_new(pred, "bagInfo", info);
 	json_object_set_new(pred, "provenance", pj);
+	json_object_set_new(pred, "manifests", manifest_digests(bag, bag_dir));
 	json_object_set_new(pred, "signer", json_pack("{s:s+}", "agent", "referee ", rf_version()));
 	*out = json_dumps(pred, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(pred);
@@ -150,7 +184,7 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads)
 	if ((rc = rf_digest_buffer_hex(subs[n].sha256, RF_DIGEST_SHA256, prov.data,
 				       prov.len)) != 0)
 		goto out;
-	if ((rc = build_predicate(&pred, bag)) != 0 ||
+	if ((rc = build_predicate(&pred, bag, bag_dir)) != 0 ||
 	    (rc = rf_statement_build(&stmt, subs, n + 1, RF_PREDICATE_BUNDLE_V1,
 				     pred)) != 0 ||
 	    (rc = rf_dsse_new(&env, RF_DSSE_INTOTO, stmt.data, stmt.len)) != 0 ||
@@ -413,6 +447,38 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 				  "bag-info.txt differs from the bag-info in the signed "
 				  "statement");
 		goto out;
+	}
+	/* Signed manifest digests: each names a signed subject (whose bytes were
+	 * just checked) and is that file's canonical digest. */
+	{
+		json_t *mans = json_object_get(pred, "manifests"), *v;
+		const char *name;
+		if (mans && !json_is_object(mans)) {
+			rc = rf_error_set(RF_ECHECK, "signed statement: predicate.manifests "
+					  "is not an object");
+			goto out;
+		}
+		json_object_foreach(mans, name, v) {
+			char hex[65];
+			rf_buf p = RF_BUF_INIT;
+			if (!json_is_string(v) || !rf_statement_find(st, name) ||
+			    !strncmp(name, "referee/", 8)) {
+				rc = rf_error_set(RF_ECHECK,
+						  "signed statement: manifest digest for '%s' "
+						  "names no signed payload file", name);
+				goto out;
+			}
+			rc = rf_path_join(&p, bag_dir, name);
+			if (!rc)
+				rc = rf_manifest_digest_file(hex, p.data);
+			rf_buf_free(&p);
+			if (rc || strcmp(hex, json_string_value(v))) {
+				rc = rf_error_set(RF_ECHECK,
+						  "'%s': canonical manifest digest differs from "
+						  "the signed one", name);
+				goto out;
+			}
+		}
 	}
 	res->subjects = njobs;
 out:

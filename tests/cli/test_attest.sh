@@ -8,6 +8,7 @@ PY=${PYTHON:-python3}
 mkdir -p src/sub other
 printf 'a\n' > src/a.txt
 printf 'b\n' > src/sub/b.txt
+printf 'gpus: 512\nhours: 198\n' > src/m.yaml
 printf 'other\n' > other/o.txt
 for k in author stranger; do "$REFEREE" keygen $k --no-passphrase >/dev/null 2>&1; done
 printf 'rp\n' > rpass
@@ -56,6 +57,9 @@ elif mode == "drop-subject":
 elif mode == "drop-provenance":
     st = stmt(); st["subject"] = [s for s in st["subject"] if s["name"] != "referee/provenance.json"]
     put(st); resign(sys.argv[3])
+elif mode == "bad-manifest-digest":   # re-signed, but the canonical digest is wrong
+    st = stmt(); st["predicate"]["manifests"]["data/src/m.yaml"] = "2" * 64
+    put(st); resign(sys.argv[3])
 elif mode == "drop-last-sig":
     env["signatures"] = env["signatures"][:-1]
 elif mode == "not-base64":
@@ -103,6 +107,10 @@ expect_exit "a dropped subject (re-signed)" 1 "$REFEREE" verify f6b --trust auth
 expect_err_match "reason names the file" "data/src/a.txt.*not a subject"
 fresh f6c; "$PY" envtool.py f6c drop-provenance author.key; rehash f6c
 expect_exit "provenance not covered (re-signed)" 1 "$REFEREE" verify f6c --trust author.pub
+
+fresh f6d; "$PY" envtool.py f6d bad-manifest-digest author.key; rehash f6d
+expect_exit "a wrong manifest digest (re-signed)" 1 "$REFEREE" verify f6d --trust author.pub
+expect_err_match "reason names the manifest" "data/src/m.yaml.*canonical manifest digest differs"
 
 # 7. a removed signature with --min-signatures 2
 fresh f7; "$REFEREE" sign f7 --key reviewer.key --passphrase-file rpass --trust author.pub >/dev/null 2>&1

@@ -10,6 +10,7 @@ mkdir -p src/sub
 printf 'accuracy: 0.97\n' > src/results.yaml
 head -c 5000 /dev/urandom > src/sub/weights.bin
 printf 'hello\n' > src/sub/notes.txt
+printf 'key: [unclosed\n' > src/sub/broken.yaml
 "$REFEREE" keygen author --no-passphrase >/dev/null 2>&1
 printf 'reviewer pass\n' > rpass
 "$REFEREE" keygen reviewer --passphrase-file rpass >/dev/null 2>&1
@@ -53,10 +54,14 @@ sb = json.load(open(os.path.join(bag, "referee/attestation.sigstore.json")))
 assert sb["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
 assert sb["verificationMaterial"]["publicKey"]["hint"] == env["signatures"][0]["keyid"]
 assert sb["dsseEnvelope"] == env
+import subprocess
+want = subprocess.run([os.environ["REFEREE"], "digest", os.path.join(bag, "data/src/results.yaml")],
+                      capture_output=True, text=True, check=True).stdout.split()[0]
+assert pred["manifests"] == {"data/src/results.yaml": want}, (pred["manifests"], want)
 print("statement ok", len(subs))
 PYEOF
-if grep -q "statement ok" stmt.out; then ok "statement subjects = every payload file + provenance, digests match"
-else not_ok "statement subjects = every payload file + provenance, digests match" "$(cat stmt.out)"; fi
+if grep -q "statement ok" stmt.out; then ok "statement subjects = every payload file + provenance, digests match; manifests = referee digest"
+else not_ok "statement subjects = every payload file + provenance, digests match; manifests = referee digest" "$(cat stmt.out)"; fi
 if grep -q "\"keyid\":\"$author_id\"" bag/referee/attestation.dsse.json; then
   ok "keyid is sha256 of the raw public key"; else not_ok "keyid is sha256 of the raw public key"; fi
 
