@@ -60,10 +60,46 @@ static void items_free(struct items *it)
 	memset(it, 0, sizeof *it);
 }
 
+/* Tag files are declared UTF-8, so names must be valid UTF-8. */
+static int utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		int n;
+		unsigned cp;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0)
+			n = 1, cp = *s & 0x1f;
+		else if ((*s & 0xf0) == 0xe0)
+			n = 2, cp = *s & 0x0f;
+		else if ((*s & 0xf8) == 0xf0)
+			n = 3, cp = *s & 0x07;
+		else
+			return 0;
+		s++;
+		for (int i = 0; i < n; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
 /* BagIt tools disagree on how CR, LF and % are encoded in manifests, so a
  * name holding one would not survive every validator: refuse it. */
 static int check_name(const char *rel, const char *src)
 {
+	if (!utf8_valid((const unsigned char *)rel))
+		return rf_error_set(RF_EINVAL,
+				    "cannot pack '%s': the name is not valid UTF-8", src);
 	if (strpbrk(rel, "\r\n%"))
 		return rf_error_set(RF_EINVAL,
 				    "cannot pack '%s': names with CR, LF or '%%' are "

@@ -65,7 +65,8 @@ static json_t *git_info(git_repository *repo, git_commit *commit,
 			const char *branch)
 {
 	json_t *g = json_object(), *remotes = json_array();
-	git_strarray names = {0};
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
 	char hex[GIT_OID_HEXSZ + 1], when[32];
 	time_t t = (time_t)git_commit_time(commit);
 	struct tm tm;
@@ -80,25 +81,31 @@ static json_t *git_info(git_repository *repo, git_commit *commit,
 	json_object_set_new(g, "commit", json_string(hex));
 	json_object_set_new(g, "commit_time", json_string(when));
 	json_object_set_new(g, "branch", jstr_or_null(branch));
-	if (git_remote_list(&names, repo) == 0) {
-		for (size_t i = 0; i < names.count; i++) {
-			git_remote *r = NULL;
-			rf_buf url = RF_BUF_INIT;
+	/* Remotes straight from the configuration: git_remote_list() matches
+	 * names with a regex, which leaks in libgit2 1.5 (pcre2 match data). */
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_iterator_new(&it, cfg) == 0) {
+		git_config_entry *e;
+		while (git_config_next(&e, it) == 0) {
+			size_t len = strlen(e->name);
+			rf_buf url = RF_BUF_INIT, name = RF_BUF_INIT;
 			json_t *o;
-			if (git_remote_lookup(&r, repo, names.strings[i]))
+			if (strncmp(e->name, "remote.", 7) || len < 12 ||
+			    strcmp(e->name + len - 4, ".url") || !e->value)
 				continue;
-			if (git_remote_url(r) &&
-			    rf_provenance_strip_url(&url, git_remote_url(r)) == 0 &&
+			if (rf_buf_append(&name, e->name + 7, len - 11) == 0 &&
+			    rf_provenance_strip_url(&url, e->value) == 0 &&
 			    (o = json_object()) != NULL) {
-				json_object_set_new(o, "name", json_string(names.strings[i]));
+				json_object_set_new(o, "name", json_string(name.data));
 				json_object_set_new(o, "url", json_string(url.data ? url.data : ""));
 				json_array_append_new(remotes, o);
 			}
 			rf_buf_free(&url);
-			git_remote_free(r);
+			rf_buf_free(&name);
 		}
-		git_strarray_dispose(&names);
 	}
+	git_config_iterator_free(it);
+	git_config_free(cfg);
 	json_object_set_new(g, "remotes", remotes);
 	return g;
 }

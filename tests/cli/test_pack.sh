@@ -81,6 +81,15 @@ rm -f "$(printf 'ev/new\nline')"
 printf 'x\n' > "$(printf 'ev/cr\rname')"
 expect_exit "a name with CR is refused" 2 "$REFEREE" pack cr ev
 rm -f "$(printf 'ev/cr\rname')"
+printf 'x\n' > "$(printf 'ev/latin1-\351')"
+expect_exit "a name that is not UTF-8 is refused" 2 "$REFEREE" pack l1 ev
+expect_err_match "...saying why" "not valid UTF-8"
+rm -f "$(printf 'ev/latin1-\351')"
+printf 'x\n' > "$(printf 'ev/caf\303\251 r\303\251sum\303\251.txt')"
+expect_exit "a UTF-8 name with spaces packs" 0 "$REFEREE" pack -q u8 ev
+expect_exit "...and verifies" 0 "$REFEREE" verify u8
+expect_true "...and sha256sum agrees" sh -c "cd u8 && sha256sum -c --strict --quiet manifest-sha256.txt"
+rm -f ev/caf*
 ln -s ../other/one.txt ev/link
 expect_exit "a symlink in the input is refused" 1 "$REFEREE" pack sl ev
 expect_err_match "...naming it" "'ev/link' is a symlink"
@@ -95,7 +104,7 @@ expect_err_match "...naming it" "'ev/nope'"
 mkdir -p x1/same x2/same && echo 1 > x1/same/f && echo 2 > x2/same/f
 expect_exit "two inputs with the same name are refused" 2 "$REFEREE" pack dup "$T/w/x1/same" "$T/w/x2/same"
 expect_err_match "...naming the clash" "would both be packed as 'data/same/f'"
-for o in pct lf cr ff miss dup; do
+for o in pct lf cr l1 ff miss dup; do
   if [ -e "$o" ] || ls -d "$o".tmp-* >/dev/null 2>&1; then not_ok "a failed pack leaves nothing at '$o'"; else ok "a failed pack leaves nothing at '$o'"; fi
 done
 
