@@ -12,20 +12,6 @@
 
 #define PASS_MAX 1024
 
-/* Keep the first line, without its line ending. */
-static void first_line(rf_buf *b)
-{
-	char *nl = b->data ? memchr(b->data, '\n', b->len) : NULL;
-	size_t keep = nl ? (size_t)(nl - b->data) : b->len;
-	if (keep && b->data[keep - 1] == '\r')
-		keep--;
-	if (b->data) {
-		OPENSSL_cleanse(b->data + keep, b->len - keep);
-		b->len = keep;
-		b->data[keep] = '\0';
-	}
-}
-
 static int ask_tty(rf_buf *out, const char *prompt)
 {
 	struct termios old, quiet;
@@ -46,10 +32,17 @@ static int ask_tty(rf_buf *out, const char *prompt)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &quiet)) {
+	/* Echo goes off before the prompt shows, so nothing typed is echoed;
+	 * one buffer, sized once, so no copy of the secret is left behind. */
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) || write(fd, prompt, strlen(prompt)) < 0) {
+		tcsetattr(fd, TCSAFLUSH, &old);
 		close(fd);
 		return rf_error_set(RF_EIO, "cannot turn terminal echo off");
+	}
+	if ((rc = rf_buf_grow(out, PASS_MAX + 1)) != 0) {
+		tcsetattr(fd, TCSAFLUSH, &old);
+		close(fd);
+		return rc;
 	}
 	for (;;) {
 		ssize_t n = read(fd, &c, 1);
@@ -62,8 +55,8 @@ static int ask_tty(rf_buf *out, const char *prompt)
 					  PASS_MAX);
 			break;
 		}
-		if ((rc = rf_buf_append(out, &c, 1)) != 0)
-			break;
+		out->data[out->len++] = c;
+		out->data[out->len] = '\0';
 	}
 	c = 0;
 	tcsetattr(fd, TCSAFLUSH, &old);
@@ -76,23 +69,54 @@ static int ask_tty(rf_buf *out, const char *prompt)
 	return rc;
 }
 
+/* The first line of a passphrase file, read into one pre-sized buffer so
+ * that no unwiped copy is left behind. */
+static int read_pass_file(rf_buf *out, const char *file)
+{
+	char c;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), rc = 0;
+	if (fd < 0)
+		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
+				    "cannot open '%s': %s", file, strerror(errno));
+	if ((rc = rf_buf_grow(out, PASS_MAX + 1)) != 0) {
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		ssize_t n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rf_error_set(RF_EIO, "cannot read '%s': %s", file,
+					  strerror(errno));
+			break;
+		}
+		if (n == 0 || c == '\n')
+			break;
+		if (out->len >= PASS_MAX) {
+			rc = rf_error_set(RF_EINVAL,
+					  "passphrase in '%s' is longer than %d bytes",
+					  file, PASS_MAX);
+			break;
+		}
+		out->data[out->len++] = c;
+	}
+	c = 0;
+	close(fd);
+	if (out->len && out->data[out->len - 1] == '\r')
+		out->len--;
+	out->data[out->len] = '\0';
+	return rc;
+}
+
 int keyio_passphrase(rf_buf *out, const char *file, const char *prompt,
 		     int confirm)
 {
 	rf_buf again = RF_BUF_INIT;
 	int rc;
 	rf_buf_clear(out);
-	if (file) {
-		if ((rc = rf_file_read(out, file, PASS_MAX + 2)) != 0)
-			return rc;
-		first_line(out);
-		if (out->len > PASS_MAX)
-			return rf_error_set(RF_EINVAL, "passphrase in '%s' is longer than %d bytes",
-					    file, PASS_MAX);
-		if (!out->data)
-			rf_buf_grow(out, 0);
-		return 0;
-	}
+	if (file)
+		return read_pass_file(out, file);
 	if ((rc = ask_tty(out, prompt)) != 0)
 		return rc;
 	if (confirm && out->len) {

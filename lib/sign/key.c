@@ -1,9 +1,13 @@
 /* Ed25519 keys through OpenSSL EVP: generate, save (PKCS#8 / SPKI PEM),
  * load, sign, verify, and the key id — hex SHA-256 of the raw public key,
  * defined here and nowhere else. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -144,6 +148,50 @@ out:
 	return rc;
 }
 
+/* Read a secret file straight into one buffer sized from fstat, so that no
+ * stray copy (a stack block, a realloc'ed old buffer) is left unwiped. */
+static int read_secret(rf_buf *out, const char *path, size_t max)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	if (fd < 0)
+		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
+				    "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rf_error_set(RF_EIO, "'%s' is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return rf_error_set(RF_ELIMIT, "'%s' is larger than %zu bytes", path, max);
+	}
+	rf_buf_clear(out);
+	if ((rc = rf_buf_grow(out, (size_t)st.st_size + 1)) != 0) {
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		size_t room = out->cap - out->len - 1;
+		ssize_t n;
+		if (room == 0)
+			break; /* grew since fstat: keep what fits */
+		n = read(fd, out->data + out->len, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rf_error_set(RF_EIO, "cannot read '%s': %s", path,
+					  strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+	}
+	out->data[out->len] = '\0';
+	close(fd);
+	return rc;
+}
+
 static int pem_is_encrypted(const rf_buf *pem)
 {
 	return strstr(pem->data ? pem->data : "",
@@ -153,7 +201,7 @@ static int pem_is_encrypted(const rf_buf *pem)
 int rf_key_file_is_encrypted(const char *path)
 {
 	rf_buf pem = RF_BUF_INIT;
-	int rc = rf_file_read(&pem, path, RF_KEY_FILE_MAX);
+	int rc = read_secret(&pem, path, RF_KEY_FILE_MAX);
 	if (rc == 0)
 		rc = pem_is_encrypted(&pem);
 	rf_buf_wipe(&pem);
@@ -186,7 +234,7 @@ int rf_key_load_private(rf_key **out, const char *path, const char *pass,
 	BIO *bio;
 	int rc, encrypted;
 	*out = NULL;
-	if ((rc = rf_file_read(&pem, path, RF_KEY_FILE_MAX)) != 0) {
+	if ((rc = read_secret(&pem, path, RF_KEY_FILE_MAX)) != 0) {
 		rf_buf_wipe(&pem);
 		return rc;
 	}

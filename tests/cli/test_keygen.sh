@@ -41,6 +41,40 @@ if openssl pkey -in bob.key -passin pass:wrong -pubout >/dev/null 2>&1; then
 expect_exit "an empty passphrase file is refused" 2 "$REFEREE" keygen carol --passphrase-file empty
 expect_exit "an unreadable passphrase file is refused" 2 "$REFEREE" keygen carol --passphrase-file nosuch
 if [ ! -e carol.key ]; then ok "nothing written on refusal"; else not_ok "nothing written on refusal"; fi
+# The passphrase from a terminal, echo off: drive keygen through a pty.
+cat > drive_pty.py <<'PYEOF'
+import os, pty, signal, sys
+signal.alarm(20)
+referee, name, typed = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(referee, [referee, "keygen", name])
+out = b""
+def until(tok):
+    global out
+    while tok not in out:
+        out += os.read(fd, 1024)
+until(b"passphrase for the new key")
+os.write(fd, typed + b"\n")
+until(b"again")
+os.write(fd, typed + b"\n")
+try:
+    while True:
+        d = os.read(fd, 1024)
+        if not d:
+            break
+        out += d
+except OSError:
+    pass
+_, st = os.waitpid(pid, 0)
+print("exit", os.waitstatus_to_exitcode(st))
+print("echoed" if typed in out else "not echoed")
+PYEOF
+if python3 drive_pty.py "$REFEREE" ttykey 'tty secret 42' > tty.out 2>&1; then :; fi
+if grep -q "exit 0" tty.out; then ok "keygen asks for the passphrase on a terminal"; else not_ok "keygen asks for the passphrase on a terminal" "$(cat tty.out)"; fi
+if grep -q "not echoed" tty.out; then ok "the typed passphrase is not echoed"; else not_ok "the typed passphrase is not echoed" "$(cat tty.out)"; fi
+if openssl pkey -in ttykey.key -passin pass:'tty secret 42' -pubout 2>/dev/null | cmp -s - ttykey.pub; then
+  ok "the key is encrypted with the typed passphrase"; else not_ok "the key is encrypted with the typed passphrase"; fi
 expect_exit "no name is a usage error" 2 "$REFEREE" keygen
 expect_exit "--help" 0 "$REFEREE" keygen --help
 done_testing
