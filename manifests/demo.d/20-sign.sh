@@ -21,3 +21,10 @@ echo "\$ referee sign bundle --key keys/reviewer.key --trust keys/author.pub   #
 cp keys/author.pub keys/reviewer.pub trusted/
 echo "\$ referee verify bundle --trust trusted --min-signatures 2"
 "$R" verify bundle --trust trusted --min-signatures 2
+echo "\$ referee verify bundle --trust keys/author.pub --min-signatures 2   # reviewer's key not trusted"
+set +e
+"$R" verify bundle --trust keys/author.pub --min-signatures 2
+status=$?
+set -e
+echo "(exit $status: only one of the two signatures is from a trusted key)"
+[ "$status" -eq 1 ]
