@@ -10,6 +10,7 @@
 
 #include "bagcli.h"
 #include "cli.h"
+#include "signing.h"
 
 static const char usage_line[] = "referee pack [options] OUT PATH...";
 
@@ -32,6 +33,10 @@ static void help(void)
 	       "      --external-description S bag-info.txt External-Description\n"
 	       "      --bagging-date DATE      Bagging-Date, YYYY-MM-DD (default:\n"
 	       "                               $SOURCE_DATE_EPOCH, else today, UTC)\n"
+	       "      --sign KEY               sign the bag: write referee/attestation.dsse.json\n"
+	       "                               (DSSE, in-toto statement) and its Sigstore bundle\n"
+	       "      --passphrase-file FILE   passphrase of an encrypted KEY (else asked on\n"
+	       "                               the terminal)\n"
 	       "      --json                   print the result as JSON\n"
 	       "  -q, --quiet                  print nothing on success, no progress\n"
 	       "  -h, --help                   this help\n\n"
@@ -48,7 +53,9 @@ enum {
 	OPT_SOURCE_ORG,
 	OPT_EXT_DESC,
 	OPT_DATE,
-	OPT_JSON
+	OPT_JSON,
+	OPT_SIGN,
+	OPT_PASSFILE
 };
 
 static const struct option options[] = {
@@ -62,6 +69,8 @@ static const struct option options[] = {
 	{"external-description", required_argument, NULL, OPT_EXT_DESC},
 	{"bagging-date", required_argument, NULL, OPT_DATE},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"sign", required_argument, NULL, OPT_SIGN},
+	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -100,6 +109,7 @@ int cmd_pack(int argc, char **argv)
 {
 	rf_pack_opts o = RF_PACK_OPTS_INIT;
 	struct cli_progress progress;
+	struct signing_pack sign = {NULL, NULL, NULL, 0};
 	rf_bag *bag = NULL;
 	char date[16];
 	int quiet = 0, json = 0, c, rc;
@@ -125,6 +135,8 @@ int cmd_pack(int argc, char **argv)
 		case OPT_EXT_DESC: o.external_description = optarg; break;
 		case OPT_DATE: o.bagging_date = optarg; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_SIGN: sign.key_path = optarg; break;
+		case OPT_PASSFILE: sign.pass_file = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h':
 			help();
@@ -151,6 +163,14 @@ int cmd_pack(int argc, char **argv)
 			o.bagging_date = date;
 	}
 	out = argv[optind];
+	/* The key (and its passphrase) before any work: a wrong one packs nothing. */
+	if ((rc = signing_pack_prepare(&sign, verb)) != 0)
+		return rc;
+	if (sign.key) {
+		sign.threads = o.threads;
+		o.before_commit = signing_pack_hook;
+		o.before_commit_ctx = &sign;
+	}
 	cli_progress_start(&progress, "packing", quiet || json);
 	o.progress = cli_progress_update;
 	o.progress_ctx = &progress;
@@ -167,6 +187,7 @@ int cmd_pack(int argc, char **argv)
 	rc = rf_bag_pack(out, (const char *const *)argv + optind + 1,
 			 (size_t)(argc - optind - 1), &o);
 	cli_progress_end(&progress);
+	signing_pack_free(&sign);
 	if (interrupted) {
 		cli_fail(verb, 128 + interrupted, "interrupted; nothing was written to '%s'",
 			 out);
@@ -190,8 +211,9 @@ int cmd_pack(int argc, char **argv)
 			printf(", \"files\": %zu, \"bytes\": %llu}\n",
 			       rf_bag_entry_count(bag), bytes);
 		} else {
-			printf("packed %zu file%s (%s) into '%s'\n", rf_bag_entry_count(bag),
-			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, out);
+			printf("packed %zu file%s (%s) into '%s'%s\n", rf_bag_entry_count(bag),
+			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, out,
+			       o.before_commit ? ", signed" : "");
 		}
 	}
 	rf_bag_free(bag);
