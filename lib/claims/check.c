@@ -377,7 +377,7 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 	const rf_node *root = rf_manifest_root(l->m);
 	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
 	char id[512], pos[512];
-	int rc = 0;
+	int rc = 0, any_hours = 0;
 	static const char *const qty[] = {"gpu-hours", "cost"};
 	static const char *const units[] = {"GPU-hours", "USD"};
 	for (size_t i = 0; i < rf_node_size(stages) && rc >= 0; i++) {
@@ -411,16 +411,21 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 				rc = decide(r, &d);
 		}
 	}
+	for (size_t i = 0; i < rf_node_size(stages); i++)
+		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
 	for (int q = 0; q < 2 && rc >= 0; q++) {
 		const rf_node *rep = rf_node_get(total, qty[q]);
 		const rf_node *src = rf_node_get(total, "source");
 		if (!rep)
 			continue;
-		/* the table's arithmetic, then the evidence behind it */
+		/* the table's arithmetic, then the evidence behind it (for
+		 * GPU-hours only when some stage has hours to derive them) */
 		for (int ev = 0; ev < 2 && rc >= 0; ev++) {
 			struct row *r;
 			rf_claims_env env = {c, NULL};
 			rf_derivation d = {0};
+			if (ev && q == 0 && !any_hours)
+				continue;
 			snprintf(id, sizeof id, "%s.total.%s%s", l->stem, qty[q],
 				 ev ? ".from-evidence" : "");
 			if (!(r = row_new(c, id)))
