@@ -56,6 +56,26 @@ expect_err_match "names file:line:column and the field" "^referee check: .*malfo
 mkdir -p "$T/empty"
 expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
 expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"
+# On a bag: verify first, then check the manifests under data/.
+mkdir -p "$T/ev" && cp -r "$M/deepseek-r1" "$M/deepseek-v3" "$T/ev/"
+(cd "$T/ev" && "$REFEREE" pack -q "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1 ||
+               "$REFEREE" pack "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1)
+if [ -f "$T/bag/bagit.txt" ]; then
+  expect_exit "a bag: both folders checked, exit 1 for R1's pair" 1 "$REFEREE" check "$T/bag"
+  expect_err_match "the bag is verified first" "bag '.*bag' verified: 8 payload files"
+  expect_out_match "R1's table from the bag" "^r1-days-vs-hours .* INCONSISTENT$"
+  expect_out_match "V3's table from the bag" "^v3-pretraining-plausible .* CONFIRMED$"
+  expect_exit "--in picks one folder of the bag" 0 "$REFEREE" check --in deepseek-v3 "$T/bag"
+  expect_exit "--json on a bag of several folders needs --in" 2 "$REFEREE" check --json "$T/bag"
+  expect_exit "--in must stay inside the bag" 1 "$REFEREE" check --in ../.. "$T/bag"
+  sed -i 's/2,664K GPU-hours   # Table 1/2,464K GPU-hours   # Table 1/' "$T/bag/data/deepseek-v3/ledger.yaml"
+  expect_exit "a tampered bag is not checked" 1 "$REFEREE" check --in deepseek-v3 "$T/bag"
+  expect_err_match "the tampered file is named" "mismatch: 'data/deepseek-v3/ledger.yaml'"
+  expect_err_match "and the claims are not believed" "does not verify: not checking its claims"
+else
+  skip "a bag: both folders checked" "referee pack is not built in"
+fi
+
 expect_exit "no argument is a usage error" 2 "$REFEREE" check
 expect_exit "a bad threshold is a usage error" 2 "$REFEREE" check --suspicious-mfu x "$M/deepseek-v3"
 done_testing
