@@ -322,6 +322,55 @@ static void test_report(void **state)
 	}
 }
 
+/* The R1 ledger and claims with random edits: the check must finish or
+ * fail cleanly on every variant that lints. */
+static void test_mutated_check(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"ledger.yaml", "claims.yaml"};
+	unsigned long long x = 0x2545f4914f6cdd1dULL;
+	size_t ran = 0;
+	for (int round = 0; round < 1500; round++) {
+		rf_check *c;
+		rf_manifest *m;
+		rf_buf orig = RF_BUF_INIT, path = RF_BUF_INIT;
+		int ok = 1, target = round % 2;
+		assert_int_equal(rf_check_new(&c, NULL), 0);
+		for (int f = 0; f < 2 && ok; f++) {
+			rf_buf_clear(&orig);
+			rf_buf_clear(&path);
+			rf_buf_printf(&path, "%s/deepseek-r1/%s", EXAMPLES, files[f]);
+			assert_int_equal(rf_file_read(&orig, path.data, 1 << 20), 0);
+			if (f == target)
+				for (int e = 0; e < 1 + round % 3; e++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					orig.data[(x >> 8) % orig.len] = "0123456789KMB$~%.,: -x"[x % 22];
+				}
+			if (rf_manifest_load_buffer(&m, files[f], orig.data, orig.len))
+				ok = 0;
+			else
+				assert_int_equal(rf_check_add_manifest(c, m), 0);
+		}
+		if (ok) {
+			add(c, "config.yaml", v3_config);
+			add(c, "hw.yaml", v3_hw);
+			if (rf_check_run(c) == 0) {
+				rf_report *rep;
+				rf_buf out = RF_BUF_INIT;
+				ran++;
+				assert_int_equal(rf_check_report(&rep, c, "m"), 0);
+				assert_int_equal(rf_report_render_json(&out, rep), 0);
+				rf_report_free(rep);
+				rf_buf_free(&out);
+			}
+		}
+		rf_check_free(c);
+		rf_buf_free(&orig);
+		rf_buf_free(&path);
+	}
+	assert_true(ran > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_plausibility),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_mutated_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
