@@ -174,7 +174,8 @@ static void score_line(const struct run *r, struct line *l)
 	free(l->text);
 	l->text = NULL;
 	if (!root) {
-		snprintf(tmp, sizeof tmp, "column %d: %s", jerr.column, jerr.text);
+		snprintf(tmp, sizeof tmp, "column %d: %s%s", jerr.column,
+			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: " : "", jerr.text);
 		line_fail(l, RF_EFORMAT, "not JSON: %s%s", tmp, "");
 		return;
 	}
