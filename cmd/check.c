@@ -31,6 +31,7 @@ static int write_report(const char *verb, const char *path, const rf_buf *b)
 static int add_sources(rf_check *c)
 {
 	(void)c;
+	if (rf_check_add_source(c, rf_rescore_claims_source())) return rf_error_last_code();
 	return 0;
 }
 

@@ -166,11 +166,14 @@ static void print_row(const char *name, const rf_metric *m, int percent)
 		printf("  %-12s %10s\n", name, "n/a");
 		return;
 	}
+	/* percentages with 2 decimals, plain numbers with 4: same width */
 	if (isnan(m->lo))
-		printf("  %-12s %9.2f%s  %8zu\n", name, m->value * f, u, m->problems);
+		printf("  %-12s %9.*f%s  %8zu\n", name, percent ? 2 : 4, m->value * f,
+		       percent ? u : " ", m->problems);
 	else
-		printf("  %-12s %9.2f%s  %8zu   [%.2f%s, %.2f%s]\n", name, m->value * f, u,
-		       m->problems, m->lo * f, u, m->hi * f, u);
+		printf("  %-12s %9.*f%s  %8zu   [%.*f%s, %.*f%s]\n", name, percent ? 2 : 4,
+		       m->value * f, percent ? u : " ", m->problems, percent ? 2 : 4, m->lo * f,
+		       u, percent ? 2 : 4, m->hi * f, u);
 }
 
 static void print_table(const char *path, const rf_reward *rw, const rf_rescore_summary *s)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "claims.h"
 #include "reward.h"
 
 #ifdef __cplusplus
@@ -120,6 +121,15 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 /** rf_rescore_stream() on the file at `path`. */
 int rf_rescore_file(rf_rescore_summary *out, const char *path,
 		    const rf_rescore_opts *opts);
+
+/** The `rescore` derivation source of the claims check (static; register
+ *  it with rf_check_add_source()).  A claim's `from:` names the rollouts
+ *  (relative to the manifests' directory, staying inside it), the reward
+ *  (default math), the metric (pass@1, pass@k, cons@k or maj@k, mean-reward;
+ *  "pass@8" sets k), optionally k, map (field names as rescore --map),
+ *  extract, and use: value (default; the figure is exact) or ci95 (its
+ *  bootstrap interval).  Missing rollouts make the claim UNVERIFIABLE. */
+const rf_claims_source *rf_rescore_claims_source(void);
 
 #ifdef __cplusplus
 }
