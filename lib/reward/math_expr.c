@@ -934,6 +934,8 @@ int mx_parse(struct mx_tree *t, const char *s, size_t len)
 		skipws(&p);
 		if (p.i < p.n)
 			r = pfail(&p, "unexpected text after the answer");
+		else if (t->npm > MX_MAX_PM)
+			r = pfail(&p, "too many \\pm signs");
 	}
 	if (p.fail || r < 0) {
 		if (!t->err[0])
