@@ -14,7 +14,7 @@ echo
 echo "a reviewer's catch: the same outputs do not support an inflated pass@1"
 rm -rf "$DEMO_DIR/qwen-inflated"
 cp -r "$EX" "$DEMO_DIR/qwen-inflated"
-sed -i 's/claimed: 92.2%/claimed: 94.0%/' "$DEMO_DIR/qwen-inflated/claims.yaml"
+sed -i 's/92.2%/94.0%/g' "$DEMO_DIR/qwen-inflated/claims.yaml"
 set +e
 "$REFEREE" check "$DEMO_DIR/qwen-inflated" --explain 2>&1 | sed -n '1,12p'
 rc=${PIPESTATUS[0]}
