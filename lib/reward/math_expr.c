@@ -179,7 +179,8 @@ static int list_node(struct P *p, int kind, struct ilist *l, char open, char clo
 		t->kids = q;
 		t->kcap = cap;
 	}
-	memcpy(t->kids + t->nk, l->v, (size_t)l->n * sizeof *l->v);
+	if (l->n)
+		memcpy(t->kids + t->nk, l->v, (size_t)l->n * sizeof *l->v);
 	t->nodes[i].first = t->nk;
 	t->nodes[i].count = l->n;
 	t->nodes[i].open = open;
