@@ -6,9 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "cli.h"
 
@@ -60,102 +59,30 @@ static void help(void)
 
 struct out {
 	FILE *f;
-	int err;
+	rf_buf line;
 };
 
 static int write_sample(void *ctx, const rf_rescore_sample *s)
 {
 	struct out *o = ctx;
-	const rf_reward_verdict *v = s->verdict;
-	json_t *j = json_object();
-	char *text;
-	if (!j)
-		return rf_error_set(RF_ENOMEM, "out of memory");
-	json_object_set_new(j, "id", json_string(s->id));
-	json_object_set_new(j, "sample", json_integer((json_int_t)s->index));
-	json_object_set_new(j, "line", json_integer((json_int_t)s->line));
-	json_object_set_new(j, "answer", json_stringn(v->answer.data ? v->answer.data : "",
-						      v->answer.len));
-	json_object_set_new(j, "normalised",
-			    json_stringn(v->normalised.data ? v->normalised.data : "",
-					 v->normalised.len));
-	json_object_set_new(j, "reference", json_string(s->reference));
-	json_object_set_new(j, "reference_normalised", json_string(s->reference_normalised));
-	json_object_set_new(j, "reward", json_real(v->reward));
-	json_object_set_new(j, "correct", json_boolean(v->correct));
-	json_object_set_new(j, "majority", json_boolean(s->majority));
-	json_object_set_new(j, "reason", json_string(v->reason));
-	/* an answer cut from invalid UTF-8 cannot be a JSON string: say so */
-	if (!json_object_get(j, "answer"))
-		json_object_set_new(j, "answer", json_string("(not valid UTF-8)"));
-	if (!json_object_get(j, "normalised"))
-		json_object_set_new(j, "normalised", json_string("(not valid UTF-8)"));
-	if (!json_object_get(j, "id"))
-		json_object_set_new(j, "id", json_string("(not valid UTF-8)"));
-	if (!json_object_get(j, "reference"))
-		json_object_set_new(j, "reference", json_string("(not valid UTF-8)"));
-	if (!json_object_get(j, "reference_normalised"))
-		json_object_set_new(j, "reference_normalised", json_string("(not valid UTF-8)"));
-	if (!json_object_get(j, "reason"))
-		json_object_set_new(j, "reason", json_string("(not valid UTF-8)"));
-	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text)
-		return rf_error_set(RF_ENOMEM, "out of memory");
-	if (fputs(text, o->f) == EOF || fputc('\n', o->f) == EOF) {
-		free(text);
-		o->err = errno;
+	int rc;
+	rf_buf_clear(&o->line);
+	if ((rc = rf_rescore_sample_json(&o->line, s)) != 0 ||
+	    (rc = rf_buf_puts(&o->line, "\n")) != 0)
+		return rc;
+	if (fwrite(o->line.data, 1, o->line.len, o->f) != o->line.len)
 		return rf_error_set(RF_EIO, "cannot write samples: %s", strerror(errno));
-	}
-	free(text);
 	return 0;
 }
 
-static json_t *metric_json(const rf_metric *m)
+static int print_json(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
 {
-	json_t *j = json_object();
-	json_object_set_new(j, "value", isnan(m->value) ? json_null() : json_real(m->value));
-	if (isnan(m->lo))
-		json_object_set_new(j, "ci95", json_null());
-	else
-		json_object_set_new(j, "ci95", json_pack("[f,f]", m->lo, m->hi));
-	json_object_set_new(j, "problems", json_integer((json_int_t)m->problems));
-	return j;
-}
-
-static void print_json(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
-{
-	char key[64];
-	json_t *j = json_object(), *m = json_object();
-	json_object_set_new(j, "rollouts", json_string(path));
-	json_object_set_new(j, "reward", json_string(rf_reward_spec(rw)));
-	json_object_set_new(j, "lines", json_integer((json_int_t)s->lines));
-	json_object_set_new(j, "problems", json_integer((json_int_t)s->problems));
-	json_object_set_new(j, "samples", json_integer((json_int_t)s->samples));
-	json_object_set_new(j, "samples_per_problem",
-			    json_pack("{s:I,s:I}", "min", (json_int_t)s->n_min, "max",
-				      (json_int_t)s->n_max));
-	json_object_set_new(j, "k", json_integer((json_int_t)s->k));
-	json_object_set_new(j, "short_problems", json_integer((json_int_t)s->short_problems));
-	json_object_set_new(j, "correct", json_integer((json_int_t)s->correct));
-	json_object_set_new(j, "no_answer", json_integer((json_int_t)s->no_answer));
-	json_object_set_new(j, "bootstrap",
-			    json_pack("{s:i,s:I,s:f,s:s}", "replicates", s->bootstrap, "seed",
-				      (json_int_t)s->seed, "confidence", 0.95, "method",
-				      "poisson, percentile, over problems"));
-	json_object_set_new(m, "mean_reward", metric_json(&s->mean_reward));
-	json_object_set_new(m, "pass@1", metric_json(&s->pass1));
-	snprintf(key, sizeof key, "pass@%zu", s->k);
-	json_object_set_new(m, key, metric_json(&s->pass_k));
-	snprintf(key, sizeof key, "cons@%zu", s->k);
-	json_object_set_new(m, key, metric_json(&s->cons_k));
-	json_object_set_new(j, "metrics", m);
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	if (text) {
-		puts(text);
-		free(text);
-	}
-	json_decref(j);
+	rf_buf b = RF_BUF_INIT;
+	int rc = rf_rescore_summary_json(&b, s, path, rf_reward_spec(rw));
+	if (!rc)
+		puts(b.data);
+	rf_buf_free(&b);
+	return rc;
 }
 
 static void print_row(const char *name, const rf_metric *m, int percent)
@@ -166,11 +93,14 @@ static void print_row(const char *name, const rf_metric *m, int percent)
 		printf("  %-12s %10s\n", name, "n/a");
 		return;
 	}
+	/* percentages with 2 decimals, plain numbers with 4: same width */
 	if (isnan(m->lo))
-		printf("  %-12s %9.2f%s  %8zu\n", name, m->value * f, u, m->problems);
+		printf("  %-12s %9.*f%s  %8zu\n", name, percent ? 2 : 4, m->value * f,
+		       percent ? u : " ", m->problems);
 	else
-		printf("  %-12s %9.2f%s  %8zu   [%.2f%s, %.2f%s]\n", name, m->value * f, u,
-		       m->problems, m->lo * f, u, m->hi * f, u);
+		printf("  %-12s %9.*f%s  %8zu   [%.*f%s, %.*f%s]\n", name, percent ? 2 : 4,
+		       m->value * f, percent ? u : " ", m->problems, percent ? 2 : 4, m->lo * f,
+		       u, percent ? 2 : 4, m->hi * f, u);
 }
 
 static void print_table(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
@@ -213,6 +143,14 @@ static FILE *open_samples(const char *path, char **tmp)
 		*tmp = NULL;
 		return NULL;
 	}
+	/* mkstemp makes 0600; verdicts are not secret */
+	if (fchmod(fd, 0644) != 0) {
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
@@ -232,7 +170,7 @@ int cmd_rescore(int argc, char **argv)
 	rf_rescore_opts o;
 	rf_rescore_summary s;
 	rf_reward *rw = NULL;
-	struct out so = {NULL, 0};
+	struct out so = {NULL, RF_BUF_INIT};
 	char *tmp = NULL;
 
 	memset(&o, 0, sizeof o);
@@ -346,14 +284,15 @@ int cmd_rescore(int argc, char **argv)
 			unlink(tmp);
 		free(tmp);
 	}
+	rf_buf_free(&so.line);
+	if (!rc && json)
+		rc = print_json(path, rw, &s);
 	if (rc) {
 		rf_reward_free(rw);
 		return cli_error(verb, rc);
 	}
 	/* with --samples -, stdout holds the samples: the table stays out */
-	if (json)
-		print_json(path, rw, &s);
-	else if (!samples || strcmp(samples, "-"))
+	if (!json && (!samples || strcmp(samples, "-")))
 		print_table(path, rw, &s);
 	rf_reward_free(rw);
 	return cli_finish(CLI_OK);

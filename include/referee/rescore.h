@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "claims.h"
 #include "reward.h"
 
 #ifdef __cplusplus
@@ -120,6 +121,27 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 /** rf_rescore_stream() on the file at `path`. */
 int rf_rescore_file(rf_rescore_summary *out, const char *path,
 		    const rf_rescore_opts *opts);
+
+/** Append one sample's verdict as a compact JSON object (no newline):
+ *  id, sample, line, answer, normalised, reference, reference_normalised,
+ *  reward, correct, majority, reason. */
+int rf_rescore_sample_json(rf_buf *out, const rf_rescore_sample *s);
+
+/** Append the summary as indented JSON: rollouts, reward, lines, problems,
+ *  samples, samples_per_problem, k, short_problems, correct, no_answer,
+ *  bootstrap, and metrics {mean_reward, pass@1, pass@K, cons@K}, each
+ *  {value, ci95: [lo, hi], problems} (null where undefined). */
+int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
+			    const char *rollouts, const char *reward);
+
+/** The `rescore` derivation source of the claims check (static; register
+ *  it with rf_check_add_source()).  A claim's `from:` names the rollouts
+ *  (relative to the manifests' directory, staying inside it), the reward
+ *  (default math), the metric (pass@1, pass@k, cons@k or maj@k, mean-reward;
+ *  "pass@8" sets k), optionally k, map (field names as rescore --map),
+ *  extract, and use: value (default; the figure is exact) or ci95 (its
+ *  bootstrap interval).  Missing rollouts make the claim UNVERIFIABLE. */
+const rf_claims_source *rf_rescore_claims_source(void);
 
 #ifdef __cplusplus
 }

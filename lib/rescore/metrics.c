@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "referee/pool.h"
 #include "referee/rescore.h"
 #include "rescore/metrics.h"
 
@@ -103,19 +104,40 @@ int rs_boot_init(struct rs_boot *b, int reps, unsigned long seed)
 	return b->w && b->sum ? 0 : -1;
 }
 
-void rs_boot_add(struct rs_boot *b, size_t problem, const double *val,
-		 const int *present)
+struct boot_job {
+	struct rs_boot *b;
+	size_t first, n;
+	const double *val;
+	const int *present;
+};
+
+static void boot_reps(void *ctx, size_t rb, size_t re, int worker)
 {
-	for (int r = 0; r < b->reps; r++) {
-		unsigned w = poisson1(b->seed, problem, (uint64_t)r);
-		if (!w)
-			continue;
-		for (int m = 0; m < RS_NMETRICS; m++)
-			if (present[m]) {
-				b->w[(size_t)r * RS_NMETRICS + m] += w;
-				b->sum[(size_t)r * RS_NMETRICS + m] += w * val[m];
-			}
+	struct boot_job *j = ctx;
+	struct rs_boot *b = j->b;
+	(void)worker;
+	for (size_t r = rb; r < re; r++) {
+		double *w = b->w + r * RS_NMETRICS, *sum = b->sum + r * RS_NMETRICS;
+		for (size_t i = 0; i < j->n; i++) {
+			unsigned k = poisson1(b->seed, j->first + i, (uint64_t)r);
+			if (!k)
+				continue;
+			for (int m = 0; m < RS_NMETRICS; m++)
+				if (j->present[i * RS_NMETRICS + m]) {
+					w[m] += k;
+					sum[m] += k * j->val[i * RS_NMETRICS + m];
+				}
+		}
 	}
+}
+
+void rs_boot_add_many(struct rs_boot *b, struct rf_pool *pool, size_t first,
+		      const double *val, const int *present, size_t n)
+{
+	struct boot_job j = {b, first, n, val, present};
+	if (b->reps <= 0 || n == 0)
+		return;
+	rf_pool_for(pool, (size_t)b->reps, 16, boot_reps, &j);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -14,9 +14,12 @@ struct rs_boot {
 };
 
 int rs_boot_init(struct rs_boot *b, int reps, unsigned long seed);
-/* Add one problem's values (present[m]: whether metric m applies to it). */
-void rs_boot_add(struct rs_boot *b, size_t problem, const double *val,
-		 const int *present);
+/* Add `n` problems (numbers first, first+1, ...; values val[i*RS_NMETRICS+m])
+ * with the replicates split over the pool: each replicate still sums its
+ * problems in order, so the result does not depend on the thread count. */
+struct rf_pool;
+void rs_boot_add_many(struct rs_boot *b, struct rf_pool *pool, size_t first,
+		      const double *val, const int *present, size_t n);
 void rs_boot_interval(const struct rs_boot *b, int m, double *lo, double *hi);
 void rs_boot_free(struct rs_boot *b);
 

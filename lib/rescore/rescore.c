@@ -174,7 +174,8 @@ static void score_line(const struct run *r, struct line *l)
 	free(l->text);
 	l->text = NULL;
 	if (!root) {
-		snprintf(tmp, sizeof tmp, "column %d: %s", jerr.column, jerr.text);
+		snprintf(tmp, sizeof tmp, "column %d: %s%s", jerr.column,
+			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: " : "", jerr.text);
 		line_fail(l, RF_EFORMAT, "not JSON: %s%s", tmp, "");
 		return;
 	}
@@ -449,6 +450,10 @@ struct acc {
 	double sum[RS_NMETRICS];
 	size_t cnt[RS_NMETRICS];
 	struct rs_boot boot;
+	/* this batch's per-problem values, folded into the bootstrap together */
+	double *val;
+	int *present;
+	size_t nbatch, first;
 };
 
 static int emit_group(const struct run *r, struct group *g, size_t problem,
@@ -493,7 +498,11 @@ static int emit_group(const struct run *r, struct group *g, size_t problem,
 			a->sum[m] += val[m];
 			a->cnt[m]++;
 		}
-	rs_boot_add(&a->boot, problem, val, present);
+	if (a->nbatch == 0)
+		a->first = problem;
+	memcpy(a->val + a->nbatch * RS_NMETRICS, val, sizeof val);
+	memcpy(a->present + a->nbatch * RS_NMETRICS, present, sizeof present);
+	a->nbatch++;
 	return 0;
 }
 
@@ -532,10 +541,12 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	if ((rc = rf_pool_new(&pool, o->threads)) != 0)
 		goto out;
+	acc.val = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.val);
+	acc.present = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
 	lines = calloc(BATCH_LINES, sizeof *lines);
 	/* a line can close the open problem and be one itself: two per line */
 	ready = calloc(2 * BATCH_LINES + 2, sizeof *ready);
-	if (!lines || !ready) {
+	if (!lines || !ready || !acc.val || !acc.present) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -622,6 +633,9 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 					group_free(&ready[g]);
 				}
 				nready = 0;
+				rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present,
+						 acc.nbatch);
+				acc.nbatch = 0;
 				if (rc) {
 					for (size_t j = i + 1; j < n; j++)
 						line_free(&lines[j]);
@@ -638,6 +652,8 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		rc = emit_group(&r, &open, problem++, out, &acc);
 		if (rc)
 			goto out;
+		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present, acc.nbatch);
+		acc.nbatch = 0;
 	}
 	out->lines = lineno;
 	out->k = r.k;
@@ -656,6 +672,8 @@ out:
 	rf_buf_free(&buf);
 	rf_pool_free(pool);
 	rs_boot_free(&acc.boot);
+	free(acc.val);
+	free(acc.present);
 	return rc;
 }
 

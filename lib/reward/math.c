@@ -13,6 +13,7 @@
 #include "reward/math_expr.h"
 
 struct rf_math_answer {
+	char *units;  /* unit words dropped ("" when none) */
 	char *norm;   /* normalised text, for display and parsing */
 	char *key;    /* lowercase, no spaces: the text comparison */
 	int percent;  /* had a percent sign */
@@ -274,7 +275,41 @@ struct norm {
 	rf_buf out;
 	int percent;
 	int depth;
+	rf_buf units; /* the unit words dropped, "cm" or "km/s" */
 };
+
+/* Remember a dropped unit: letters only, lowercase past three letters, a
+ * plural (e)s dropped, so "Inches" and "inch" agree. */
+static void note_unit(struct norm *n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		if (!isalpha((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		while (j < len && isalpha((unsigned char)s[j]))
+			j++;
+		size_t w = j - i;
+		if (w > 3 && (s[j - 1] == 's' || s[j - 1] == 'S')) {
+			w--;
+			/* inches, ... */
+			if (w > 4 && (s[j - 2] == 'e' || s[j - 2] == 'E') &&
+			    (s[j - 3] == 'h' || s[j - 3] == 'H') &&
+			    strchr("cCsS", s[j - 4]))
+				w--;
+		}
+		if (n->units.len)
+			rf_buf_puts(&n->units, " ");
+		for (size_t k = 0; k < w; k++) {
+			char ch = s[i + k];
+			if (w > 3)
+				ch = (char)tolower((unsigned char)ch);
+			rf_buf_append(&n->units, &ch, 1);
+		}
+		i = j;
+	}
+}
 
 static int norm_text(struct norm *n, const char *s, size_t len);
 
@@ -455,6 +490,7 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 					norm_text(n, s + b, e - b);
 					rf_buf_puts(&n->out, " ");
 				} else {
+					note_unit(n, s + bb, e - bb);
 					/* a dropped unit takes its exponent along: m^{-2} */
 					size_t q = after;
 					while (q < len && s[q] == ' ')
@@ -556,7 +592,7 @@ static void drop_thousands(rf_buf *b)
 }
 
 /* Drop unit words, and separators left behind, from the end. */
-static void drop_trailing_units(rf_buf *b)
+static void drop_trailing_units(rf_buf *b, struct norm *nm)
 {
 	for (int guard = 0; guard < 16; guard++) {
 		size_t n = b->len, e, s;
@@ -595,6 +631,7 @@ static void drop_trailing_units(rf_buf *b)
 			return;
 		if (we - ws == 1 && !isdigit((unsigned char)pc) && pc != '}' && pc != '/')
 			return;
+		note_unit(nm, b->data + ws, we - ws);
 		b->len = before;
 		b->data[before] = '\0';
 		while (b->len > 0 && (b->data[b->len - 1] == '/' || b->data[b->len - 1] == ' '))
@@ -611,7 +648,7 @@ static int normalise(struct norm *n, const char *s, size_t len)
 	/* appending nothing still allocates and NUL-terminates */
 	if (rf_buf_append(b, "", 0))
 		return RF_ENOMEM;
-	drop_trailing_units(b);
+	drop_trailing_units(b, n);
 	/* trim; drop trailing periods ("5." and "5 .") */
 	for (;;) {
 		while (b->len > 0 && b->data[b->len - 1] == ' ')
@@ -622,7 +659,7 @@ static int normalise(struct norm *n, const char *s, size_t len)
 		else
 			break;
 	}
-	drop_trailing_units(b);
+	drop_trailing_units(b, n);
 	/* "300 \mathrm{km} / \mathrm{s}" leaves "300 /" behind */
 	for (;;) {
 		while (b->len > 0 && b->data[b->len - 1] == ' ')
@@ -650,7 +687,7 @@ static int normalise(struct norm *n, const char *s, size_t len)
 int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 {
 	rf_math_answer *a;
-	struct norm n = {RF_BUF_INIT, 0, 0};
+	struct norm n = {RF_BUF_INIT, 0, 0, RF_BUF_INIT};
 	rf_buf key = RF_BUF_INIT;
 	*out = NULL;
 	if (len > RF_MATH_MAX_ANSWER)
@@ -659,8 +696,9 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	a = calloc(1, sizeof *a);
 	if (!a)
 		return rf_error_set(RF_ENOMEM, "out of memory");
-	if (normalise(&n, s ? s : "", s ? len : 0)) {
+	if (normalise(&n, s ? s : "", s ? len : 0) || rf_buf_append(&n.units, "", 0)) {
 		rf_buf_free(&n.out);
+		rf_buf_free(&n.units);
 		free(a);
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
@@ -676,7 +714,8 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	rf_buf_free(&key);
 	a->percent = n.percent;
 	a->norm = rf_buf_detach(&n.out);
-	if (!a->norm || !a->key) {
+	a->units = rf_buf_detach(&n.units);
+	if (!a->norm || !a->key || !a->units) {
 		rf_math_answer_free(a);
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
@@ -710,6 +749,12 @@ int rf_math_answer_equal(const rf_math_answer *a, const rf_math_answer *b,
 		snprintf(why, whylen, "not equal: empty answer");
 		return 0;
 	}
+	/* "5 cm" is not "5 m"; a unit on one side only is ignored */
+	if (a->units[0] && b->units[0] && strcmp(a->units, b->units)) {
+		snprintf(why, whylen, "not equal: units differ (%.30s, %.30s)", a->units,
+			 b->units);
+		return 0;
+	}
 	if (!strcmp(a->norm, b->norm) && a->percent == b->percent) {
 		snprintf(why, whylen, "equal (same form)");
 		return 1;
@@ -737,6 +782,7 @@ void rf_math_answer_free(rf_math_answer *a)
 		return;
 	free(a->norm);
 	free(a->key);
+	free(a->units);
 	mx_tree_free(&a->tree);
 	free(a);
 }

@@ -179,7 +179,8 @@ static int list_node(struct P *p, int kind, struct ilist *l, char open, char clo
 		t->kids = q;
 		t->kcap = cap;
 	}
-	memcpy(t->kids + t->nk, l->v, (size_t)l->n * sizeof *l->v);
+	if (l->n)
+		memcpy(t->kids + t->nk, l->v, (size_t)l->n * sizeof *l->v);
 	t->nodes[i].first = t->nk;
 	t->nodes[i].count = l->n;
 	t->nodes[i].open = open;
@@ -934,6 +935,8 @@ int mx_parse(struct mx_tree *t, const char *s, size_t len)
 		skipws(&p);
 		if (p.i < p.n)
 			r = pfail(&p, "unexpected text after the answer");
+		else if (t->npm > MX_MAX_PM)
+			r = pfail(&p, "too many \\pm signs");
 	}
 	if (p.fail || r < 0) {
 		if (!t->err[0])
