@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "manifest.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -74,6 +76,11 @@ int rf_replay_recipe_check(const rf_replay_recipe *r);
  *  carry line:column) over the defaults in `out`; checks it. */
 int rf_replay_recipe_parse(rf_replay_recipe *out, const char *text,
 			   size_t len, const char *name);
+
+/** Fill `out` (over its current values) from a parsed, validated
+ *  replay-recipe manifest, then check it; RF_EFORMAT with file:line:col
+ *  and the field otherwise. */
+int rf_replay_recipe_from_manifest(rf_replay_recipe *out, const rf_manifest *m);
 
 /** Read and parse a recipe file. */
 int rf_replay_recipe_load(rf_replay_recipe *out, const char *path);

@@ -33,14 +33,13 @@ expect_out_match "json lists items" '"failures":0,"items":\[\{"what":"line 2: ad
 # PyTorch recomputes the same advantages and loss from a fresh random batch
 if "$SYSPY" -c "import torch" 2>/dev/null; then
   "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" make-batch 17 >"$T/raw.jsonl"
-  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$T/raw.jsonl" >"$T/torch.jsonl"
+  sed 's/"loss_norm": "sequence"/"loss_norm": "token"/' "$T/raw.jsonl" >"$T/raw2.jsonl"
+  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$T/raw.jsonl" "$T/torch.jsonl" \
+    "$T/raw2.jsonl" "$T/torch2.jsonl" "$B" "$T/again.jsonl"
   expect_exit "PyTorch's advantages, loss, KL and clip fraction agree (1e-6)" 0 \
     "$REFEREE" grpo audit --tolerance 1e-6 "$T/torch.jsonl"
-  sed -i 's/"loss_norm": "sequence"/"loss_norm": "token"/' "$T/raw.jsonl"
-  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$T/raw.jsonl" >"$T/torch2.jsonl"
   expect_exit "... also with per-token normalisation" 0 \
     "$REFEREE" grpo audit --tolerance 1e-6 "$T/torch2.jsonl"
-  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$B" >"$T/again.jsonl"
   expect_exit "the committed batch is PyTorch's" 0 \
     "$REFEREE" grpo audit --tolerance 1e-9 "$T/again.jsonl"
 else

@@ -5,6 +5,7 @@ baseline (tests/bench/bench_grpo.sh).  Runs under Debian's python3-torch.
   grpo_torch.py make-batch SEED          a random GRPO batch (no stats) on stdout
   grpo_torch.py annotate BATCH.jsonl     the batch with advantages and stats
                                          recomputed by PyTorch
+  grpo_torch.py annotate IN OUT [IN OUT ...]   the same, into files
   grpo_torch.py bench --threads N ...    GRPO steps/s with the same model
 
 The objective (as in DeepSeekMath / R1):
@@ -129,8 +130,13 @@ def stats(path):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "make-batch":
         sys.stdout.write(make_batch(int(sys.argv[2])))
-    elif len(sys.argv) >= 3 and sys.argv[1] == "annotate":
+    elif len(sys.argv) == 3 and sys.argv[1] == "annotate":
         print(stats(sys.argv[2]))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "annotate" and len(sys.argv) % 2 == 0:
+        # pairs IN OUT: one interpreter start (importing torch is slow)
+        for i in range(2, len(sys.argv), 2):
+            with open(sys.argv[i + 1], "w") as f:
+                f.write(stats(sys.argv[i]) + "\n")
     elif len(sys.argv) >= 2 and sys.argv[1] == "bench":
         import grpo_torch_bench
         grpo_torch_bench.main(sys.argv[2:])
