@@ -208,9 +208,12 @@ const rf_figure *rf_claims_env_claim(const rf_claims_env *env, const char *id);
 /** The check's options (defaults filled in). */
 const rf_check_options *rf_claims_env_options(const rf_claims_env *env);
 /** Parse a figure found at `node` (a scalar) with the check's hedge
- *  tolerance; errors carry file:line:column and `path`. */
+ *  tolerance; `default_unit` applies when none is written (may be NULL);
+ *  `exact`: plain numbers are exact.  Errors carry file:line:column and
+ *  `path`. */
 int rf_claims_env_figure(rf_figure *out, const rf_claims_env *env,
-			 const rf_node *node, const char *path, int exact);
+			 const rf_node *node, const char *path,
+			 const char *default_unit, int exact);
 
 /** One claim's outcome (borrowed from the check). */
 typedef struct rf_claim_result {
