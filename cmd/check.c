@@ -30,6 +30,7 @@ static int parse_pct(const char *s, double *out)
 static int add_sources(rf_check *c)
 {
 	(void)c;
+	if (rf_check_add_source(c, rf_replay_claims_source())) return rf_error_last_code();
 	return 0;
 }
 

@@ -64,6 +64,39 @@ head -n -2 "$T/a/log.jsonl" >"$T/g/log.jsonl"
 expect_exit "--check catches a truncated log" 1 "$REFEREE" replay --check "$T/g" --quiet
 expect_out_match "says where" "the re-run's log has rows the author's lacks"
 
+# claims derived from a replay (source: replay)
+mkdir -p "$T/cl" && cp -r "$T/a" "$T/cl/replay"
+acc=$(sed -n 's/.*"eval_reward_final": \([0-9.]*\).*/\1/p' "$T/a/summary.json")
+cat >"$T/cl/claims.yaml" <<YAML
+kind: claims
+schema: 1
+name: replay-claims
+claims:
+  - id: reward-final
+    sentence: "final held-out reward $acc"
+    claimed: "$acc"
+    precision: "±0.001"
+    from: {source: replay, metric: eval-reward-final}
+  - id: gain
+    claimed: "0"
+    precision: "±0.001"
+    from: {source: replay, dir: replay, metric: accuracy-gain}
+  - id: step-2
+    claimed: "$acc"
+    precision: "±0.001"
+    from: {source: replay, metric: reward_mean, step: 2}
+YAML
+expect_exit "claims from a replay are CONFIRMED" 0 "$REFEREE" check "$T/cl"
+expect_out_match "the replay claim is in the table" "reward-final.*CONFIRMED"
+sed -i 's/claimed: "0"/claimed: "0.5"/' "$T/cl/claims.yaml"
+expect_exit "a claim the replay does not support is INCONSISTENT" 1 "$REFEREE" check "$T/cl"
+expect_out_match "named" "gain.*INCONSISTENT"
+sed -i 's/claimed: "0.5"/claimed: "0"/; s/step: 2}/step: 3}/' "$T/cl/claims.yaml"
+expect_exit "a step without an evaluation leaves the claim UNVERIFIABLE" 0 "$REFEREE" check "$T/cl"
+expect_out_match "named" "step-2.*UNVERIFIABLE"
+sed -i 's/step: 3}/step: 2, dir: ..\/x}/' "$T/cl/claims.yaml"
+expect_exit "a dir leaving the bundle is refused" 2 "$REFEREE" check "$T/cl"
+
 # bad input
 expect_exit "--check on a directory without a replay" 2 "$REFEREE" replay --check "$T" --quiet
 expect_exit "no --out" 2 "$REFEREE" replay "$R"
