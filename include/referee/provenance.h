@@ -15,7 +15,8 @@
  *     "files": [{"path": "data/...", "sha256": "<hex>", "size": <bytes>,
  *                "repo_path": "<path in the repository>" or null,
  *                "blob": "<git blob id>" or null,
- *                "matches_head": <bool> (worktree) | "matches_commit": true (rev)}]
+ *                "matches_head": <bool> (worktree) | "matches_commit": true
+ * (rev)}]
  *   }
  * Packing a file whose content differs from HEAD (or that is untracked)
  * fails unless --allow-dirty; then `matches_head` is false for it. */
@@ -40,7 +41,7 @@ typedef struct rf_provenance_file {
 	const char *sha256;    /**< hex, as packed */
 	const char *repo_path; /**< path in the repository, or NULL */
 	const char *blob;      /**< git blob id (hex), or NULL */
-	int matches;           /**< 1 when equal to the blob at the recorded
+	int matches;	       /**< 1 when equal to the blob at the recorded
 				    commit (matches_head / matches_commit) */
 } rf_provenance_file;
 
