@@ -13,7 +13,6 @@
 
 static const char usage_line[] = "referee pack [options] OUT PATH...";
 
-/* clang-format off */
 static void help(void)
 {
 	printf("usage: %s\n\n"
@@ -40,7 +39,6 @@ static void help(void)
 	       "2 bad usage or unreadable input, 3 internal failure\n",
 	       usage_line);
 }
-/* clang-format on */
 
 enum {
 	OPT_FOLLOW = 256,
@@ -53,7 +51,6 @@ enum {
 	OPT_JSON
 };
 
-/* clang-format off */
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"force", no_argument, NULL, 'f'},
@@ -69,7 +66,6 @@ static const struct option options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-/* clang-format on */
 
 /* Ctrl-C stops the pack cleanly: the library sees the flag between blocks
  * and removes its temporary directory, so nothing is left behind. */
@@ -115,53 +111,29 @@ int cmd_pack(int argc, char **argv)
 		case 'j': {
 			long j = cli_parse_long(optarg, 1, 1024);
 			if (j < 0)
-				return cli_fail(verb, CLI_USAGE,
-						"-j wants a number from 1 to "
-						"1024, not '%s'",
+				return cli_fail(verb, CLI_USAGE, "-j wants a number from 1 to 1024, not '%s'",
 						optarg);
 			o.threads = (int)j;
 			break;
 		}
-		case 'f':
-			o.force = 1;
-			break;
-		case OPT_FOLLOW:
-			o.follow_symlinks = 1;
-			break;
-		case OPT_ALLOW_DIRTY:
-			o.allow_dirty = 1;
-			break;
-		case OPT_REV:
-			o.rev = optarg;
-			break;
-		case OPT_REPO:
-			o.repo = optarg;
-			break;
-		case OPT_SOURCE_ORG:
-			o.source_organization = optarg;
-			break;
-		case OPT_EXT_DESC:
-			o.external_description = optarg;
-			break;
-		case OPT_DATE:
-			o.bagging_date = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
+		case 'f': o.force = 1; break;
+		case OPT_FOLLOW: o.follow_symlinks = 1; break;
+		case OPT_ALLOW_DIRTY: o.allow_dirty = 1; break;
+		case OPT_REV: o.rev = optarg; break;
+		case OPT_REPO: o.repo = optarg; break;
+		case OPT_SOURCE_ORG: o.source_organization = optarg; break;
+		case OPT_EXT_DESC: o.external_description = optarg; break;
+		case OPT_DATE: o.bagging_date = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case 'q': quiet = 1; break;
 		case 'h':
 			help();
 			return cli_finish(CLI_OK);
 		case ':':
-			cli_fail(verb, CLI_USAGE, "option '%s' needs a value",
-				 argv[optind - 1]);
+			cli_fail(verb, CLI_USAGE, "option '%s' needs a value", argv[optind - 1]);
 			return cli_usage(usage_line);
 		default:
-			cli_fail(verb, CLI_USAGE, "unknown option '%s'",
-				 argv[optind - 1]);
+			cli_fail(verb, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
 			return cli_usage(usage_line);
 		}
 	}
@@ -174,9 +146,7 @@ int cmd_pack(int argc, char **argv)
 	if (!o.bagging_date) {
 		int d = date_from_env(date, sizeof date);
 		if (d < 0)
-			return cli_fail(
-			    verb, CLI_USAGE,
-			    "SOURCE_DATE_EPOCH is not a number of seconds");
+			return cli_fail(verb, CLI_USAGE, "SOURCE_DATE_EPOCH is not a number of seconds");
 		if (d > 0)
 			o.bagging_date = date;
 	}
@@ -198,8 +168,8 @@ int cmd_pack(int argc, char **argv)
 			 (size_t)(argc - optind - 1), &o);
 	cli_progress_end(&progress);
 	if (interrupted) {
-		cli_fail(verb, 128 + interrupted,
-			 "interrupted; nothing was written to '%s'", out);
+		cli_fail(verb, 128 + interrupted, "interrupted; nothing was written to '%s'",
+			 out);
 		return 128 + interrupted;
 	}
 	if (rc)
@@ -220,10 +190,8 @@ int cmd_pack(int argc, char **argv)
 			printf(", \"files\": %zu, \"bytes\": %llu}\n",
 			       rf_bag_entry_count(bag), bytes);
 		} else {
-			printf("packed %zu file%s (%s) into '%s'\n",
-			       rf_bag_entry_count(bag),
-			       rf_bag_entry_count(bag) == 1 ? "" : "s", size,
-			       out);
+			printf("packed %zu file%s (%s) into '%s'\n", rf_bag_entry_count(bag),
+			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, out);
 		}
 	}
 	rf_bag_free(bag);

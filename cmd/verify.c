@@ -15,7 +15,6 @@
 
 static const char usage_line[] = "referee verify [options] BAG";
 
-/* clang-format off */
 static void help(void)
 {
 	printf("usage: %s\n\n"
@@ -33,11 +32,9 @@ static void help(void)
 	       "unsafe), 2 malformed or unreadable bag or bad usage, 3 internal failure\n",
 	       usage_line);
 }
-/* clang-format on */
 
 enum { OPT_REPO = 256, OPT_JSON };
 
-/* clang-format off */
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -46,7 +43,6 @@ static const struct option options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-/* clang-format on */
 
 struct verify_args {
 	const char *bag;
@@ -69,10 +65,8 @@ static void about_load(struct about *a, const char *dir)
 	a->prov = NULL;
 	if (rf_bag_open(&a->bag, dir))
 		return;
-	if (rf_bag_read_tag_file(&text, a->bag, RF_BAG_PROVENANCE, 64u << 20) ==
-	    0)
-		rf_provenance_parse(&a->prov, text.data, text.len,
-				    RF_BAG_PROVENANCE);
+	if (rf_bag_read_tag_file(&text, a->bag, RF_BAG_PROVENANCE, 64u << 20) == 0)
+		rf_provenance_parse(&a->prov, text.data, text.len, RF_BAG_PROVENANCE);
 	rf_buf_free(&text);
 	rf_error_clear();
 }
@@ -99,18 +93,14 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 	if (status == 0)
 		printf("bag '%s': valid\n", v->bag);
 	else
-		printf("bag '%s': NOT VALID, %zu problem%s\n", v->bag, n,
-		       n == 1 ? "" : "s");
+		printf("bag '%s': NOT VALID, %zu problem%s\n", v->bag, n, n == 1 ? "" : "s");
 	printf("  payload:    %zu file%s checked, %s\n", rf_bag_report_files(r),
 	       rf_bag_report_files(r) == 1 ? "" : "s", size);
 	if (a->bag) {
 		const char *date = rf_bag_info_get(a->bag, "Bagging-Date");
-		const char *agent =
-		    rf_bag_info_get(a->bag, "Bag-Software-Agent");
-		const char *org =
-		    rf_bag_info_get(a->bag, "Source-Organization");
-		const char *desc =
-		    rf_bag_info_get(a->bag, "External-Description");
+		const char *agent = rf_bag_info_get(a->bag, "Bag-Software-Agent");
+		const char *org = rf_bag_info_get(a->bag, "Source-Organization");
+		const char *desc = rf_bag_info_get(a->bag, "External-Description");
 		printf("  bagged:     %s by %s\n", date ? date : "(no date)",
 		       agent ? agent : "(unknown software)");
 		if (org)
@@ -128,8 +118,7 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 			if (!rf_provenance_file_at(a->prov, i)->matches)
 				changed++;
 		if (!commit) {
-			printf("  git:        none (not packed from a git "
-			       "repository)\n");
+			printf("  git:        none (not packed from a git repository)\n");
 		} else {
 			printf("  git:        commit %s", commit);
 			if (branch)
@@ -139,29 +128,22 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 			printf("\n");
 			if (when)
 				printf("  committed:  %s\n", when);
-			printf("  work tree:  %s; %zu of %zu file%s differ%s "
-			       "from the commit\n",
-			       rf_provenance_dirty(a->prov) ? "dirty" : "clean",
-			       changed, rf_provenance_file_count(a->prov),
-			       rf_provenance_file_count(a->prov) == 1 ? ""
-								      : "s",
+			printf("  work tree:  %s; %zu of %zu file%s differ%s from the commit\n",
+			       rf_provenance_dirty(a->prov) ? "dirty" : "clean", changed,
+			       rf_provenance_file_count(a->prov),
+			       rf_provenance_file_count(a->prov) == 1 ? "" : "s",
 			       changed == 1 ? "s" : "");
-			for (size_t i = 0;
-			     i < rf_provenance_remote_count(a->prov); i++) {
+			for (size_t i = 0; i < rf_provenance_remote_count(a->prov); i++) {
 				const char *name, *url;
-				if (rf_provenance_remote_at(a->prov, i, &name,
-							    &url) == 0)
-					printf("  remote:     %s %s\n", name,
-					       url);
+				if (rf_provenance_remote_at(a->prov, i, &name, &url) == 0)
+					printf("  remote:     %s %s\n", name, url);
 			}
 		}
 	}
 	if (v->repo)
-		printf(
-		    "  repository: %s: %s\n", v->repo,
-		    status == 0
-			? "commit present, every payload file equals its blob"
-			: "see the problems above");
+		printf("  repository: %s: %s\n", v->repo,
+		       status == 0 ? "commit present, every payload file equals its blob"
+				   : "see the problems above");
 }
 
 static void print_json(const struct verify_args *v, rf_bag_report *r,
@@ -170,10 +152,10 @@ static void print_json(const struct verify_args *v, rf_bag_report *r,
 	size_t n = rf_bag_report_count(r);
 	printf("{\n  \"bag\": ");
 	cli_json_string(stdout, v->bag);
-	printf(",\n  \"valid\": %s,\n  \"exit\": %d,\n",
-	       status == 0 ? "true" : "false", rf_error_exit_status(status));
-	printf("  \"files\": %zu,\n  \"bytes\": %" PRIu64 ",\n",
-	       rf_bag_report_files(r), rf_bag_report_bytes(r));
+	printf(",\n  \"valid\": %s,\n  \"exit\": %d,\n", status == 0 ? "true" : "false",
+	       rf_error_exit_status(status));
+	printf("  \"files\": %zu,\n  \"bytes\": %" PRIu64 ",\n", rf_bag_report_files(r),
+	       rf_bag_report_bytes(r));
 	printf("  \"problems\": [");
 	for (size_t i = 0; i < n; i++) {
 		const rf_bag_problem *p = rf_bag_report_at(r, i);
@@ -213,8 +195,7 @@ static void print_json(const struct verify_args *v, rf_bag_report *r,
 			cli_json_string(stdout, s);
 		else
 			printf("null");
-		printf(", \"dirty\": %s}",
-		       rf_provenance_dirty(a->prov) ? "true" : "false");
+		printf(", \"dirty\": %s}", rf_provenance_dirty(a->prov) ? "true" : "false");
 	}
 	printf(",\n  \"repo\": ");
 	if (v->repo)
@@ -241,31 +222,21 @@ int cmd_verify(int argc, char **argv)
 			long j = cli_parse_long(optarg, 1, 1024);
 			if (j < 0)
 				return cli_fail(verb, CLI_USAGE,
-						"-j wants a number from 1 to "
-						"1024, not '%s'",
-						optarg);
+						"-j wants a number from 1 to 1024, not '%s'", optarg);
 			v.threads = (int)j;
 			break;
 		}
-		case OPT_REPO:
-			v.repo = optarg;
-			break;
-		case OPT_JSON:
-			v.json = 1;
-			break;
-		case 'q':
-			v.quiet = 1;
-			break;
+		case OPT_REPO: v.repo = optarg; break;
+		case OPT_JSON: v.json = 1; break;
+		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
 			return cli_finish(CLI_OK);
 		case ':':
-			cli_fail(verb, CLI_USAGE, "option '%s' needs a value",
-				 argv[optind - 1]);
+			cli_fail(verb, CLI_USAGE, "option '%s' needs a value", argv[optind - 1]);
 			return cli_usage(usage_line);
 		default:
-			cli_fail(verb, CLI_USAGE, "unknown option '%s'",
-				 argv[optind - 1]);
+			cli_fail(verb, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
 			return cli_usage(usage_line);
 		}
 	}
@@ -283,8 +254,7 @@ int cmd_verify(int argc, char **argv)
 	if (!report)
 		return cli_error(verb, rc);
 	/* 2. The git repository it claims to come from. */
-	if (v.repo &&
-	    (rc = rf_provenance_check_repo(report, v.bag, v.repo)) != 0) {
+	if (v.repo && (rc = rf_provenance_check_repo(report, v.bag, v.repo)) != 0) {
 		rf_bag_report_free(report);
 		return cli_error(verb, rc);
 	}
