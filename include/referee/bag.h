@@ -40,7 +40,7 @@ extern "C" {
 
 /** Bounds applied to every bag read (hostile input). */
 #define RF_BAG_MAX_TAG_FILE (64u << 20) /**< bytes in one tag file */
-#define RF_BAG_MAX_MANIFEST (1u << 30)	/**< bytes in one manifest */
+#define RF_BAG_MAX_MANIFEST (1u << 30)	/**< bytes in one manifest (or provenance.json) */
 #define RF_BAG_MAX_FILES 10000000u	/**< payload files in one bag */
 #define RF_BAG_MAX_DEPTH 64		/**< directory nesting under data/ */
 

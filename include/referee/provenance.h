@@ -71,6 +71,9 @@ int rf_provenance_remote_at(const rf_provenance *p, size_t i, const char **name,
 size_t rf_provenance_file_count(const rf_provenance *p);
 const rf_provenance_file *rf_provenance_file_at(const rf_provenance *p,
 						size_t i);
+/** The file recorded for `path` ("data/..."), or NULL (binary search). */
+const rf_provenance_file *rf_provenance_file_find(const rf_provenance *p,
+						  const char *path);
 
 /** Copy `url` into `out` without credentials: the user-info of a
  *  "scheme://user:secret@host/..." URL, and any query or fragment, are

@@ -339,7 +339,7 @@ static int check_provenance(struct vctx *v, const struct bag_files *referee)
 	if (!bag_files_find(referee, RF_BAG_PROVENANCE))
 		return 0; /* not a referee bag, or an old one */
 	m.alg = RF_DIGEST_SHA256;
-	rc = read_tag(v, &text, RF_BAG_PROVENANCE, RF_BAG_MAX_TAG_FILE, 1);
+	rc = read_tag(v, &text, RF_BAG_PROVENANCE, RF_BAG_MAX_MANIFEST, 1);
 	if (rc <= 0)
 		goto out;
 	if (rf_provenance_parse(&prov, text.data, text.len,
@@ -371,20 +371,12 @@ static int check_provenance(struct vctx *v, const struct bag_files *referee)
 			    "'%s' does not match its record in %s", f->path,
 			    RF_BAG_PROVENANCE);
 	}
-	if (!rc && m.n != rf_provenance_file_count(prov))
-		for (size_t i = 0; i < m.n && !rc; i++) {
-			int found = 0;
-			for (size_t j = 0;
-			     j < rf_provenance_file_count(prov) && !found; j++)
-				found = !strcmp(
-				    rf_provenance_file_at(prov, j)->path,
-				    m.lines[i].path);
-			if (!found)
-				rc = rf_bag_report_add(
-				    v->r, RF_BAG_UNLISTED, m.lines[i].path,
-				    "'%s' has no record in %s", m.lines[i].path,
-				    RF_BAG_PROVENANCE);
-		}
+	for (size_t i = 0; i < m.n && !rc; i++)
+		if (!rf_provenance_file_find(prov, m.lines[i].path))
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_UNLISTED, m.lines[i].path,
+			    "'%s' has no record in %s", m.lines[i].path,
+			    RF_BAG_PROVENANCE);
 out:
 	rf_provenance_free(prov);
 	bag_manifest_free(&m);

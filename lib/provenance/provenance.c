@@ -14,7 +14,8 @@
 #include "referee/path.h"
 #include "referee/provenance.h"
 
-#define PROV_MAX_BYTES (256u << 20)
+/* One record per payload file: as large as a manifest may be. */
+#define PROV_MAX_BYTES RF_BAG_MAX_MANIFEST
 
 struct remote {
 	char *name, *url;
@@ -28,7 +29,15 @@ struct rf_provenance {
 	size_t nremotes;
 	rf_provenance_file *files;
 	size_t nfiles;
+	const rf_provenance_file **by_path; /* files sorted by path */
 };
+
+static int file_cmp(const void *a, const void *b)
+{
+	const rf_provenance_file *x = *(const rf_provenance_file *const *)a;
+	const rf_provenance_file *y = *(const rf_provenance_file *const *)b;
+	return strcmp(x->path, y->path);
+}
 
 static const char *opt_str(json_t *o, const char *key)
 {
@@ -124,6 +133,23 @@ int rf_provenance_parse(rf_provenance **out, const char *json, size_t len,
 		    json_is_true(json_object_get(f, "matches_commit"));
 		p->nfiles++;
 	}
+	p->by_path = calloc(p->nfiles + 1, sizeof *p->by_path);
+	if (!p->by_path) {
+		rf_provenance_free(p);
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < p->nfiles; i++)
+		p->by_path[i] = &p->files[i];
+	if (p->nfiles)
+		qsort(p->by_path, p->nfiles, sizeof *p->by_path, file_cmp);
+	for (size_t i = 1; i < p->nfiles; i++)
+		if (!strcmp(p->by_path[i - 1]->path, p->by_path[i]->path)) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "%s: '%s' is recorded twice",
+				 name, p->by_path[i]->path);
+			rf_provenance_free(p);
+			return rf_error_set(RF_EFORMAT, "%s", msg);
+		}
 	*out = p;
 	return 0;
 }
@@ -135,6 +161,7 @@ void rf_provenance_free(rf_provenance *p)
 	json_decref(p->root);
 	free(p->remotes);
 	free(p->files);
+	free(p->by_path);
 	free(p);
 }
 
@@ -185,6 +212,19 @@ const rf_provenance_file *rf_provenance_file_at(const rf_provenance *p,
 						size_t i)
 {
 	return i < p->nfiles ? &p->files[i] : NULL;
+}
+
+const rf_provenance_file *rf_provenance_file_find(const rf_provenance *p,
+						  const char *path)
+{
+	rf_provenance_file key;
+	const rf_provenance_file *kp = &key, **hit;
+	if (!p->nfiles)
+		return NULL;
+	memset(&key, 0, sizeof key);
+	key.path = path;
+	hit = bsearch(&kp, p->by_path, p->nfiles, sizeof *p->by_path, file_cmp);
+	return hit ? *hit : NULL;
 }
 
 int rf_provenance_strip_url(rf_buf *out, const char *url)
@@ -273,14 +313,10 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 	}
 	for (size_t i = 0; i < rf_bag_entry_count(bag) && !rc; i++) {
 		const rf_bag_entry *be = rf_bag_entry_at(bag, i);
-		const rf_provenance_file *pf = NULL;
+		const rf_provenance_file *pf =
+		    rf_provenance_file_find(prov, be->path);
 		git_tree_entry *te = NULL;
 		git_oid have;
-		for (size_t j = 0; j < prov->nfiles; j++)
-			if (!strcmp(prov->files[j].path, be->path)) {
-				pf = &prov->files[j];
-				break;
-			}
 		if (!pf || !pf->repo_path) {
 			rc = rf_bag_report_add(report, RF_BAG_GIT, be->path,
 					       "'%s' has no git provenance",

@@ -71,6 +71,10 @@ static void test_parse(void **state)
 	assert_null(rf_provenance_file_at(p, 1)->repo_path);
 	assert_int_equal(rf_provenance_file_at(p, 1)->matches, 1);
 	assert_null(rf_provenance_file_at(p, 2));
+	assert_string_equal(rf_provenance_file_find(p, "data/b")->path,
+			    "data/b");
+	assert_string_equal(rf_provenance_file_find(p, "data/a")->blob, "ff");
+	assert_null(rf_provenance_file_find(p, "data/c"));
 	rf_provenance_free(p);
 	rf_provenance_free(NULL);
 
@@ -86,6 +90,12 @@ static void test_parse(void **state)
 			   "\"referee.provenance/1\", \"files\": []}";
 	assert_int_equal(rf_provenance_parse(&p, dup, strlen(dup), "p.json"),
 			 RF_EFORMAT);
+	const char twice[] =
+	    "{\"schema\": \"referee.provenance/1\", \"files\": "
+	    "[{\"path\": \"data/a\"}, {\"path\": \"data/a\"}]}";
+	assert_int_equal(
+	    rf_provenance_parse(&p, twice, strlen(twice), "p.json"),
+	    RF_EFORMAT);
 	const char nofiles[] = "{\"schema\": \"referee.provenance/1\"}";
 	assert_int_equal(
 	    rf_provenance_parse(&p, nofiles, strlen(nofiles), "p.json"),
