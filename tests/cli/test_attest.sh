@@ -62,6 +62,8 @@ elif mode == "bad-manifest-digest":   # re-signed, but the canonical digest is w
     put(st); resign(sys.argv[3])
 elif mode == "drop-last-sig":
     env["signatures"] = env["signatures"][:-1]
+elif mode == "dup-sig":                # the same signature twice, another keyid hint
+    env["signatures"].append({"keyid": "ff" * 32, "sig": env["signatures"][0]["sig"]})
 elif mode == "not-base64":
     env["payload"] = env["payload"][:-2] + "!!"
 elif mode == "extra-key":
@@ -119,6 +121,10 @@ expect_exit "two signatures verify with --min-signatures 2" 0 "$REFEREE" verify 
 "$PY" envtool.py f7 drop-last-sig; rehash f7
 expect_exit "a removed signature with --min-signatures 2" 1 "$REFEREE" verify f7 --trust both --min-signatures 2
 expect_err_match "reason: 1 of 2" "1 of 2 required signatures"
+
+fresh f7b; "$PY" envtool.py f7b dup-sig; rehash f7b
+expect_exit "one signer's signature twice does not count twice" 1 "$REFEREE" verify f7b --trust both --min-signatures 2
+expect_exit "...though it still verifies once" 0 "$REFEREE" verify f7b --trust both
 
 # 8. a wrong passphrase
 printf 'nope\n' > wpass
