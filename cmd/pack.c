@@ -2,6 +2,7 @@
  * (rf_bag_pack), with git provenance.  Options live in one table so that
  * later features (signing) add theirs beside them. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,15 @@ static const struct option options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
+
+/* Ctrl-C stops the pack cleanly: the library sees the flag between blocks
+ * and removes its temporary directory, so nothing is left behind. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 /* Reproducible builds' convention for "now": SOURCE_DATE_EPOCH. */
 static int date_from_env(char *buf, size_t size)
@@ -163,10 +173,25 @@ int cmd_pack(int argc, char **argv)
 	cli_progress_start(&progress, "packing", quiet || json);
 	o.progress = cli_progress_update;
 	o.progress_ctx = &progress;
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	o.cancel = &interrupted;
 	rc = rf_bag_pack(out, (const char *const *)argv + optind + 1,
 			 (size_t)(argc - optind - 1), &o);
 	cli_progress_end(&progress);
 	signing_pack_free(&sign);
+	if (interrupted) {
+		cli_fail(verb, 128 + interrupted, "interrupted; nothing was written to '%s'",
+			 out);
+		return 128 + interrupted;
+	}
 	if (rc)
 		return cli_error(verb, rc);
 	if (quiet)
