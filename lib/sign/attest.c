@@ -373,7 +373,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 	json_t *pred = NULL, *info = NULL;
 	json_error_t jerr;
 	int dfd = -1, rc = 0;
-	size_t njobs;
+	size_t njobs = 0;
 
 	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
 		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
@@ -422,8 +422,15 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 		const char *name = rf_statement_subject(st, i)->name;
 		if ((rc = rf_path_join(&full[i], bag_dir, name)) != 0)
 			goto out;
+		if (!rf_path_exists(full[i].data)) {
+			rc = rf_error_set(RF_ECHECK, "signed subject '%s' is missing from "
+					  "the bag", name);
+			goto out;
+		}
 		if ((rc = rf_path_check_inside(bag_dir, full[i].data)) != 0) {
-			rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag", name);
+			if (rc == RF_EUNSAFE)
+				rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag",
+						  name);
 			goto out;
 		}
 		jobs[i].path = full[i].data;

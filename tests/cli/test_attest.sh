@@ -157,6 +157,14 @@ fresh g7; printf 'x\n' > g7/data/src/planted.txt
 expect_exit "planted payload file" 1 "$REFEREE" verify g7 --trust author.pub
 expect_err_match "reason names it" "planted.txt"
 
+# the signed provenance removed, or swapped for a link out of the bag
+fresh g8; rm g8/referee/provenance.json; rehash g8
+expect_exit "provenance removed after signing" 1 "$REFEREE" verify g8 --trust author.pub
+expect_err_match "reason: missing" "referee/provenance.json.*missing"
+fresh g9; cp g9/referee/provenance.json outside.json; rm g9/referee/provenance.json
+ln -s "$T/outside.json" g9/referee/provenance.json
+expect_exit "provenance as a symlink out of the bag" 1 "$REFEREE" verify g9 --trust author.pub
+
 # unsigned bags
 expect_exit "an unsigned bag verifies for integrity" 0 "$REFEREE" verify unsigned
 expect_out_match "reported as unsigned" "unsigned"
