@@ -133,6 +133,13 @@ expect_err_match "reason: wrong passphrase" "wrong passphrase"
 expect_exit "pack --sign with a wrong passphrase" 1 "$REFEREE" pack wp src --sign reviewer.key --passphrase-file wpass
 if [ ! -e wp ]; then ok "nothing packed with a wrong passphrase"; else not_ok "nothing packed with a wrong passphrase"; fi
 
+expect_exit "pack --sign with an encrypted key and its passphrase" 0 "$REFEREE" pack wp2 src --sign reviewer.key --passphrase-file rpass
+expect_exit "...verifies against that key" 0 "$REFEREE" verify wp2 --trust reviewer.pub
+expect_exit "a public key is not a signing key" 2 "$REFEREE" pack wp3 src --sign author.pub
+expect_err_match "reason: holds no private key" "not a PEM private key"
+expect_exit "--passphrase-file without --sign is a usage error" 2 "$REFEREE" pack wp4 src --passphrase-file rpass
+if [ ! -e wp3 ] && [ ! -e wp4 ]; then ok "nothing packed on refusal"; else not_ok "nothing packed on refusal"; fi
+
 # the tag manifest still guards the attestation when nobody rehashes
 fresh g1; "$PY" envtool.py g1 flip-sig
 expect_exit "edited attestation without rehash" 1 "$REFEREE" verify g1 --trust author.pub
