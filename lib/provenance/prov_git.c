@@ -23,8 +23,8 @@
 static int git_fail(int code, const char *what)
 {
 	const git_error *e = git_error_last();
-	return rf_error_set(code, "%s: %s", what, e && e->message ? e->message
-								     : "libgit2 error");
+	return rf_error_set(code, "%s: %s", what,
+			    e && e->message ? e->message : "libgit2 error");
 }
 
 static json_t *jstr_or_null(const char *s)
@@ -54,8 +54,10 @@ static json_t *new_root(const char *source)
 	json_t *root = json_object();
 	if (!root)
 		return NULL;
-	json_object_set_new(root, "schema", json_string("referee.provenance/1"));
-	json_object_set_new(root, "generator", json_string("referee/" RF_VERSION));
+	json_object_set_new(root, "schema",
+			    json_string("referee.provenance/1"));
+	json_object_set_new(root, "generator",
+			    json_string("referee/" RF_VERSION));
 	json_object_set_new(root, "source", json_string(source));
 	return root;
 }
@@ -96,8 +98,11 @@ static json_t *git_info(git_repository *repo, git_commit *commit,
 			if (rf_buf_append(&name, e->name + 7, len - 11) == 0 &&
 			    rf_provenance_strip_url(&url, e->value) == 0 &&
 			    (o = json_object()) != NULL) {
-				json_object_set_new(o, "name", json_string(name.data));
-				json_object_set_new(o, "url", json_string(url.data ? url.data : ""));
+				json_object_set_new(o, "name",
+						    json_string(name.data));
+				json_object_set_new(
+				    o, "url",
+				    json_string(url.data ? url.data : ""));
 				json_array_append_new(remotes, o);
 			}
 			rf_buf_free(&url);
@@ -151,7 +156,8 @@ static int discover(git_repository **repo, char *root, size_t rootsize,
 	if (slash && slash != dir)
 		*slash = '\0';
 	if (git_repository_discover(&found, dir, 0, NULL))
-		return 0; /* not in a repository: that is an answer, not an error */
+		return 0; /* not in a repository: that is an answer, not an
+			     error */
 	if (git_repository_open(repo, found.ptr)) {
 		git_buf_dispose(&found);
 		return git_fail(RF_ELIB, "cannot open the git repository");
@@ -173,7 +179,8 @@ static int status_counts(git_repository *repo, int *dirty, size_t *untracked)
 	git_status_list *list = NULL;
 	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
 	*dirty = 0;
 	*untracked = 0;
 	if (git_status_list_new(&list, repo, &so))
@@ -182,7 +189,8 @@ static int status_counts(git_repository *repo, int *dirty, size_t *untracked)
 		const git_status_entry *e = git_status_byindex(list, i);
 		if (e->status == GIT_STATUS_WT_NEW)
 			(*untracked)++;
-		else if (e->status != GIT_STATUS_CURRENT && e->status != GIT_STATUS_IGNORED)
+		else if (e->status != GIT_STATUS_CURRENT &&
+			 e->status != GIT_STATUS_IGNORED)
 			*dirty = 1;
 	}
 	git_status_list_free(list);
@@ -215,7 +223,8 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 	if (repo) {
 		int e = git_repository_head(&head, repo);
 		if (e == 0) {
-			if (git_reference_peel((git_object **)&commit, head, GIT_OBJECT_COMMIT) ||
+			if (git_reference_peel((git_object **)&commit, head,
+					       GIT_OBJECT_COMMIT) ||
 			    git_commit_tree(&tree, commit)) {
 				rc = git_fail(RF_ELIB, "cannot read HEAD");
 				goto out;
@@ -229,8 +238,8 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 		if (commit) {
 			g = git_info(repo, commit,
 				     git_reference_is_branch(head)
-					     ? git_reference_shorthand(head)
-					     : NULL);
+					 ? git_reference_shorthand(head)
+					 : NULL);
 		} else {
 			g = json_object(); /* no commit yet */
 			if (g) {
@@ -244,7 +253,8 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 			goto out;
 		}
 		json_object_set_new(g, "dirty", json_boolean(dirty));
-		json_object_set_new(g, "untracked", json_integer((json_int_t)untracked));
+		json_object_set_new(g, "untracked",
+				    json_integer((json_int_t)untracked));
 		json_object_set_new(root, "git", g);
 	} else {
 		json_object_set_new(root, "git", json_null());
@@ -257,37 +267,46 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 		git_tree_entry *te = NULL;
 		int match = 0, tracked = 0;
 		json_t *f;
-		if (repo && realpath(items[i].src, real) && !strncmp(real, wt, wtlen) &&
-		    real[wtlen] == '/') {
+		if (repo && realpath(items[i].src, real) &&
+		    !strncmp(real, wt, wtlen) && real[wtlen] == '/') {
 			rel = real + wtlen + 1;
-			/* What git would store for this file (filters applied). */
-			if (git_repository_hashfile(&blob, repo, real, GIT_OBJECT_BLOB, rel)) {
-				rc = git_fail(RF_ELIB, "cannot hash the file as a git blob");
+			/* What git would store for this file (filters applied).
+			 */
+			if (git_repository_hashfile(&blob, repo, real,
+						    GIT_OBJECT_BLOB, rel)) {
+				rc = git_fail(
+				    RF_ELIB,
+				    "cannot hash the file as a git blob");
 				goto out;
 			}
 			bp = &blob;
-			if (tree && git_tree_entry_bypath(&te, tree, rel) == 0) {
+			if (tree &&
+			    git_tree_entry_bypath(&te, tree, rel) == 0) {
 				tracked = 1;
-				match = git_oid_equal(git_tree_entry_id(te), &blob);
+				match =
+				    git_oid_equal(git_tree_entry_id(te), &blob);
 				git_tree_entry_free(te);
 			}
 			if (!match && !allow_dirty) {
-				rc = rf_error_set(RF_ECHECK,
-						  "'%s' %s (commit it, or pack with "
-						  "--allow-dirty)",
-						  items[i].src,
-						  tracked ? "has uncommitted changes"
-						     : "is not committed");
+				rc = rf_error_set(
+				    RF_ECHECK,
+				    "'%s' %s (commit it, or pack with "
+				    "--allow-dirty)",
+				    items[i].src,
+				    tracked ? "has uncommitted changes"
+					    : "is not committed");
 				goto out;
 			}
 		} else if (repo && !allow_dirty) {
-			rc = rf_error_set(RF_ECHECK,
-					  "'%s' is outside the git work tree '%s' of the "
-					  "other files (pack with --allow-dirty)",
-					  items[i].src, wt);
+			rc = rf_error_set(
+			    RF_ECHECK,
+			    "'%s' is outside the git work tree '%s' of the "
+			    "other files (pack with --allow-dirty)",
+			    items[i].src, wt);
 			goto out;
 		}
-		f = file_json(&items[i], rel, bp, repo ? "matches_head" : NULL, match);
+		f = file_json(&items[i], rel, bp, repo ? "matches_head" : NULL,
+			      match);
 		if (!f || json_array_append_new(files, f)) {
 			rc = rf_error_set(RF_ENOMEM, "out of memory");
 			goto out;
@@ -325,7 +344,8 @@ int prov_rev_open(prov_rev **out, const char *repo, const char *rev)
 	git_reference *ref = NULL;
 	*out = NULL;
 	if (!repo || !rev)
-		return rf_error_set(RF_EINVAL, "a repository and a revision are needed");
+		return rf_error_set(RF_EINVAL,
+				    "a repository and a revision are needed");
 	git_libgit2_init();
 	r = calloc(1, sizeof *r);
 	if (!r || !(r->rev = strdup(rev))) {
@@ -335,18 +355,21 @@ int prov_rev_open(prov_rev **out, const char *repo, const char *rev)
 	}
 	if (git_repository_open_ext(&r->repo, repo, 0, NULL)) {
 		prov_rev_free(r);
-		return rf_error_set(RF_ENOTFOUND, "'%s' is not in a git repository", repo);
+		return rf_error_set(RF_ENOTFOUND,
+				    "'%s' is not in a git repository", repo);
 	}
 	if (git_revparse_single(&obj, r->repo, rev)) {
 		prov_rev_free(r);
-		return rf_error_set(RF_ENOTFOUND, "revision '%s' not found in '%s'", rev,
-				    repo);
+		return rf_error_set(
+		    RF_ENOTFOUND, "revision '%s' not found in '%s'", rev, repo);
 	}
-	if (git_object_peel((git_object **)&r->commit, obj, GIT_OBJECT_COMMIT) ||
+	if (git_object_peel((git_object **)&r->commit, obj,
+			    GIT_OBJECT_COMMIT) ||
 	    git_commit_tree(&r->tree, r->commit)) {
 		git_object_free(obj);
 		prov_rev_free(r);
-		return rf_error_set(RF_EINVAL, "'%s' does not name a commit", rev);
+		return rf_error_set(RF_EINVAL, "'%s' does not name a commit",
+				    rev);
 	}
 	git_object_free(obj);
 	/* Record the branch when REV names one. */
@@ -389,11 +412,13 @@ static int entry_check(prov_rev *r, const git_tree_entry *e, const char *path,
 	switch (git_tree_entry_type(e)) {
 	case GIT_OBJECT_BLOB:
 		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
-			return rf_error_set(RF_EUNSAFE,
-					    "'%s' is a symlink in the commit: refused", path);
+			return rf_error_set(
+			    RF_EUNSAFE,
+			    "'%s' is a symlink in the commit: refused", path);
 		break;
 	case GIT_OBJECT_COMMIT:
-		return rf_error_set(RF_EUNSAFE, "'%s' is a submodule: refused", path);
+		return rf_error_set(RF_EUNSAFE, "'%s' is a submodule: refused",
+				    path);
 	default:
 		return rf_error_set(RF_EINTERNAL, "'%s' is not a file", path);
 	}
@@ -412,8 +437,8 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	uint64_t size = 0;
 	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
 		return 0;
-	if (rf_buf_printf(&path, "%s%s%s%s", w->prefix, *w->prefix ? "/" : "", root,
-			  git_tree_entry_name(e))) {
+	if (rf_buf_printf(&path, "%s%s%s%s", w->prefix, *w->prefix ? "/" : "",
+			  root, git_tree_entry_name(e))) {
 		w->rc = RF_ENOMEM;
 		return -1;
 	}
@@ -435,20 +460,23 @@ int prov_rev_list(prov_rev *r, const char *path,
 	int rc;
 	if (!*path || !strcmp(path, ".")) {
 		w.prefix = "";
-		if (git_tree_walk(r->tree, GIT_TREEWALK_PRE, walk_cb, &w) && !w.rc)
-			return git_fail(RF_ELIB, "cannot walk the commit's tree");
+		if (git_tree_walk(r->tree, GIT_TREEWALK_PRE, walk_cb, &w) &&
+		    !w.rc)
+			return git_fail(RF_ELIB,
+					"cannot walk the commit's tree");
 		return w.rc;
 	}
 	if (git_tree_entry_bypath(&e, r->tree, path))
-		return rf_error_set(RF_ENOTFOUND, "'%s' is not in revision '%s'", path,
-				    r->rev);
+		return rf_error_set(
+		    RF_ENOTFOUND, "'%s' is not in revision '%s'", path, r->rev);
 	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
 		if (git_tree_lookup(&sub, r->repo, git_tree_entry_id(e))) {
 			git_tree_entry_free(e);
 			return git_fail(RF_ELIB, "cannot read a tree");
 		}
 		if (git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w) && !w.rc)
-			w.rc = git_fail(RF_ELIB, "cannot walk the commit's tree");
+			w.rc =
+			    git_fail(RF_ELIB, "cannot walk the commit's tree");
 		git_tree_free(sub);
 		git_tree_entry_free(e);
 		return w.rc;
@@ -466,8 +494,9 @@ int prov_rev_read(prov_rev *r, const char *repo_path, rf_buf *out)
 	git_blob *blob = NULL;
 	int rc = 0;
 	if (git_tree_entry_bypath(&e, r->tree, repo_path))
-		return rf_error_set(RF_ENOTFOUND, "'%s' is not in revision '%s'",
-				    repo_path, r->rev);
+		return rf_error_set(RF_ENOTFOUND,
+				    "'%s' is not in revision '%s'", repo_path,
+				    r->rev);
 	if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(e)))
 		rc = git_fail(RF_ELIB, "cannot read a blob");
 	else
@@ -500,7 +529,8 @@ int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 		git_tree_entry *e = NULL;
 		json_t *f;
 		if (git_tree_entry_bypath(&e, r->tree, items[i].src)) {
-			rc = rf_error_set(RF_ENOTFOUND, "'%s' is not in revision '%s'",
+			rc = rf_error_set(RF_ENOTFOUND,
+					  "'%s' is not in revision '%s'",
 					  items[i].src, r->rev);
 			goto out;
 		}

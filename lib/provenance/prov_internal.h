@@ -11,7 +11,7 @@
 
 /* One packed file. */
 struct prov_item {
-	const char *src;      /* path on disk, or path inside the repository (rev) */
+	const char *src; /* path on disk, or path inside the repository (rev) */
 	const char *bag_path; /* "data/..." */
 	const char *sha256;   /* hex of the packed bytes */
 	uint64_t size;
