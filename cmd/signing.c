@@ -21,7 +21,7 @@ int signing_pack_prepare(struct signing_pack *s, const char *verb)
 int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
 {
 	struct signing_pack *s = ctx;
-	return rf_attest_bag(tmp_bag_dir, s->key, s->threads);
+	return rf_attest_bag(tmp_bag_dir, s->key);
 }
 
 void signing_pack_free(struct signing_pack *s)

@@ -33,6 +33,14 @@ const char *rf_attest_stage_name(rf_attest_stage stage)
 	return "unknown";
 }
 
+static int tag_exists(const char *bag_dir, const char *rel)
+{
+	rf_buf p = RF_BUF_INIT;
+	int yes = rf_path_join(&p, bag_dir, rel) == 0 && rf_path_exists(p.data);
+	rf_buf_free(&p);
+	return yes;
+}
+
 /* bag-info.txt as a JSON object; a repeated label becomes an array. */
 static json_t *bag_info_json(const rf_bag *bag)
 {
@@ -146,7 +154,7 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 	return rc;
 }
 
-int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads)
+int rf_attest_bag(const char *bag_dir, const rf_key *key)
 {
 	rf_bag *bag = NULL;
 	rf_subject *subs = NULL;
@@ -155,10 +163,9 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads)
 	char *pred = NULL;
 	size_t n = 0;
 	int rc;
-	(void)threads;
 	if ((rc = rf_bag_open(&bag, bag_dir)) != 0)
 		return rc;
-	if (rf_bag_tag_sha256(bag, RF_ATTEST_DSSE)) {
+	if (rf_bag_tag_sha256(bag, RF_ATTEST_DSSE) || tag_exists(bag_dir, RF_ATTEST_DSSE)) {
 		rc = rf_error_set(RF_EEXIST,
 				  "'%s' is already signed; countersign it with 'referee sign'",
 				  bag_dir);
@@ -366,7 +373,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 	json_t *pred = NULL, *info = NULL;
 	json_error_t jerr;
 	int dfd = -1, rc = 0;
-	size_t njobs;
+	size_t njobs = 0;
 
 	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
 		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
@@ -415,8 +422,15 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 		const char *name = rf_statement_subject(st, i)->name;
 		if ((rc = rf_path_join(&full[i], bag_dir, name)) != 0)
 			goto out;
+		if (!rf_path_exists(full[i].data)) {
+			rc = rf_error_set(RF_ECHECK, "signed subject '%s' is missing from "
+					  "the bag", name);
+			goto out;
+		}
 		if ((rc = rf_path_check_inside(bag_dir, full[i].data)) != 0) {
-			rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag", name);
+			if (rc == RF_EUNSAFE)
+				rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag",
+						  name);
 			goto out;
 		}
 		jobs[i].path = full[i].data;
@@ -492,14 +506,6 @@ out:
 	rf_pool_free(pool);
 	file_list_free(&files);
 	return rc;
-}
-
-static int tag_exists(const char *bag_dir, const char *rel)
-{
-	rf_buf p = RF_BUF_INIT;
-	int yes = rf_path_join(&p, bag_dir, rel) == 0 && rf_path_exists(p.data);
-	rf_buf_free(&p);
-	return yes;
 }
 
 /* The stages; on success `*env_out` (if asked) is the envelope that was
