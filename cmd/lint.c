@@ -41,6 +41,11 @@ static int lint_one(const char *path, int quiet)
 	} else {
 		rc = rf_manifest_load(&m, path);
 	}
+	if (!rc && rf_manifest_kind_name(m) && !strcmp(rf_manifest_kind_name(m), "claims") &&
+	    (rc = rf_claims_lint(m))) {
+		rf_manifest_free(m);
+		m = NULL;
+	}
 	if (rc) {
 		fprintf(stderr, "referee lint: %s\n", rf_error_last());
 		return rc == RF_EIO || rc == RF_ENOTFOUND || rc == RF_ENOMEM ? CLI_USAGE

@@ -478,7 +478,7 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 		set_str(&r->source, rf_node_text(rf_node_get(from, "source")));
 		o.approx = c->eff.approx;
 		o.precision = prec ? rf_node_text(prec) : NULL;
-		snprintf(path, sizeof path, "claims[%zu].claimed", i);
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
 		if (rf_figure_parse(&r->r.claimed, rf_node_text(claimed), &o))
 			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
 					     rf_error_last());
@@ -496,12 +496,42 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 				   r->source);
 			continue;
 		}
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		if (src->params && (rc = rf_schema_check(from, src->params, path)))
+			return rc;
 		rc = src->derive(src->ctx, &env, from, &d, &r->explain);
 		rc = derive_outcome(r, rc);
 		if (rc < 0)
 			return rf_error_wrap(rc, "claim '%s' (%s)", r->id, r->origin);
 		if (rc == 0 && (rc = decide(r, &d)))
 			return rc;
+	}
+	return 0;
+}
+
+int rf_claims_lint(const rf_manifest *m)
+{
+	static const rf_claims_source *const builtin[] = {
+		&rf_source_ledger, &rf_source_claim, &rf_source_config, &rf_source_flops};
+	const rf_node *claims = rf_node_get(rf_manifest_root(m), "claims");
+	char path[128];
+	int rc;
+	for (size_t i = 0; i < rf_node_size(claims); i++) {
+		const rf_node *n = rf_node_at(claims, i), *claimed = rf_node_get(n, "claimed");
+		const rf_node *prec = rf_node_get(n, "precision"), *from = rf_node_get(n, "from");
+		const char *src = rf_node_text(rf_node_get(from, "source"));
+		rf_figure_opts o = {0};
+		rf_figure f;
+		o.precision = prec ? rf_node_text(prec) : NULL;
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
+		if (claimed && rf_figure_parse(&f, rf_node_text(claimed), &o))
+			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
+					     rf_error_last());
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		for (size_t k = 0; src && k < sizeof builtin / sizeof builtin[0]; k++)
+			if (!strcmp(builtin[k]->name, src) &&
+			    (rc = rf_schema_check(from, builtin[k]->params, path)))
+				return rc;
 	}
 	return 0;
 }

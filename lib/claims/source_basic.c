@@ -22,10 +22,7 @@ static int derive_claim(void *ctx, const rf_claims_env *env, const rf_node *p,
 	const char *id;
 	const rf_figure *f;
 	char label[300];
-	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, claim_params, "from")))
-		return rc;
 	id = rf_node_text(rf_node_get(p, "claim"));
 	if (!(f = rf_claims_env_claim(env, id)))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "claim"), "from.claim",
@@ -36,7 +33,7 @@ static int derive_claim(void *ctx, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, label, f);
 }
 
-const rf_claims_source rf_source_claim = {"claim", derive_claim, NULL};
+const rf_claims_source rf_source_claim = {"claim", derive_claim, NULL, claim_params};
 
 static const rf_field config_params[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
@@ -80,8 +77,6 @@ static int derive_config(void *ctx, const rf_claims_env *env, const rf_node *p,
 	char label[300];
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, config_params, "from")))
-		return rc;
 	kind = rf_node_get(p, "kind");
 	path = rf_node_get(p, "path");
 	prod = rf_node_get(p, "product");
@@ -113,4 +108,4 @@ static int derive_config(void *ctx, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, "product", &out->figure);
 }
 
-const rf_claims_source rf_source_config = {"config", derive_config, NULL};
+const rf_claims_source rf_source_config = {"config", derive_config, NULL, config_params};

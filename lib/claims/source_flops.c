@@ -140,8 +140,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	char line[200];
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, params, "from")))
-		return rc;
 	if (q && strcmp(q, "mfu") && strcmp(q, "flops"))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "expected mfu or flops, got \"%s\"", q);
@@ -210,4 +208,4 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 
-const rf_claims_source rf_source_flops = {"flops", derive, NULL};
+const rf_claims_source rf_source_flops = {"flops", derive, NULL, params};

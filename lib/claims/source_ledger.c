@@ -160,8 +160,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	const char *sname, *q;
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, params, "from")))
-		return rc;
 	if ((rc = rf_env_manifest(&ledger, env, p, "ledger", "cost-ledger")))
 		return rc;
 	sname = rf_node_text(rf_node_get(p, "stage"));
@@ -215,4 +213,4 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 			     "reported-cost, hours-from-gpu-hours)", q);
 }
 
-const rf_claims_source rf_source_ledger = {"ledger", derive, NULL};
+const rf_claims_source rf_source_ledger = {"ledger", derive, NULL, params};

@@ -50,6 +50,23 @@ e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
 f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
 " "m.yaml:3:[0-9]+: aliases expand to more than 1000 nodes"
 
+lint_fails "a typo in a built-in source's parameters" "kind: claims
+schema: 1
+claims:
+  - id: a
+    claimed: 101K GPU-hours
+    from: {source: ledger, stage: r1, quantitiy: gpu-hours}
+" "m.yaml:6:39: claims\[0\]\.from\.quantitiy: unknown key"
+lint_fails "a precision that means nothing" "kind: claims
+schema: 1
+claims:
+  - id: a
+    claimed: 101K GPU-hours
+    precision: roughly
+    from: {source: claim, claim: a}
+" "m.yaml:6:16: claims\[0\]\.precision: precision 'roughly'"
+expect_exit "the worked examples lint" 0 "$REFEREE" lint "$REPO_DIR/manifests/deepseek-r1" "$REPO_DIR/manifests/deepseek-v3"
+
 mkdir -p "$T/dir"
 cp "$D/digest-a.yaml" "$T/dir/a.yaml"
 expect_exit "a directory of valid manifests passes" 0 "$REFEREE" lint "$T/dir"

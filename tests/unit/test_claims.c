@@ -209,7 +209,7 @@ static void test_sources(void **state)
 	(void)state;
 	rf_check *c;
 	int calls = 0;
-	rf_claims_source src = {"const", const_derive, &calls};
+	rf_claims_source src = {"const", const_derive, &calls, NULL};
 	const char *claims = "kind: claims\nschema: 1\nclaims:\n"
 			     "  - {id: a, claimed: 79.8%, from: {source: const, value: 79.83%}}\n"
 			     "  - {id: b, claimed: 79.8%, from: {source: const, value: 71.2%}}\n"
@@ -241,6 +241,24 @@ static void test_sources(void **state)
 	assert_int_equal(rf_check_run(c), RF_EFORMAT);
 	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:27: from.valeu: unknown key"));
 	rf_check_free(c);
+	/* the same with the fields declared on the source: the check validates */
+	{
+		static const rf_field fields[] = {
+			{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
+			{.name = "value", .type = RF_FIELD_FIGURE},
+			{NULL}};
+		rf_claims_source declared = {"const", const_derive, &calls, fields};
+		calls = 0;
+		assert_int_equal(rf_check_new(&c, NULL), 0);
+		assert_int_equal(rf_check_add_source(c, &declared), 0);
+		add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+				      "  - id: a\n    claimed: 1\n    from: {source: const, valeu: 1}\n");
+		assert_int_equal(rf_check_run(c), RF_EFORMAT);
+		assert_non_null(strstr(rf_error_last(),
+				       "claims.yaml:6:27: claims[0].from.valeu: unknown key"));
+		assert_int_equal(calls, 0);
+	}
+	rf_check_free(c);
 	/* so are references to claims that do not exist, and reused ids */
 	assert_int_equal(rf_check_new(&c, NULL), 0);
 	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
@@ -265,6 +283,37 @@ static void test_sources(void **state)
 	expect_verdict(c, "u", RF_VERDICT_UNVERIFIABLE);
 	rf_check_free(c);
 	rf_check_free(NULL);
+}
+
+static void test_lint(void **state)
+{
+	(void)state;
+	rf_manifest *m;
+	static const struct {
+		const char *claim, *msg;
+	} bad[] = {
+		{"{id: a, claimed: 5, from: {source: ledger, stgae: r1, quantity: cost}}",
+		 "t.yaml:4:48: claims[0].from.stgae: unknown key (allowed: source, ledger, stage,"},
+		{"{id: a, claimed: 5, precision: roughly, from: {source: claim, claim: b}}",
+		 "t.yaml:4:36: claims[0].precision: precision 'roughly'"},
+		{"{id: a, claimed: 5, from: {source: flops, format: 16}}", NULL},
+		{"{id: a, claimed: 5, from: {source: config}}", NULL},
+		{"{id: a, claimed: 5, from: {source: rescore, anything: 1}}", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "kind: claims\nschema: 1\nclaims:\n  - %s\n", bad[i].claim);
+		assert_int_equal(rf_manifest_load_buffer(&m, "t.yaml", buf, strlen(buf)), 0);
+		if (bad[i].msg) {
+			assert_int_equal(rf_claims_lint(m), RF_EFORMAT);
+			if (!strstr(rf_error_last(), bad[i].msg))
+				fail_msg("got '%s'", rf_error_last());
+		} else {
+			/* other sources' keys, and what only the check can tell */
+			assert_int_equal(rf_claims_lint(m), 0);
+		}
+		rf_manifest_free(m);
+	}
 }
 
 static void test_report(void **state)
@@ -379,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_total_off),
 		cmocka_unit_test(test_plausibility),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_mutated_check),
 	};
