@@ -191,10 +191,6 @@ typedef struct rf_claims_source {
 	int (*derive)(void *ctx, const rf_claims_env *env, const rf_node *params,
 		      rf_derivation *out, rf_buf *explain);
 	void *ctx;
-	/** Optional: the fields of `from:` (`source` included).  When set,
-	 *  the check validates `params` against them before calling derive
-	 *  (unknown keys are errors, with file:line:column). */
-	const rf_field *params;
 } rf_claims_source;
 
 /** Lint a `claims` manifest beyond its schema: every claimed figure

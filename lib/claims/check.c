@@ -455,6 +455,23 @@ static const rf_claims_source *source_find(const rf_check *c, const char *name)
 	return NULL;
 }
 
+/* The built-in sources validate their parameters here, before derive;
+ * other sources validate their own. */
+static const rf_field *builtin_fields(const char *name)
+{
+	static const struct {
+		const char *name;
+		const rf_field *fields;
+	} t[] = {{"ledger", rf_source_ledger_fields},
+		 {"claim", rf_source_claim_fields},
+		 {"config", rf_source_config_fields},
+		 {"flops", rf_source_flops_fields}};
+	for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].fields;
+	return NULL;
+}
+
 static int claim_rows(rf_check *c, const struct loaded *l)
 {
 	const rf_node *claims = rf_node_get(rf_manifest_root(l->m), "claims");
@@ -497,7 +514,8 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 			continue;
 		}
 		snprintf(path, sizeof path, "claims[%zu].from", i);
-		if (src->params && (rc = rf_schema_check(from, src->params, path)))
+		if (builtin_fields(src->name) &&
+		    (rc = rf_schema_check(from, builtin_fields(src->name), path)))
 			return rc;
 		rc = src->derive(src->ctx, &env, from, &d, &r->explain);
 		rc = derive_outcome(r, rc);
@@ -511,15 +529,13 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 
 int rf_claims_lint(const rf_manifest *m)
 {
-	static const rf_claims_source *const builtin[] = {
-		&rf_source_ledger, &rf_source_claim, &rf_source_config, &rf_source_flops};
 	const rf_node *claims = rf_node_get(rf_manifest_root(m), "claims");
 	char path[128];
 	int rc;
 	for (size_t i = 0; i < rf_node_size(claims); i++) {
 		const rf_node *n = rf_node_at(claims, i), *claimed = rf_node_get(n, "claimed");
 		const rf_node *prec = rf_node_get(n, "precision"), *from = rf_node_get(n, "from");
-		const char *src = rf_node_text(rf_node_get(from, "source"));
+		const rf_field *fields = builtin_fields(rf_node_text(rf_node_get(from, "source")));
 		rf_figure_opts o = {0};
 		rf_figure f;
 		o.precision = prec ? rf_node_text(prec) : NULL;
@@ -528,10 +544,8 @@ int rf_claims_lint(const rf_manifest *m)
 			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
 					     rf_error_last());
 		snprintf(path, sizeof path, "claims[%zu].from", i);
-		for (size_t k = 0; src && k < sizeof builtin / sizeof builtin[0]; k++)
-			if (!strcmp(builtin[k]->name, src) &&
-			    (rc = rf_schema_check(from, builtin[k]->params, path)))
-				return rc;
+		if (fields && (rc = rf_schema_check(from, fields, path)))
+			return rc;
 	}
 	return 0;
 }

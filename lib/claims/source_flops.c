@@ -10,7 +10,7 @@
 #include "internal.h"
 #include "referee/error.h"
 
-static const rf_field params[] = {
+const rf_field rf_source_flops_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "quantity", .type = RF_FIELD_STRING, .doc = "mfu (default) or flops"},
 	{.name = "stage", .type = RF_FIELD_STRING,
@@ -208,4 +208,4 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 
-const rf_claims_source rf_source_flops = {"flops", derive, NULL, params};
+const rf_claims_source rf_source_flops = {"flops", derive, NULL};

@@ -209,7 +209,7 @@ static void test_sources(void **state)
 	(void)state;
 	rf_check *c;
 	int calls = 0;
-	rf_claims_source src = {"const", const_derive, &calls, NULL};
+	rf_claims_source src = {"const", const_derive, &calls};
 	const char *claims = "kind: claims\nschema: 1\nclaims:\n"
 			     "  - {id: a, claimed: 79.8%, from: {source: const, value: 79.83%}}\n"
 			     "  - {id: b, claimed: 79.8%, from: {source: const, value: 71.2%}}\n"
@@ -241,23 +241,12 @@ static void test_sources(void **state)
 	assert_int_equal(rf_check_run(c), RF_EFORMAT);
 	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:27: from.valeu: unknown key"));
 	rf_check_free(c);
-	/* the same with the fields declared on the source: the check validates */
-	{
-		static const rf_field fields[] = {
-			{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
-			{.name = "value", .type = RF_FIELD_FIGURE},
-			{NULL}};
-		rf_claims_source declared = {"const", const_derive, &calls, fields};
-		calls = 0;
-		assert_int_equal(rf_check_new(&c, NULL), 0);
-		assert_int_equal(rf_check_add_source(c, &declared), 0);
-		add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
-				      "  - id: a\n    claimed: 1\n    from: {source: const, valeu: 1}\n");
-		assert_int_equal(rf_check_run(c), RF_EFORMAT);
-		assert_non_null(strstr(rf_error_last(),
-				       "claims.yaml:6:27: claims[0].from.valeu: unknown key"));
-		assert_int_equal(calls, 0);
-	}
+	/* the built-in sources' parameters are checked before they run */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - id: a\n    claimed: 1\n    from: {source: claim, claim: a, x: 1}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:37: claims[0].from.x: unknown key"));
 	rf_check_free(c);
 	/* so are references to claims that do not exist, and reused ids */
 	assert_int_equal(rf_check_new(&c, NULL), 0);
