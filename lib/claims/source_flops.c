@@ -179,6 +179,14 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 			accel = rf_node_text(rf_node_get(stage, "accelerator"));
 		rf_error_clear();
 	}
+	{
+		/* what each accelerator would have had to sustain */
+		rf_figure thr;
+		rf_figure_div(&thr, &flops, &gpu_time);
+		thr.unit.mul = 1e12;
+		snprintf(thr.unit.name, sizeof thr.unit.name, "TFLOP/s per GPU");
+		rf_explain_figure(explain, "implied throughput = FLOPs / accelerator time", &thr);
+	}
 	if ((rc = peak_of(&peak, env, p, accel, explain)))
 		return rc;
 	/* capacity = GPU-seconds × peak FLOP/s per GPU, in FLOP */
