@@ -200,7 +200,9 @@ typedef struct rf_claims_source {
  *  file:line:column. */
 int rf_claims_lint(const rf_manifest *m);
 
-/** The directory the manifests came from (a bag's data/); borrowed. */
+/** The directory the manifests came from (a bag's data/ folder), for
+ *  resolving files the claims name; "." when the manifests were added one
+ *  by one with rf_check_add_manifest().  Borrowed. */
 const char *rf_claims_env_dir(const rf_claims_env *env);
 /** The loaded manifest of `kind` whose file stem (or `name:`) is `name`;
  *  with `name` NULL, the only manifest of that kind.  NULL when there is

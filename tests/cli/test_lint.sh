@@ -75,5 +75,10 @@ expect_exit "one invalid manifest in a directory fails it" 1 "$REFEREE" lint "$T
 expect_err_match "names the invalid one" "b.yml:1:1: claims: required but missing"
 expect_exit "stdin is read with -" 0 sh -c "'$REFEREE' lint - <'$D/digest-a.yaml'"
 expect_exit "unreadable path is exit 2" 2 "$REFEREE" lint "$T/nope.yaml"
+expect_exit "--kinds lists the registry" 0 "$REFEREE" lint --kinds
+for k in training-config hardware-manifest cost-ledger claims; do
+  expect_out_match "--kinds: $k" "^kind: $k \(schema 1\)"
+done
+expect_out_match "--kinds: fields with units" "^  stages\[\]\.gpu-hours +figure \[GPU-h\]"
 expect_exit "no argument is a usage error" 2 "$REFEREE" lint
 done_testing
