@@ -566,6 +566,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.approx", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0 && f.v.hi < 1))
+				return rf_node_error(RF_EFORMAT, v, "settings.approx",
+						     "expected a percentage between 0 and 100");
 			c->eff.approx = f.v.hi;
 		}
 		if ((v = rf_node_get(s, "suspicious-mfu")) && !c->opts.suspicious_mfu) {
@@ -573,6 +576,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0))
+				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu",
+						     "expected a positive percentage");
 			c->eff.suspicious_mfu = f.v.hi;
 		}
 	}

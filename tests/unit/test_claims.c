@@ -169,6 +169,12 @@ static void test_plausibility(void **state)
 	assert_int_equal(rf_check_run(c), 0);
 	expect_verdict(c, "x", RF_VERDICT_SUSPICIOUS);
 	rf_check_free(c);
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nsettings: {approx: 150%}\n"
+			      "claims:\n  - {id: x, claimed: 1, from: {source: claim, claim: x}}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:3:20: settings.approx: expected a percentage"));
+	rf_check_free(c);
 	/* a claimed FLOP count is compared with 6·N·D */
 	assert_int_equal(rf_check_new(&c, NULL), 0);
 	add(c, "config.yaml", v3_config);
