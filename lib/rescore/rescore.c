@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,6 +447,181 @@ static int blank_line(const rf_buf *b)
 	return 1;
 }
 
+/* The input is read by a reader thread into two alternating batches, so
+ * that reading the next batch overlaps scoring this one.  With one thread
+ * the consumer reads inline.  Errors travel in the batch (rf_error_set()
+ * is per thread). */
+struct batch {
+	struct line lines[BATCH_LINES];
+	size_t n;
+	int eof;      /* nothing follows this batch */
+	int rc;       /* a read error, message in err */
+	char err[300];
+};
+
+struct reader {
+	FILE *f;
+	const char *name;
+	size_t max_line, lineno;
+	rf_buf buf;
+	int threaded, started;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *slot[2];
+	int full[2];
+	int stop;
+};
+
+static void batch_fail(struct batch *b, int rc, const char *name, size_t line,
+		       const char *detail)
+{
+	b->rc = rc;
+	b->eof = 1;
+	snprintf(b->err, sizeof b->err, "'%s' line %zu: %s", name, line, detail);
+}
+
+static void fill(struct reader *rd, struct batch *b)
+{
+	size_t bytes = 0;
+	char msg[96];
+	b->n = 0;
+	b->eof = 0;
+	b->rc = 0;
+	while (b->n < BATCH_LINES && bytes < BATCH_BYTES) {
+		int got, rc = read_line(rd->f, &rd->buf, rd->max_line, &got);
+		if (rc == RF_ELIMIT) {
+			snprintf(msg, sizeof msg, "longer than %zu bytes", rd->max_line);
+			batch_fail(b, RF_ELIMIT, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc == RF_EIO) {
+			snprintf(msg, sizeof msg, "read error: %s", strerror(errno));
+			batch_fail(b, RF_EIO, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc) {
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno + 1, "out of memory");
+			return;
+		}
+		if (!got) {
+			b->eof = 1;
+			return;
+		}
+		rd->lineno++;
+		if (blank_line(&rd->buf))
+			continue;
+		struct line *l = &b->lines[b->n];
+		memset(l, 0, sizeof *l);
+		l->lineno = rd->lineno;
+		l->len = rd->buf.len;
+		l->text = rf_buf_detach(&rd->buf);
+		if (!l->text) {
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno, "out of memory");
+			return;
+		}
+		bytes += l->len;
+		b->n++;
+	}
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	for (int s = 0;; s ^= 1) {
+		int done;
+		pthread_mutex_lock(&rd->mu);
+		while (rd->full[s] && !rd->stop)
+			pthread_cond_wait(&rd->cv, &rd->mu);
+		done = rd->stop;
+		pthread_mutex_unlock(&rd->mu);
+		if (done)
+			break;
+		fill(rd, rd->slot[s]);
+		pthread_mutex_lock(&rd->mu);
+		rd->full[s] = 1;
+		done = rd->slot[s]->eof;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		if (done)
+			break;
+	}
+	return NULL;
+}
+
+/* The next batch in order (slot s). */
+static struct batch *reader_next(struct reader *rd, int s)
+{
+	if (!rd->threaded) {
+		fill(rd, rd->slot[s]);
+		return rd->slot[s];
+	}
+	pthread_mutex_lock(&rd->mu);
+	while (!rd->full[s])
+		pthread_cond_wait(&rd->cv, &rd->mu);
+	pthread_mutex_unlock(&rd->mu);
+	return rd->slot[s];
+}
+
+/* Hand slot s back to the reader (its lines already freed). */
+static void reader_release(struct reader *rd, int s)
+{
+	rd->slot[s]->n = 0;
+	if (!rd->threaded)
+		return;
+	pthread_mutex_lock(&rd->mu);
+	rd->full[s] = 0;
+	pthread_cond_broadcast(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
+}
+
+static int reader_start(struct reader *rd, FILE *f, const char *name, size_t max_line,
+			int threaded)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->f = f;
+	rd->name = name;
+	rd->max_line = max_line;
+	rd->slot[0] = calloc(1, sizeof *rd->slot[0]);
+	rd->slot[1] = calloc(1, sizeof *rd->slot[1]);
+	if (!rd->slot[0] || !rd->slot[1])
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->cv, NULL);
+	rd->threaded = threaded;
+	if (threaded) {
+		if (pthread_create(&rd->tid, NULL, reader_main, rd) != 0)
+			rd->threaded = 0; /* read inline instead */
+		else
+			rd->started = 1;
+	}
+	return 0;
+}
+
+static void reader_stop(struct reader *rd)
+{
+	if (rd->started) {
+		pthread_mutex_lock(&rd->mu);
+		rd->stop = 1;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		pthread_join(rd->tid, NULL);
+	}
+	for (int s = 0; s < 2; s++) {
+		if (!rd->slot[s])
+			continue;
+		for (size_t i = 0; i < rd->slot[s]->n; i++)
+			line_free(&rd->slot[s]->lines[i]);
+		free(rd->slot[s]);
+	}
+	if (rd->slot[0] || rd->slot[1]) {
+		pthread_mutex_destroy(&rd->mu);
+		pthread_cond_destroy(&rd->cv);
+	}
+	rf_buf_free(&rd->buf);
+	memset(rd, 0, sizeof *rd);
+}
+
 struct acc {
 	double sum[RS_NMETRICS];
 	size_t cnt[RS_NMETRICS];
@@ -517,18 +693,18 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		      const rf_rescore_opts *o)
 {
 	struct run r = {o, name, o ? o->k : 0};
-	struct line *lines = NULL;
 	struct group open = {0};
 	struct group *ready = NULL;
-	size_t nready = 0, lineno = 0, problem = 0;
-	rf_buf buf = RF_BUF_INIT;
+	size_t nready = 0, problem = 0;
+	struct reader rd;
 	rf_pool *pool = NULL;
 	struct acc acc;
-	int rc = 0, eof = 0, have_open = 0;
+	int rc = 0, eof = 0, have_open = 0, slot = 0;
 	size_t max_line;
 
 	memset(out, 0, sizeof *out);
 	memset(&acc, 0, sizeof acc);
+	memset(&rd, 0, sizeof rd);
 	if (!o || !o->reward)
 		return rf_error_set(RF_EINVAL, "rescore: no reward given");
 	max_line = o->max_line ? o->max_line : RF_RESCORE_MAX_LINE;
@@ -537,68 +713,42 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 					   : o->bootstrap < 0 ? 0 : o->bootstrap;
 	if (out->bootstrap > 100000)
 		return rf_error_set(RF_EINVAL, "rescore: at most 100000 bootstrap replicates");
-	if (rs_boot_init(&acc.boot, out->bootstrap, out->seed))
+	if (rs_boot_init(&acc.boot, out->bootstrap, out->seed)) {
+		rs_boot_free(&acc.boot);
 		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
 	if ((rc = rf_pool_new(&pool, o->threads)) != 0)
 		goto out;
 	acc.val = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.val);
 	acc.present = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
-	lines = calloc(BATCH_LINES, sizeof *lines);
 	/* a line can close the open problem and be one itself: two per line */
 	ready = calloc(2 * BATCH_LINES + 2, sizeof *ready);
-	if (!lines || !ready || !acc.val || !acc.present) {
+	if (!ready || !acc.val || !acc.present) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = reader_start(&rd, f, name, max_line, rf_pool_threads(pool) > 1)) != 0)
+		goto out;
 	while (!eof) {
-		size_t n = 0, bytes = 0;
+		/* 1. the next batch of lines (read while the last one was scored) */
+		struct batch *b = reader_next(&rd, slot);
+		struct line *lines = b->lines;
+		size_t n = b->n;
 		struct par par = {&r, lines, ready};
-		/* 1. read a batch */
-		while (n < BATCH_LINES && bytes < BATCH_BYTES) {
-			int got;
-			rc = read_line(f, &buf, max_line, &got);
-			if (rc == RF_ELIMIT) {
-				rc = rf_error_set(RF_ELIMIT, "'%s' line %zu: longer than %zu bytes",
-						  name, lineno + 1, max_line);
-				goto out;
-			}
-			if (rc == RF_EIO) {
-				rc = rf_error_set(RF_EIO, "'%s' line %zu: read error: %s", name,
-						  lineno + 1, strerror(errno));
-				goto out;
-			}
-			if (rc) {
-				rc = rf_error_set(RF_ENOMEM, "out of memory");
-				goto out;
-			}
-			if (!got) {
-				eof = 1;
-				break;
-			}
-			lineno++;
-			if (blank_line(&buf))
-				continue;
-			lines[n].lineno = lineno;
-			lines[n].len = buf.len;
-			lines[n].text = rf_buf_detach(&buf);
-			if (!lines[n].text) {
-				rc = rf_error_set(RF_ENOMEM, "out of memory");
-				goto out;
-			}
-			bytes += lines[n].len;
-			n++;
+		if (b->rc) {
+			rc = rf_error_set(b->rc, "%s", b->err);
+			goto out;
 		}
+		eof = b->eof;
 		/* 2. parse and score the batch's lines in parallel */
 		rf_pool_for(pool, n, 1, par_lines, &par);
 		/* 3. group samples into problems, in input order */
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && !rc; i++) {
 			struct line *l = &lines[i];
 			if (l->err) {
 				rc = rf_error_set(l->err, "'%s' line %zu: %s", name, l->lineno,
 						  l->errmsg ? l->errmsg : "error");
-				for (size_t j = i; j < n; j++)
-					line_free(&lines[j]);
-				goto out;
+				break;
 			}
 			if (have_open && (l->is_group || strcmp(open.id, l->id))) {
 				ready[nready++] = open;
@@ -609,9 +759,7 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 				r.k = l->nv;
 			if ((rc = group_take(&open, l)) != 0) {
 				rf_error_wrap(rc, "'%s' line %zu", name, l->lineno);
-				for (size_t j = i; j < n; j++)
-					line_free(&lines[j]);
-				goto out;
+				break;
 			}
 			have_open = 1;
 			if (l->is_group) {
@@ -636,16 +784,17 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 				rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present,
 						 acc.nbatch);
 				acc.nbatch = 0;
-				if (rc) {
-					for (size_t j = i + 1; j < n; j++)
-						line_free(&lines[j]);
-					goto out;
-				}
 			}
 		}
+		for (size_t i = 0; i < n; i++)
+			line_free(&lines[i]);
+		if (rc)
+			goto out;
+		reader_release(&rd, slot);
+		slot ^= 1;
 	}
 	if (have_open) {
-		struct par par = {&r, lines, &open};
+		struct par par = {&r, NULL, &open};
 		if (r.k == 0)
 			r.k = open.n;
 		rf_pool_for(pool, 1, 1, par_groups, &par);
@@ -655,7 +804,7 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present, acc.nbatch);
 		acc.nbatch = 0;
 	}
-	out->lines = lineno;
+	out->lines = rd.lineno;
 	out->k = r.k;
 	set_metric(&out->mean_reward, &acc, RS_MEAN);
 	set_metric(&out->pass1, &acc, RS_PASS1);
@@ -664,12 +813,11 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	if (out->problems == 0)
 		rc = rf_error_set(RF_EFORMAT, "'%s': no rollouts", name);
 out:
+	reader_stop(&rd);
 	group_free(&open);
 	for (size_t g = 0; g < nready; g++)
 		group_free(&ready[g]);
 	free(ready);
-	free(lines);
-	rf_buf_free(&buf);
 	rf_pool_free(pool);
 	rs_boot_free(&acc.boot);
 	free(acc.val);
