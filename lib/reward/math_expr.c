@@ -1204,7 +1204,12 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 
 /* ----------------------------------------------------- numeric evaluation */
 
-#define NPOINTS 6
+/* Six points with positive variables and three with negative ones: most
+ * answers live on positive values (roots, logs), but sqrt(x^2) is |x|, not
+ * x, and only a negative point shows it.  Points where either side is
+ * undefined are skipped; at least three must remain and all must agree. */
+#define NPOINTS 9
+#define NPOSITIVE 6
 
 static uint64_t mix64(uint64_t z)
 {
@@ -1222,7 +1227,8 @@ static double var_value(const char *name, int point)
 	for (const char *s = name; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	h = mix64(h ^ mix64(0x5eed0000ULL + (uint64_t)point));
-	return 0.35 + 2.3 * (double)(h >> 11) / 9007199254740992.0;
+	double v = 0.35 + 2.3 * (double)(h >> 11) / 9007199254740992.0;
+	return point < NPOSITIVE ? v : -v;
 }
 
 static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
