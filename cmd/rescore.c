@@ -12,7 +12,7 @@
 #include "cli.h"
 
 static const char usage_line[] =
-	"referee rescore ROLLOUTS.jsonl [--reward SPEC] [--map KEY=FIELD]... "
+	"referee rescore ROLLOUTS.jsonl [--reward SPEC | --config FILE] [--map KEY=FIELD]... "
 	"[--k N] [-j N] [--samples OUT.jsonl] [--json]";
 
 static void help(void)
@@ -27,6 +27,8 @@ static void help(void)
 "options:\n"
 "  --reward SPEC        math (default), format, language, countdown, or a\n"
 "                       weighted sum: math:0.9,format:0.1\n"
+"  --config FILE        the reward a training-config manifest declares\n"
+"                       (its rewards: list, weights and params)\n"
 "  --map KEY=FIELD      where to find KEY in a line; KEY is id, completion,\n"
 "                       answer or numbers; FIELD may be a dotted path.\n"
 "                       Defaults (first present wins):\n");
@@ -163,7 +165,8 @@ static FILE *open_samples(const char *path, char **tmp)
 
 int cmd_rescore(int argc, char **argv)
 {
-	const char *verb = argv[0], *path = NULL, *spec = "math", *samples = NULL;
+	const char *verb = argv[0], *path = NULL, *spec = NULL, *samples = NULL;
+	const char *config = NULL;
 	const char *setkeys[16], *setvals[16];
 	int nset = 0, json = 0, rc;
 	long k = 0, threads = 0, boot = 0, seed = 0;
@@ -189,6 +192,8 @@ int cmd_rescore(int argc, char **argv)
 			return cli_fail(verb, CLI_USAGE, "option '%s' needs a value", a);
 		if (!strcmp(a, "--reward")) {
 			spec = argv[++i];
+		} else if (!strcmp(a, "--config")) {
+			config = argv[++i];
 		} else if (!strcmp(a, "--map")) {
 			const char *eq = strchr(val, '=');
 			i++;
@@ -245,8 +250,18 @@ int cmd_rescore(int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage(usage_line);
-	if ((rc = rf_reward_new(&rw, spec)) != 0)
+	if (spec && config)
+		return cli_fail(verb, CLI_USAGE, "give --reward or --config, not both");
+	if (config) {
+		rf_manifest *m = NULL;
+		if ((rc = rf_manifest_load(&m, config)) == 0)
+			rc = rf_reward_from_config(&rw, m);
+		rf_manifest_free(m);
+		if (rc)
+			return cli_error(verb, rc);
+	} else if ((rc = rf_reward_new(&rw, spec ? spec : "math")) != 0) {
 		return cli_error(verb, rc);
+	}
 	for (int i = 0; i < nset; i++)
 		if ((rc = rf_reward_set(rw, setkeys[i], setvals[i])) != 0) {
 			rf_reward_free(rw);

@@ -34,6 +34,8 @@ static const rf_field params[] = {
 	 .doc = "JSON Lines file, relative to the manifests' directory"},
 	{.name = "reward", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
 	 .doc = "reward spec (default math)"},
+	{.name = "config", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
+	 .doc = "training-config manifest (file stem or name) whose rewards to use"},
 	{.name = "metric", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "pass@1, pass@k, cons@k (maj@k), mean-reward; pass@8 sets k"},
 	{.name = "k", .type = RF_FIELD_INT, .flags = RF_FIELD_RANGE, .min = 1,
@@ -131,9 +133,22 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	o.fields.answer = map ? text_of(map, "answer", NULL) : NULL;
 	o.fields.numbers = map ? text_of(map, "numbers", NULL) : NULL;
 	o.k = metric == M_PASS1 || metric == M_MEAN ? 0 : (size_t)kk;
-	if ((rc = rf_reward_new(&rw, spec)) != 0)
+	if (rf_node_get(p, "config")) {
+		const char *cname = text_of(p, "config", "");
+		const rf_manifest *cm;
+		if (rf_node_get(p, "reward"))
+			return rf_node_error(RF_EFORMAT, rf_node_get(p, "config"), "from.config",
+					     "give reward: or config:, not both");
+		cm = rf_claims_env_manifest(env, "training-config", cname);
+		if (!cm)
+			return rf_error_set(RF_ENOTFOUND, "no training-config manifest '%s'",
+					    cname);
+		if ((rc = rf_reward_from_config(&rw, cm)) != 0)
+			return rc == RF_ENOTFOUND ? rc : rf_error_wrap(RF_EFORMAT, "from.config");
+	} else if ((rc = rf_reward_new(&rw, spec)) != 0) {
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "reward"), "from.reward", "%s",
 				     rf_error_last());
+	}
 	if (extract && (rc = rf_reward_set(rw, "extract", extract)) != 0) {
 		rf_reward_free(rw);
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "extract"), "from.extract",

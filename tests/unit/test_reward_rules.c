@@ -178,6 +178,56 @@ static void test_configured(void **state)
 	rf_reward_verdict_clear(NULL);
 }
 
+static rf_manifest *config(const char *rewards)
+{
+	rf_manifest *m = NULL;
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "kind: training-config\nschema: 1\nmodel:\n  total-params: 7B\n%s", rewards);
+	assert_int_equal(rf_manifest_load_buffer(&m, "config.yaml", text, strlen(text)), 0);
+	return m;
+}
+
+static void test_from_config(void **state)
+{
+	rf_reward *r = NULL;
+	rf_manifest *m;
+	(void)state;
+	m = config("rewards:\n  - name: math\n    weight: 0.9\n"
+		   "  - name: format\n    weight: 0.1\n"
+		   "    params: {think-open: \"<reasoning>\", think-close: \"</reasoning>\"}\n");
+	assert_int_equal(rf_reward_from_config(&r, m), 0);
+	assert_string_equal(rf_reward_spec(r), "math:0.9,format:0.1");
+	/* the params reached the format term */
+	rf_reward_verdict v = RF_REWARD_VERDICT_INIT;
+	const char *t = "<reasoning>x</reasoning> \\boxed{2}";
+	rf_reward_input in = {t, strlen(t), "2", NULL, NULL, 0};
+	assert_int_equal(rf_reward_score(r, &v, &in), 0);
+	assert_true(v.reward > 0.999 && v.reward < 1.001);
+	rf_reward_verdict_clear(&v);
+	rf_reward_free(r);
+	rf_manifest_free(m);
+	/* weight defaults to 1 */
+	m = config("rewards:\n  - name: countdown\n");
+	assert_int_equal(rf_reward_from_config(&r, m), 0);
+	assert_string_equal(rf_reward_spec(r), "countdown");
+	rf_reward_free(r);
+	rf_manifest_free(m);
+	/* an unknown reward and an unknown option name the place */
+	m = config("rewards:\n  - name: vibes\n");
+	assert_int_equal(rf_reward_from_config(&r, m), RF_EINVAL);
+	assert_non_null(strstr(rf_error_last(), "config.yaml:6:11: rewards[0].name"));
+	assert_null(r);
+	rf_manifest_free(m);
+	m = config("rewards:\n  - name: math\n    params: {colour: red}\n");
+	assert_int_equal(rf_reward_from_config(&r, m), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "rewards[0].params.colour"));
+	rf_manifest_free(m);
+	m = config("seed: 1\n");
+	assert_int_equal(rf_reward_from_config(&r, m), RF_ENOTFOUND);
+	rf_manifest_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_configured),
+		cmocka_unit_test(test_from_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
