@@ -79,6 +79,6 @@ claims:
     from: {source: rescore, rollouts: rollouts.jsonl, metric: pass@1, use: ci95}
 Y
 expect_exit "reward from the training config" 0 "$REFEREE" check "$T/cfg"
-expect_out_match "weighted mean reward confirmed" "mean-reward +0\.83 +0\.82968.* +CONFIRMED"
+expect_out_match "weighted mean reward confirmed" "mean-reward +0\.83 +.*0\.8296.* +CONFIRMED"
 expect_out_match "claim inside the bootstrap interval" "pass-ci +90% .*CONFIRMED"
 done_testing
