@@ -278,6 +278,32 @@ static void test_rescore_errors(void **state)
 	expect_error("\n\n", RF_EFORMAT, "no rollouts");
 	rf_rescore_summary s;
 	rf_rescore_opts o = {0};
+	/* an over-long line is refused with its number, also from the reader
+	 * thread */
+	{
+		rf_reward *r;
+		rf_buf b = RF_BUF_INIT;
+		rf_buf_puts(&b, "{\"answer\":\"1\",\"completion\":\"\\\\boxed{1}\"}\n");
+		rf_buf_puts(&b, "{\"answer\":\"1\",\"completion\":\"");
+		for (int i = 0; i < 300; i++)
+			rf_buf_puts(&b, "x");
+		rf_buf_puts(&b, "\"}\n");
+		char *f = write_tmp(b.data);
+		assert_int_equal(rf_reward_new(&r, "math"), 0);
+		o.reward = r;
+		o.max_line = 200;
+		for (int threads = 1; threads <= 2; threads++) {
+			o.threads = threads;
+			assert_int_equal(rf_rescore_file(&s, f, &o), RF_ELIMIT);
+			assert_non_null(strstr(rf_error_last(), "line 2: longer than 200 bytes"));
+		}
+		o.max_line = 0;
+		o.reward = NULL;
+		unlink(f);
+		free(f);
+		rf_buf_free(&b);
+		rf_reward_free(r);
+	}
 	assert_int_equal(rf_rescore_file(&s, "/nonexistent/x.jsonl", &o), RF_EIO);
 	assert_int_equal(rf_rescore_file(&s, "/dev/null", &o), RF_EINVAL);
 }
