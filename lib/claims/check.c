@@ -377,7 +377,7 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 	const rf_node *root = rf_manifest_root(l->m);
 	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
 	char id[512], pos[512];
-	int rc = 0;
+	int rc = 0, any_hours = 0;
 	static const char *const qty[] = {"gpu-hours", "cost"};
 	static const char *const units[] = {"GPU-hours", "USD"};
 	for (size_t i = 0; i < rf_node_size(stages) && rc >= 0; i++) {
@@ -411,16 +411,21 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 				rc = decide(r, &d);
 		}
 	}
+	for (size_t i = 0; i < rf_node_size(stages); i++)
+		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
 	for (int q = 0; q < 2 && rc >= 0; q++) {
 		const rf_node *rep = rf_node_get(total, qty[q]);
 		const rf_node *src = rf_node_get(total, "source");
 		if (!rep)
 			continue;
-		/* the table's arithmetic, then the evidence behind it */
+		/* the table's arithmetic, then the evidence behind it (for
+		 * GPU-hours only when some stage has hours to derive them) */
 		for (int ev = 0; ev < 2 && rc >= 0; ev++) {
 			struct row *r;
 			rf_claims_env env = {c, NULL};
 			rf_derivation d = {0};
+			if (ev && q == 0 && !any_hours)
+				continue;
 			snprintf(id, sizeof id, "%s.total.%s%s", l->stem, qty[q],
 				 ev ? ".from-evidence" : "");
 			if (!(r = row_new(c, id)))
@@ -534,6 +539,32 @@ static int apply_settings(rf_check *c)
 	return 0;
 }
 
+static int row_id_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(struct row *const *)a, *y = *(struct row *const *)b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+static int check_unique_ids(const rf_check *c)
+{
+	struct row **v;
+	int rc = 0;
+	if (c->nrows < 2)
+		return 0;
+	if (!(v = malloc(c->nrows * sizeof *v)))
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->nrows; i++)
+		v[i] = &c->rows[i];
+	qsort(v, c->nrows, sizeof *v, row_id_cmp);
+	for (size_t i = 1; i < c->nrows && !rc; i++)
+		if (!strcmp(v[i]->id, v[i - 1]->id))
+			rc = rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
+					  v[i]->origin, v[i]->id, v[i - 1]->origin);
+	free(v);
+	return rc;
+}
+
 int rf_check_run(rf_check *c)
 {
 	int rc;
@@ -551,12 +582,8 @@ int rf_check_run(rf_check *c)
 			return rc;
 	}
 	/* duplicate ids across manifests would make the report ambiguous */
-	for (size_t i = 0; i < c->nrows; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->rows[i].id, c->rows[j].id))
-				return rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
-						    c->rows[i].origin, c->rows[i].id,
-						    c->rows[j].origin);
+	if ((rc = check_unique_ids(c)))
+		return rc;
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct row *r = &c->rows[i];
 		r->r.id = r->id;

@@ -353,6 +353,10 @@ static const char *parse_tol(const char *p, struct tol *t)
 	if (*skip_sp(p) == '%') {
 		t->kind = 2;
 		p = skip_sp(p) + 1;
+	} else if (!strncmp(skip_sp(p), "pp", 2) && !isalpha((unsigned char)skip_sp(p)[2])) {
+		/* percentage points: an absolute tolerance on a percentage */
+		t->kind = 1;
+		p = skip_sp(p) + 2;
 	}
 	return p;
 }
