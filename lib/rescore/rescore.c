@@ -22,12 +22,14 @@
 #define BATCH_LINES 1024
 #define BATCH_BYTES ((size_t)64 << 20)
 
-static const char *const def_id[] = {"idx", "id", "problem_id", "question_id",
-				     "unique_id", "task_id", NULL};
-static const char *const def_completion[] = {"completions", "responses", "outputs",
-	"code", "completion", "response", "output", "generations", "generation", NULL};
-static const char *const def_answer[] = {"answer", "gt", "ground_truth", "reference",
-	"target", "final_answer", "solution", NULL};
+static const char *const def_id[] = {
+    "idx", "id", "problem_id", "question_id", "unique_id", "task_id", NULL};
+static const char *const def_completion[] = {
+    "completions", "responses", "outputs",     "code",	     "completion",
+    "response",	   "output",	"generations", "generation", NULL};
+static const char *const def_answer[] = {"answer",    "gt",	"ground_truth",
+					 "reference", "target", "final_answer",
+					 "solution",  NULL};
 static const char *const def_numbers[] = {"nums", "numbers", NULL};
 
 const char *const *rf_rescore_default_fields(const char *field)
@@ -99,8 +101,8 @@ static json_t *get_path(json_t *obj, const char *path)
 	return obj;
 }
 
-static json_t *get_field(json_t *obj, const char *mapped, const char *const *defaults,
-			 const char **used)
+static json_t *get_field(json_t *obj, const char *mapped,
+			 const char *const *defaults, const char **used)
 {
 	if (mapped) {
 		*used = mapped;
@@ -123,7 +125,8 @@ static char *scalar_text(json_t *v)
 	if (json_is_string(v))
 		return strndup(json_string_value(v), json_string_length(v));
 	if (json_is_integer(v)) {
-		snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+		snprintf(tmp, sizeof tmp, "%lld",
+			 (long long)json_integer_value(v));
 		return strdup(tmp);
 	}
 	if (json_is_real(v)) {
@@ -138,7 +141,7 @@ static char *scalar_text(json_t *v)
 }
 
 static void line_fail(struct line *l, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void line_fail(struct line *l, int code, const char *fmt, ...)
 {
@@ -157,7 +160,8 @@ static void join_names(char *out, size_t cap, const char *const *names)
 	size_t n = 0;
 	out[0] = '\0';
 	for (int i = 0; names[i] && n + 1 < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", names[i]);
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "",
+				      names[i]);
 }
 
 static void score_line(const struct run *r, struct line *l)
@@ -176,7 +180,9 @@ static void score_line(const struct run *r, struct line *l)
 	l->text = NULL;
 	if (!root) {
 		snprintf(tmp, sizeof tmp, "column %d: %s%s", jerr.column,
-			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: " : "", jerr.text);
+			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: "
+							  : "",
+			 jerr.text);
 		line_fail(l, RF_EFORMAT, "not JSON: %s%s", tmp, "");
 		return;
 	}
@@ -188,7 +194,8 @@ static void score_line(const struct run *r, struct line *l)
 	if (!comp) {
 		join_names(names, sizeof names, def_completion);
 		line_fail(l, RF_EFORMAT, "no completion field (%s%s)",
-			  o->fields.completion ? o->fields.completion : "tried ",
+			  o->fields.completion ? o->fields.completion
+					       : "tried ",
 			  o->fields.completion ? "" : names);
 		goto out;
 	}
@@ -196,37 +203,45 @@ static void score_line(const struct run *r, struct line *l)
 		l->is_group = 1;
 		l->nv = json_array_size(comp);
 		if (l->nv == 0) {
-			line_fail(l, RF_EFORMAT, "'%s' is an empty list%s", used, "");
+			line_fail(l, RF_EFORMAT, "'%s' is an empty list%s",
+				  used, "");
 			goto out;
 		}
 		if (l->nv > RF_RESCORE_MAX_SAMPLES) {
-			line_fail(l, RF_ELIMIT, "more than 100000 completions%s%s", "", "");
+			line_fail(l, RF_ELIMIT,
+				  "more than 100000 completions%s%s", "", "");
 			goto out;
 		}
 		for (size_t i = 0; i < l->nv; i++)
 			if (!json_is_string(json_array_get(comp, i))) {
 				snprintf(tmp, sizeof tmp, "%zu", i);
-				line_fail(l, RF_EFORMAT, "completion %s in '%s' is not a string",
-					  tmp, used);
+				line_fail(
+				    l, RF_EFORMAT,
+				    "completion %s in '%s' is not a string",
+				    tmp, used);
 				goto out;
 			}
 	} else if (json_is_string(comp)) {
 		l->nv = 1;
 	} else {
-		line_fail(l, RF_EFORMAT, "field '%s' is neither a string nor a list of "
-			  "strings%s", used, "");
+		line_fail(l, RF_EFORMAT,
+			  "field '%s' is neither a string nor a list of "
+			  "strings%s",
+			  used, "");
 		goto out;
 	}
 	idv = get_field(root, o->fields.id, def_id, &used);
 	if (idv) {
 		l->id = scalar_text(idv);
 		if (!l->id) {
-			line_fail(l, RF_EFORMAT, "id field '%s' is not a string or number%s",
+			line_fail(l, RF_EFORMAT,
+				  "id field '%s' is not a string or number%s",
 				  used, "");
 			goto out;
 		}
 	} else if (o->fields.id) {
-		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id, "");
+		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id,
+			  "");
 		goto out;
 	} else {
 		/* no id: every line is a problem of its own */
@@ -238,21 +253,26 @@ static void score_line(const struct run *r, struct line *l)
 		ans = get_field(root, o->fields.answer, def_answer, &used);
 		if (!ans) {
 			join_names(names, sizeof names, def_answer);
-			line_fail(l, RF_EFORMAT, "no reference answer field (%s%s)",
-				  o->fields.answer ? o->fields.answer : "tried ",
-				  o->fields.answer ? "" : names);
+			line_fail(
+			    l, RF_EFORMAT, "no reference answer field (%s%s)",
+			    o->fields.answer ? o->fields.answer : "tried ",
+			    o->fields.answer ? "" : names);
 			goto out;
 		}
 		l->reference = scalar_text(ans);
 		if (!l->reference) {
-			line_fail(l, RF_EFORMAT, "reference field '%s' is not a string or "
-				  "number%s", used, "");
+			line_fail(l, RF_EFORMAT,
+				  "reference field '%s' is not a string or "
+				  "number%s",
+				  used, "");
 			goto out;
 		}
 		/* a worked solution carries its answer in \boxed{} */
-		if (strstr(l->reference, "\\boxed") || strstr(l->reference, "\\fbox")) {
+		if (strstr(l->reference, "\\boxed") ||
+		    strstr(l->reference, "\\fbox")) {
 			rf_buf b = RF_BUF_INIT;
-			if (!rf_math_extract(&b, l->reference, strlen(l->reference),
+			if (!rf_math_extract(&b, l->reference,
+					     strlen(l->reference),
 					     RF_MATH_EXTRACT_BOXED, NULL) &&
 			    !rf_buf_append(&b, "", 0)) {
 				free(l->reference);
@@ -265,15 +285,17 @@ static void score_line(const struct run *r, struct line *l)
 	if (rf_reward_needs_numbers(o->reward)) {
 		nums = get_field(root, o->fields.numbers, def_numbers, &used);
 		if (!json_is_array(nums) || json_array_size(nums) > 64) {
-			line_fail(l, RF_EFORMAT, "no list of at most 64 numbers in '%s'%s",
+			line_fail(l, RF_EFORMAT,
+				  "no list of at most 64 numbers in '%s'%s",
 				  used ? used : "nums", "");
 			goto out;
 		}
 		for (size_t i = 0; i < json_array_size(nums); i++) {
 			json_t *x = json_array_get(nums, i);
 			if (!json_is_integer(x)) {
-				line_fail(l, RF_EFORMAT, "'%s' holds a non-integer%s",
-					  used, "");
+				line_fail(l, RF_EFORMAT,
+					  "'%s' holds a non-integer%s", used,
+					  "");
 				goto out;
 			}
 			numbers[n_numbers++] = (long)json_integer_value(x);
@@ -282,7 +304,8 @@ static void score_line(const struct run *r, struct line *l)
 	if (l->reference && rf_reward_needs_reference(o->reward)) {
 		/* parsed once for all of this line's samples; an over-long
 		 * reference is left to each sample's verdict */
-		if (rf_math_answer_parse(&ref, l->reference, strlen(l->reference)) == 0)
+		if (rf_math_answer_parse(&ref, l->reference,
+					 strlen(l->reference)) == 0)
 			l->ref_norm = strdup(rf_math_answer_normalised(ref));
 		rf_error_clear();
 	}
@@ -292,9 +315,14 @@ static void score_line(const struct run *r, struct line *l)
 		goto out;
 	}
 	for (size_t i = 0; i < l->nv; i++) {
-		json_t *s = json_is_array(comp) ? json_array_get(comp, i) : comp;
-		rf_reward_input in = {json_string_value(s), json_string_length(s),
-				      l->reference, ref, numbers, n_numbers};
+		json_t *s =
+		    json_is_array(comp) ? json_array_get(comp, i) : comp;
+		rf_reward_input in = {json_string_value(s),
+				      json_string_length(s),
+				      l->reference,
+				      ref,
+				      numbers,
+				      n_numbers};
 		int rc = rf_reward_score(o->reward, &l->v[i], &in);
 		if (rc) {
 			line_fail(l, rc, "%s%s", rf_error_last(), "");
@@ -337,7 +365,8 @@ static void group_free(struct group *g)
 static int group_take(struct group *g, struct line *l)
 {
 	if (g->n + l->nv > RF_RESCORE_MAX_SAMPLES)
-		return rf_error_set(RF_ELIMIT, "problem '%s' has more than %d samples",
+		return rf_error_set(RF_ELIMIT,
+				    "problem '%s' has more than %d samples",
 				    g->id, RF_RESCORE_MAX_SAMPLES);
 	if (g->n + l->nv > g->cap) {
 		size_t cap = g->cap ? g->cap : 8;
@@ -386,8 +415,10 @@ static void finish_group(const struct run *r, struct group *g)
 		g->winner = rf_majority_vote(g->v, k, &votes);
 		if (g->winner >= 0 && g->majority)
 			for (size_t i = 0; i < k; i++)
-				g->majority[i] = (long)i == g->winner ||
-						 rf_reward_same_answer(&g->v[g->winner], &g->v[i]);
+				g->majority[i] =
+				    (long)i == g->winner ||
+				    rf_reward_same_answer(&g->v[g->winner],
+							  &g->v[i]);
 	}
 }
 
@@ -441,8 +472,8 @@ static int read_line(FILE *f, rf_buf *b, size_t max, int *got)
 static int blank_line(const rf_buf *b)
 {
 	for (size_t i = 0; i < b->len; i++)
-		if (b->data[i] != ' ' && b->data[i] != '\t' && b->data[i] != '\r' &&
-		    b->data[i] != '\n')
+		if (b->data[i] != ' ' && b->data[i] != '\t' &&
+		    b->data[i] != '\r' && b->data[i] != '\n')
 			return 0;
 	return 1;
 }
@@ -454,8 +485,8 @@ static int blank_line(const rf_buf *b)
 struct batch {
 	struct line lines[BATCH_LINES];
 	size_t n;
-	int eof;      /* nothing follows this batch */
-	int rc;       /* a read error, message in err */
+	int eof; /* nothing follows this batch */
+	int rc;	 /* a read error, message in err */
 	char err[300];
 };
 
@@ -478,7 +509,8 @@ static void batch_fail(struct batch *b, int rc, const char *name, size_t line,
 {
 	b->rc = rc;
 	b->eof = 1;
-	snprintf(b->err, sizeof b->err, "'%s' line %zu: %s", name, line, detail);
+	snprintf(b->err, sizeof b->err, "'%s' line %zu: %s", name, line,
+		 detail);
 }
 
 static void fill(struct reader *rd, struct batch *b)
@@ -491,17 +523,20 @@ static void fill(struct reader *rd, struct batch *b)
 	while (b->n < BATCH_LINES && bytes < BATCH_BYTES) {
 		int got, rc = read_line(rd->f, &rd->buf, rd->max_line, &got);
 		if (rc == RF_ELIMIT) {
-			snprintf(msg, sizeof msg, "longer than %zu bytes", rd->max_line);
+			snprintf(msg, sizeof msg, "longer than %zu bytes",
+				 rd->max_line);
 			batch_fail(b, RF_ELIMIT, rd->name, rd->lineno + 1, msg);
 			return;
 		}
 		if (rc == RF_EIO) {
-			snprintf(msg, sizeof msg, "read error: %s", strerror(errno));
+			snprintf(msg, sizeof msg, "read error: %s",
+				 strerror(errno));
 			batch_fail(b, RF_EIO, rd->name, rd->lineno + 1, msg);
 			return;
 		}
 		if (rc) {
-			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno + 1, "out of memory");
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno + 1,
+				   "out of memory");
 			return;
 		}
 		if (!got) {
@@ -517,7 +552,8 @@ static void fill(struct reader *rd, struct batch *b)
 		l->len = rd->buf.len;
 		l->text = rf_buf_detach(&rd->buf);
 		if (!l->text) {
-			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno, "out of memory");
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno,
+				   "out of memory");
 			return;
 		}
 		bytes += l->len;
@@ -575,8 +611,8 @@ static void reader_release(struct reader *rd, int s)
 	pthread_mutex_unlock(&rd->mu);
 }
 
-static int reader_start(struct reader *rd, FILE *f, const char *name, size_t max_line,
-			int threaded)
+static int reader_start(struct reader *rd, FILE *f, const char *name,
+			size_t max_line, int threaded)
 {
 	memset(rd, 0, sizeof *rd);
 	rd->f = f;
@@ -626,7 +662,8 @@ struct acc {
 	double sum[RS_NMETRICS];
 	size_t cnt[RS_NMETRICS];
 	struct rs_boot boot;
-	/* this batch's per-problem values, folded into the bootstrap together */
+	/* this batch's per-problem values, folded into the bootstrap together
+	 */
 	double *val;
 	int *present;
 	size_t nbatch, first;
@@ -640,9 +677,14 @@ static int emit_group(const struct run *r, struct group *g, size_t problem,
 	int present[RS_NMETRICS] = {1, 1, 0, 0};
 	if (o->on_sample) {
 		for (size_t i = 0; i < g->n; i++) {
-			rf_rescore_sample smp = {g->id, g->lineno[i], problem, i,
-						 g->reference ? g->reference : "",
-						 g->ref_norm ? g->ref_norm : "", &g->v[i],
+			rf_rescore_sample smp = {g->id,
+						 g->lineno[i],
+						 problem,
+						 i,
+						 g->reference ? g->reference
+							      : "",
+						 g->ref_norm ? g->ref_norm : "",
+						 &g->v[i],
 						 g->n >= r->k && i < r->k,
 						 g->majority && g->majority[i]};
 			int rc = o->on_sample(o->ctx, &smp);
@@ -709,10 +751,12 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		return rf_error_set(RF_EINVAL, "rescore: no reward given");
 	max_line = o->max_line ? o->max_line : RF_RESCORE_MAX_LINE;
 	out->seed = o->seed ? o->seed : RF_RESCORE_SEED;
-	out->bootstrap = o->bootstrap == 0 ? RF_RESCORE_BOOTSTRAP
-					   : o->bootstrap < 0 ? 0 : o->bootstrap;
+	out->bootstrap = o->bootstrap == 0  ? RF_RESCORE_BOOTSTRAP
+			 : o->bootstrap < 0 ? 0
+					    : o->bootstrap;
 	if (out->bootstrap > 100000)
-		return rf_error_set(RF_EINVAL, "rescore: at most 100000 bootstrap replicates");
+		return rf_error_set(
+		    RF_EINVAL, "rescore: at most 100000 bootstrap replicates");
 	if (rs_boot_init(&acc.boot, out->bootstrap, out->seed)) {
 		rs_boot_free(&acc.boot);
 		return rf_error_set(RF_ENOMEM, "out of memory");
@@ -720,17 +764,20 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	if ((rc = rf_pool_new(&pool, o->threads)) != 0)
 		goto out;
 	acc.val = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.val);
-	acc.present = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
+	acc.present =
+	    calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
 	/* a line can close the open problem and be one itself: two per line */
 	ready = calloc(2 * BATCH_LINES + 2, sizeof *ready);
 	if (!ready || !acc.val || !acc.present) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = reader_start(&rd, f, name, max_line, rf_pool_threads(pool) > 1)) != 0)
+	if ((rc = reader_start(&rd, f, name, max_line,
+			       rf_pool_threads(pool) > 1)) != 0)
 		goto out;
 	while (!eof) {
-		/* 1. the next batch of lines (read while the last one was scored) */
+		/* 1. the next batch of lines (read while the last one was
+		 * scored) */
 		struct batch *b = reader_next(&rd, slot);
 		struct line *lines = b->lines;
 		size_t n = b->n;
@@ -746,19 +793,23 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		for (size_t i = 0; i < n && !rc; i++) {
 			struct line *l = &lines[i];
 			if (l->err) {
-				rc = rf_error_set(l->err, "'%s' line %zu: %s", name, l->lineno,
-						  l->errmsg ? l->errmsg : "error");
+				rc = rf_error_set(
+				    l->err, "'%s' line %zu: %s", name,
+				    l->lineno, l->errmsg ? l->errmsg : "error");
 				break;
 			}
-			if (have_open && (l->is_group || strcmp(open.id, l->id))) {
+			if (have_open &&
+			    (l->is_group || strcmp(open.id, l->id))) {
 				ready[nready++] = open;
 				memset(&open, 0, sizeof open);
 				have_open = 0;
 			}
-			if (!have_open && r.k == 0 && problem + nready == 0 && l->is_group)
+			if (!have_open && r.k == 0 && problem + nready == 0 &&
+			    l->is_group)
 				r.k = l->nv;
 			if ((rc = group_take(&open, l)) != 0) {
-				rf_error_wrap(rc, "'%s' line %zu", name, l->lineno);
+				rf_error_wrap(rc, "'%s' line %zu", name,
+					      l->lineno);
 				break;
 			}
 			have_open = 1;
@@ -769,7 +820,8 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 			}
 			line_free(l);
 			if (nready >= BATCH_LINES || (i + 1 == n && nready)) {
-				/* k defaults to the first problem's sample count */
+				/* k defaults to the first problem's sample
+				 * count */
 				if (r.k == 0)
 					r.k = ready[0].n;
 				/* 4. vote in parallel, then fold in order */
@@ -777,11 +829,14 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 				rf_pool_for(pool, nready, 1, par_groups, &par);
 				for (size_t g = 0; g < nready; g++) {
 					if (!rc)
-						rc = emit_group(&r, &ready[g], problem++, out, &acc);
+						rc = emit_group(&r, &ready[g],
+								problem++, out,
+								&acc);
 					group_free(&ready[g]);
 				}
 				nready = 0;
-				rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present,
+				rs_boot_add_many(&acc.boot, pool, acc.first,
+						 acc.val, acc.present,
 						 acc.nbatch);
 				acc.nbatch = 0;
 			}
@@ -801,7 +856,8 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		rc = emit_group(&r, &open, problem++, out, &acc);
 		if (rc)
 			goto out;
-		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present, acc.nbatch);
+		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val,
+				 acc.present, acc.nbatch);
 		acc.nbatch = 0;
 	}
 	out->lines = rd.lineno;
@@ -832,7 +888,8 @@ int rf_rescore_file(rf_rescore_summary *out, const char *path,
 	int rc;
 	if (!f) {
 		memset(out, 0, sizeof *out);
-		return rf_error_set(RF_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return rf_error_set(RF_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
 	}
 	rc = rf_rescore_stream(out, f, path, opts);
 	fclose(f);
