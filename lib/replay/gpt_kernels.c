@@ -3,20 +3,27 @@
  * vectorised across output columns only, so each output keeps its own
  * sequential sum: same bits with SSE2, AVX or scalar code, any thread count. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "replay/gpt_kernels.h"
 
-/* Eight floats that GCC/Clang map to one AVX register or two SSE2 ones.
- * Vector ops here are lane-wise IEEE mul and add (no FMA: -std=c11 keeps
- * -ffp-contract off), i.e. exactly what the scalar loop would compute. */
-typedef float v8f __attribute__((vector_size(32)));
-#define V8_LOAD(v, p) memcpy(&(v), (p), sizeof(v8f))
-#define V8_STORE(p, v) memcpy((p), &(v), sizeof(v8f))
+/* Four floats: one SSE2 register (the x86-64 baseline; GCC/Clang vector
+ * extension, portable to other targets).  Vector ops here are lane-wise
+ * IEEE mul and add (no FMA: -std=c11 keeps -ffp-contract off), i.e. exactly
+ * what the scalar loop computes for each output. */
+typedef float v4f __attribute__((vector_size(16)));
+#define V4_LOAD(v, p) memcpy(&(v), (p), sizeof(v4f))
+#define V4_STORE(p, v) memcpy((p), &(v), sizeof(v4f))
+#define VW 4 /* floats per vector */
 
-#define GEMM_RB 4  /* rows of C per tile */
-#define GEMM_CV 2  /* 8-float vectors of C per tile row: 16 columns */
-#define GEMM_CB (8 * GEMM_CV)
+#ifndef GEMM_RB
+#define GEMM_RB 6  /* rows of C per tile */
+#endif
+#ifndef GEMM_CV
+#define GEMM_CV 2  /* vectors of C per tile row */
+#endif
+#define GEMM_CB (VW * GEMM_CV)
 
 struct gemm_ctx {
 	float *C;
@@ -25,81 +32,106 @@ struct gemm_ctx {
 	int nrb, ncb; /* row blocks, column blocks */
 };
 
-/* A tile of nr <= GEMM_RB rows and GEMM_CB full columns, starting at
- * (r0, c0).  Inlined with nr constant for the common case. */
+#define GEMM_KB 256 /* k per block: a B strip of GEMM_KB rows stays in L1 */
+
+/* C[r0.., c0..] of a tile (nr <= GEMM_RB rows, GEMM_CB columns) from the
+ * products k in [k0, k1): C = s (+ bias) or C + s for the first k block,
+ * C + s for the later ones, where s sums the block's products in order.
+ * Inlined with nr constant for the common case. */
 static inline __attribute__((always_inline)) void
-gemm_tile(const struct gemm_ctx *g, int r0, int c0, int nr)
+gemm_tile(const struct gemm_ctx *g, int r0, int c0, int nr, int k0, int k1)
 {
-	v8f acc[GEMM_RB][GEMM_CV];
+	v4f acc[GEMM_RB][GEMM_CV];
 	const float *A = g->A + (size_t)r0 * g->sam;
 	const float *B = g->B + c0;
+	/* the unroll pragmas let the accumulators live in registers */
+#pragma GCC unroll 8
 	for (int r = 0; r < GEMM_RB; r++)
+#pragma GCC unroll 8
 		for (int j = 0; j < GEMM_CV; j++)
-			acc[r][j] = (v8f){0};
-	for (int k = 0; k < g->K; k++) {
-		v8f b[GEMM_CV];
+			acc[r][j] = (v4f){0};
+	for (int k = k0; k < k1; k++) {
+		v4f b[GEMM_CV];
 		const float *Bk = B + (size_t)k * g->ldb;
+#pragma GCC unroll 8
 		for (int j = 0; j < GEMM_CV; j++)
-			V8_LOAD(b[j], Bk + 8 * j);
+			V4_LOAD(b[j], Bk + VW * j);
+#pragma GCC unroll 8
 		for (int r = 0; r < nr; r++) {
 			float a = A[(size_t)r * g->sam + (size_t)k * g->sak];
+			v4f av = {a, a, a, a};
+#pragma GCC unroll 8
 			for (int j = 0; j < GEMM_CV; j++)
-				acc[r][j] += a * b[j];
+				acc[r][j] += av * b[j];
 		}
 	}
+#pragma GCC unroll 8
 	for (int r = 0; r < nr; r++) {
 		float *Cr = g->C + (size_t)(r0 + r) * g->ldc + c0;
 		for (int j = 0; j < GEMM_CV; j++) {
-			v8f c = acc[r][j];
-			if (g->accumulate) {
-				v8f old;
-				V8_LOAD(old, Cr + 8 * j);
+			v4f c = acc[r][j];
+			if (k0 > 0 || g->accumulate) {
+				v4f old;
+				V4_LOAD(old, Cr + VW * j);
 				c = old + c;
 			} else if (g->bias) {
-				v8f bb;
-				V8_LOAD(bb, g->bias + c0 + 8 * j);
+				v4f bb;
+				V4_LOAD(bb, g->bias + c0 + VW * j);
 				c = c + bb;
 			}
-			V8_STORE(Cr + 8 * j, c);
+			V4_STORE(Cr + VW * j, c);
 		}
 	}
 }
 
 /* Leftover columns (Nc % GEMM_CB): the same sums, one element at a time. */
 static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
-			     int c1)
+			     int c1, int k0, int k1)
 {
 	for (int r = r0; r < r1; r++)
 		for (int c = c0; c < c1; c++) {
 			float acc = 0.0f;
-			for (int k = 0; k < g->K; k++)
+			for (int k = k0; k < k1; k++)
 				acc += g->A[(size_t)r * g->sam + (size_t)k * g->sak] *
 				       g->B[(size_t)k * g->ldb + c];
 			float *Cp = g->C + (size_t)r * g->ldc + c;
-			if (g->accumulate)
+			if (k0 > 0 || g->accumulate)
 				*Cp = *Cp + acc;
 			else
 				*Cp = g->bias ? acc + g->bias[c] : acc;
 		}
 }
 
-/* Task i = column block (outer) x row block (inner), so that consecutive
- * tasks of a chunk reuse the same strip of B from cache. */
+/* Task i = column block (outer) x row block (inner).  A run of tasks with
+ * the same column block goes k block by k block over its rows, so the B
+ * strip of a k block is reused from L1.  Each C element sees the same k
+ * blocks in the same order however the tasks are grouped. */
 static void gemm_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct gemm_ctx *g = ctx;
 	(void)worker;
-	for (size_t i = begin; i < end; i++) {
-		int cb = (int)(i / (size_t)g->nrb), rb = (int)(i % (size_t)g->nrb);
-		int r0 = rb * GEMM_RB, c0 = cb * GEMM_CB;
-		int r1 = r0 + GEMM_RB < g->M ? r0 + GEMM_RB : g->M;
+	size_t i = begin;
+	while (i < end) {
+		int cb = (int)(i / (size_t)g->nrb), rb0 = (int)(i % (size_t)g->nrb);
+		int rb1 = g->nrb;
+		if ((size_t)cb * g->nrb + (size_t)rb1 > end)
+			rb1 = (int)(end - (size_t)cb * g->nrb);
+		int c0 = cb * GEMM_CB;
 		int c1 = c0 + GEMM_CB < g->Nc ? c0 + GEMM_CB : g->Nc;
-		if (c1 - c0 < GEMM_CB)
-			gemm_tile_scalar(g, r0, r1, c0, c1);
-		else if (r1 - r0 == GEMM_RB)
-			gemm_tile(g, r0, c0, GEMM_RB);
-		else
-			gemm_tile(g, r0, c0, r1 - r0);
+		for (int k0 = 0; k0 < g->K || k0 == 0; k0 += GEMM_KB) {
+			int k1 = k0 + GEMM_KB < g->K ? k0 + GEMM_KB : g->K;
+			for (int rb = rb0; rb < rb1; rb++) {
+				int r0 = rb * GEMM_RB;
+				int r1 = r0 + GEMM_RB < g->M ? r0 + GEMM_RB : g->M;
+				if (c1 - c0 < GEMM_CB)
+					gemm_tile_scalar(g, r0, r1, c0, c1, k0, k1);
+				else if (r1 - r0 == GEMM_RB)
+					gemm_tile(g, r0, c0, GEMM_RB, k0, k1);
+				else
+					gemm_tile(g, r0, c0, r1 - r0, k0, k1);
+			}
+		}
+		i = (size_t)cb * g->nrb + (size_t)rb1;
 	}
 }
 
@@ -140,6 +172,47 @@ void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
 {
 	struct transpose_ctx t = {dst, src, R, Cn};
 	rf_pool_for(pool, (size_t)Cn, 16, transpose_task, &t);
+}
+
+/* ---- exp and tanh ------------------------------------------------------- */
+
+#define EXP_LO -87.3f
+#define EXP_HI 88.3f
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
+#define EXP_LN2_HI 0.693359375f /* ln 2 = HI + LO, HI with few bits: n*HI exact */
+#define EXP_LN2_LO -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+float rf_k_expf(float x)
+{
+	x = x < EXP_LO ? EXP_LO : x;
+	x = x > EXP_HI ? EXP_HI : x;
+	/* x = n ln2 + r, |r| <= ln2/2; exp(x) = 2^n exp(r) */
+	float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+	float r = x - n * EXP_LN2_HI;
+	r = r - n * EXP_LN2_LO;
+	float p = EXP_P0;
+	p = p * r + EXP_P1;
+	p = p * r + EXP_P2;
+	p = p * r + EXP_P3;
+	p = p * r + EXP_P4;
+	p = p * r + EXP_P5;
+	float y = (p * (r * r) + r) + 1.0f;
+	uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+	float scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return y * scale;
+}
+
+float rf_k_tanhf(float x)
+{
+	return 1.0f - 2.0f / (1.0f + rf_k_expf(2.0f * x));
 }
 
 /* ---- LayerNorm ---------------------------------------------------------- */
@@ -259,36 +332,75 @@ void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 
 /* ---- attention ---------------------------------------------------------- */
 
+/* y[0..hd) += a * v[0..hd): lane-wise, so the same bits as the scalar loop */
+static inline void axpy(float *y, float a, const float *v, int hd)
+{
+	int i = 0;
+	v4f av = {a, a, a, a};
+	for (; i + VW <= hd; i += VW) {
+		v4f yy, vv;
+		V4_LOAD(yy, y + i);
+		V4_LOAD(vv, v + i);
+		yy = yy + av * vv;
+		V4_STORE(y + i, yy);
+	}
+	for (; i < hd; i++)
+		y[i] = y[i] + a * v[i];
+}
+
+/* out[j] = x . rows[j] for 4 rows at once: four independent sums, each in
+ * order i = 0..n-1, interleaved so they do not wait on each other. */
+static inline void dot4(float out[4], const float *x, const float *r0,
+			const float *r1, const float *r2, const float *r3, int n)
+{
+	float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+	for (int i = 0; i < n; i++) {
+		s0 += x[i] * r0[i];
+		s1 += x[i] * r1[i];
+		s2 += x[i] * r2[i];
+		s3 += x[i] * r3[i];
+	}
+	out[0] = s0;
+	out[1] = s1;
+	out[2] = s2;
+	out[3] = s3;
+}
+
+static inline float dot1(const float *x, const float *r, int n)
+{
+	float s = 0.0f;
+	for (int i = 0; i < n; i++)
+		s += x[i] * r[i];
+	return s;
+}
+
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 			const float *v, int kvs, int t, int hd, float scale)
 {
 	float mx = -INFINITY, sum = 0.0f;
-	for (int t2 = 0; t2 <= t; t2++) { /* scores q . k[t2] */
-		const float *kt = k + (size_t)t2 * kvs;
-		float s = 0.0f;
-		for (int i = 0; i < hd; i++)
-			s += q[i] * kt[i];
-		s *= scale;
-		att[t2] = s;
-		if (s > mx)
-			mx = s;
+	int t2 = 0;
+	for (; t2 + 4 <= t + 1; t2 += 4) /* scores q . k[t2] */
+		dot4(att + t2, q, k + (size_t)t2 * kvs, k + (size_t)(t2 + 1) * kvs,
+		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
+	for (; t2 <= t; t2++)
+		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
+	for (t2 = 0; t2 <= t; t2++) {
+		att[t2] *= scale;
+		if (att[t2] > mx)
+			mx = att[t2];
 	}
-	for (int t2 = 0; t2 <= t; t2++) {
-		float e = expf(att[t2] - mx);
+	for (t2 = 0; t2 <= t; t2++) {
+		float e = rf_k_expf(att[t2] - mx);
 		att[t2] = e;
 		sum += e;
 	}
 	float inv = 1.0f / sum;
-	for (int t2 = 0; t2 <= t; t2++)
+	for (t2 = 0; t2 <= t; t2++)
 		att[t2] *= inv;
 	for (int i = 0; i < hd; i++)
 		y[i] = 0.0f;
-	for (int t2 = 0; t2 <= t; t2++) { /* y = sum att[t2] v[t2] */
-		const float *vt = v + (size_t)t2 * kvs;
-		float a = att[t2];
-		for (int i = 0; i < hd; i++)
-			y[i] += a * vt[i];
-	}
+	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
+		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
 }
 
 struct attn_ctx {
@@ -350,27 +462,27 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 			const float *q = base + (size_t)t * 3 * C + h * hd;
 			float *dq = dbase + (size_t)t * 3 * C + h * hd;
 			/* y = sum att v:  datt[t2] = dy . v[t2], dv[t2] += att dy */
+			const float *v0 = base + 2 * C + h * hd;
+			int t2 = 0;
+			for (; t2 + 4 <= t + 1; t2 += 4)
+				dot4(datt + t2, dy, v0 + (size_t)t2 * 3 * C,
+				     v0 + (size_t)(t2 + 1) * 3 * C, v0 + (size_t)(t2 + 2) * 3 * C,
+				     v0 + (size_t)(t2 + 3) * 3 * C, hd);
+			for (; t2 <= t; t2++)
+				datt[t2] = dot1(dy, v0 + (size_t)t2 * 3 * C, hd);
 			float dot = 0.0f;
-			for (int t2 = 0; t2 <= t; t2++) {
-				const float *v = base + (size_t)t2 * 3 * C + 2 * C + h * hd;
+			for (t2 = 0; t2 <= t; t2++) {
 				float *dv = dbase + (size_t)t2 * 3 * C + 2 * C + h * hd;
-				float s = 0.0f;
-				for (int j = 0; j < hd; j++) {
-					s += dy[j] * v[j];
-					dv[j] += att[t2] * dy[j];
-				}
-				datt[t2] = s;
-				dot += att[t2] * s;
+				axpy(dv, att[t2], dy, hd);
+				dot += att[t2] * datt[t2];
 			}
 			/* softmax: dpre = att (datt - sum att datt); s = scale q.k */
-			for (int t2 = 0; t2 <= t; t2++) {
+			for (t2 = 0; t2 <= t; t2++) {
 				const float *k = base + (size_t)t2 * 3 * C + C + h * hd;
 				float *dk = dbase + (size_t)t2 * 3 * C + C + h * hd;
 				float dpre = att[t2] * (datt[t2] - dot) * scale;
-				for (int j = 0; j < hd; j++) {
-					dq[j] += dpre * k[j];
-					dk[j] += dpre * q[j];
-				}
+				axpy(dq, dpre, k, hd);
+				axpy(dk, dpre, q, hd);
 			}
 		}
 	}
@@ -401,7 +513,7 @@ static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	for (size_t i = begin; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		e->out[i] = 0.5f * x * (1.0f + tanhf(u));
+		e->out[i] = 0.5f * x * (1.0f + rf_k_tanhf(u));
 	}
 }
 
@@ -418,7 +530,7 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 	for (size_t i = begin; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		float th = tanhf(u);
+		float th = rf_k_tanhf(u);
 		float sech2 = 1.0f - th * th;
 		float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
 		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;

@@ -46,6 +46,16 @@ void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 			const float *v, int kvs, int t, int hd, float scale);
 
+/** exp(x) in fp32 from multiplies and adds only (Cody-Waite reduction, the
+ *  Cephes degree-6 polynomial; max error ~1 ulp; inputs clamped to
+ *  [-87.3, 88.3], so tiny results are ~1e-38 rather than 0).  Used instead
+ *  of libm's expf, whose result depends on the library version and on the
+ *  CPU (glibc picks an FMA variant at run time), so that the model computes
+ *  the same bits on every x86-64 and a GPU port can reproduce them. */
+float rf_k_expf(float x);
+/** tanh(x) = 1 - 2 / (1 + exp(2x)) with rf_k_expf (abs. error ~1e-7). */
+float rf_k_tanhf(float x);
+
 /** GELU (tanh approximation), elementwise over n floats. */
 void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n);
 /** dinp = gelu'(inp) * dout (overwrites dinp). */
