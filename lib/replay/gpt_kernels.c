@@ -23,7 +23,6 @@ typedef float v4f __attribute__((vector_size(16)));
 #ifndef GEMM_CV
 #define GEMM_CV 2  /* vectors of C per tile row */
 #endif
-#define GEMM_CB (VW * GEMM_CV)
 
 struct gemm_ctx {
 	float *C;
@@ -32,59 +31,10 @@ struct gemm_ctx {
 	int nrb, ncb; /* row blocks, column blocks */
 };
 
-#define GEMM_KB 256 /* k per block: a B strip of GEMM_KB rows stays in L1 */
+#define GEMM_KB RF_K_GEMM_KB
 
-/* C[r0.., c0..] of a tile (nr <= GEMM_RB rows, GEMM_CB columns) from the
- * products k in [k0, k1): C = s (+ bias) or C + s for the first k block,
- * C + s for the later ones, where s sums the block's products in order.
- * Inlined with nr constant for the common case. */
-static inline __attribute__((always_inline)) void
-gemm_tile(const struct gemm_ctx *g, int r0, int c0, int nr, int k0, int k1)
-{
-	v4f acc[GEMM_RB][GEMM_CV];
-	const float *A = g->A + (size_t)r0 * g->sam;
-	const float *B = g->B + c0;
-	/* the unroll pragmas let the accumulators live in registers */
-#pragma GCC unroll 8
-	for (int r = 0; r < GEMM_RB; r++)
-#pragma GCC unroll 8
-		for (int j = 0; j < GEMM_CV; j++)
-			acc[r][j] = (v4f){0};
-	for (int k = k0; k < k1; k++) {
-		v4f b[GEMM_CV];
-		const float *Bk = B + (size_t)k * g->ldb;
-#pragma GCC unroll 8
-		for (int j = 0; j < GEMM_CV; j++)
-			V4_LOAD(b[j], Bk + VW * j);
-#pragma GCC unroll 8
-		for (int r = 0; r < nr; r++) {
-			float a = A[(size_t)r * g->sam + (size_t)k * g->sak];
-			v4f av = {a, a, a, a};
-#pragma GCC unroll 8
-			for (int j = 0; j < GEMM_CV; j++)
-				acc[r][j] += av * b[j];
-		}
-	}
-#pragma GCC unroll 8
-	for (int r = 0; r < nr; r++) {
-		float *Cr = g->C + (size_t)(r0 + r) * g->ldc + c0;
-		for (int j = 0; j < GEMM_CV; j++) {
-			v4f c = acc[r][j];
-			if (k0 > 0 || g->accumulate) {
-				v4f old;
-				V4_LOAD(old, Cr + VW * j);
-				c = old + c;
-			} else if (g->bias) {
-				v4f bb;
-				V4_LOAD(bb, g->bias + c0 + VW * j);
-				c = c + bb;
-			}
-			V4_STORE(Cr + VW * j, c);
-		}
-	}
-}
-
-/* Leftover columns (Nc % GEMM_CB): the same sums, one element at a time. */
+/* Leftover columns (Nc % the tile width): the same sums, one element at a
+ * time -- also the reference the vector tiles must equal bit for bit. */
 static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 			     int c1, int k0, int k1)
 {
@@ -102,37 +52,50 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 		}
 }
 
-/* Task i = column block (outer) x row block (inner).  A run of tasks with
- * the same column block goes k block by k block over its rows, so the B
- * strip of a k block is reused from L1.  Each C element sees the same k
- * blocks in the same order however the tasks are grouped. */
-static void gemm_task(void *ctx, size_t begin, size_t end, int worker)
+/* SSE2, the x86-64 baseline (and any target with 16-byte vectors) */
+#define GT_VEC v4f
+#define GT_W 4
+#define GT_ATTR
+#define GT_SUFFIX sse2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* AVX2 when the CPU has it, chosen at run time (not with -march): eight
+ * lanes of the same multiplies and adds, and no FMA (not enabled), so the
+ * same bits as SSE2. */
+typedef float v8f __attribute__((vector_size(32)));
+#define GT_VEC v8f
+#define GT_W 8
+#define GT_ATTR __attribute__((target("avx2")))
+#define GT_SUFFIX avx2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+#define HAVE_GEMM_AVX2 1
+#endif
+
+static int gemm_choice; /* 0 auto, 1 SSE2, 2 AVX2 */
+
+void rf_k_gemm_select(int which)
 {
-	const struct gemm_ctx *g = ctx;
-	(void)worker;
-	size_t i = begin;
-	while (i < end) {
-		int cb = (int)(i / (size_t)g->nrb), rb0 = (int)(i % (size_t)g->nrb);
-		int rb1 = g->nrb;
-		if ((size_t)cb * g->nrb + (size_t)rb1 > end)
-			rb1 = (int)(end - (size_t)cb * g->nrb);
-		int c0 = cb * GEMM_CB;
-		int c1 = c0 + GEMM_CB < g->Nc ? c0 + GEMM_CB : g->Nc;
-		for (int k0 = 0; k0 < g->K || k0 == 0; k0 += GEMM_KB) {
-			int k1 = k0 + GEMM_KB < g->K ? k0 + GEMM_KB : g->K;
-			for (int rb = rb0; rb < rb1; rb++) {
-				int r0 = rb * GEMM_RB;
-				int r1 = r0 + GEMM_RB < g->M ? r0 + GEMM_RB : g->M;
-				if (c1 - c0 < GEMM_CB)
-					gemm_tile_scalar(g, r0, r1, c0, c1, k0, k1);
-				else if (r1 - r0 == GEMM_RB)
-					gemm_tile(g, r0, c0, GEMM_RB, k0, k1);
-				else
-					gemm_tile(g, r0, c0, r1 - r0, k0, k1);
-			}
-		}
-		i = (size_t)cb * g->nrb + (size_t)rb1;
-	}
+	gemm_choice = which;
+}
+
+static int use_avx2(void)
+{
+#ifdef HAVE_GEMM_AVX2
+	if (gemm_choice == 1)
+		return 0;
+	return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+	return 0;
+#endif
 }
 
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
@@ -141,15 +104,23 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 {
 	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
 			     accumulate, 0, 0};
+	int avx2 = use_avx2();
+	int cb = (avx2 ? 8 : 4) * GEMM_CV;
 	if (M <= 0 || Nc <= 0)
 		return;
 	g.nrb = (M + GEMM_RB - 1) / GEMM_RB;
-	g.ncb = (Nc + GEMM_CB - 1) / GEMM_CB;
+	g.ncb = (Nc + cb - 1) / cb;
 	/* ~64K multiply-adds per chunk at least, so small products stay on
 	 * one thread instead of paying for a wake-up. */
-	size_t per = (size_t)GEMM_RB * GEMM_CB * (size_t)(K > 0 ? K : 1);
+	size_t per = (size_t)GEMM_RB * (size_t)cb * (size_t)(K > 0 ? K : 1);
 	size_t grain = per >= 65536 ? 1 : 65536 / per;
-	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task, &g);
+#ifdef HAVE_GEMM_AVX2
+	if (avx2) {
+		rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_avx2, &g);
+		return;
+	}
+#endif
+	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_sse2, &g);
 }
 
 struct transpose_ctx {
@@ -158,20 +129,27 @@ struct transpose_ctx {
 	int R, Cn;
 };
 
+/* One index per block of 8 source columns: each row contributes 8
+ * contiguous reads, written to 8 destination rows that each fill in order. */
+#define TR_CB 8
 static void transpose_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct transpose_ctx *t = ctx;
 	(void)worker;
-	for (size_t c = begin; c < end; c++)
-		for (int r = 0; r < t->R; r++)
-			t->dst[c * (size_t)t->R + (size_t)r] =
-				t->src[(size_t)r * (size_t)t->Cn + c];
+	for (size_t blk = begin; blk < end; blk++) {
+		size_t c0 = blk * TR_CB, c1 = c0 + TR_CB < (size_t)t->Cn ? c0 + TR_CB : (size_t)t->Cn;
+		for (size_t r = 0; r < (size_t)t->R; r++) {
+			const float *src = t->src + r * (size_t)t->Cn;
+			for (size_t c = c0; c < c1; c++)
+				t->dst[c * (size_t)t->R + r] = src[c];
+		}
+	}
 }
 
 void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
 {
 	struct transpose_ctx t = {dst, src, R, Cn};
-	rf_pool_for(pool, (size_t)Cn, 16, transpose_task, &t);
+	rf_pool_for(pool, (size_t)(Cn + TR_CB - 1) / TR_CB, 4, transpose_task, &t);
 }
 
 /* ---- exp and tanh ------------------------------------------------------- */

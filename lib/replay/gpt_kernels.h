@@ -12,11 +12,22 @@
 
 /** C[M,Nc] (=|+=) A[M,K] B[K,Nc] (+ bias[Nc]).  A is read as
  *  A[m*sam + k*sak] (so a transposed view is free); B and C are row-major
- *  with row strides ldb and ldc.  Each C element is acc = sum_k in order
- *  k = 0..K-1 starting from 0, then C = acc (+ bias) or C += acc. */
+ *  with row strides ldb and ldc.  Each C element: for each block of
+ *  RF_K_GEMM_KB k in order, s = the block's products summed in order from
+ *  0; the first block sets C = s (+ bias), or C = C + s when accumulating;
+ *  later blocks C = C + s. */
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	       int sak, const float *B, int ldb, const float *bias, int M,
 	       int Nc, int K, int accumulate);
+
+/** Products are summed in blocks of this many k (in order within a block,
+ *  the blocks added to C in order), so that tiles stay in cache. */
+#define RF_K_GEMM_KB 256
+
+/** Choose rf_k_gemm's kernel: 0 automatic (AVX2 when the CPU has it), 1 the
+ *  SSE2 baseline.  Both give the same bits; for tests and benchmarks.  Not
+ *  thread-safe: call before any product runs. */
+void rf_k_gemm_select(int which);
 
 /** dst[c, r] = src[r, c]; src is [R, Cn]. */
 void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R,
