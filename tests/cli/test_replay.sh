@@ -46,6 +46,14 @@ expect_out_match "confirmed" "replay CONFIRMED"
 mkdir -p "$T/bag/data/replay" && cp "$T/a"/log.jsonl "$T/a"/summary.json "$T/a"/recipe.yaml "$T/bag/data/replay/"
 expect_exit "--check finds the replay in a bundle's data/replay/" 0 "$REFEREE" replay --check "$T/bag" --quiet -j 2
 
+# a real bundle: verified first, then replayed
+mkdir -p "$T/pk" && cp -r "$T/a" "$T/pk/replay"
+(cd "$T/pk" && "$REFEREE" pack bag replay >/dev/null 2>&1)
+expect_exit "--check on a packed bundle" 0 "$REFEREE" replay --check "$T/pk/bag" --quiet
+sed -i -E 's/"grad_norm":([0-9])/"grad_norm":9\1/' "$T/pk/bag/data/replay/log.jsonl"
+expect_exit "--check refuses a bundle that does not verify" 1 "$REFEREE" replay --check "$T/pk/bag" --quiet
+expect_out_match "saying why" "bundle: mismatch: 'data/replay/log.jsonl'"
+
 cp -r "$T/a" "$T/e"
 line=$(grep -n '"type":"grpo","step":3,' "$T/e/log.jsonl" | cut -d: -f1)
 sed -i -E "${line}s/\"kl\":([0-9.e-]+)/\"kl\":0.5/" "$T/e/log.jsonl"
