@@ -36,6 +36,25 @@ done
 if [ "$n" -eq 8 ] && [ "$bad" -eq 0 ]; then ok "all 8 logged batches pass grpo audit"
 else not_ok "logged batches pass grpo audit" "$n batches, $bad failed"; fi
 f=$T/b/batches/step-000003-1.jsonl
+# the trainer's logged loss on a real batch (second inner update: ratios
+# away from 1, a KL term) is PyTorch's GRPO loss on the same batch
+if "$SYSPY" -c "import torch" 2>/dev/null; then
+  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$f" "$T/torch.jsonl"
+  if "$SYSPY" - "$f" "$T/torch.jsonl" >"$T/cmp.txt" 2>&1 <<'PY'
+import json, sys
+def stats(p):
+    return [json.loads(l)["stats"] for l in open(p) if '"stats"' in l][0]
+a, b = stats(sys.argv[1]), stats(sys.argv[2])
+bad = [k for k in ("loss", "kl", "clip_frac", "ratio_mean", "reward_mean")
+       if abs(a[k] - b[k]) > 1e-6 * max(1, abs(b[k]))]
+print("referee", a, "\ntorch", b)
+sys.exit(1 if bad or a["ratio_mean"] == 1.0 else 0)
+PY
+  then ok "the trainer's GRPO loss, KL and clip fraction equal PyTorch's on its batch"
+  else not_ok "the trainer's GRPO loss equals PyTorch's" "$(cat "$T/cmp.txt")"; fi
+else
+  skip "the trainer's GRPO loss equals PyTorch's" "no torch under $SYSPY"
+fi
 sed -E 's/"loss":(-?)0\./"loss":\10.1/' "$f" >"$T/tampered.jsonl"
 expect_exit "a batch with an edited loss fails the audit" 1 "$REFEREE" grpo audit "$T/tampered.jsonl"
 
