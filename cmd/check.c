@@ -29,7 +29,7 @@ static int parse_pct(const char *s, double *out)
 /* Register the derivation sources this build has: one line per source. */
 static int add_sources(rf_check *c)
 {
-	(void)c;
+	if (rf_check_add_source(c, rf_rescore_claims_source())) return rf_error_last_code();
 	if (rf_check_add_source(c, rf_replay_claims_source())) return rf_error_last_code();
 	return 0;
 }

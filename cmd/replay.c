@@ -9,8 +9,12 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"referee replay RECIPE.yaml --out DIR [-j N] [--batches] [--quiet]\n"
-	"       referee replay --check BAG|DIR [--tolerance X] [--out DIR] [-j N] [--quiet]";
+	"referee replay RECIPE.yaml --out DIR [-j N] [--device D] [--batches] [--quiet]\n"
+	"       referee replay --check BAG|DIR [--tolerance X] [--out DIR] [-j N] [--device D] [--quiet]";
+
+/* --device: cpu (default), cuda or cuda:N; the CUDA module may be named by
+ * REFEREE_CUDA_MODULE (the library itself reads no environment). */
+static const char *device;
 
 static int progress_line(void *ctx, const rf_replay_progress *p)
 {
@@ -56,6 +60,8 @@ static int run_recipe(const char *path, const char *out, int threads,
 	opt.recipe_len = text.len;
 	opt.write_batches = batches;
 	opt.progress = quiet ? NULL : progress_line;
+	opt.device = device;
+	opt.module_path = getenv("REFEREE_CUDA_MODULE");
 	rc = rf_replay_run(&r, out, &opt);
 	rf_buf_free(&text);
 	if (rc)
@@ -137,6 +143,8 @@ static int check_replay(const char *path, const char *keep, double tol,
 	opt.recipe_text = text.data;
 	opt.recipe_len = text.len;
 	opt.progress = quiet ? NULL : progress_line;
+	opt.device = device;
+	opt.module_path = getenv("REFEREE_CUDA_MODULE");
 	if (!quiet)
 		fprintf(stderr, "replay: re-running '%s'\n", recipe_path.data);
 	rc = rf_replay_run(&r, rerun, &opt);
@@ -195,7 +203,12 @@ int cmd_replay(int argc, char **argv)
 			       "or a directory and compares: exit 0 when the logs and the\n"
 			       "weights' digest agree, 1 with the first step and metric\n"
 			       "where they part.  --tolerance X accepts differences up to\n"
-			       "X (absolute, or relative above 1) for runs on other hardware.\n",
+			       "X (absolute, or relative above 1) for runs on other hardware.\n\n"
+			       "--device cuda[:N] runs the model on an NVIDIA GPU through the\n"
+			       "CUDA module (referee-cuda.so, next to referee or in LIBDIR, or\n"
+			       "REFEREE_CUDA_MODULE); same recipe and seed on the same GPU\n"
+			       "model: the same log and digest.  A GPU run agrees with the CPU\n"
+			       "within a tolerance (--check --tolerance), not bit for bit.\n",
 			       usage_text);
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(a, "--out") && i + 1 < argc) {
@@ -215,6 +228,8 @@ int cmd_replay(int argc, char **argv)
 				return cli_fail("replay", CLI_USAGE,
 						"-j: expected 1..1024, got '%s'", argv[i]);
 			threads = (int)v;
+		} else if (!strcmp(a, "--device") && i + 1 < argc) {
+			device = argv[++i];
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			quiet = 1;
 		} else if (!strcmp(a, "--batches")) {

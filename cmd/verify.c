@@ -12,6 +12,7 @@
 
 #include "bagcli.h"
 #include "cli.h"
+#include "signing.h"
 
 static const char usage_line[] = "referee verify [options] BAG";
 
@@ -25,6 +26,11 @@ static void help(void)
 	       "  -j, --jobs N      threads hashing (default: all cores)\n"
 	       "      --repo DIR    also check that the recorded git commit exists in DIR\n"
 	       "                    and that each payload file equals its blob there\n"
+	       "      --trust PATH  check the signatures against these keys: a .pub file,\n"
+	       "                    a folder of .pub files, or an allowed-signers file\n"
+	       "                    (lines 'NAME KEY', KEY a base64 SPKI or a .pub path)\n"
+	       "      --min-signatures N  distinct trusted signers required (default 1)\n"
+	       "      --require-signature  an unsigned bag is a failure\n"
 	       "      --json        print the result as JSON on stdout\n"
 	       "  -q, --quiet       print only problems, no progress\n"
 	       "  -h, --help        this help\n\n"
@@ -33,12 +39,15 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_REPO = 256, OPT_JSON };
+enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG };
 
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"repo", required_argument, NULL, OPT_REPO},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"trust", required_argument, NULL, OPT_TRUST},
+	{"min-signatures", required_argument, NULL, OPT_MIN_SIG},
+	{"require-signature", no_argument, NULL, OPT_REQUIRE_SIG},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -147,7 +156,7 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 }
 
 static void print_json(const struct verify_args *v, rf_bag_report *r,
-		       const struct about *a, int status)
+		       const struct about *a, int status, const char *signatures)
 {
 	size_t n = rf_bag_report_count(r);
 	printf("{\n  \"bag\": ");
@@ -197,6 +206,7 @@ static void print_json(const struct verify_args *v, rf_bag_report *r,
 			printf("null");
 		printf(", \"dirty\": %s}", rf_provenance_dirty(a->prov) ? "true" : "false");
 	}
+	printf(",\n  \"signatures\": %s", signatures ? signatures : "null");
 	printf(",\n  \"repo\": ");
 	if (v->repo)
 		cli_json_string(stdout, v->repo);
@@ -212,6 +222,8 @@ int cmd_verify(int argc, char **argv)
 	struct cli_progress progress;
 	rf_bag_report *report = NULL;
 	struct about about;
+	struct signing_verify sig = {NULL, 0, 0, 0};
+	rf_buf sig_json = RF_BUF_INIT;
 	const char *verb = argv[0];
 	int c, rc, status;
 	optind = 1;
@@ -228,6 +240,14 @@ int cmd_verify(int argc, char **argv)
 		}
 		case OPT_REPO: v.repo = optarg; break;
 		case OPT_JSON: v.json = 1; break;
+		case OPT_TRUST: sig.trust_path = optarg; break;
+		case OPT_MIN_SIG:
+			if (signing_verify_min(&sig, optarg))
+				return cli_fail(verb, CLI_USAGE,
+						"--min-signatures wants a number from 1 to %d, not '%s'",
+						RF_DSSE_MAX_SIGNATURES, optarg);
+			break;
+		case OPT_REQUIRE_SIG: sig.require_signature = 1; break;
 		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
@@ -243,6 +263,22 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage(usage_line);
 	v.bag = argv[optind];
+
+	/* 0. Signatures first, stopping at the first failing stage: envelope,
+	 * trusted signatures, the signed statement against the files on disk;
+	 * only then the BagIt checks. */
+	sig.threads = v.threads;
+	status = signing_verify_run(&sig, verb, v.bag, v.quiet, v.json ? &sig_json : NULL);
+	if (status) {
+		if (v.json && sig_json.len) {
+			printf("{\n  \"bag\": ");
+			cli_json_string(stdout, v.bag);
+			printf(",\n  \"valid\": false,\n  \"exit\": %d,\n  \"signatures\": %s\n}\n",
+			       status, sig_json.data);
+		}
+		rf_buf_free(&sig_json);
+		return cli_finish(status);
+	}
 
 	/* 1. The bag itself. */
 	cli_progress_start(&progress, "verifying", v.quiet || v.json);
@@ -262,10 +298,11 @@ int cmd_verify(int argc, char **argv)
 
 	about_load(&about, v.bag);
 	if (v.json)
-		print_json(&v, report, &about, status);
+		print_json(&v, report, &about, status, sig_json.data);
 	else
 		print_text(&v, report, &about, status);
 	about_free(&about);
+	rf_buf_free(&sig_json);
 	rf_bag_report_free(report);
 	return cli_finish(rf_error_exit_status(status));
 }

@@ -20,6 +20,7 @@
 #ifndef REFEREE_BAG_H
 #define REFEREE_BAG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,10 +83,14 @@ typedef struct rf_pack_opts {
 	/** Progress while copying and hashing (may be NULL). */
 	rf_progress_fn progress;
 	void *progress_ctx;
+	/** When set and *cancel becomes non-zero (e.g. from a SIGINT handler),
+	 *  the pack stops between blocks, removes its temporary directory and
+	 *  fails with RF_EINTERNAL ("interrupted"). */
+	const volatile sig_atomic_t *cancel;
 } rf_pack_opts;
 
 #define RF_PACK_OPTS_INIT {0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, \
-			   NULL, NULL, NULL, NULL}
+			   NULL, NULL, NULL, NULL, NULL}
 
 /** Pack `paths` (files and directories) into a new bag at `out`.
  *

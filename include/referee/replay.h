@@ -109,6 +109,13 @@ typedef struct rf_replay_options {
 	int write_batches;            /**< also DIR/batches/step-NNNNNN.jsonl */
 	rf_replay_progress_fn progress;
 	void *progress_ctx;
+	/** Where the model lives: NULL or "cpu", "cuda" or "cuda:N" (the CUDA
+	 *  backend module, loaded at run time; RF_EUNSUPPORTED without a GPU,
+	 *  RF_ENOTFOUND when referee was built without CUDA). */
+	const char *device;
+	/** The CUDA module's path; NULL: next to the program, next to
+	 *  libreferee.so, or in the install's LIBDIR. */
+	const char *module_path;
 } rf_replay_options;
 
 /** Run a recipe: warm-start, then GRPO.  Writes, atomically, into `out_dir`

@@ -347,7 +347,12 @@ static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(in, buf, RF_DIGEST_READ_SIZE);
+		ssize_t n;
+		if (p->o->cancel && *p->o->cancel) {
+			rc = rf_error_set(RF_EINTERNAL, "interrupted");
+			goto out;
+		}
+		n = read(in, buf, RF_DIGEST_READ_SIZE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -474,6 +479,10 @@ static int copy_from_rev(struct pack *p)
 	int rc = 0;
 	for (size_t i = 0; i < p->items.n && !rc; i++) {
 		struct item *it = &p->items.v[i];
+		if (p->o->cancel && *p->o->cancel) {
+			rc = rf_error_set(RF_EINTERNAL, "interrupted");
+			break;
+		}
 		rf_buf_clear(&blob);
 		rf_buf_clear(&dst);
 		if ((rc = prov_rev_read(p->rev, it->src, &blob)) != 0)
@@ -780,6 +789,10 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 	}
 	if (rc || (rc = write_tag_files(&p)) != 0)
 		goto out;
+	if (p.o->cancel && *p.o->cancel) {
+		rc = rf_error_set(RF_EINTERNAL, "interrupted");
+		goto out;
+	}
 	if (p.o->before_commit) {
 		rc = p.o->before_commit(p.o->before_commit_ctx, p.tmp);
 		if (rc) {

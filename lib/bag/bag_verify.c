@@ -13,6 +13,7 @@
 #include "bag/bag_internal.h"
 #include "referee/error.h"
 #include "referee/path.h"
+#include "referee/provenance.h"
 
 struct vctx {
 	const char *dir;
@@ -255,7 +256,6 @@ static int check_tag_manifest(struct vctx *v, rf_digest_alg alg,
 			      const struct bag_files *referee)
 {
 	struct bag_manifest m = {0};
-	struct bag_files present = {0};
 	struct check *c = NULL;
 	rf_buf text = RF_BUF_INIT;
 	char name[64];
@@ -310,10 +310,67 @@ static int check_tag_manifest(struct vctx *v, rf_digest_alg alg,
 					       referee->v[i].path, name);
 out:
 	bag_manifest_free(&m);
-	bag_files_free(&present);
 	rf_buf_free(&text);
 	free(c);
 	return rc;
+}
+
+/* referee/provenance.json repeats each payload file's SHA-256: a bag whose
+ * payload and manifests were rewritten consistently, but not its
+ * provenance, is caught here. */
+static int check_provenance(struct vctx *v, const struct bag_files *referee)
+{
+	struct bag_manifest m = {0};
+	rf_provenance *prov = NULL;
+	rf_buf text = RF_BUF_INIT;
+	int rc;
+	if (!bag_files_find(referee, RF_BAG_PROVENANCE))
+		return 0; /* not a referee bag, or an old one */
+	m.alg = RF_DIGEST_SHA256;
+	rc = read_tag(v, &text, RF_BAG_PROVENANCE, RF_BAG_MAX_TAG_FILE, 1);
+	if (rc <= 0)
+		goto out;
+	if (rf_provenance_parse(&prov, text.data, text.len, RF_BAG_PROVENANCE)) {
+		rc = rf_bag_report_add(v->r, RF_BAG_MALFORMED, RF_BAG_PROVENANCE, "%s",
+				       rf_error_last());
+		goto out;
+	}
+	rf_buf_clear(&text);
+	rc = read_tag(v, &text, "manifest-sha256.txt", RF_BAG_MAX_MANIFEST, 0);
+	if (rc <= 0)
+		goto out;
+	/* Problems in the manifest itself were reported already. */
+	if ((rc = bag_manifest_parse(&m, "manifest-sha256.txt", text.data, text.len,
+				     1, NULL, NULL)) != 0)
+		goto out;
+	for (size_t i = 0; i < rf_provenance_file_count(prov) && !rc; i++) {
+		const rf_provenance_file *f = rf_provenance_file_at(prov, i);
+		const struct bag_line *l = bag_manifest_find(&m, f->path);
+		if (!l)
+			rc = rf_bag_report_add(v->r, RF_BAG_MISSING, f->path,
+					       "'%s' is in %s but not in manifest-sha256.txt",
+					       f->path, RF_BAG_PROVENANCE);
+		else if (!f->sha256 || strcmp(f->sha256, l->hex))
+			rc = rf_bag_report_add(v->r, RF_BAG_MISMATCH, f->path,
+					       "'%s' does not match its record in %s",
+					       f->path, RF_BAG_PROVENANCE);
+	}
+	if (!rc && m.n != rf_provenance_file_count(prov))
+		for (size_t i = 0; i < m.n && !rc; i++) {
+			int found = 0;
+			for (size_t j = 0; j < rf_provenance_file_count(prov) && !found; j++)
+				found = !strcmp(rf_provenance_file_at(prov, j)->path,
+						m.lines[i].path);
+			if (!found)
+				rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED, m.lines[i].path,
+						       "'%s' has no record in %s",
+						       m.lines[i].path, RF_BAG_PROVENANCE);
+		}
+out:
+	rf_provenance_free(prov);
+	bag_manifest_free(&m);
+	rf_buf_free(&text);
+	return rc < 0 ? rc : 0;
 }
 
 int rf_bag_verify(rf_bag_report **out, const char *dir,
@@ -407,6 +464,8 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 		if (have_tag[a] &&
 		    (rc = check_tag_manifest(&v, (rf_digest_alg)a, &referee)) != 0)
 			goto fail;
+	if ((rc = check_provenance(&v, &referee)) != 0)
+		goto fail;
 	if (!have_tag[0] && !have_tag[1])
 		for (size_t i = 0; i < referee.n && !rc; i++)
 			rc = rf_bag_report_add(v.r, RF_BAG_UNLISTED, referee.v[i].path,

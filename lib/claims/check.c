@@ -539,6 +539,32 @@ static int apply_settings(rf_check *c)
 	return 0;
 }
 
+static int row_id_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(struct row *const *)a, *y = *(struct row *const *)b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+static int check_unique_ids(const rf_check *c)
+{
+	struct row **v;
+	int rc = 0;
+	if (c->nrows < 2)
+		return 0;
+	if (!(v = malloc(c->nrows * sizeof *v)))
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->nrows; i++)
+		v[i] = &c->rows[i];
+	qsort(v, c->nrows, sizeof *v, row_id_cmp);
+	for (size_t i = 1; i < c->nrows && !rc; i++)
+		if (!strcmp(v[i]->id, v[i - 1]->id))
+			rc = rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
+					  v[i]->origin, v[i]->id, v[i - 1]->origin);
+	free(v);
+	return rc;
+}
+
 int rf_check_run(rf_check *c)
 {
 	int rc;
@@ -556,12 +582,8 @@ int rf_check_run(rf_check *c)
 			return rc;
 	}
 	/* duplicate ids across manifests would make the report ambiguous */
-	for (size_t i = 0; i < c->nrows; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->rows[i].id, c->rows[j].id))
-				return rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
-						    c->rows[i].origin, c->rows[i].id,
-						    c->rows[j].origin);
+	if ((rc = check_unique_ids(c)))
+		return rc;
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct row *r = &c->rows[i];
 		r->r.id = r->id;

@@ -16,6 +16,7 @@
 #include "referee/path.h"
 #include "referee/pool.h"
 #include "referee/replay.h"
+#include "replay/backend.h"
 #include "replay/gpt.h"
 #include "replay/grpo.h"
 #include "replay/task.h"
@@ -30,6 +31,8 @@ typedef struct trainer {
 	const rf_replay_options *opt;
 	const char *out_dir;
 	rf_pool *pool;
+	rf_backend *be; /* set: the models live on this backend's device */
+	int dev_index;
 	rf_gpt *policy, *ref;
 	int plen, maxlen, amax, V;
 	rf_task_item *eval;
@@ -686,6 +689,16 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	tr.t0 = tr.tlast = now_s();
 	threads = opt && opt->threads > 0 ? opt->threads : r->threads;
 
+	/* the device first: a missing GPU fails before anything is written */
+	if (opt && opt->device) {
+		rf_device_kind kind;
+		if ((rc = rf_device_parse(opt->device, &kind, &tr.dev_index)))
+			goto out;
+		if (kind != RF_DEVICE_CPU &&
+		    ((rc = rf_backend_open(&tr.be, kind, opt->module_path)) ||
+		     (rc = rf_backend_device_check(tr.be, tr.dev_index, NULL, 0))))
+			goto out;
+	}
 	if ((rc = rf_dir_make_parents(out_dir, 0755)))
 		goto out;
 	if (opt && opt->write_batches) {
@@ -707,7 +720,8 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	cfg.d_ff = r->model.d_ff;
 	cfg.tied = r->model.tied;
 	if ((rc = rf_gpt_new(&tr.policy, &cfg)) ||
-	    (rc = rf_gpt_init(tr.policy, r->seed)))
+	    (rc = rf_gpt_init(tr.policy, r->seed)) ||
+	    (tr.be && (rc = rf_gpt_to_device(tr.policy, tr.be, tr.dev_index))))
 		goto out;
 	if ((rc = alloc_buffers(&tr)))
 		goto out;
@@ -741,6 +755,7 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	accN = acc0;
 	if (r->grpo.beta > 0) {
 		if ((rc = rf_gpt_new(&tr.ref, &cfg)) ||
+		    (tr.be && (rc = rf_gpt_to_device(tr.ref, tr.be, tr.dev_index))) ||
 		    (rc = rf_gpt_copy_params(tr.ref, tr.policy)))
 			goto out;
 	}
@@ -789,6 +804,7 @@ out:
 	rf_gpt_cache_free(ecache);
 	rf_gpt_free(tr.policy);
 	rf_gpt_free(tr.ref);
+	rf_backend_free(tr.be);
 	rf_pool_free(tr.pool);
 	free_buffers(&tr);
 	rf_buf_free(&tr.log);

@@ -104,15 +104,22 @@ expect_exit "...pack still works and verifies" 0 "$REFEREE" verify "$T/nogit"
 expect_exit "verify --repo on a bag without git provenance fails" 1 "$REFEREE" verify --repo repo "$T/nogit"
 
 # Tampering with the payload AND the manifest AND the tag manifest is
-# caught by --repo: the blob in git is the independent witness.
+# caught by the provenance record; rewriting that too is caught by --repo:
+# the blob in git is the independent witness.
 rm -rf forged && cp -r clean forged
+old=$(sha256sum forged/data/results/run1.log | cut -c1-64)
 printf 'loss 0.01\n' > forged/data/results/run1.log
 new=$(sha256sum forged/data/results/run1.log | cut -c1-64)
 sed -i "s|^[0-9a-f]*  data/results/run1.log|$new  data/results/run1.log|" forged/manifest-sha256.txt
 sed -i "s/^Payload-Oxum: .*/Payload-Oxum: $(cat forged/data/*/* | wc -c).2/" forged/bag-info.txt
-(cd forged && sed -i "/  \(manifest-sha256\|bag-info\).txt$/d" tagmanifest-sha256.txt \
-  && sha256sum manifest-sha256.txt bag-info.txt >> tagmanifest-sha256.txt)
-expect_exit "a consistently forged bag passes plain verify" 0 "$REFEREE" verify forged
+retag() { (cd forged && sed -i "/  \(manifest-sha256\|bag-info\).txt$/d; /  referee\/provenance.json$/d" tagmanifest-sha256.txt \
+  && sha256sum manifest-sha256.txt bag-info.txt referee/provenance.json >> tagmanifest-sha256.txt); }
+retag
+expect_exit "a forged payload, manifest and tag manifest fail plain verify" 1 "$REFEREE" verify forged
+expect_err_match "...through the provenance record" "'data/results/run1.log' does not match its record in referee/provenance.json"
+sed -i "s/$old/$new/" forged/referee/provenance.json
+retag
+expect_exit "forging the provenance record too passes plain verify" 0 "$REFEREE" verify forged
 expect_exit "...but not verify --repo" 1 "$REFEREE" verify --repo repo forged
 expect_err_match "...which names the file" "'data/results/run1.log' differs"
 

@@ -236,6 +236,16 @@ static void test_pack_refusals(void **state)
 	assert_int_equal(rf_bag_pack(out, paths, 1, &o), RF_EUNSAFE);
 	assert_non_null(strstr(rf_error_last(), "--follow-symlinks"));
 	assert_false(rf_path_exists(out));
+	/* A cancelled pack fails and removes its temporary directory. */
+	{
+		static volatile sig_atomic_t stop = 1;
+		const char *ok_paths[] = {src};
+		o.cancel = &stop;
+		assert_int_equal(rf_bag_pack(out, ok_paths, 1, &o), RF_EINTERNAL);
+		assert_string_equal(rf_error_last(), "interrupted");
+		o.cancel = NULL;
+	}
+	assert_false(rf_path_exists(out));
 	/* Nothing was left behind: no temporary sibling either. */
 	{
 		rf_buf b = RF_BUF_INIT;

@@ -202,6 +202,14 @@ static void test_schema_errors(void **state)
 	expect_fail(buf, RF_EFORMAT, "t.yaml:7:5: stages[0].id: required but missing");
 	snprintf(buf, sizeof buf, "%s", head);
 	expect_fail(buf, RF_EFORMAT, "t.yaml:1:1: stages: required but missing");
+	snprintf(buf, sizeof buf, "%sstages:\n  - {id: a, accelerator: H800}\n"
+		 "  - {id: b, accelerator: H800}\n  - {id: a, accelerator: H800}\n", head);
+	expect_fail(buf, RF_EFORMAT, "t.yaml:9:10: stages[2].id: duplicate stage id \"a\"");
+	expect_fail("kind: claims\nschema: 1\nclaims:\n  - {id: x, claimed: 1, from: {source: a}}\n"
+		    "  - {id: x, claimed: 2, from: {source: a}}\n",
+		    RF_EFORMAT, "t.yaml:5:10: claims[1].id: duplicate claim id \"x\"");
+	expect_fail("kind: claims\nschema: 1\nclaims:\n  - {id: x, claimed: 1, from: {}}\n",
+		    RF_EFORMAT, "t.yaml:4:31: claims[0].from.source: required but missing");
 	expect_fail("kind: ledger\nschema: 1\n", RF_EFORMAT,
 		    "t.yaml:1:7: kind: unknown kind \"ledger\" (known: training-config,");
 	expect_fail("kind: claims\nschema: 2\nclaims: []\n", RF_EFORMAT,
