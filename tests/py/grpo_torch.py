@@ -69,7 +69,7 @@ def stats(path):
         groups.setdefault(json.dumps(s["group"]), []).append(i)
     adv = [0.0] * len(samples)
     for idx in groups.values():
-        r = torch.tensor([samples[i]["reward"] for i in idx])
+        r = torch.tensor([float(samples[i]["reward"]) for i in idx])
         m = r.mean()
         sd = r.std(unbiased=unbiased) if len(idx) > 1 or not unbiased else torch.tensor(0.0)
         a = (r - m) / (sd + adv_eps)
@@ -112,7 +112,7 @@ def stats(path):
         d = sum(lens)
         loss = torch.stack(tok_l).sum() / d
         kl, clip, rm = sum(tok_k) / d, sum(tok_c) / d, sum(tok_r) / d
-    rewards = torch.tensor([s["reward"] for s in samples])
+    rewards = torch.tensor([float(s["reward"]) for s in samples])
     st = {"loss": loss.item(), "clip_frac": clip, "ratio_mean": rm,
           "reward_mean": rewards.mean().item(),
           "reward_std": rewards.std(unbiased=False).item(), "tokens": sum(lens)}
