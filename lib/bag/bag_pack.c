@@ -190,6 +190,20 @@ static int bag_name(rf_buf *out, const char *path)
 	return rc;
 }
 
+/* A ".." component ("a..b" is a fine name). */
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 static int is_skipped(struct pack *p, const struct stat *st)
 {
 	for (int i = 0; i < p->nskip; i++)
@@ -744,9 +758,7 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 			struct rev_add a = {&p, NULL, NULL};
 			rf_buf in = RF_BUF_INIT;
 			/* Inside a repository, names are already relative. */
-			if ((rc = bag_name(&name, paths[i])) != 0)
-				break;
-			if (paths[i][0] == '/' || strstr(paths[i], "..")) {
+			if (paths[i][0] == '/' || has_dotdot(paths[i])) {
 				rc = rf_error_set(
 				    RF_EINVAL,
 				    "with --rev, '%s' must be a path inside "
@@ -754,6 +766,8 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 				    paths[i]);
 				break;
 			}
+			if ((rc = bag_name(&name, paths[i])) != 0)
+				break;
 			if (rf_buf_puts(&in, name.data ? name.data : "")) {
 				rc = RF_ENOMEM;
 				break;

@@ -89,6 +89,10 @@ expect_true "...and records the branch" grep -q '"branch": "main"' whole/referee
 expect_exit "--rev with an unknown revision" 2 "$REFEREE" pack --repo bare.git --rev nope x results
 expect_err_match "...names it" "revision 'nope' not found"
 expect_exit "--rev with a path not in the commit" 2 "$REFEREE" pack --repo bare.git --rev HEAD x nothere
+expect_exit "--rev refuses a path climbing out with .." 2 "$REFEREE" pack --repo bare.git --rev HEAD x results/../..
+expect_err_match "...saying why" "must be a path inside the repository"
+expect_exit "--rev takes a path with a trailing slash" 0 "$REFEREE" pack -q --repo bare.git --rev HEAD slash results/
+expect_true "...under its name" test -f slash/data/results/run1.log
 expect_exit "--repo without --rev is a usage error" 2 "$REFEREE" pack --repo bare.git x results
 
 # verify --repo against a repository that lacks the commit.
