@@ -587,6 +587,25 @@ int prov_rev_read(prov_rev *r, const char *repo_path, rf_buf *out)
 	return rc;
 }
 
+int prov_rev_lfs_object(prov_rev *r, const char *repo_path, rf_buf *object,
+			char sha[65], uint64_t *size)
+{
+	git_tree_entry *e = NULL;
+	struct stat st;
+	int lfs;
+	if (git_tree_entry_bypath(&e, r->tree, repo_path))
+		return 0;
+	lfs = prov_lfs_pointer(r->repo, git_tree_entry_id(e), sha, size);
+	git_tree_entry_free(e);
+	if (!lfs)
+		return 0;
+	/* git-lfs keeps objects in <gitdir>/lfs/objects/ab/cd/abcd... */
+	if (rf_buf_printf(object, "%slfs/objects/%.2s/%.2s/%s",
+			  git_repository_path(r->repo), sha, sha + 2, sha))
+		return RF_ENOMEM;
+	return lstat(object->data, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 		  size_t n)
 {
@@ -614,8 +633,18 @@ int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 					  items[i].src, r->rev);
 			goto out;
 		}
-		f = file_json(&items[i], items[i].src, git_tree_entry_id(e),
-			      "matches_commit", 1, 0);
+		{
+			char sha[65];
+			uint64_t size = 0;
+			/* An LFS object packed in place of its pointer. */
+			int lfs =
+			    prov_lfs_pointer(r->repo, git_tree_entry_id(e), sha,
+					     &size) &&
+			    !strcmp(sha, items[i].sha256);
+			f = file_json(&items[i], items[i].src,
+				      git_tree_entry_id(e), "matches_commit", 1,
+				      lfs);
+		}
 		git_tree_entry_free(e);
 		if (!f || json_array_append_new(files, f)) {
 			rc = rf_error_set(RF_ENOMEM, "out of memory");

@@ -44,6 +44,12 @@ int prov_rev_list(prov_rev *r, const char *path,
 /* The content of the blob at `repo_path`, appended to `out`. */
 int prov_rev_read(prov_rev *r, const char *repo_path, rf_buf *out);
 
+/* When the file at `repo_path` is a Git LFS pointer whose object is in
+ * the repository's local LFS store, that object's path (appended to
+ * `object`), SHA-256 and size: 1.  0 when not (pack the blob as it is). */
+int prov_rev_lfs_object(prov_rev *r, const char *repo_path, rf_buf *object,
+			char sha[65], uint64_t *size);
+
 /* Provenance JSON for files packed from the revision. */
 int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 		  size_t n);

@@ -156,4 +156,18 @@ cp -r ../lfsbag ../lfsforged && cp model/w.safetensors ../lfsforged/data/model/w
 expect_exit "verify --repo refuses an LFS file that differs from its pointer" 1 "$REFEREE" verify --repo . ../lfsforged
 expect_err_match "...naming it" "'data/model/w.safetensors' differs"
 
+# --rev with LFS: the object from the local LFS store replaces the pointer.
+oid=$(sha256sum ../weights.bin | cut -c1-64)
+expect_exit "--rev without the LFS object packs the pointer" 0 "$REFEREE" pack -q --repo . --rev HEAD ../lfsptr model
+expect_true "...as committed" grep -q "^oid sha256:$oid" ../lfsptr/data/model/w.safetensors
+mkdir -p ".git/lfs/objects/${oid:0:2}/${oid:2:2}" && cp ../weights.bin ".git/lfs/objects/${oid:0:2}/${oid:2:2}/$oid"
+expect_exit "--rev with the LFS object packs the object" 0 "$REFEREE" pack -q --repo . --rev HEAD ../lfsrev model
+expect_true "...whose bytes are the weights" cmp ../weights.bin ../lfsrev/data/model/w.safetensors
+expect_true "...recorded as lfs" grep -q '"lfs": true' ../lfsrev/referee/provenance.json
+expect_exit "...and it verifies against the repository" 0 "$REFEREE" verify --repo . ../lfsrev
+printf 'corrupt' > ".git/lfs/objects/${oid:0:2}/${oid:2:2}/$oid"
+expect_exit "a corrupt LFS object is refused" 1 "$REFEREE" pack --repo . --rev HEAD ../lfsbad model
+expect_err_match "...saying so" "the LFS object of 'model/w.safetensors' does not match its pointer"
+expect_true "...and nothing is left" test ! -e ../lfsbad
+
 done_testing
