@@ -530,6 +530,14 @@ static int verify_impl(rf_attest_result *res, const char *bag_dir,
 	memset(res, 0, sizeof *res);
 	opts = opts ? opts : &none;
 	min = opts->min_signatures ? opts->min_signatures : 1;
+	{
+		struct stat dir_st;
+		if (stat(bag_dir, &dir_st) || !S_ISDIR(dir_st.st_mode)) {
+			res->failed = RF_ATTEST_STAGE_BAG;
+			return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
+					    "'%s' is not a bag directory", bag_dir);
+		}
+	}
 	if (!tag_exists(bag_dir, RF_ATTEST_DSSE)) {
 		res->failed = RF_ATTEST_STAGE_ENVELOPE;
 		if (tag_exists(bag_dir, RF_ATTEST_SIGSTORE))
