@@ -439,20 +439,17 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 		if (rc)
 			goto fail;
 	}
-	if (lstat(dir, &st) == 0) {
-		rf_buf data = RF_BUF_INIT;
-		if (rf_path_join(&data, dir, "data")) {
-			rc = RF_ENOMEM;
-			goto fail;
-		}
-		if (lstat(data.data, &st))
-			rc = rf_bag_report_add(v.r, RF_BAG_MALFORMED, "data",
-					       "'%s' has no data/ directory",
-					       dir);
-		rf_buf_free(&data);
-		if (rc)
-			goto fail;
+	/* A missing data/ is malformed; one that is not a real directory
+	 * (a symlink out of the bag) is reported by the walk as unsafe. */
+	rf_buf_clear(&text);
+	if (rf_path_join(&text, dir, "data")) {
+		rc = RF_ENOMEM;
+		goto fail;
 	}
+	if (lstat(text.data, &st) &&
+	    (rc = rf_bag_report_add(v.r, RF_BAG_MALFORMED, "data",
+				    "'%s' has no data/ directory", dir)) != 0)
+		goto fail;
 	if ((rc = bag_walk(&payload, dir, "data", add_problem, &v)) != 0 ||
 	    (rc = bag_walk(&referee, dir, RF_BAG_REFEREE_DIR, add_problem,
 			   &v)) != 0)

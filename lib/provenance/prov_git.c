@@ -141,7 +141,7 @@ static json_t *file_json(const struct prov_item *it, const char *repo_path,
 
 /* The work tree root (realpath, no trailing slash) of the repository that
  * holds `path`, opened into *repo; 0 with *repo NULL when there is none. */
-static int discover(git_repository **repo, char *root, size_t rootsize,
+static int discover(git_repository **repo, char root[PATH_MAX],
 		    const char *path)
 {
 	git_buf found = {0};
@@ -156,8 +156,7 @@ static int discover(git_repository **repo, char *root, size_t rootsize,
 	if (slash && slash != dir)
 		*slash = '\0';
 	if (git_repository_discover(&found, dir, 0, NULL))
-		return 0; /* not in a repository: that is an answer, not an
-			     error */
+		return 0; /* not in a repository: an answer, not an error */
 	if (git_repository_open(repo, found.ptr)) {
 		git_buf_dispose(&found);
 		return git_fail(RF_ELIB, "cannot open the git repository");
@@ -169,7 +168,6 @@ static int discover(git_repository **repo, char *root, size_t rootsize,
 		*repo = NULL;
 		return 0; /* a bare repository has no files on disk */
 	}
-	(void)rootsize;
 	return 0;
 }
 
@@ -211,7 +209,7 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 	git_libgit2_init();
 	/* The repository of the first packed file is the one recorded. */
 	for (size_t i = 0; i < n && !repo && !rc; i++)
-		rc = discover(&repo, wt, sizeof wt, items[i].src);
+		rc = discover(&repo, wt, items[i].src);
 	if (rc)
 		goto out;
 	root = new_root(repo ? "worktree" : "none");

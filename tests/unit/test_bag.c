@@ -152,6 +152,28 @@ static void test_verify_clean_and_tag_file(void **state)
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "referee/att.json"), 1);
 	rf_bag_report_free(r);
+	/* A planted symlink must not redirect a tag file write outside. */
+	{
+		const char *outside = pathf("%s/outside", root);
+		mkdir(outside, 0755);
+		rf_dir_remove_tree(pathf("%s/referee", bagdir));
+		assert_int_equal(symlink(outside, pathf("%s/referee", bagdir)),
+				 0);
+		assert_int_equal(
+		    rf_bag_write_tag_file(bagdir, "referee/x.json", "{}", 2),
+		    RF_EUNSAFE);
+		assert_false(rf_path_exists(pathf("%s/x.json", outside)));
+		unlink(pathf("%s/referee", bagdir));
+		mkdir(pathf("%s/referee", bagdir), 0755);
+		assert_int_equal(symlink(pathf("%s/x.json", outside),
+					 pathf("%s/referee/y.json", bagdir)),
+				 0);
+		assert_int_equal(
+		    rf_bag_write_tag_file(bagdir, "referee/y.json", "{}", 2),
+		    RF_EUNSAFE);
+		assert_false(rf_path_exists(pathf("%s/x.json", outside)));
+		pack_fresh();
+	}
 	put(pathf("%s/referee/extra.json", bagdir), "{}");
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_UNLISTED, "referee/extra.json"),
