@@ -180,6 +180,13 @@ expect_err_match "reason: unsigned" "unsigned"
 expect_exit "--trust fails an unsigned bag" 1 "$REFEREE" verify unsigned --trust author.pub
 expect_exit "signed bag without --trust verifies, signatures unchecked" 0 "$REFEREE" verify signed
 expect_out_match "says the signatures were not checked" "not checked"
+expect_exit "a missing bag is bad input" 2 "$REFEREE" verify nosuch-bag --trust author.pub
+if grep -q unsigned "$T/out"; then not_ok "a missing bag is not called unsigned"; else ok "a missing bag is not called unsigned"; fi
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
+openssl pkey -in ec.key -pubout -out ec.pub 2>/dev/null
+expect_exit "a non-Ed25519 trusted key is refused" 2 "$REFEREE" verify signed --trust ec.pub
+expect_err_match "reason: not Ed25519" "not an Ed25519 key"
+expect_exit "a non-Ed25519 signing key is refused" 2 "$REFEREE" sign signed --key ec.key
 expect_exit "a missing trust list is bad input" 2 "$REFEREE" verify signed --trust nosuch.pub
 expect_exit "--min-signatures 0 is a usage error" 2 "$REFEREE" verify signed --trust author.pub --min-signatures 0
 done_testing
