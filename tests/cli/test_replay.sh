@@ -28,6 +28,14 @@ sed 's/^seed: 7$/seed: 8/' "$R" >"$T/seed8.yaml"
 expect_exit "another seed runs" 0 "$REFEREE" replay "$T/seed8.yaml" --out "$T/d" --quiet
 if [ "$(digest "$T/a")" != "$(digest "$T/d")" ]; then ok "another seed: another digest"; else not_ok "another seed: another digest"; fi
 
+# countdown: runs, rewards by the rule, same bits with 1 and 2 threads
+sed -e 's/name: add/name: countdown\n  numbers: 3\n  max-number: 9\n  max-target: 50/' -e 's/^  digits: 1$//' "$R" >"$T/cd.yaml"
+expect_exit "a countdown recipe runs" 0 "$REFEREE" replay "$T/cd.yaml" --out "$T/cd1" -j 1 --quiet
+expect_exit "... again with 2 threads" 0 "$REFEREE" replay "$T/cd.yaml" --out "$T/cd2" -j 2 --quiet
+expect_true "countdown: byte-identical logs" cmp "$T/cd1/log.jsonl" "$T/cd2/log.jsonl"
+if grep -q '"type":"grpo","step":4,.*"completion_len":' "$T/cd1/log.jsonl"; then ok "countdown: GRPO rows logged"
+else not_ok "countdown: GRPO rows logged" "$(tail -3 "$T/cd1/log.jsonl")"; fi
+
 # the logged batches follow from their data
 n=0; bad=0
 for f in "$T/b"/batches/*.jsonl; do
