@@ -23,6 +23,9 @@ if [ "$(digest "$T/a")" = "$(sha256sum <"$T/a/model.safetensors" | cut -d' ' -f1
   ok "the summary holds the weights' SHA-256 (as sha256sum computes it)"
 else not_ok "the summary holds the weights' SHA-256"; fi
 if [ "$(digest "$T/a")" = "$(digest "$T/b")" ]; then ok "same digest with 1 and 2 threads"; else not_ok "same digest"; fi
+rd=$(sed -n 's/.*"recipe_digest": "\([0-9a-f]*\)".*/\1/p' "$T/a/summary.json")
+if [ -n "$rd" ] && "$REFEREE" digest "$R" | grep -q "^$rd "; then ok "the summary holds the recipe's canonical digest"
+else not_ok "the summary holds the recipe's canonical digest" "$rd"; fi
 
 sed 's/^seed: 7$/seed: 8/' "$R" >"$T/seed8.yaml"
 expect_exit "another seed runs" 0 "$REFEREE" replay "$T/seed8.yaml" --out "$T/d" --quiet
