@@ -197,7 +197,6 @@ static int sample(trainer *tr, rf_gpt_cache *cache, const rf_task_item *items,
 			else
 				alive++;
 		}
-		tr->sampled_tokens += alive + 0.0;
 		if (!alive || t + 1 == tr->maxlen)
 			break;
 		rc = rf_gpt_decode_step(tr->policy, cache, tr->pool, tr->feed,
@@ -208,7 +207,9 @@ static int sample(trainer *tr, rf_gpt_cache *cache, const rf_task_item *items,
 	for (int b = 0; b < rows; b++) {
 		if (tr->clen[b] < 0)
 			tr->clen[b] = tr->maxlen;
-		tr->sampled_tokens += 1; /* the final token of each row */
+		/* tokens/s reports GRPO sampling, not evaluation */
+		if (!greedy)
+			tr->sampled_tokens += tr->clen[b];
 	}
 	return 0;
 }
