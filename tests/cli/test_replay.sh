@@ -92,6 +92,20 @@ expect_out_match "and names the step and metric" "parts at line $line \(grpo ste
 expect_out_match "says it differs" "replay DIFFERS"
 expect_exit "--tolerance does not excuse a large edit" 1 "$REFEREE" replay --check "$T/e" --quiet --tolerance 1e-3
 
+cp -r "$T/a" "$T/h"
+python3 - "$T/h/log.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in rows:
+    if r["type"] == "grpo" and r["step"] == 2:
+        r["loss"] = float("%.9g" % (r["loss"] * (1 + 2e-7)))
+open(sys.argv[1], "w").write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
+PY
+expect_exit "--check catches a last-digits difference" 1 "$REFEREE" replay --check "$T/h" --quiet
+expect_out_match "at its step" "grpo step 2\): loss"
+expect_exit "... which --tolerance 1e-5 accepts" 0 "$REFEREE" replay --check "$T/h" --quiet --tolerance 1e-5
+expect_out_match "saying so" "agrees with the author's \(within the tolerance\)"
+
 cp -r "$T/a" "$T/f"
 sed -i -E 's/"weights_sha256": "[0-9a-f]{8}/"weights_sha256": "00000000/' "$T/f/summary.json"
 expect_exit "--check catches a changed weight digest" 1 "$REFEREE" replay --check "$T/f" --quiet
