@@ -11,6 +11,8 @@
 #   replay.json CPU-vs-GPU log comparison   bench.jsonl one line per run
 #
 #   tests/gpu/run.sh OUTDIR
+# (RF_GPU_PREBUILT=1 skips the source build, RF_GPU_NO_BENCH=1 the
+# benchmark: for trying the script itself on a machine without a GPU.)
 # Builds from source when the C dependencies are installed (make deps needs
 # no network when they are); otherwise uses tests/gpu/prebuilt/ made by
 # tests/gpu/prepare.sh on a development machine (carried along), and still
@@ -69,7 +71,8 @@ built=0
 if ! pkg-config --exists libgit2 openssl yaml-0.1 jansson cmocka 2>/dev/null; then
   timeout 45 make deps >/dev/null 2>&1 || echo "(make deps could not install everything; going on)"
 fi
-if timeout 300 make -j"$NPROC" CUDA=1 all unit >"$OUT/build.tmp" 2>&1; then
+if [ "${RF_GPU_PREBUILT:-0}" != 1 ] &&
+   timeout 300 make -j"$NPROC" CUDA=1 all unit >"$OUT/build.tmp" 2>&1; then
   built=1
   note "- built from source with make CUDA=1 ($((SECONDS - T0)) s)"
 else
@@ -162,6 +165,7 @@ rm -rf "$R"
 
 # ---- benchmark -----------------------------------------------------------
 say "benchmark"
+[ "${RF_GPU_NO_BENCH:-0}" = 1 ] && NO_BENCH=1 || NO_BENCH=0
 BENCH=$BUILD/bench_gpt
 : >"$OUT/bench.jsonl"
 # large: fills the GPU (1024 sequences of 128 tokens, 25M parameters)
@@ -171,6 +175,7 @@ MEDIUM="--vocab 64 --d-model 256 --layers 4 --heads 8 --ff 1024 --prompts 16 --g
 bench() { # label timeout cmd...
   local label=$1 to=$2
   shift 2
+  [ "$NO_BENCH" = 1 ] && return
   if [ "$(left)" -lt "$to" ]; then
     echo "{\"label\": \"$label\", \"skipped\": \"not enough time left\"}" >>"$OUT/bench.jsonl"
     return
