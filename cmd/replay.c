@@ -71,6 +71,37 @@ static int run_recipe(const char *path, const char *out, int threads,
 	return cli_finish(CLI_OK);
 }
 
+/* A bundle is verified before anything in it is trusted: 0 when `path` is
+ * not a bag or verifies, else the exit status (problems printed). */
+static int verify_bundle(const char *path, int threads)
+{
+	rf_buf b = RF_BUF_INIT;
+	rf_bag_report *rep = NULL;
+	rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
+	int rc, isbag;
+	if (rf_path_join(&b, path, "bagit.txt"))
+		return CLI_INTERNAL;
+	isbag = rf_path_exists(b.data);
+	rf_buf_free(&b);
+	if (!isbag)
+		return 0;
+	vo.threads = threads;
+	rc = rf_bag_verify(&rep, path, &vo);
+	if (!rep)
+		return cli_error("replay", rc);
+	for (size_t i = 0; i < rf_bag_report_count(rep); i++) {
+		const rf_bag_problem *p = rf_bag_report_at(rep, i);
+		printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
+		       p->path, p->message);
+	}
+	rf_bag_report_free(rep);
+	if (rc) {
+		printf("replay NOT CHECKED: the bundle does not verify\n");
+		return cli_finish(rf_error_exit_status(rc));
+	}
+	return 0;
+}
+
 static int check_replay(const char *path, const char *keep, double tol,
 			int threads, int quiet)
 {
@@ -82,6 +113,8 @@ static int check_replay(const char *path, const char *keep, double tol,
 	rf_replay_diff d;
 	int rc, status;
 
+	if ((status = verify_bundle(path, threads)))
+		return status;
 	if ((rc = rf_replay_locate(&dir, path)))
 		return cli_error("replay", rc);
 	if ((rc = rf_path_join(&recipe_path, dir, "recipe.yaml")) ||

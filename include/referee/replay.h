@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "claims.h"
 #include "manifest.h"
 
 #ifdef __cplusplus
@@ -151,6 +152,12 @@ int rf_replay_compare(rf_replay_diff *out, const char *author_dir,
  *  recipe.yaml, log.jsonl, summary.json) or a directory holding them.
  *  Stores the directory's path in *out (caller frees with free()). */
 int rf_replay_locate(char **out, const char *path);
+
+/** The `replay` derivation source for claims (`from: {source: replay,
+ *  dir: replay, metric: accuracy-final}`; manifests/README.md): a figure
+ *  read from a replay's summary.json or an evaluation row of its log.
+ *  Borrowed, static; register with rf_check_add_source(). */
+const rf_claims_source *rf_replay_claims_source(void);
 
 /* ---- auditing a logged GRPO batch (no model needed) ---- */
 

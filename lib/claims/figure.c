@@ -45,7 +45,7 @@ static const struct unit_def units[] = {
 	{"|gpu|gpus|accelerator|accelerators|", {0, 0, 0, 1, 0, 0}, 1, 1, "GPUs"},
 	{"|token|tokens|", {0, 0, 0, 0, 1, 0}, 1, 1, "tokens"},
 	{"|param|params|parameter|parameters|", {0, 0, 0, 0, 0, 1}, 1, 1, "params"},
-	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|x|",
+	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|",
 	 {0, 0, 0, 0, 0, 0}, 1, 1, ""},
 };
 
@@ -353,6 +353,10 @@ static const char *parse_tol(const char *p, struct tol *t)
 	if (*skip_sp(p) == '%') {
 		t->kind = 2;
 		p = skip_sp(p) + 1;
+	} else if (!strncmp(skip_sp(p), "pp", 2) && !isalpha((unsigned char)skip_sp(p)[2])) {
+		/* percentage points: an absolute tolerance on a percentage */
+		t->kind = 1;
+		p = skip_sp(p) + 2;
 	}
 	return p;
 }
@@ -418,10 +422,10 @@ static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 		}
 		/* half a unit of the last written digit each side:
 		 * (2m ± 1) × 5 × 10^(e-1) */
-		w.lo = rf_interval_mul(dec_interval(2 * d->m - 1, d->e - 1),
-				       rf_interval_point(5)).lo;
-		w.hi = rf_interval_mul(dec_interval(2 * d->m + 1, d->e - 1),
-				       rf_interval_point(5)).hi;
+		if (d->m > LLONG_MAX / 16 || d->m < -(LLONG_MAX / 16))
+			return rf_error_set(RF_EFORMAT, "too many digits");
+		w.lo = dec_interval((2 * d->m - 1) * 5, d->e - 1).lo;
+		w.hi = dec_interval((2 * d->m + 1) * 5, d->e - 1).hi;
 		w.lo_open = 0;
 		w.hi_open = 1;
 		f->v = to_base(w, &f->unit);

@@ -36,6 +36,25 @@ done
 if [ "$n" -eq 8 ] && [ "$bad" -eq 0 ]; then ok "all 8 logged batches pass grpo audit"
 else not_ok "logged batches pass grpo audit" "$n batches, $bad failed"; fi
 f=$T/b/batches/step-000003-1.jsonl
+# the trainer's logged loss on a real batch (second inner update: ratios
+# away from 1, a KL term) is PyTorch's GRPO loss on the same batch
+if "$SYSPY" -c "import torch" 2>/dev/null; then
+  "$SYSPY" "$TESTS_DIR/py/grpo_torch.py" annotate "$f" "$T/torch.jsonl"
+  if "$SYSPY" - "$f" "$T/torch.jsonl" >"$T/cmp.txt" 2>&1 <<'PY'
+import json, sys
+def stats(p):
+    return [json.loads(l)["stats"] for l in open(p) if '"stats"' in l][0]
+a, b = stats(sys.argv[1]), stats(sys.argv[2])
+bad = [k for k in ("loss", "kl", "clip_frac", "ratio_mean", "reward_mean")
+       if abs(a[k] - b[k]) > 1e-6 * max(1, abs(b[k]))]
+print("referee", a, "\ntorch", b)
+sys.exit(1 if bad or a["ratio_mean"] == 1.0 else 0)
+PY
+  then ok "the trainer's GRPO loss, KL and clip fraction equal PyTorch's on its batch"
+  else not_ok "the trainer's GRPO loss equals PyTorch's" "$(cat "$T/cmp.txt")"; fi
+else
+  skip "the trainer's GRPO loss equals PyTorch's" "no torch under $SYSPY"
+fi
 sed -E 's/"loss":(-?)0\./"loss":\10.1/' "$f" >"$T/tampered.jsonl"
 expect_exit "a batch with an edited loss fails the audit" 1 "$REFEREE" grpo audit "$T/tampered.jsonl"
 
@@ -45,6 +64,14 @@ expect_out_match "bit for bit" "every row agrees with the author's, bit for bit"
 expect_out_match "confirmed" "replay CONFIRMED"
 mkdir -p "$T/bag/data/replay" && cp "$T/a"/log.jsonl "$T/a"/summary.json "$T/a"/recipe.yaml "$T/bag/data/replay/"
 expect_exit "--check finds the replay in a bundle's data/replay/" 0 "$REFEREE" replay --check "$T/bag" --quiet -j 2
+
+# a real bundle: verified first, then replayed
+mkdir -p "$T/pk" && cp -r "$T/a" "$T/pk/replay"
+(cd "$T/pk" && "$REFEREE" pack bag replay >/dev/null 2>&1)
+expect_exit "--check on a packed bundle" 0 "$REFEREE" replay --check "$T/pk/bag" --quiet
+sed -i -E 's/"grad_norm":([0-9])/"grad_norm":9\1/' "$T/pk/bag/data/replay/log.jsonl"
+expect_exit "--check refuses a bundle that does not verify" 1 "$REFEREE" replay --check "$T/pk/bag" --quiet
+expect_out_match "saying why" "bundle: mismatch: 'data/replay/log.jsonl'"
 
 cp -r "$T/a" "$T/e"
 line=$(grep -n '"type":"grpo","step":3,' "$T/e/log.jsonl" | cut -d: -f1)
@@ -63,6 +90,39 @@ cp -r "$T/a" "$T/g"
 head -n -2 "$T/a/log.jsonl" >"$T/g/log.jsonl"
 expect_exit "--check catches a truncated log" 1 "$REFEREE" replay --check "$T/g" --quiet
 expect_out_match "says where" "the re-run's log has rows the author's lacks"
+
+# claims derived from a replay (source: replay)
+mkdir -p "$T/cl" && cp -r "$T/a" "$T/cl/replay"
+acc=$(sed -n 's/.*"eval_reward_final": \([0-9.]*\).*/\1/p' "$T/a/summary.json")
+cat >"$T/cl/claims.yaml" <<YAML
+kind: claims
+schema: 1
+name: replay-claims
+claims:
+  - id: reward-final
+    sentence: "final held-out reward $acc"
+    claimed: "$acc"
+    precision: "±0.001"
+    from: {source: replay, metric: eval-reward-final}
+  - id: gain
+    claimed: "0"
+    precision: "±0.001"
+    from: {source: replay, dir: replay, metric: accuracy-gain}
+  - id: step-2
+    claimed: "$acc"
+    precision: "±0.001"
+    from: {source: replay, metric: reward_mean, step: 2}
+YAML
+expect_exit "claims from a replay are CONFIRMED" 0 "$REFEREE" check "$T/cl"
+expect_out_match "the replay claim is in the table" "reward-final.*CONFIRMED"
+sed -i 's/claimed: "0"/claimed: "0.5"/' "$T/cl/claims.yaml"
+expect_exit "a claim the replay does not support is INCONSISTENT" 1 "$REFEREE" check "$T/cl"
+expect_out_match "named" "gain.*INCONSISTENT"
+sed -i 's/claimed: "0.5"/claimed: "0"/; s/step: 2}/step: 3}/' "$T/cl/claims.yaml"
+expect_exit "a step without an evaluation leaves the claim UNVERIFIABLE" 0 "$REFEREE" check "$T/cl"
+expect_out_match "named" "step-2.*UNVERIFIABLE"
+sed -i 's/step: 3}/step: 2, dir: ..\/x}/' "$T/cl/claims.yaml"
+expect_exit "a dir leaving the bundle is refused" 2 "$REFEREE" check "$T/cl"
 
 # bad input
 expect_exit "--check on a directory without a replay" 2 "$REFEREE" replay --check "$T" --quiet

@@ -69,7 +69,7 @@ def stats(path):
         groups.setdefault(json.dumps(s["group"]), []).append(i)
     adv = [0.0] * len(samples)
     for idx in groups.values():
-        r = torch.tensor([samples[i]["reward"] for i in idx])
+        r = torch.tensor([float(samples[i]["reward"]) for i in idx])
         m = r.mean()
         sd = r.std(unbiased=unbiased) if len(idx) > 1 or not unbiased else torch.tensor(0.0)
         a = (r - m) / (sd + adv_eps)
@@ -112,7 +112,7 @@ def stats(path):
         d = sum(lens)
         loss = torch.stack(tok_l).sum() / d
         kl, clip, rm = sum(tok_k) / d, sum(tok_c) / d, sum(tok_r) / d
-    rewards = torch.tensor([s["reward"] for s in samples])
+    rewards = torch.tensor([float(s["reward"]) for s in samples])
     st = {"loss": loss.item(), "clip_frac": clip, "ratio_mean": rm,
           "reward_mean": rewards.mean().item(),
           "reward_std": rewards.std(unbiased=False).item(), "tokens": sum(lens)}
@@ -127,6 +127,126 @@ def stats(path):
     return "\n".join(lines)
 
 
+def bench(argv):
+    """The same model and GRPO step as `referee replay`, in PyTorch (fp32):
+    sample G completions per prompt with a KV cache (temperature 1), reward,
+    group advantages, reference forward, then per inner update: forward,
+    token log-probs, the GRPO loss, backward, grad-norm clipping, AdamW."""
+    import argparse
+    import os
+    import time
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gpt_reference as gr
+    ap = argparse.ArgumentParser(prog="grpo_torch.py bench")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--vocab", type=int, default=21)
+    ap.add_argument("--d-model", type=int, default=64)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--d-ff", type=int, default=256)
+    ap.add_argument("--prompt-len", type=int, default=7)
+    ap.add_argument("--max-len", type=int, default=6)
+    ap.add_argument("--prompts", type=int, default=16)
+    ap.add_argument("--group", type=int, default=8)
+    ap.add_argument("--inner", type=int, default=1)
+    ap.add_argument("--beta", type=float, default=0.04)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    cfg = {"vocab": a.vocab, "max_seq": a.prompt_len + a.max_len,
+           "d_model": a.d_model, "n_layer": a.layers, "n_head": a.heads,
+           "d_ff": a.d_ff, "tied": 1}
+    p = gr.init_params(cfg, 1)
+    ref = {k: v.detach().clone() for k, v in p.items()}
+    opt = torch.optim.AdamW(list(p.values()), lr=1e-4, betas=(0.9, 0.99),
+                            eps=1e-8, weight_decay=0.0)
+    C, NH, L = a.d_model, a.heads, a.layers
+    hd = C // NH
+    rows = a.prompts * a.group
+    F = torch.nn.functional
+
+    def decode(tok, pos, kc, vc):
+        x = p["wte"][tok] + p["wpe"][pos]
+        for l in range(L):
+            h = "h.%d." % l
+            y = F.layer_norm(x, (C,), p[h + "ln1.w"], p[h + "ln1.b"], 1e-5)
+            q, k, v = F.linear(y, p[h + "attn.qkv.w"], p[h + "attn.qkv.b"]).split(C, -1)
+            kc[l][:, pos] = k.view(rows, NH, hd)
+            vc[l][:, pos] = v.view(rows, NH, hd)
+            K = kc[l][:, :pos + 1].transpose(1, 2)  # [B,NH,t,hd]
+            V = vc[l][:, :pos + 1].transpose(1, 2)
+            att = (q.view(rows, NH, 1, hd) @ K.transpose(-2, -1)) / math.sqrt(hd)
+            y = (att.softmax(-1) @ V).reshape(rows, C)
+            x = x + F.linear(y, p[h + "attn.proj.w"], p[h + "attn.proj.b"])
+            y = F.layer_norm(x, (C,), p[h + "ln2.w"], p[h + "ln2.b"], 1e-5)
+            y = F.gelu(F.linear(y, p[h + "mlp.fc.w"], p[h + "mlp.fc.b"]), approximate="tanh")
+            x = x + F.linear(y, p[h + "mlp.proj.w"], p[h + "mlp.proj.b"])
+        x = F.layer_norm(x, (C,), p["lnf.w"], p["lnf.b"], 1e-5)
+        return F.linear(x, p["wte"])
+
+    sampled = 0
+    t0 = time.perf_counter()
+    for step in range(a.steps):
+        prompts = torch.randint(2, a.vocab, (a.prompts, a.prompt_len))
+        seq = prompts.repeat_interleave(a.group, 0)
+        with torch.no_grad():
+            kc = [torch.zeros(rows, cfg["max_seq"], NH, hd) for _ in range(L)]
+            vc = [torch.zeros(rows, cfg["max_seq"], NH, hd) for _ in range(L)]
+            for pos in range(a.prompt_len):
+                logits = decode(seq[:, pos], pos, kc, vc)
+            done = torch.zeros(rows, dtype=torch.bool)
+            clen = torch.full((rows,), a.max_len)
+            outs = []
+            for t in range(a.max_len):
+                nxt = torch.multinomial(logits.softmax(-1), 1).squeeze(1)
+                nxt = torch.where(done, torch.zeros_like(nxt), nxt)
+                sampled += int((~done).sum())
+                newly = (nxt == 0) & ~done
+                clen = torch.where(newly, torch.full_like(clen, t + 1), clen)
+                done = done | newly
+                outs.append(nxt)
+                if bool(done.all()) or t + 1 == a.max_len:
+                    break
+                logits = decode(nxt, a.prompt_len + t, kc, vc)
+            comp = torch.stack(outs, 1)
+        full = torch.cat([seq, comp], 1)
+        cmax = int(clen.max())
+        T = a.prompt_len + cmax - 1
+        inp = full[:, :T]
+        tgt = full[:, 1:T + 1].clone()
+        pos_idx = torch.arange(T).unsqueeze(0) - (a.prompt_len - 1)
+        mask = (pos_idx >= 0) & (pos_idx < clen.unsqueeze(1))
+        tgt[~mask] = -1
+        r = (comp[:, 0] % 2).double()  # a stand-in rule reward
+        rg = r.view(a.prompts, a.group)
+        adv = ((rg - rg.mean(1, keepdim=True)) / (rg.std(1, unbiased=False, keepdim=True) + 1e-4)).view(-1).float()
+        with torch.no_grad():
+            ref_lp = gr.token_logprobs(gr.forward(cfg, ref, inp), tgt) if a.beta > 0 else None
+        old = None
+        for k in range(a.inner):
+            lp = gr.token_logprobs(gr.forward(cfg, p, inp), tgt)
+            if old is None:
+                old = lp.detach()
+            ratio = torch.exp(lp - old)
+            surr = torch.min(ratio * adv[:, None], ratio.clamp(0.8, 1.2) * adv[:, None])
+            tl = -surr
+            if ref_lp is not None:
+                d = ref_lp - lp
+                tl = tl + a.beta * (torch.exp(d) - d - 1)
+            mf = mask.float()
+            loss = ((tl * mf).sum(1) / mf.sum(1)).mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(list(p.values()), 1.0)
+            opt.step()
+    dt = time.perf_counter() - t0
+    print(json.dumps({"steps": a.steps, "seconds": dt, "steps_per_s": a.steps / dt,
+                      "sampled_tokens": sampled, "tokens_per_s": sampled / dt,
+                      "threads": a.threads}))
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "make-batch":
         sys.stdout.write(make_batch(int(sys.argv[2])))
@@ -138,8 +258,7 @@ def main():
             with open(sys.argv[i + 1], "w") as f:
                 f.write(stats(sys.argv[i]) + "\n")
     elif len(sys.argv) >= 2 and sys.argv[1] == "bench":
-        import grpo_torch_bench
-        grpo_torch_bench.main(sys.argv[2:])
+        bench(sys.argv[2:])
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)
