@@ -19,7 +19,7 @@ cp build/tests/test_backend build/tests/test_gpt_cuda "$P/tests/"
 for f in "$P/referee" "$P/bench_gpt" "$P"/tests/*; do
   ldd "$f" | awk '$3 ~ /^\// {print $3}'
 done | sort -u |
-  grep -vE '/(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s)\.so|/ld-linux' |
+  grep -vE '/(libc|libm|libdl|libpthread|librt|libresolv|libnsl|libutil|libanl|libstdc\+\+|libgcc_s)\.so|/ld-linux' |
   while read -r lib; do cp -L "$lib" "$P/lib/"; done
 du -sh "$P"
 echo "carry: $P  (tests/gpu/run.sh OUTDIR uses it when the build fails there)"
