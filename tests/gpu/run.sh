@@ -80,8 +80,7 @@ if [ "${RF_GPU_PREBUILT:-0}" != 1 ] &&
 else
   tail -5 "$OUT/build.tmp"
   if [ -x tests/gpu/prebuilt/referee ]; then
-    BUILD=tests/gpu/prebuilt
-    export LD_LIBRARY_PATH="$PWD/$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    BUILD=tests/gpu/prebuilt # its programs find their libraries by RPATH
     if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
       rm -f "$BUILD/referee-cuda.so"
       timeout 200 make CUDA=1 BUILD="$BUILD" "$BUILD/referee-cuda.so" >>"$OUT/build.tmp" 2>&1 ||
