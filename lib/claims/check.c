@@ -377,7 +377,7 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 	const rf_node *root = rf_manifest_root(l->m);
 	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
 	char id[512], pos[512];
-	int rc = 0;
+	int rc = 0, any_hours = 0;
 	static const char *const qty[] = {"gpu-hours", "cost"};
 	static const char *const units[] = {"GPU-hours", "USD"};
 	for (size_t i = 0; i < rf_node_size(stages) && rc >= 0; i++) {
@@ -411,16 +411,21 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 				rc = decide(r, &d);
 		}
 	}
+	for (size_t i = 0; i < rf_node_size(stages); i++)
+		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
 	for (int q = 0; q < 2 && rc >= 0; q++) {
 		const rf_node *rep = rf_node_get(total, qty[q]);
 		const rf_node *src = rf_node_get(total, "source");
 		if (!rep)
 			continue;
-		/* the table's arithmetic, then the evidence behind it */
+		/* the table's arithmetic, then the evidence behind it (for
+		 * GPU-hours only when some stage has hours to derive them) */
 		for (int ev = 0; ev < 2 && rc >= 0; ev++) {
 			struct row *r;
 			rf_claims_env env = {c, NULL};
 			rf_derivation d = {0};
+			if (ev && q == 0 && !any_hours)
+				continue;
 			snprintf(id, sizeof id, "%s.total.%s%s", l->stem, qty[q],
 				 ev ? ".from-evidence" : "");
 			if (!(r = row_new(c, id)))
@@ -450,6 +455,23 @@ static const rf_claims_source *source_find(const rf_check *c, const char *name)
 	return NULL;
 }
 
+/* The built-in sources validate their parameters here, before derive;
+ * other sources validate their own. */
+static const rf_field *builtin_fields(const char *name)
+{
+	static const struct {
+		const char *name;
+		const rf_field *fields;
+	} t[] = {{"ledger", rf_source_ledger_fields},
+		 {"claim", rf_source_claim_fields},
+		 {"config", rf_source_config_fields},
+		 {"flops", rf_source_flops_fields}};
+	for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].fields;
+	return NULL;
+}
+
 static int claim_rows(rf_check *c, const struct loaded *l)
 {
 	const rf_node *claims = rf_node_get(rf_manifest_root(l->m), "claims");
@@ -473,7 +495,7 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 		set_str(&r->source, rf_node_text(rf_node_get(from, "source")));
 		o.approx = c->eff.approx;
 		o.precision = prec ? rf_node_text(prec) : NULL;
-		snprintf(path, sizeof path, "claims[%zu].claimed", i);
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
 		if (rf_figure_parse(&r->r.claimed, rf_node_text(claimed), &o))
 			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
 					     rf_error_last());
@@ -491,11 +513,38 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 				   r->source);
 			continue;
 		}
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		if (builtin_fields(src->name) &&
+		    (rc = rf_schema_check(from, builtin_fields(src->name), path)))
+			return rc;
 		rc = src->derive(src->ctx, &env, from, &d, &r->explain);
 		rc = derive_outcome(r, rc);
 		if (rc < 0)
 			return rf_error_wrap(rc, "claim '%s' (%s)", r->id, r->origin);
 		if (rc == 0 && (rc = decide(r, &d)))
+			return rc;
+	}
+	return 0;
+}
+
+int rf_claims_lint(const rf_manifest *m)
+{
+	const rf_node *claims = rf_node_get(rf_manifest_root(m), "claims");
+	char path[128];
+	int rc;
+	for (size_t i = 0; i < rf_node_size(claims); i++) {
+		const rf_node *n = rf_node_at(claims, i), *claimed = rf_node_get(n, "claimed");
+		const rf_node *prec = rf_node_get(n, "precision"), *from = rf_node_get(n, "from");
+		const rf_field *fields = builtin_fields(rf_node_text(rf_node_get(from, "source")));
+		rf_figure_opts o = {0};
+		rf_figure f;
+		o.precision = prec ? rf_node_text(prec) : NULL;
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
+		if (claimed && rf_figure_parse(&f, rf_node_text(claimed), &o))
+			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
+					     rf_error_last());
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		if (fields && (rc = rf_schema_check(from, fields, path)))
 			return rc;
 	}
 	return 0;
@@ -517,6 +566,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.approx", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0 && f.v.hi < 1))
+				return rf_node_error(RF_EFORMAT, v, "settings.approx",
+						     "expected a percentage between 0 and 100");
 			c->eff.approx = f.v.hi;
 		}
 		if ((v = rf_node_get(s, "suspicious-mfu")) && !c->opts.suspicious_mfu) {
@@ -524,6 +576,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0))
+				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu",
+						     "expected a positive percentage");
 			c->eff.suspicious_mfu = f.v.hi;
 		}
 	}
@@ -532,6 +587,32 @@ static int apply_settings(rf_check *c)
 	if (!(c->eff.suspicious_mfu > 0))
 		c->eff.suspicious_mfu = 0.60;
 	return 0;
+}
+
+static int row_id_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(struct row *const *)a, *y = *(struct row *const *)b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+static int check_unique_ids(const rf_check *c)
+{
+	struct row **v;
+	int rc = 0;
+	if (c->nrows < 2)
+		return 0;
+	if (!(v = malloc(c->nrows * sizeof *v)))
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->nrows; i++)
+		v[i] = &c->rows[i];
+	qsort(v, c->nrows, sizeof *v, row_id_cmp);
+	for (size_t i = 1; i < c->nrows && !rc; i++)
+		if (!strcmp(v[i]->id, v[i - 1]->id))
+			rc = rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
+					  v[i]->origin, v[i]->id, v[i - 1]->origin);
+	free(v);
+	return rc;
 }
 
 int rf_check_run(rf_check *c)
@@ -551,12 +632,8 @@ int rf_check_run(rf_check *c)
 			return rc;
 	}
 	/* duplicate ids across manifests would make the report ambiguous */
-	for (size_t i = 0; i < c->nrows; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->rows[i].id, c->rows[j].id))
-				return rf_error_set(RF_EFORMAT, "%s: claim id '%s' is used twice (also %s)",
-						    c->rows[i].origin, c->rows[i].id,
-						    c->rows[j].origin);
+	if ((rc = check_unique_ids(c)))
+		return rc;
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct row *r = &c->rows[i];
 		r->r.id = r->id;

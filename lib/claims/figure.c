@@ -45,7 +45,7 @@ static const struct unit_def units[] = {
 	{"|gpu|gpus|accelerator|accelerators|", {0, 0, 0, 1, 0, 0}, 1, 1, "GPUs"},
 	{"|token|tokens|", {0, 0, 0, 0, 1, 0}, 1, 1, "tokens"},
 	{"|param|params|parameter|parameters|", {0, 0, 0, 0, 0, 1}, 1, 1, "params"},
-	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|x|",
+	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|",
 	 {0, 0, 0, 0, 0, 0}, 1, 1, ""},
 };
 
@@ -353,6 +353,10 @@ static const char *parse_tol(const char *p, struct tol *t)
 	if (*skip_sp(p) == '%') {
 		t->kind = 2;
 		p = skip_sp(p) + 1;
+	} else if (!strncmp(skip_sp(p), "pp", 2) && !isalpha((unsigned char)skip_sp(p)[2])) {
+		/* percentage points: an absolute tolerance on a percentage */
+		t->kind = 1;
+		p = skip_sp(p) + 2;
 	}
 	return p;
 }

@@ -40,4 +40,9 @@ void rf_path_child(char *out, size_t size, const char *base, const char *key,
 /* Append x as ECMAScript's Number.prototype.toString writes it (RFC 8785). */
 int rf_json_number(rf_buf *out, double x);
 
+/* RF_EFORMAT naming the second of two items of `list` (maps) whose `key`
+ * values are equal ("<path>[i].<key>: duplicate <what> \"x\""); O(n log n). */
+int rf_list_check_unique(const rf_node *list, const char *key, const char *path,
+			 const char *what);
+
 #endif

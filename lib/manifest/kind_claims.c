@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "referee/error.h"
-#include "referee/manifest.h"
+#include "internal.h"
 
 static const rf_field settings_fields[] = {
 	{.name = "approx", .type = RF_FIELD_FIGURE, .unit = "",
@@ -44,19 +44,13 @@ static int validate(const rf_manifest *m)
 {
 	const rf_node *claims = rf_node_get(rf_manifest_root(m), "claims");
 	char path[64];
+	int rc = rf_list_check_unique(claims, "id", "claims", "claim id");
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < rf_node_size(claims); i++) {
 		const rf_node *c = rf_node_at(claims, i);
-		const rf_node *id = rf_node_get(c, "id");
 		const rf_node *from = rf_node_get(c, "from");
 		const rf_node *src = rf_node_get(from, "source");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(rf_node_text(rf_node_get(rf_node_at(claims, j), "id")),
-				    rf_node_text(id))) {
-				snprintf(path, sizeof path, "claims[%zu].id", i);
-				return rf_node_error(RF_EFORMAT, id, path,
-						     "duplicate claim id \"%.64s\"",
-						     rf_node_text(id));
-			}
 		snprintf(path, sizeof path, "claims[%zu].from.source", i);
 		if (!src)
 			return rf_node_error(RF_EFORMAT, from, path, "required but missing");

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "referee/error.h"
-#include "referee/manifest.h"
+#include "internal.h"
 
 static const rf_field stage_fields[] = {
 	{.name = "id", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED | RF_FIELD_NONEMPTY,
@@ -54,21 +54,16 @@ static int validate(const rf_manifest *m)
 	const rf_node *stages = rf_node_get(root, "stages");
 	const rf_node *rates = rf_node_get(root, "rates");
 	const rf_node *cur = rf_node_get(root, "currency");
+	int rc = rf_list_check_unique(stages, "id", "stages", "stage id");
+	if (rc)
+		return rc;
 	if (strcmp(rf_node_text(cur), "USD"))
 		return rf_node_error(RF_EFORMAT, cur, "currency",
 				     "only USD is supported, got \"%.20s\"", rf_node_text(cur));
 	for (size_t i = 0; i < rf_node_size(stages); i++) {
-		const rf_node *s = rf_node_at(stages, i), *id = rf_node_get(s, "id");
+		const rf_node *s = rf_node_at(stages, i);
 		const rf_node *acc = rf_node_get(s, "accelerator");
 		char path[64];
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(rf_node_text(rf_node_get(rf_node_at(stages, j), "id")),
-				    rf_node_text(id))) {
-				snprintf(path, sizeof path, "stages[%zu].id", i);
-				return rf_node_error(RF_EFORMAT, id, path,
-						     "duplicate stage id \"%.64s\"",
-						     rf_node_text(id));
-			}
 		if (!rf_node_get(rates, rf_node_text(acc))) {
 			snprintf(path, sizeof path, "stages[%zu].accelerator", i);
 			return rf_node_error(RF_EFORMAT, acc, path,

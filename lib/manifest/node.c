@@ -287,3 +287,48 @@ int rf_node_get_string(const char **out, const rf_node *n, const char *path)
 	*out = v->text;
 	return 0;
 }
+
+struct keyed {
+	const rf_node *v;
+	size_t index;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = strcmp(x->v->text, y->v->text);
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+int rf_list_check_unique(const rf_node *list, const char *key, const char *path,
+			 const char *what)
+{
+	struct keyed *k;
+	size_t n = 0;
+	int rc = 0;
+	if (!list || list->type != RF_NODE_LIST || list->n < 2)
+		return 0;
+	k = malloc(list->n * sizeof *k);
+	if (!k)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	for (size_t i = 0; i < list->n; i++) {
+		const rf_node *v = rf_node_get(list->vals[i], key);
+		if (v && v->type == RF_NODE_SCALAR) {
+			k[n].v = v;
+			k[n++].index = i;
+		}
+	}
+	qsort(k, n, sizeof *k, keyed_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(k[i].v->text, k[i - 1].v->text)) {
+			char p[256];
+			snprintf(p, sizeof p, "%s[%zu].%s", path, k[i].index, key);
+			rc = rf_node_error(RF_EFORMAT, k[i].v, p, "duplicate %s \"%.64s\"", what,
+					   k[i].v->text);
+			break;
+		}
+	free(k);
+	return rc;
+}

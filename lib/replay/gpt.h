@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "referee/buf.h"
 #include "referee/pool.h"
 
 typedef struct rf_gpt_config {
@@ -110,5 +111,47 @@ void rf_gpt_cache_free(rf_gpt_cache *c);
  *  logits at that position (up to float rounding). */
 int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 		       const int32_t *tokens, int pos, float *logits);
+
+/* ---- checkpoints (added by the model branch; additive) ------------------
+ * Safetensors (lib/replay/safetensors.h): one F32 tensor per entry of
+ * rf_gpt_tensor_info() under the same name, names sorted, plus __metadata__
+ * with the config ("vocab", "max_seq", "d_model", "n_layer", "n_head",
+ * "d_ff", "tied" as decimal strings) and the caller's pairs.  The bytes are
+ * a pure function of the parameters and metadata, so their SHA-256 is the
+ * weight digest. */
+
+/** Append the checkpoint bytes to `out`; meta[2i], meta[2i+1] are nmeta
+ *  extra key/value metadata strings (may be NULL when nmeta is 0). */
+int rf_gpt_save_bytes(rf_buf *out, const rf_gpt *m, const char *const *meta,
+		      size_t nmeta);
+/** Write the checkpoint to `path` atomically (replacing an existing file). */
+int rf_gpt_save(const rf_gpt *m, const char *path, const char *const *meta,
+		size_t nmeta);
+/** Load parameters from a checkpoint at `path` (at most 4 GiB) into `m`:
+ *  every tensor of m must be present with the same shape, and no other
+ *  tensor; RF_EFORMAT naming the tensor otherwise.  Optimiser state is
+ *  left alone. */
+int rf_gpt_load(rf_gpt *m, const char *path);
+
+/* ---- device placement (added by the cuda branch; additive) -------------
+ * A model moved to a device (the CUDA backend, lib/replay/backend.h) keeps
+ * this whole API: every function above runs on the device, with the same
+ * layout and formulas.  rf_gpt_params()/rf_gpt_grads() then return a host
+ * mirror refreshed on each call and valid until the next call on the
+ * model (writes through it are taken back before the next operation);
+ * rf_gpt_logits() is a host copy made by its first call after a forward
+ * (make that call before reading from several threads); the pool argument
+ * is unused.  A KV cache made for a device model lives on the device. */
+struct rf_backend;
+
+/** Move the model's parameters, gradients and AdamW state to device `index`
+ *  of `be` (borrowed: it must outlive the model); RF_EUNSUPPORTED when
+ *  there is no such device. */
+int rf_gpt_to_device(rf_gpt *m, struct rf_backend *be, int index);
+/** 1 when the model lives on a device. */
+int rf_gpt_on_device(const rf_gpt *m);
+/** Wait until the device has finished the queued work (for timing); 0 on
+ *  the host. */
+int rf_gpt_synchronize(rf_gpt *m);
 
 #endif

@@ -47,6 +47,52 @@ else
   skip "digest agrees with PyYAML + json canonical form" "PyYAML not installed"
 fi
 
+# Number formatting against an independent ECMAScript Number::toString
+# written here from Python's shortest round-trip repr: 3,000 doubles of every
+# magnitude, both signs, subnormals included.
+if python3 - "$T" <<'PY'
+import random, struct, sys
+from decimal import Decimal
+random.seed(8785)
+xs = [0.1, 1e21, 1e-7, 123e-20, 5e-324, 1.7976931348623157e308, 2**53 + 2.0, 0.5, 100.0]
+while len(xs) < 3000:
+    bits = random.getrandbits(64)
+    x = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    if x == x and abs(x) != float("inf"):
+        xs.append(x)
+    xs.append(random.uniform(-1e6, 1e6))
+def es(x):
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + es(-x)
+    sign, digits, exp = Decimal(repr(x)).as_tuple()
+    d = "".join(map(str, digits))
+    n = len(d) + exp
+    d = d.rstrip("0")
+    k = len(d)
+    if k <= n <= 21:
+        return d + "0" * (n - k)
+    if 0 < n <= 21:
+        return d[:n] + "." + d[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + d
+    e = n - 1
+    m = d[0] + ("." + d[1:] if k > 1 else "")
+    return m + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+with open(sys.argv[1] + "/nums.yaml", "w") as f:
+    f.write("[" + ", ".join(repr(x) if "e" in repr(x) or "." in repr(x) else repr(x) + ".0" for x in xs) + "]\n")
+with open(sys.argv[1] + "/nums.expected", "w") as f:
+    f.write("[" + ",".join(es(x) for x in xs) + "]\n")
+PY
+then
+  "$REFEREE" digest --canonical "$T/nums.yaml" >"$T/nums.got" 2>"$T/err"
+  if cmp -s "$T/nums.got" "$T/nums.expected"; then ok "3,000 doubles formatted as ECMAScript does"
+  else not_ok "3,000 doubles formatted as ECMAScript does" "$(diff <(tr , '\n' <"$T/nums.got") <(tr , '\n' <"$T/nums.expected") | head -5)"; fi
+else
+  not_ok "3,000 doubles formatted as ECMAScript does" "python failed"
+fi
+
 expect_exit "missing file is exit 2" 2 "$REFEREE" digest "$T/nope.yaml"
 expect_err_match "missing file is named" "^referee digest: cannot open '.*nope.yaml'"
 printf 'a: [1,\n' >"$T/bad.yaml"

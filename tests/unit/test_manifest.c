@@ -202,6 +202,14 @@ static void test_schema_errors(void **state)
 	expect_fail(buf, RF_EFORMAT, "t.yaml:7:5: stages[0].id: required but missing");
 	snprintf(buf, sizeof buf, "%s", head);
 	expect_fail(buf, RF_EFORMAT, "t.yaml:1:1: stages: required but missing");
+	snprintf(buf, sizeof buf, "%sstages:\n  - {id: a, accelerator: H800}\n"
+		 "  - {id: b, accelerator: H800}\n  - {id: a, accelerator: H800}\n", head);
+	expect_fail(buf, RF_EFORMAT, "t.yaml:9:10: stages[2].id: duplicate stage id \"a\"");
+	expect_fail("kind: claims\nschema: 1\nclaims:\n  - {id: x, claimed: 1, from: {source: a}}\n"
+		    "  - {id: x, claimed: 2, from: {source: a}}\n",
+		    RF_EFORMAT, "t.yaml:5:10: claims[1].id: duplicate claim id \"x\"");
+	expect_fail("kind: claims\nschema: 1\nclaims:\n  - {id: x, claimed: 1, from: {}}\n",
+		    RF_EFORMAT, "t.yaml:4:31: claims[0].from.source: required but missing");
 	expect_fail("kind: ledger\nschema: 1\n", RF_EFORMAT,
 		    "t.yaml:1:7: kind: unknown kind \"ledger\" (known: training-config,");
 	expect_fail("kind: claims\nschema: 2\nclaims: []\n", RF_EFORMAT,
@@ -293,6 +301,59 @@ static void test_inf_refused(void **state)
 	rf_manifest_free(m);
 }
 
+/* Hostile input: the R1 ledger with random bytes changed, inserted or cut
+ * (fixed seed).  Every variant must parse or fail cleanly — never crash,
+ * hang or leak (the suite also runs under ASan/UBSan). */
+static void test_mutations(void **state)
+{
+	(void)state;
+	rf_buf orig = RF_BUF_INIT;
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	size_t parsed = 0, refused = 0;
+	assert_int_equal(rf_file_read(&orig, RF_TEST_DATA "/../../manifests/deepseek-r1/ledger.yaml",
+				      1 << 20), 0);
+	for (int round = 0; round < 3000; round++) {
+		rf_buf b = RF_BUF_INIT;
+		rf_manifest *m = NULL;
+		char hex[65];
+		int edits = 1 + round % 4;
+		rf_buf_append(&b, orig.data, orig.len);
+		for (int e = 0; e < edits; e++) {
+			size_t pos;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pos = (size_t)(x >> 8) % (b.len ? b.len : 1);
+			switch (x % 3) {
+			case 0:
+				b.data[pos] = (char)(x >> 32);
+				break;
+			case 1:
+				if (b.len > 1) {
+					memmove(b.data + pos, b.data + pos + 1, b.len - pos - 1);
+					b.len--;
+				}
+				break;
+			default: {
+				static const char ins[] = ":-[]{}&*!|>'\"#\n\t ";
+				rf_buf_append(&b, "x", 1);
+				memmove(b.data + pos + 1, b.data + pos, b.len - pos - 1);
+				b.data[pos] = ins[(x >> 40) % (sizeof ins - 1)];
+			}
+			}
+		}
+		if (rf_manifest_load_buffer(&m, "mut.yaml", b.data, b.len) == 0) {
+			parsed++;
+			assert_int_equal(rf_manifest_digest(hex, m), 0);
+			rf_manifest_free(m);
+		} else {
+			refused++;
+			assert_true(strlen(rf_error_last()) > 0);
+		}
+		rf_buf_free(&b);
+	}
+	assert_true(parsed > 0 && refused > 0);
+	rf_buf_free(&orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_inf_refused),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

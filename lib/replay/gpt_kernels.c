@@ -1,0 +1,539 @@
+/* The policy model's layers as C loops with their shapes beside them, after
+ * llm.c.  Matrix products go through one cache-tiled kernel, rf_k_gemm(),
+ * vectorised across output columns only, so each output keeps its own
+ * sequential sum: same bits with SSE2, AVX or scalar code, any thread count. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "replay/gpt_kernels.h"
+
+/* Four floats: one SSE2 register (the x86-64 baseline; GCC/Clang vector
+ * extension, portable to other targets).  Vector ops here are lane-wise
+ * IEEE mul and add (no FMA: -std=c11 keeps -ffp-contract off), i.e. exactly
+ * what the scalar loop computes for each output. */
+typedef float v4f __attribute__((vector_size(16)));
+#define V4_LOAD(v, p) memcpy(&(v), (p), sizeof(v4f))
+#define V4_STORE(p, v) memcpy((p), &(v), sizeof(v4f))
+#define VW 4 /* floats per vector */
+
+#ifndef GEMM_RB
+#define GEMM_RB 6  /* rows of C per tile */
+#endif
+#ifndef GEMM_CV
+#define GEMM_CV 2  /* vectors of C per tile row */
+#endif
+
+struct gemm_ctx {
+	float *C;
+	const float *A, *B, *bias;
+	int ldc, sam, sak, ldb, M, Nc, K, accumulate;
+	int nrb, ncb; /* row blocks, column blocks */
+};
+
+#define GEMM_KB RF_K_GEMM_KB
+
+/* Leftover columns (Nc % the tile width): the same sums, one element at a
+ * time -- also the reference the vector tiles must equal bit for bit. */
+static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
+			     int c1, int k0, int k1)
+{
+	for (int r = r0; r < r1; r++)
+		for (int c = c0; c < c1; c++) {
+			float acc = 0.0f;
+			for (int k = k0; k < k1; k++)
+				acc += g->A[(size_t)r * g->sam + (size_t)k * g->sak] *
+				       g->B[(size_t)k * g->ldb + c];
+			float *Cp = g->C + (size_t)r * g->ldc + c;
+			if (k0 > 0 || g->accumulate)
+				*Cp = *Cp + acc;
+			else
+				*Cp = g->bias ? acc + g->bias[c] : acc;
+		}
+}
+
+/* SSE2, the x86-64 baseline (and any target with 16-byte vectors) */
+#define GT_VEC v4f
+#define GT_W 4
+#define GT_ATTR
+#define GT_SUFFIX sse2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* AVX2 when the CPU has it, chosen at run time (not with -march): eight
+ * lanes of the same multiplies and adds, and no FMA (not enabled), so the
+ * same bits as SSE2. */
+typedef float v8f __attribute__((vector_size(32)));
+#define GT_VEC v8f
+#define GT_W 8
+#define GT_ATTR __attribute__((target("avx2")))
+#define GT_SUFFIX avx2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+#define HAVE_GEMM_AVX2 1
+#endif
+
+static int gemm_choice; /* 0 auto, 1 SSE2, 2 AVX2 */
+
+void rf_k_gemm_select(int which)
+{
+	gemm_choice = which;
+}
+
+static int use_avx2(void)
+{
+#ifdef HAVE_GEMM_AVX2
+	if (gemm_choice == 1)
+		return 0;
+	return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+	return 0;
+#endif
+}
+
+void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
+	       int sak, const float *B, int ldb, const float *bias, int M,
+	       int Nc, int K, int accumulate)
+{
+	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
+			     accumulate, 0, 0};
+	int avx2 = use_avx2();
+	int cb = (avx2 ? 8 : 4) * GEMM_CV;
+	if (M <= 0 || Nc <= 0)
+		return;
+	g.nrb = (M + GEMM_RB - 1) / GEMM_RB;
+	g.ncb = (Nc + cb - 1) / cb;
+	/* ~64K multiply-adds per chunk at least, so small products stay on
+	 * one thread instead of paying for a wake-up. */
+	size_t per = (size_t)GEMM_RB * (size_t)cb * (size_t)(K > 0 ? K : 1);
+	size_t grain = per >= 65536 ? 1 : 65536 / per;
+#ifdef HAVE_GEMM_AVX2
+	if (avx2) {
+		rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_avx2, &g);
+		return;
+	}
+#endif
+	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_sse2, &g);
+}
+
+struct transpose_ctx {
+	float *dst;
+	const float *src;
+	int R, Cn;
+};
+
+/* One index per block of 8 source columns: each row contributes 8
+ * contiguous reads, written to 8 destination rows that each fill in order. */
+#define TR_CB 8
+static void transpose_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct transpose_ctx *t = ctx;
+	(void)worker;
+	for (size_t blk = begin; blk < end; blk++) {
+		size_t c0 = blk * TR_CB, c1 = c0 + TR_CB < (size_t)t->Cn ? c0 + TR_CB : (size_t)t->Cn;
+		for (size_t r = 0; r < (size_t)t->R; r++) {
+			const float *src = t->src + r * (size_t)t->Cn;
+			for (size_t c = c0; c < c1; c++)
+				t->dst[c * (size_t)t->R + r] = src[c];
+		}
+	}
+}
+
+void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
+{
+	struct transpose_ctx t = {dst, src, R, Cn};
+	rf_pool_for(pool, (size_t)(Cn + TR_CB - 1) / TR_CB, 4, transpose_task, &t);
+}
+
+/* ---- exp and tanh ------------------------------------------------------- */
+
+#define EXP_LO -87.3f
+#define EXP_HI 88.3f
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
+#define EXP_LN2_HI 0.693359375f /* ln 2 = HI + LO, HI with few bits: n*HI exact */
+#define EXP_LN2_LO -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+float rf_k_expf(float x)
+{
+	x = x < EXP_LO ? EXP_LO : x;
+	x = x > EXP_HI ? EXP_HI : x;
+	/* x = n ln2 + r, |r| <= ln2/2; exp(x) = 2^n exp(r) */
+	float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+	float r = x - n * EXP_LN2_HI;
+	r = r - n * EXP_LN2_LO;
+	float p = EXP_P0;
+	p = p * r + EXP_P1;
+	p = p * r + EXP_P2;
+	p = p * r + EXP_P3;
+	p = p * r + EXP_P4;
+	p = p * r + EXP_P5;
+	float y = (p * (r * r) + r) + 1.0f;
+	uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+	float scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return y * scale;
+}
+
+float rf_k_tanhf(float x)
+{
+	return 1.0f - 2.0f / (1.0f + rf_k_expf(2.0f * x));
+}
+
+/* ---- LayerNorm ---------------------------------------------------------- */
+
+struct ln_ctx {
+	float *out, *mean, *rstd, *dinp, *dw, *db;
+	const float *inp, *w, *b, *dout, *cmean, *crstd;
+	int N, C;
+};
+
+static void ln_fwd_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ln_ctx *l = ctx;
+	int C = l->C;
+	(void)worker;
+	for (size_t n = begin; n < end; n++) {
+		const float *x = l->inp + n * (size_t)C; /* [C] */
+		float *o = l->out + n * (size_t)C;
+		float m = 0.0f, v = 0.0f;
+		for (int i = 0; i < C; i++)
+			m += x[i];
+		m = m / (float)C;
+		for (int i = 0; i < C; i++) {
+			float d = x[i] - m;
+			v += d * d;
+		}
+		v = v / (float)C;
+		float s = 1.0f / sqrtf(v + 1e-5f);
+		for (int i = 0; i < C; i++)
+			o[i] = (s * (x[i] - m)) * l->w[i] + l->b[i];
+		if (l->mean) {
+			l->mean[n] = m;
+			l->rstd[n] = s;
+		}
+	}
+}
+
+void rf_k_layernorm_fwd(rf_pool *pool, float *out, float *mean, float *rstd,
+			const float *inp, const float *w, const float *b, int N,
+			int C)
+{
+	struct ln_ctx l = {out, mean, rstd, NULL, NULL, NULL, inp, w, b,
+			   NULL, NULL, NULL, N, C};
+	rf_pool_for(pool, (size_t)N, 16, ln_fwd_task, &l);
+}
+
+/* dinp rows are independent: one row per index. */
+static void ln_bwd_rows_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ln_ctx *l = ctx;
+	int C = l->C;
+	(void)worker;
+	for (size_t n = begin; n < end; n++) {
+		const float *x = l->inp + n * (size_t)C;
+		const float *dy = l->dout + n * (size_t)C;
+		float *dx = l->dinp + n * (size_t)C;
+		float m = l->cmean[n], s = l->crstd[n];
+		/* dnorm = w * dy; dx = s * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)) */
+		float dmean = 0.0f, dmx = 0.0f;
+		for (int i = 0; i < C; i++) {
+			float xh = (x[i] - m) * s;
+			float dn = l->w[i] * dy[i];
+			dmean += dn;
+			dmx += dn * xh;
+		}
+		dmean = dmean / (float)C;
+		dmx = dmx / (float)C;
+		for (int i = 0; i < C; i++) {
+			float xh = (x[i] - m) * s;
+			float dn = l->w[i] * dy[i];
+			dx[i] += s * ((dn - dmean) - xh * dmx);
+		}
+	}
+}
+
+/* dw, db are sums over rows: one block of 16 channels per index, rows in
+ * order, so no sum is split between threads. */
+#define LN_CB 16
+static void ln_bwd_params_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ln_ctx *l = ctx;
+	int C = l->C;
+	(void)worker;
+	for (size_t blk = begin; blk < end; blk++) {
+		int c0 = (int)blk * LN_CB;
+		int c1 = c0 + LN_CB < C ? c0 + LN_CB : C;
+		float aw[LN_CB], ab[LN_CB];
+		for (int i = 0; i < LN_CB; i++)
+			aw[i] = ab[i] = 0.0f;
+		for (int n = 0; n < l->N; n++) {
+			const float *x = l->inp + (size_t)n * C;
+			const float *dy = l->dout + (size_t)n * C;
+			float m = l->cmean[n], s = l->crstd[n];
+			for (int i = c0; i < c1; i++) {
+				float xh = (x[i] - m) * s;
+				aw[i - c0] += dy[i] * xh;
+				ab[i - c0] += dy[i];
+			}
+		}
+		for (int i = c0; i < c1; i++) {
+			l->dw[i] += aw[i - c0];
+			l->db[i] += ab[i - c0];
+		}
+	}
+}
+
+void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
+			const float *dout, const float *inp, const float *w,
+			const float *mean, const float *rstd, int N, int C)
+{
+	struct ln_ctx l = {NULL, NULL, NULL, dinp, dw, db, inp, w, NULL,
+			   dout, mean, rstd, N, C};
+	rf_pool_for(pool, (size_t)N, 16, ln_bwd_rows_task, &l);
+	rf_pool_for(pool, (size_t)((C + LN_CB - 1) / LN_CB), 1,
+		    ln_bwd_params_task, &l);
+}
+
+/* ---- attention ---------------------------------------------------------- */
+
+/* y[0..hd) += a * v[0..hd): lane-wise, so the same bits as the scalar loop */
+static inline void axpy(float *y, float a, const float *v, int hd)
+{
+	int i = 0;
+	v4f av = {a, a, a, a};
+	for (; i + VW <= hd; i += VW) {
+		v4f yy, vv;
+		V4_LOAD(yy, y + i);
+		V4_LOAD(vv, v + i);
+		yy = yy + av * vv;
+		V4_STORE(y + i, yy);
+	}
+	for (; i < hd; i++)
+		y[i] = y[i] + a * v[i];
+}
+
+/* out[j] = x . rows[j] for 4 rows at once: four independent sums, each in
+ * order i = 0..n-1, interleaved so they do not wait on each other. */
+static inline void dot4(float out[4], const float *x, const float *r0,
+			const float *r1, const float *r2, const float *r3, int n)
+{
+	float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+	for (int i = 0; i < n; i++) {
+		s0 += x[i] * r0[i];
+		s1 += x[i] * r1[i];
+		s2 += x[i] * r2[i];
+		s3 += x[i] * r3[i];
+	}
+	out[0] = s0;
+	out[1] = s1;
+	out[2] = s2;
+	out[3] = s3;
+}
+
+static inline float dot1(const float *x, const float *r, int n)
+{
+	float s = 0.0f;
+	for (int i = 0; i < n; i++)
+		s += x[i] * r[i];
+	return s;
+}
+
+void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
+			const float *v, int kvs, int t, int hd, float scale)
+{
+	float mx = -INFINITY, sum = 0.0f;
+	int t2 = 0;
+	for (; t2 + 4 <= t + 1; t2 += 4) /* scores q . k[t2] */
+		dot4(att + t2, q, k + (size_t)t2 * kvs, k + (size_t)(t2 + 1) * kvs,
+		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
+	for (; t2 <= t; t2++)
+		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
+	for (t2 = 0; t2 <= t; t2++) {
+		att[t2] *= scale;
+		if (att[t2] > mx)
+			mx = att[t2];
+	}
+	for (t2 = 0; t2 <= t; t2++) {
+		float e = rf_k_expf(att[t2] - mx);
+		att[t2] = e;
+		sum += e;
+	}
+	float inv = 1.0f / sum;
+	for (t2 = 0; t2 <= t; t2++)
+		att[t2] *= inv;
+	for (int i = 0; i < hd; i++)
+		y[i] = 0.0f;
+	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
+		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
+}
+
+struct attn_ctx {
+	float *y, *att, *dqkv, *scratch;
+	const float *qkv, *cy, *catt, *dy;
+	int B, T, C, NH;
+};
+
+/* One index per (b, h, t) row: rows are independent in the forward. */
+static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct attn_ctx *a = ctx;
+	int T = a->T, C = a->C, NH = a->NH, hd = C / NH;
+	float scale = 1.0f / sqrtf((float)hd);
+	(void)worker;
+	for (size_t i = begin; i < end; i++) {
+		int t = (int)(i % (size_t)T);
+		int h = (int)((i / (size_t)T) % (size_t)NH);
+		int b = (int)(i / ((size_t)T * NH));
+		const float *base = a->qkv + (size_t)b * T * 3 * C; /* [T,3C] */
+		const float *q = base + (size_t)t * 3 * C + h * hd;
+		float *att = a->att + i * (size_t)T; /* [T] row of [B,NH,T,T] */
+		float *y = a->y + ((size_t)b * T + t) * C + h * hd;
+		rf_k_attention_row(y, att, q, base + C + h * hd,
+				   base + 2 * C + h * hd, 3 * C, t, hd, scale);
+		for (int t2 = t + 1; t2 < T; t2++)
+			att[t2] = 0.0f;
+	}
+}
+
+void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, const float *qkv,
+			int B, int T, int C, int NH)
+{
+	struct attn_ctx a = {y, att, NULL, NULL, qkv, NULL, NULL, NULL,
+			     B, T, C, NH};
+	rf_pool_for(pool, (size_t)B * NH * T, 8, attn_fwd_task, &a);
+}
+
+/* One index per (b, h): dk and dv of a position sum over all later query
+ * rows, so a whole head is one task, its rows in order t = 0..T-1. */
+static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct attn_ctx *a = ctx;
+	int T = a->T, C = a->C, NH = a->NH, hd = C / NH;
+	float scale = 1.0f / sqrtf((float)hd);
+	(void)worker;
+	for (size_t i = begin; i < end; i++) {
+		int h = (int)(i % (size_t)NH), b = (int)(i / (size_t)NH);
+		const float *base = a->qkv + (size_t)b * T * 3 * C;
+		float *dbase = a->dqkv + (size_t)b * T * 3 * C;
+		float *datt = a->scratch + i * (size_t)T; /* [T] */
+		for (int t = 0; t < T; t++) /* clear this head's dq, dk, dv */
+			for (int j = 0; j < 3; j++)
+				memset(dbase + (size_t)t * 3 * C + j * C + h * hd, 0,
+				       sizeof(float) * (size_t)hd);
+		for (int t = 0; t < T; t++) {
+			const float *att = a->catt + (i * T + t) * (size_t)T;
+			const float *dy = a->dy + ((size_t)b * T + t) * C + h * hd;
+			const float *q = base + (size_t)t * 3 * C + h * hd;
+			float *dq = dbase + (size_t)t * 3 * C + h * hd;
+			/* y = sum att v:  datt[t2] = dy . v[t2], dv[t2] += att dy */
+			const float *v0 = base + 2 * C + h * hd;
+			int t2 = 0;
+			for (; t2 + 4 <= t + 1; t2 += 4)
+				dot4(datt + t2, dy, v0 + (size_t)t2 * 3 * C,
+				     v0 + (size_t)(t2 + 1) * 3 * C, v0 + (size_t)(t2 + 2) * 3 * C,
+				     v0 + (size_t)(t2 + 3) * 3 * C, hd);
+			for (; t2 <= t; t2++)
+				datt[t2] = dot1(dy, v0 + (size_t)t2 * 3 * C, hd);
+			float dot = 0.0f;
+			for (t2 = 0; t2 <= t; t2++) {
+				float *dv = dbase + (size_t)t2 * 3 * C + 2 * C + h * hd;
+				axpy(dv, att[t2], dy, hd);
+				dot += att[t2] * datt[t2];
+			}
+			/* softmax: dpre = att (datt - sum att datt); s = scale q.k */
+			for (t2 = 0; t2 <= t; t2++) {
+				const float *k = base + (size_t)t2 * 3 * C + C + h * hd;
+				float *dk = dbase + (size_t)t2 * 3 * C + C + h * hd;
+				float dpre = att[t2] * (datt[t2] - dot) * scale;
+				axpy(dq, dpre, k, hd);
+				axpy(dk, dpre, q, hd);
+			}
+		}
+	}
+}
+
+void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
+			const float *dy, const float *qkv, const float *att,
+			int B, int T, int C, int NH)
+{
+	struct attn_ctx a = {NULL, NULL, dqkv, scratch, qkv, NULL, att, dy,
+			     B, T, C, NH};
+	rf_pool_for(pool, (size_t)B * NH, 1, attn_bwd_task, &a);
+}
+
+/* ---- GELU, residual ----------------------------------------------------- */
+
+#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+
+struct ew_ctx {
+	float *out;
+	const float *a, *b;
+};
+
+static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ew_ctx *e = ctx;
+	(void)worker;
+	for (size_t i = begin; i < end; i++) {
+		float x = e->a[i];
+		float u = GELU_K * (x + 0.044715f * x * x * x);
+		e->out[i] = 0.5f * x * (1.0f + rf_k_tanhf(u));
+	}
+}
+
+void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n)
+{
+	struct ew_ctx e = {out, inp, NULL};
+	rf_pool_for(pool, n, 4096, gelu_fwd_task, &e);
+}
+
+static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ew_ctx *e = ctx;
+	(void)worker;
+	for (size_t i = begin; i < end; i++) {
+		float x = e->a[i];
+		float u = GELU_K * (x + 0.044715f * x * x * x);
+		float th = rf_k_tanhf(u);
+		float sech2 = 1.0f - th * th;
+		float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
+		e->out[i] = g * e->b[i];
+	}
+}
+
+void rf_k_gelu_bwd(rf_pool *pool, float *dinp, const float *inp,
+		   const float *dout, size_t n)
+{
+	struct ew_ctx e = {dinp, inp, dout};
+	rf_pool_for(pool, n, 4096, gelu_bwd_task, &e);
+}
+
+static void add_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct ew_ctx *e = ctx;
+	(void)worker;
+	for (size_t i = begin; i < end; i++)
+		e->out[i] = e->a[i] + e->b[i];
+}
+
+void rf_k_add(rf_pool *pool, float *out, const float *a, const float *b,
+	      size_t n)
+{
+	struct ew_ctx e = {out, a, b};
+	rf_pool_for(pool, n, 8192, add_task, &e);
+}
