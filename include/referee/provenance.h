@@ -19,7 +19,10 @@
  * (rev)}]
  *   }
  * Packing a file whose content differs from HEAD (or that is untracked)
- * fails unless --allow-dirty; then `matches_head` is false for it. */
+ * fails unless --allow-dirty; then `matches_head` is false for it.  A Git
+ * LFS file matches when its SHA-256 and size are those its committed
+ * pointer names; its record then also has "lfs": true and "blob" is the
+ * pointer's blob id. */
 #ifndef REFEREE_PROVENANCE_H
 #define REFEREE_PROVENANCE_H
 

@@ -190,6 +190,20 @@ static int bag_name(rf_buf *out, const char *path)
 	return rc;
 }
 
+/* A ".." component ("a..b" is a fine name). */
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 static int is_skipped(struct pack *p, const struct stat *st)
 {
 	for (int i = 0; i < p->nskip; i++)
@@ -323,8 +337,8 @@ static int write_all(int fd, const unsigned char *b, size_t n)
 }
 
 /* Copy one file into the bag, hashing exactly the bytes written. */
-static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
-		    EVP_MD_CTX *md)
+static int copy_one(struct pack *p, struct item *it, const char *from,
+		    unsigned char *buf, EVP_MD_CTX *md)
 {
 	rf_buf dst = RF_BUF_INIT;
 	unsigned char out[32];
@@ -334,7 +348,7 @@ static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
 	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (!p->o->follow_symlinks)
 		flags |= O_NOFOLLOW;
-	in = open(it->src, flags);
+	in = open(from, flags);
 	if (in < 0)
 		return rf_error_set(RF_EIO, "cannot open '%s': %s", it->src,
 				    strerror(errno));
@@ -409,7 +423,8 @@ static void copy_range(void *arg, size_t b, size_t e, int worker)
 	struct copy_ctx *c = arg;
 	for (size_t i = b; i < e; i++) {
 		struct item *it = &c->p->items.v[c->order[i]];
-		it->rc = copy_one(c->p, it, c->bufs[worker], c->ctxs[worker]);
+		it->rc = copy_one(c->p, it, it->src, c->bufs[worker],
+				  c->ctxs[worker]);
 		if (it->rc)
 			snprintf(it->err, sizeof it->err, "%s",
 				 rf_error_last());
@@ -493,16 +508,42 @@ out:
  * objects are not shared across threads). */
 static int copy_from_rev(struct pack *p)
 {
-	rf_buf blob = RF_BUF_INIT, dst = RF_BUF_INIT;
+	rf_buf blob = RF_BUF_INIT, dst = RF_BUF_INIT, obj = RF_BUF_INIT;
+	unsigned char *buf = malloc(RF_DIGEST_READ_SIZE);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = 0;
+	if (!buf || !md)
+		rc = rf_error_set(RF_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->items.n && !rc; i++) {
 		struct item *it = &p->items.v[i];
+		char sha[65];
+		uint64_t size = 0;
+		int lfs;
 		if (p->o->cancel && *p->o->cancel) {
 			rc = rf_error_set(RF_EINTERNAL, "interrupted");
 			break;
 		}
 		rf_buf_clear(&blob);
 		rf_buf_clear(&dst);
+		rf_buf_clear(&obj);
+		/* An LFS pointer whose object is here: pack the object (the
+		 * weights, not a 130-byte pointer), streamed, and check it is
+		 * the one the pointer names. */
+		lfs = prov_rev_lfs_object(p->rev, it->src, &obj, sha, &size);
+		if (lfs < 0) {
+			rc = lfs;
+			break;
+		}
+		if (lfs) {
+			rc = copy_one(p, it, obj.data, buf, md);
+			if (!rc && (strcmp(it->hex, sha) || it->size != size))
+				rc = rf_error_set(
+				    RF_ECHECK,
+				    "the LFS object of '%s' does not "
+				    "match its pointer: '%s'",
+				    it->src, obj.data);
+			continue;
+		}
 		if ((rc = prov_rev_read(p->rev, it->src, &blob)) != 0)
 			break;
 		if ((rc = rf_digest_buffer_hex(it->hex, RF_DIGEST_SHA256,
@@ -520,8 +561,11 @@ static int copy_from_rev(struct pack *p)
 			p->o->progress(p->o->progress_ctx, 0, 0, i + 1,
 				       p->items.n);
 	}
+	free(buf);
+	EVP_MD_CTX_free(md);
 	rf_buf_free(&blob);
 	rf_buf_free(&dst);
+	rf_buf_free(&obj);
 	return rc;
 }
 
@@ -744,9 +788,7 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 			struct rev_add a = {&p, NULL, NULL};
 			rf_buf in = RF_BUF_INIT;
 			/* Inside a repository, names are already relative. */
-			if ((rc = bag_name(&name, paths[i])) != 0)
-				break;
-			if (paths[i][0] == '/' || strstr(paths[i], "..")) {
+			if (paths[i][0] == '/' || has_dotdot(paths[i])) {
 				rc = rf_error_set(
 				    RF_EINVAL,
 				    "with --rev, '%s' must be a path inside "
@@ -754,6 +796,8 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 				    paths[i]);
 				break;
 			}
+			if ((rc = bag_name(&name, paths[i])) != 0)
+				break;
 			if (rf_buf_puts(&in, name.data ? name.data : "")) {
 				rc = RF_ENOMEM;
 				break;

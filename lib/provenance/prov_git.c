@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <git2.h>
@@ -115,8 +116,45 @@ static json_t *git_info(git_repository *repo, git_commit *commit,
 	return g;
 }
 
+/* Git LFS keeps large files (weights, datasets) out of git: the commit
+ * holds a small pointer naming the object's SHA-256 and size, the work
+ * tree the real bytes.  libgit2 does not run the LFS filter, so such a
+ * file is compared with its pointer instead of its blob. */
+int prov_lfs_pointer(git_repository *repo, const git_oid *id, char sha[65],
+		     uint64_t *size)
+{
+	static const char head[] =
+	    "version https://git-lfs.github.com/spec/v1\n";
+	git_blob *blob = NULL;
+	char text[1024], *p, *end;
+	size_t len;
+	int ok = 0;
+	if (git_blob_lookup(&blob, repo, id))
+		return 0;
+	len = (size_t)git_blob_rawsize(blob);
+	if (len < sizeof text && len > sizeof head) {
+		memcpy(text, git_blob_rawcontent(blob), len);
+		text[len] = '\0';
+		if (!strncmp(text, head, sizeof head - 1) &&
+		    strlen(text) == len &&
+		    (p = strstr(text, "\noid sha256:")) != NULL &&
+		    strspn(p + 12, "0123456789abcdef") == 64 && p[76] == '\n') {
+			memcpy(sha, p + 12, 64);
+			sha[64] = '\0';
+			if ((p = strstr(text, "\nsize ")) != NULL) {
+				errno = 0;
+				*size = strtoull(p + 6, &end, 10);
+				ok = !errno && end > p + 6 && *end == '\n';
+			}
+		}
+	}
+	git_blob_free(blob);
+	return ok;
+}
+
 static json_t *file_json(const struct prov_item *it, const char *repo_path,
-			 const git_oid *blob, const char *match_key, int match)
+			 const git_oid *blob, const char *match_key, int match,
+			 int lfs)
 {
 	json_t *f = json_object();
 	char hex[GIT_OID_HEXSZ + 1];
@@ -134,6 +172,8 @@ static json_t *file_json(const struct prov_item *it, const char *repo_path,
 	}
 	if (match_key)
 		json_object_set_new(f, match_key, json_boolean(match));
+	if (lfs)
+		json_object_set_new(f, "lfs", json_true());
 	return f;
 }
 
@@ -171,7 +211,30 @@ static int discover(git_repository **repo, char root[PATH_MAX],
 	return 0;
 }
 
-static int status_counts(git_repository *repo, int *dirty, size_t *untracked)
+/* An LFS file in the work tree looks modified to libgit2 (it does not run
+ * the LFS filter); when its size is the one its pointer names, it is the
+ * checked-out object, not a change.  (Packed files are compared by their
+ * full SHA-256; this only keeps "dirty" meaningful for the rest.) */
+static int lfs_checked_out(git_repository *repo, git_tree *tree, const char *wt,
+			   const char *path)
+{
+	git_tree_entry *te = NULL;
+	char sha[65], full[PATH_MAX];
+	uint64_t size = 0;
+	struct stat st;
+	int ok = 0;
+	if (!tree || git_tree_entry_bypath(&te, tree, path))
+		return 0;
+	if (prov_lfs_pointer(repo, git_tree_entry_id(te), sha, &size) &&
+	    snprintf(full, sizeof full, "%s/%s", wt, path) < (int)sizeof full &&
+	    stat(full, &st) == 0 && (uint64_t)st.st_size == size)
+		ok = 1;
+	git_tree_entry_free(te);
+	return ok;
+}
+
+static int status_counts(git_repository *repo, git_tree *tree, const char *wt,
+			 int *dirty, size_t *untracked)
 {
 	git_status_options so;
 	git_status_list *list = NULL;
@@ -187,6 +250,11 @@ static int status_counts(git_repository *repo, int *dirty, size_t *untracked)
 		const git_status_entry *e = git_status_byindex(list, i);
 		if (e->status == GIT_STATUS_WT_NEW)
 			(*untracked)++;
+		else if (e->status == GIT_STATUS_WT_MODIFIED &&
+			 e->index_to_workdir &&
+			 lfs_checked_out(repo, tree, wt,
+					 e->index_to_workdir->new_file.path))
+			continue;
 		else if (e->status != GIT_STATUS_CURRENT &&
 			 e->status != GIT_STATUS_IGNORED)
 			*dirty = 1;
@@ -231,7 +299,8 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 			rc = git_fail(RF_ELIB, "cannot read HEAD");
 			goto out;
 		}
-		if ((rc = status_counts(repo, &dirty, &untracked)) != 0)
+		if ((rc = status_counts(repo, tree, wt, &dirty, &untracked)) !=
+		    0)
 			goto out;
 		if (commit) {
 			g = git_info(repo, commit,
@@ -263,7 +332,7 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 		const char *rel = NULL;
 		git_oid blob, *bp = NULL;
 		git_tree_entry *te = NULL;
-		int match = 0, tracked = 0;
+		int match = 0, tracked = 0, lfs = 0;
 		json_t *f;
 		if (repo && realpath(items[i].src, real) &&
 		    !strncmp(real, wt, wtlen) && real[wtlen] == '/') {
@@ -280,9 +349,22 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 			bp = &blob;
 			if (tree &&
 			    git_tree_entry_bypath(&te, tree, rel) == 0) {
+				char sha[65];
+				uint64_t size = 0;
 				tracked = 1;
 				match =
 				    git_oid_equal(git_tree_entry_id(te), &blob);
+				if (!match &&
+				    prov_lfs_pointer(repo,
+						     git_tree_entry_id(te), sha,
+						     &size) &&
+				    !strcmp(sha, items[i].sha256) &&
+				    size == items[i].size) {
+					/* The commit holds its pointer. */
+					match = lfs = 1;
+					git_oid_cpy(&blob,
+						    git_tree_entry_id(te));
+				}
 				git_tree_entry_free(te);
 			}
 			if (!match && !allow_dirty) {
@@ -298,13 +380,13 @@ int prov_worktree_json(rf_buf *json, const struct prov_item *items, size_t n,
 		} else if (repo && !allow_dirty) {
 			rc = rf_error_set(
 			    RF_ECHECK,
-			    "'%s' is outside the git work tree '%s' of the "
-			    "other files (pack with --allow-dirty)",
+			    "'%s' is outside the git work tree '%s' of "
+			    "the other files (pack with --allow-dirty)",
 			    items[i].src, wt);
 			goto out;
 		}
 		f = file_json(&items[i], rel, bp, repo ? "matches_head" : NULL,
-			      match);
+			      match, lfs);
 		if (!f || json_array_append_new(files, f)) {
 			rc = rf_error_set(RF_ENOMEM, "out of memory");
 			goto out;
@@ -505,6 +587,25 @@ int prov_rev_read(prov_rev *r, const char *repo_path, rf_buf *out)
 	return rc;
 }
 
+int prov_rev_lfs_object(prov_rev *r, const char *repo_path, rf_buf *object,
+			char sha[65], uint64_t *size)
+{
+	git_tree_entry *e = NULL;
+	struct stat st;
+	int lfs;
+	if (git_tree_entry_bypath(&e, r->tree, repo_path))
+		return 0;
+	lfs = prov_lfs_pointer(r->repo, git_tree_entry_id(e), sha, size);
+	git_tree_entry_free(e);
+	if (!lfs)
+		return 0;
+	/* git-lfs keeps objects in <gitdir>/lfs/objects/ab/cd/abcd... */
+	if (rf_buf_printf(object, "%slfs/objects/%.2s/%.2s/%s",
+			  git_repository_path(r->repo), sha, sha + 2, sha))
+		return RF_ENOMEM;
+	return lstat(object->data, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 		  size_t n)
 {
@@ -532,8 +633,18 @@ int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 					  items[i].src, r->rev);
 			goto out;
 		}
-		f = file_json(&items[i], items[i].src, git_tree_entry_id(e),
-			      "matches_commit", 1);
+		{
+			char sha[65];
+			uint64_t size = 0;
+			/* An LFS object packed in place of its pointer. */
+			int lfs =
+			    prov_lfs_pointer(r->repo, git_tree_entry_id(e), sha,
+					     &size) &&
+			    !strcmp(sha, items[i].sha256);
+			f = file_json(&items[i], items[i].src,
+				      git_tree_entry_id(e), "matches_commit", 1,
+				      lfs);
+		}
 		git_tree_entry_free(e);
 		if (!f || json_array_append_new(files, f)) {
 			rc = rf_error_set(RF_ENOMEM, "out of memory");

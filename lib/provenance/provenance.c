@@ -9,6 +9,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "provenance/prov_internal.h"
 #include "referee/error.h"
 #include "referee/file.h"
 #include "referee/path.h"
@@ -260,6 +261,22 @@ int rf_provenance_strip_url(rf_buf *out, const char *url)
 
 /* ------------------------------------------------------ verify --repo */
 
+/* A Git LFS file equals its commit when the commit's pointer names the
+ * file's SHA-256 and size.  The file is hashed here, so that this check
+ * stands on its own (the manifest's word is not taken). */
+static int lfs_matches(git_repository *repo, const git_oid *id,
+		       const char *path)
+{
+	unsigned char md[32];
+	char sha[65], have[65];
+	uint64_t size = 0, got = 0;
+	if (!prov_lfs_pointer(repo, id, sha, &size) ||
+	    rf_digest_file(md, &got, RF_DIGEST_SHA256, path))
+		return 0;
+	rf_digest_to_hex(have, md, 32);
+	return !strcmp(sha, have) && got == size;
+}
+
 static int git_problem(rf_bag_report *r, const char *path, const char *what)
 {
 	const git_error *e = git_error_last();
@@ -342,6 +359,8 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 			rc = git_problem(report, be->path,
 					 "cannot hash the payload file");
 		} else if (!git_oid_equal(&have, git_tree_entry_id(te)) &&
+			   !lfs_matches(repo, git_tree_entry_id(te),
+					path.data) &&
 			   (git_repository_is_bare(repo) ||
 			    git_repository_hashfile(&have, repo, path.data,
 						    GIT_OBJECT_BLOB,

@@ -551,7 +551,7 @@ int rf_gpt_token_logprobs(rf_gpt *m, rf_pool *pool, const int32_t *targets,
 				mx = lg[v];
 		for (int v = 0; v < V; v++)
 			s += rf_k_expf(lg[v] - mx);
-		m->lse[n] = mx + logf(s);
+		m->lse[n] = mx + rf_k_logf(s);
 		m->targets[n] = targets[n];
 		out[n] = targets[n] < 0 ? 0.0f : lg[targets[n]] - m->lse[n];
 	}

@@ -167,7 +167,7 @@ void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
 #define EXP_P4 1.6666665459e-1f
 #define EXP_P5 5.0000001201e-1f
 
-float rf_k_expf(float x)
+static inline float k_expf(float x)
 {
 	x = x < EXP_LO ? EXP_LO : x;
 	x = x > EXP_HI ? EXP_HI : x;
@@ -188,9 +188,89 @@ float rf_k_expf(float x)
 	return y * scale;
 }
 
+float rf_k_expf(float x)
+{
+	return k_expf(x);
+}
+
+static inline float k_tanhf(float x)
+{
+	return 1.0f - 2.0f / (1.0f + k_expf(2.0f * x));
+}
+
 float rf_k_tanhf(float x)
 {
-	return 1.0f - 2.0f / (1.0f + rf_k_expf(2.0f * x));
+	return k_tanhf(x);
+}
+
+/* The same operations as k_expf and k_tanhf on four lanes: the same bits. */
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f k_expf4(v4f x)
+{
+	const v4f lo = {EXP_LO, EXP_LO, EXP_LO, EXP_LO}, hi = {EXP_HI, EXP_HI, EXP_HI, EXP_HI};
+	v4i m = x < lo; /* lanes of -1 where true */
+	x = (v4f)((m & (v4i)lo) | (~m & (v4i)x));
+	m = x > hi;
+	x = (v4f)((m & (v4i)hi) | (~m & (v4i)x));
+	v4f n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+	v4f r = x - n * EXP_LN2_HI;
+	r = r - n * EXP_LN2_LO;
+	v4f p = (v4f){0} + EXP_P0;
+	p = p * r + EXP_P1;
+	p = p * r + EXP_P2;
+	p = p * r + EXP_P3;
+	p = p * r + EXP_P4;
+	p = p * r + EXP_P5;
+	v4f y = (p * (r * r) + r) + 1.0f;
+	v4i bits = (__builtin_convertvector(n, v4i) + 127) << 23;
+	return y * (v4f)bits;
+}
+
+static inline v4f k_tanhf4(v4f x)
+{
+	return 1.0f - 2.0f / (1.0f + k_expf4(2.0f * x));
+}
+
+#define LOG_SQRTHF 0.707106781186547524f
+
+float rf_k_logf(float x)
+{
+	/* x = m 2^e with m in [sqrt(1/2), sqrt(2)); log x = log1p(m - 1) + e ln2
+	 * (the Cephes polynomial for log1p; ln2 split as for exp) */
+	uint32_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	if (x != x || x < 0.0f)
+		return NAN;
+	if ((bits >> 23) == 0) /* zero or subnormal */
+		return -INFINITY;
+	if (x == INFINITY)
+		return x;
+	int e = (int)((bits >> 23) & 0xff) - 126;
+	bits = (bits & 0x807fffffu) | 0x3f000000u; /* m in [0.5, 1) */
+	float m;
+	memcpy(&m, &bits, sizeof m);
+	if (m < LOG_SQRTHF) {
+		e -= 1;
+		m = m + m - 1.0f;
+	} else {
+		m = m - 1.0f;
+	}
+	float fe = (float)e, z = m * m;
+	float y = 7.0376836292e-2f;
+	y = y * m - 1.1514610310e-1f;
+	y = y * m + 1.1676998740e-1f;
+	y = y * m - 1.2420140846e-1f;
+	y = y * m + 1.4249322787e-1f;
+	y = y * m - 1.6668057665e-1f;
+	y = y * m + 2.0000714765e-1f;
+	y = y * m - 2.4999993993e-1f;
+	y = y * m + 3.3333331174e-1f;
+	y = y * m * z;
+	y = y + EXP_LN2_LO * fe;
+	y = y - 0.5f * z;
+	float r = m + y;
+	return r + EXP_LN2_HI * fe;
 }
 
 /* ---- LayerNorm ---------------------------------------------------------- */
@@ -368,7 +448,7 @@ void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 			mx = att[t2];
 	}
 	for (t2 = 0; t2 <= t; t2++) {
-		float e = rf_k_expf(att[t2] - mx);
+		float e = k_expf(att[t2] - mx);
 		att[t2] = e;
 		sum += e;
 	}
@@ -487,11 +567,19 @@ struct ew_ctx {
 static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ew_ctx *e = ctx;
+	size_t i = begin;
 	(void)worker;
-	for (size_t i = begin; i < end; i++) {
+	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
+		v4f x;
+		V4_LOAD(x, e->a + i);
+		v4f u = GELU_K * (x + 0.044715f * x * x * x);
+		v4f o = 0.5f * x * (1.0f + k_tanhf4(u));
+		V4_STORE(e->out + i, o);
+	}
+	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		e->out[i] = 0.5f * x * (1.0f + rf_k_tanhf(u));
+		e->out[i] = 0.5f * x * (1.0f + k_tanhf(u));
 	}
 }
 
@@ -504,11 +592,24 @@ void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n)
 static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ew_ctx *e = ctx;
+	size_t i = begin;
 	(void)worker;
-	for (size_t i = begin; i < end; i++) {
+	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
+		v4f x, dy;
+		V4_LOAD(x, e->a + i);
+		V4_LOAD(dy, e->b + i);
+		v4f u = GELU_K * (x + 0.044715f * x * x * x);
+		v4f th = k_tanhf4(u);
+		v4f sech2 = 1.0f - th * th;
+		v4f du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+		v4f g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
+		v4f o = g * dy;
+		V4_STORE(e->out + i, o);
+	}
+	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		float th = rf_k_tanhf(u);
+		float th = k_tanhf(u);
 		float sech2 = 1.0f - th * th;
 		float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
 		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;

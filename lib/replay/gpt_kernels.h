@@ -64,6 +64,10 @@ void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
  *  CPU (glibc picks an FMA variant at run time), so that the model computes
  *  the same bits on every x86-64 and a GPU port can reproduce them. */
 float rf_k_expf(float x);
+/** log(x) in fp32 from multiplies and adds (the Cephes log1p polynomial;
+ *  ~1 ulp) for positive normal x; 0 gives -inf, negative or NaN NaN,
+ *  subnormals -inf (not needed here: it takes sums of exps, >= 1). */
+float rf_k_logf(float x);
 /** tanh(x) = 1 - 2 / (1 + exp(2x)) with rf_k_expf (abs. error ~1e-7). */
 float rf_k_tanhf(float x);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "referee/error.h"
+#include "referee/reward.h"
 #include "replay/philox.h"
 #include "replay/task.h"
 
@@ -442,10 +443,19 @@ double rf_task_reward(const rf_replay_recipe *r, const rf_task_item *it,
 		for (int i = 0; ok && i < n; i++)
 			ok = it->answer[i] == completion[i];
 	} else {
+		/* accuracy: the rewards module's Countdown rule (TinyZero's,
+		 * lib/reward), which reads an <answer> tag; format: the
+		 * completion parses as a bare expression (our grammar) */
+		char wrapped[sizeof text + 32], why[128];
 		int c = rf_countdown_check(text, (size_t)n, it->nums, it->nnum,
 					   it->target);
+		int wn = snprintf(wrapped, sizeof wrapped, "<answer>%s</answer>",
+				  text);
+		double x = rf_reward_countdown(wrapped, (size_t)wn, it->target,
+					       it->nums, (size_t)it->nnum, why,
+					       sizeof why);
 		fmt = eos && c >= 0;
-		ok = eos && c == 1;
+		ok = eos && x >= 1.0;
 	}
 	if (correct)
 		*correct = ok;

@@ -13,6 +13,7 @@
 
 #include "referee/error.h"
 #include "referee/file.h"
+#include "referee/manifest.h"
 #include "referee/path.h"
 #include "referee/pool.h"
 #include "referee/replay.h"
@@ -196,7 +197,6 @@ static int sample(trainer *tr, rf_gpt_cache *cache, const rf_task_item *items,
 			else
 				alive++;
 		}
-		tr->sampled_tokens += alive + 0.0;
 		if (!alive || t + 1 == tr->maxlen)
 			break;
 		rc = rf_gpt_decode_step(tr->policy, cache, tr->pool, tr->feed,
@@ -207,9 +207,10 @@ static int sample(trainer *tr, rf_gpt_cache *cache, const rf_task_item *items,
 	for (int b = 0; b < rows; b++) {
 		if (tr->clen[b] < 0)
 			tr->clen[b] = tr->maxlen;
-		tr->sampled_tokens += 1; /* the final token of each row */
+		/* tokens/s reports GRPO sampling, not evaluation */
+		if (!greedy)
+			tr->sampled_tokens += tr->clen[b];
 	}
-	(void)alive;
 	return 0;
 }
 
@@ -360,7 +361,6 @@ out:
 
 typedef struct ent_ctx {
 	trainer *tr;
-	int T;
 	double *out; /* per row: mean entropy over its completion tokens */
 } ent_ctx;
 
@@ -389,7 +389,6 @@ static void entropy_rows(void *vctx, size_t begin, size_t end, int worker)
 		}
 		c->out[b] = tr->len[b] ? h / tr->len[b] : 0;
 	}
-	(void)c->T;
 }
 
 static void put_floats(rf_buf *b, const char *key, const float *v, int n)
@@ -522,7 +521,7 @@ static int grpo_step(trainer *tr, rf_gpt_cache *cache, int step)
 				break;
 			if (k == 0) {
 				double *h = malloc((size_t)rows * sizeof *h);
-				ent_ctx ec = {tr, T, h};
+				ent_ctx ec = {tr, h};
 				if (!h) {
 					rc = rf_error_set(RF_ENOMEM, "out of memory");
 					break;
@@ -798,6 +797,16 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 		      "  \"parameters\": %zu,\n"
 		      "  \"grpo_steps\": %d,\n",
 		      wdig, ldig, rf_gpt_num_params(tr.policy), r->grpo.steps);
+	if (opt && opt->recipe_text) {
+		/* the canonical digest: stable under comments and formatting */
+		rf_manifest *m = NULL;
+		char rdig[65];
+		if (!rf_manifest_parse(&m, "recipe.yaml", opt->recipe_text,
+				       opt->recipe_len, NULL) &&
+		    !rf_manifest_digest(rdig, m))
+			rf_buf_printf(&sum, "  \"recipe_digest\": \"%s\",\n", rdig);
+		rf_manifest_free(m);
+	}
 	rf_buf_printf(&sum, "  \"accuracy_after_warmstart\": %.9g,\n", acc0);
 	rf_buf_printf(&sum, "  \"accuracy_final\": %.9g,\n", accN);
 	rf_buf_printf(&sum, "  \"eval_reward_final\": %.9g,\n", rew);

@@ -269,16 +269,15 @@ static int is_unit_phrase(const char *s, size_t n)
 }
 
 static const char *const drop_cmds[] = {
-    "!",	  ",",	    ";",	":",
-    " ",	  "quad",   "qquad",	"displaystyle",
-    "textstyle",  "limits", "nolimits", "left",
-    "right",	  "bigl",   "bigr",	"Bigl",
-    "Bigr",	  "big",    "Big",	"bigg",
-    "Bigg",	  "biggl",  "biggr",	"mathstrut",
-    "boxed",	  "fbox",   "hbox",	"circ",
-    "degree",	  "prime",  "dagger",	"$",
-    "ensuremath", "rm",	    "bf",	"it",
-    NULL};
+    "!",	 ",",	   ";",		 ":",
+    " ",	 "quad",   "qquad",	 "displaystyle",
+    "textstyle", "limits", "nolimits",	 "left",
+    "right",	 "bigl",   "bigr",	 "Bigl",
+    "Bigr",	 "big",	   "Big",	 "bigg",
+    "Bigg",	 "biggl",  "biggr",	 "mathstrut",
+    "hbox",	 "circ",   "degree",	 "prime",
+    "dagger",	 "$",	   "ensuremath", "rm",
+    "bf",	 "it",	   NULL};
 
 static const char *const text_cmds[] = {
     "text",	  "textbf", "textit", "textrm",	      "textnormal",
@@ -517,6 +516,20 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 					j++;
 				rf_buf_puts(&n->out, " ");
 				i = j;
+				continue;
+			}
+			if (!strcmp(name, "boxed") || !strcmp(name, "fbox")) {
+				/* a box around the answer is no part of it */
+				size_t b, e, after;
+				while (j < len && s[j] == ' ')
+					j++;
+				after = group_at(s, len, j, &b, &e);
+				if (after) {
+					norm_text(n, s + b, e - b);
+					i = after;
+				} else {
+					i = j;
+				}
 				continue;
 			}
 			if (in_list(text_cmds, name)) {

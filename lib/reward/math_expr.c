@@ -775,6 +775,23 @@ static int starts_factor(struct P *p)
 	return 0;
 }
 
+/* Whether the parenthesised group at the cursor mentions a letter (a
+ * variable or a function of one): x(x+1) is a product, f(2) a value. */
+static int has_var_ahead(const struct P *p)
+{
+	int depth = 0;
+	for (size_t j = p->i; j < p->n; j++) {
+		char ch = p->s[j];
+		if (ch == '(')
+			depth++;
+		else if (ch == ')' && --depth == 0)
+			return 0;
+		else if (isalpha((unsigned char)ch) || ch == '\\')
+			return 1;
+	}
+	return 1;
+}
+
 /* A non-negative integer literal (or its negation when `neg_ok`). */
 static int is_int_literal(const struct mx_tree *t, int i, int neg_ok)
 {
@@ -801,6 +818,18 @@ static int parse_term(struct P *p)
 			l = node2(p, MX_MUL, l, parse_unary(p));
 		} else if (eat_cmd(p, "div")) {
 			l = node2(p, MX_DIV, l, parse_unary(p));
+		} else if (p->t->nodes[l].kind == MX_VAR && p->i < p->n &&
+			   p->s[p->i] == '(' && !has_var_ahead(p)) {
+			/* I(0), f(2): a function's value, not I times 0 (which
+			 * would make "I(0)" equal to 0); x(x+1) stays a product */
+			int arg = parse_primary(p);
+			int u = arg < 0 ? -1 : new_node(p, MX_UFUNC);
+			if (u < 0)
+				return -1;
+			memcpy(p->t->nodes[u].name, p->t->nodes[l].name,
+			       sizeof p->t->nodes[u].name);
+			p->t->nodes[u].a = arg;
+			l = u;
 		} else if (starts_factor(p)) {
 			int mixed =
 			    is_cmd(p, "frac") && is_int_literal(p->t, l, 1);
@@ -1056,6 +1085,7 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 	case MX_E:
 	case MX_INF:
 	case MX_FUNC:
+	case MX_UFUNC:
 		return EX_IRR;
 	case MX_ADD:
 	case MX_SUB:
@@ -1293,6 +1323,12 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 		return rf_rat_to_double(&nd->num);
 	case MX_VAR:
 		return var_value(nd->name, pt);
+	case MX_UFUNC: {
+		/* an arbitrary smooth function per name, the same for both sides */
+		double a = var_value(nd->name, 0), b = var_value(nd->name, 1);
+		x = nv_eval(t, nd->a, mask, pt, depth);
+		return 2.0 + sin(a * x + b) + 0.1 * a * x;
+	}
 	case MX_PI:
 		return M_PI;
 	case MX_E:

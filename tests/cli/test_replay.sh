@@ -23,10 +23,21 @@ if [ "$(digest "$T/a")" = "$(sha256sum <"$T/a/model.safetensors" | cut -d' ' -f1
   ok "the summary holds the weights' SHA-256 (as sha256sum computes it)"
 else not_ok "the summary holds the weights' SHA-256"; fi
 if [ "$(digest "$T/a")" = "$(digest "$T/b")" ]; then ok "same digest with 1 and 2 threads"; else not_ok "same digest"; fi
+rd=$(sed -n 's/.*"recipe_digest": "\([0-9a-f]*\)".*/\1/p' "$T/a/summary.json")
+if [ -n "$rd" ] && "$REFEREE" digest "$R" | grep -q "^$rd "; then ok "the summary holds the recipe's canonical digest"
+else not_ok "the summary holds the recipe's canonical digest" "$rd"; fi
 
 sed 's/^seed: 7$/seed: 8/' "$R" >"$T/seed8.yaml"
 expect_exit "another seed runs" 0 "$REFEREE" replay "$T/seed8.yaml" --out "$T/d" --quiet
 if [ "$(digest "$T/a")" != "$(digest "$T/d")" ]; then ok "another seed: another digest"; else not_ok "another seed: another digest"; fi
+
+# countdown: runs, rewards by the rule, same bits with 1 and 2 threads
+sed -e 's/name: add/name: countdown\n  numbers: 3\n  max-number: 9\n  max-target: 50/' -e 's/^  digits: 1$//' "$R" >"$T/cd.yaml"
+expect_exit "a countdown recipe runs" 0 "$REFEREE" replay "$T/cd.yaml" --out "$T/cd1" -j 1 --quiet
+expect_exit "... again with 2 threads" 0 "$REFEREE" replay "$T/cd.yaml" --out "$T/cd2" -j 2 --quiet
+expect_true "countdown: byte-identical logs" cmp "$T/cd1/log.jsonl" "$T/cd2/log.jsonl"
+if grep -q '"type":"grpo","step":4,.*"completion_len":' "$T/cd1/log.jsonl"; then ok "countdown: GRPO rows logged"
+else not_ok "countdown: GRPO rows logged" "$(tail -3 "$T/cd1/log.jsonl")"; fi
 
 # the logged batches follow from their data
 n=0; bad=0
@@ -80,6 +91,20 @@ expect_exit "--check catches a log edited at one step" 1 "$REFEREE" replay --che
 expect_out_match "and names the step and metric" "parts at line $line \(grpo step 3\): kl is 0.5 in the author's log"
 expect_out_match "says it differs" "replay DIFFERS"
 expect_exit "--tolerance does not excuse a large edit" 1 "$REFEREE" replay --check "$T/e" --quiet --tolerance 1e-3
+
+cp -r "$T/a" "$T/h"
+python3 - "$T/h/log.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in rows:
+    if r["type"] == "grpo" and r["step"] == 2:
+        r["loss"] = float("%.9g" % (r["loss"] * (1 + 2e-7)))
+open(sys.argv[1], "w").write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
+PY
+expect_exit "--check catches a last-digits difference" 1 "$REFEREE" replay --check "$T/h" --quiet
+expect_out_match "at its step" "grpo step 2\): loss"
+expect_exit "... which --tolerance 1e-5 accepts" 0 "$REFEREE" replay --check "$T/h" --quiet --tolerance 1e-5
+expect_out_match "saying so" "agrees with the author's \(within the tolerance\)"
 
 cp -r "$T/a" "$T/f"
 sed -i -E 's/"weights_sha256": "[0-9a-f]{8}/"weights_sha256": "00000000/' "$T/f/summary.json"

@@ -55,6 +55,14 @@ expect_err_match "metric error has line:column" "claims.yaml:[0-9]+:[0-9]+: .*fr
 cp -r "$EX" "$T/badkey"
 sed -i 's/reward: math, metric: maj@8/reward: math, metrc: maj@8/' "$T/badkey/claims.yaml"
 expect_exit "a typo in a parameter" 2 "$REFEREE" check "$T/badkey"
+# in a bundle: check verifies the bag, then re-scores its rollouts
+(cd "$EX" && "$REFEREE" pack "$T/bag" claims.yaml rollouts.jsonl >/dev/null 2>&1)
+expect_exit "claims re-derived inside a bag" 0 "$REFEREE" check "$T/bag"
+expect_out_match "bag: pass@1 confirmed" "pass-at-1 +92\.2% +92\.1875% +CONFIRMED"
+sed -i '1s/boxed{\\\\frac{1}{9}}/boxed{\\\\frac{1}{8}}/' "$T/bag/data/rollouts.jsonl"
+expect_exit "tampered rollouts in a bag fail" 1 "$REFEREE" check "$T/bag"
+expect_err_match "the bag does not verify" "rollouts.jsonl.*does not match"
+
 # the reward comes from the training config in the same directory
 mkdir -p "$T/cfg"
 cp "$EX/rollouts.jsonl" "$T/cfg/"

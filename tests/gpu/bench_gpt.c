@@ -8,7 +8,9 @@
  *   bench_gpt --device cpu|cuda[:N] [--module PATH] [--threads N]
  *             [--vocab V --d-model C --layers L --heads H --ff F]
  *             [--prompts P --group G --prompt-len TP --gen-len TG]
- *             [--steps S --warmup W --seed X] */
+ *             [--steps S --warmup W --seed X]
+ * The CUDA module: --module, else REFEREE_CUDA_MODULE, else next to this
+ * program or in LIBDIR. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +111,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (!module)
+		module = getenv("REFEREE_CUDA_MODULE"); /* as referee replay */
 	if (NP < 1 || G < 2 || TP < 1 || TG < 1 || steps < 1 || warmup < 0) {
 		fprintf(stderr, "bench_gpt: bad sizes\n");
 		return 2;

@@ -85,6 +85,25 @@ static void write_file(const char *path, size_t n, unsigned seed)
 	fclose(f);
 }
 
+struct seen {
+	size_t calls, last_files, files_total;
+	uint64_t last_bytes, bytes_total;
+};
+
+static void on_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total,
+			size_t files_done, size_t files_total)
+{
+	struct seen *s = ctx;
+	/* Serialised and monotonic, whichever thread reports. */
+	assert_true(files_done == s->last_files + 1);
+	assert_true(bytes_done >= s->last_bytes);
+	s->calls++;
+	s->last_files = files_done;
+	s->last_bytes = bytes_done;
+	s->files_total = files_total;
+	s->bytes_total = bytes_total;
+}
+
 static void test_files_parallel(void **state)
 {
 	enum { N = 40 };
@@ -106,8 +125,18 @@ static void test_files_parallel(void **state)
 	}
 	jobs[N - 1].path = "/nonexistent/referee/file";
 	assert_int_equal(rf_pool_new(&pool, 3), 0);
-	assert_int_equal(
-	    rf_digest_files(jobs, N, RF_DIGEST_SHA256, pool, NULL, NULL), 0);
+	struct seen seen = {0, 0, 0, 0, 0};
+	uint64_t total = 0;
+	assert_int_equal(rf_digest_files(jobs, N, RF_DIGEST_SHA256, pool,
+					 on_progress, &seen),
+			 0);
+	for (int i = 0; i < N - 1; i++)
+		total += jobs[i].size;
+	assert_int_equal(seen.calls, N);
+	assert_int_equal(seen.files_total, N);
+	assert_true(seen.last_bytes == total);
+	/* The totals are the hints: exact, plus the missing file's. */
+	assert_true(seen.bytes_total == total + jobs[N - 1].size_hint);
 	for (int i = 0; i < N - 1; i++) {
 		unsigned char md[32];
 		uint64_t size = 0;

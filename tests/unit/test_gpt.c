@@ -176,6 +176,25 @@ static void test_gemm_bits(void **state)
 	}
 	assert_true(worst < 2.5e-7); /* ~2 ulp */
 	assert_true(rf_k_expf(0.0f) == 1.0f);
+	worst = 0;
+	for (float x = 1e-30f; x < 1e30f; x *= 1.0137f) {
+		double l = log((double)x), r = fabs(rf_k_logf(x) - l) / fmax(fabs(l), 1e-30);
+		worst = r > worst ? r : worst;
+	}
+	for (float x = 0.5f; x < 2.0f; x += 1e-4f) /* near 1: absolute error */
+		assert_true(fabs(rf_k_logf(x) - log((double)x)) < 1.2e-7 * fmax(fabs(log((double)x)), 1.0));
+	assert_true(worst < 2.5e-7);
+	assert_true(rf_k_logf(1.0f) == 0.0f);
+	assert_true(isinf(rf_k_logf(0.0f)) && rf_k_logf(0.0f) < 0);
+	assert_true(isnan(rf_k_logf(-1.0f)));
+	/* GELU's vector lanes and scalar tail compute the same bits */
+	float gx[11], g4[11], g1[11];
+	for (int i = 0; i < 11; i++)
+		gx[i] = (float)(i - 5) * 0.7f;
+	rf_k_gelu_fwd(NULL, g4, gx, 11);
+	for (int i = 0; i < 11; i++)
+		rf_k_gelu_fwd(NULL, g1 + i, gx + i, 1);
+	assert_memory_equal(g4, g1, sizeof g4);
 }
 
 /* ---- config, layout, init ----------------------------------------------- */

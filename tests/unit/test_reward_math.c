@@ -280,6 +280,80 @@ static void test_math_cot_80_agreement(void **state)
 	rf_buf_free(&listed);
 }
 
+/* Every Minerva and AIME gold answer equals itself in other clothes
+ * (inline math, a box, a trailing period, invisible delimiters) and is not
+ * equal to itself plus one. */
+static void test_gold_answers_dressed(void **state)
+{
+	const char *files[] = {"minerva_math.jsonl", "aime24.jsonl"};
+	size_t n = 0;
+	(void)state;
+	for (int fi = 0; fi < 2; fi++) {
+		char path[1024], *line = NULL;
+		size_t cap = 0;
+		snprintf(path, sizeof path, "%s/%s", RF_TEST_DATA, files[fi]);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		while (getline(&line, &cap, f) > 0) {
+			json_error_t e;
+			json_t *j = json_loads(line, 0, &e);
+			rf_buf gold = RF_BUF_INIT, dressed = RF_BUF_INIT;
+			const char *text;
+			assert_non_null(j);
+			if (fi == 0) {
+				text = json_string_value(
+				    json_object_get(j, "solution"));
+				assert_int_equal(
+				    rf_math_extract(&gold, text, strlen(text),
+						    RF_MATH_EXTRACT_BOXED,
+						    NULL),
+				    0);
+			} else {
+				rf_buf_puts(&gold,
+					    json_string_value(
+						json_object_get(j, "answer")));
+			}
+			static const char *const wrap[][2] = {
+			    {"$", "$"},
+			    {"\\boxed{", "}"},
+			    {"", "."},
+			    {"\\left. ", " \\right."},
+			    {" ", " "}};
+			for (size_t k = 0; k < sizeof wrap / sizeof wrap[0];
+			     k++) {
+				char why[128];
+				rf_buf_clear(&dressed);
+				rf_buf_puts(&dressed, wrap[k][0]);
+				rf_buf_puts(&dressed, gold.data);
+				rf_buf_puts(&dressed, wrap[k][1]);
+				int r = rf_math_equal(gold.data, dressed.data,
+						      why, sizeof why);
+				if (r != 1)
+					fail_msg("'%s' vs '%s': %d (%s)",
+						 gold.data, dressed.data, r,
+						 why);
+			}
+			/* plus one: never equal (an equation's right side is
+			 * changed) */
+			rf_buf_clear(&dressed);
+			if (strchr(gold.data, '=') || strchr(gold.data, ','))
+				rf_buf_printf(&dressed, "%s,1", gold.data);
+			else
+				rf_buf_printf(&dressed, "(%s)+1", gold.data);
+			assert_int_equal(
+			    rf_math_equal(gold.data, dressed.data, NULL, 0), 0);
+			n++;
+			rf_buf_free(&gold);
+			rf_buf_free(&dressed);
+			json_decref(j);
+		}
+		free(line);
+		fclose(f);
+	}
+	printf("# %zu gold answers\n", n);
+	assert_true(n >= 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +362,7 @@ int main(void)
 	    cmocka_unit_test(test_extract),
 	    cmocka_unit_test(test_hostile_answers),
 	    cmocka_unit_test(test_math_cot_80_agreement),
+	    cmocka_unit_test(test_gold_answers_dressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,46 @@ static void test_countdown_items(void **state)
 	assert_string_equal(a, want);
 }
 
+/* Our Countdown grammar (format) and the rewards module's rule (accuracy)
+ * agree on which answers are right: the reference answers and mutations. */
+static void test_countdown_rules_agree(void **state)
+{
+	rf_replay_recipe r;
+	rf_task_item it;
+	char a[64], w[128], why[128];
+	size_t checked = 0, right = 0;
+	(void)state;
+	rf_replay_recipe_defaults(&r);
+	r.task.kind = RF_TASK_COUNTDOWN;
+	r.task.numbers = 4;
+	r.task.max_number = 20;
+	r.task.max_target = 100;
+	for (uint64_t i = 0; i < 200; i++) {
+		rf_task_make(&r, 3, 1, i, &it);
+		text_of(it.answer, it.answer_len - 1, a);
+		size_t n = strlen(a);
+		/* the answer, then each one-character mutation */
+		for (size_t k = 0; k <= n; k++) {
+			char m[64];
+			memcpy(m, a, n + 1);
+			if (k < n)
+				m[k] = "+-*/()0123456789"[(k * 7 + i) % 16];
+			int mine = rf_countdown_check(m, strlen(m), it.nums, 4,
+						      it.target);
+			snprintf(w, sizeof w, "<answer>%s</answer>", m);
+			double theirs = rf_reward_countdown(w, strlen(w), it.target,
+							    it.nums, 4, why,
+							    sizeof why);
+			if ((mine == 1) != (theirs >= 1.0))
+				fail_msg("'%s' target %ld: ours %d, rewards %g (%s)",
+					 m, it.target, mine, theirs, why);
+			checked++;
+			right += mine == 1;
+		}
+	}
+	assert_true(checked > 2000 && right > 200 && right < checked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_add),
 		cmocka_unit_test(test_countdown_rule),
 		cmocka_unit_test(test_countdown_items),
+		cmocka_unit_test(test_countdown_rules_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
