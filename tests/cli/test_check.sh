@@ -79,6 +79,14 @@ expect_out_match "1,400K is plausible under 70%" "^fast .* CONFIRMED$"
 
 expect_exit "a malformed claims file is exit 2" 2 "$REFEREE" check "$D/malformed"
 expect_err_match "names file:line:column and the field" "^referee check: .*malformed/claims.yaml:8:14: claims\[1\]\.claimed: .*unknown unit 'K-hours'$"
+# A source's field errors name the field once (rf_node_error does not repeat
+# a path the message already starts with).
+mkdir -p "$T/dotdot"
+printf 'kind: claims\nschema: 1\nclaims:\n  - id: a\n    claimed: 50%%\n    from: {source: rescore, rollouts: ../x.jsonl, reward: math, metric: pass@1}\n' \
+  >"$T/dotdot/claims.yaml"
+expect_exit "a rollouts path with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
+expect_err_match "the message names from.rollouts once" \
+  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\.' component in '\\.\\./x\\.jsonl' refused$"
 mkdir -p "$T/empty"
 expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
 expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"
