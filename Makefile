@@ -74,7 +74,18 @@ endif
 CUDA_MOD  := $(BUILD)/referee-cuda.so
 NVCCFLAGS ?= -O2 -std=c++17 -Xcompiler -fPIC -Iinclude -Ilib \
              -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
-CUDA_LIBS ?= -lcublas -lcudart
+CUDA_LIBS ?= -lcublas -cudart static
+# The module exports one symbol (exports.map); it finds cuBLAS through an
+# rpath to nvcc's own library folder; host code is warning-checked too; PTX
+# for compute_90 lets newer GPUs compile it at load time.
+CUDA_LIBDIR ?= $(abspath $(dir $(NVCC))../lib64)
+NVCC_EXTRA := -gencode arch=compute_90,code=compute_90 \
+              -Xcompiler -fvisibility=hidden,-Wall,-Wextra,-Wno-unused-parameter \
+              -Xlinker --version-script=lib/replay/cuda/exports.map \
+              -L$(CUDA_LIBDIR) -Xlinker -rpath,$(CUDA_LIBDIR)
+ifeq ($(DEVELOPER),1)
+NVCC_EXTRA += -Werror all-warnings -Xcompiler -Werror
+endif
 
 .PHONY: all lib test check unit demo bench deps install uninstall clean \
         asan usan format cuda help
@@ -111,9 +122,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
 
 cuda: $(CUDA_MOD)
 
-$(CUDA_MOD): $(CUDA_SRC) $(HDRS)
+$(CUDA_MOD): $(CUDA_SRC) $(HDRS) lib/replay/cuda/exports.map
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCCFLAGS) -shared -o $@ $(CUDA_SRC) $(CUDA_LIBS)
+	$(NVCC) $(NVCCFLAGS) $(NVCC_EXTRA) -shared -o $@ $(CUDA_SRC) $(CUDA_LIBS)
+
+# The backend loader looks for the module in the install's LIBDIR too.
+$(BUILD)/lib/replay/backend.o: ALL_CFLAGS += -DRF_LIBDIR='"$(LIBDIR)"'
 
 unit: $(UNIT_BIN)
 

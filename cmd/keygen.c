@@ -1,8 +1,89 @@
-/* referee keygen — placeholder until its issue lands; the owner replaces it. */
-#include "cli.h"
+/* referee keygen NAME: an Ed25519 key pair, NAME.key (PKCS#8 PEM, 0600,
+ * optionally passphrase-encrypted) and NAME.pub (SPKI PEM).  Never
+ * overwrites; the passphrase and private key are wiped after use. */
+#include <string.h>
+#include <unistd.h>
+
+#include "keyio.h"
+
+static const char usage_line[] =
+	"referee keygen NAME [--passphrase-file FILE | --no-passphrase]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Writes NAME.key (private, PKCS#8 PEM, mode 0600) and NAME.pub\n"
+	       "(public, SPKI PEM) and prints the key id (hex SHA-256 of the raw\n"
+	       "public key).  Existing files are never overwritten.\n\n"
+	       "  --passphrase-file FILE  encrypt the key (AES-256-CBC) with the\n"
+	       "                          first line of FILE\n"
+	       "  --no-passphrase         do not ask; write an unencrypted key\n"
+	       "Without either, the passphrase is asked on the terminal (empty =\n"
+	       "unencrypted); with no terminal the key is written unencrypted.\n",
+	       usage_line);
+}
 
 int cmd_keygen(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail(argv[0], CLI_INTERNAL, "not built yet");
+	const char *name = NULL, *passfile = NULL;
+	int no_pass = 0, rc;
+	rf_buf priv = RF_BUF_INIT, pub = RF_BUF_INIT, pass = RF_BUF_INIT;
+	rf_key *key = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			help();
+			return cli_finish(CLI_OK);
+		} else if (!strcmp(argv[i], "--passphrase-file") && i + 1 < argc) {
+			passfile = argv[++i];
+		} else if (!strcmp(argv[i], "--no-passphrase")) {
+			no_pass = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage(usage_line);
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return cli_usage(usage_line);
+		}
+	}
+	if (!name || !*name || (no_pass && passfile))
+		return cli_usage(usage_line);
+	if (rf_buf_printf(&priv, "%s.key", name) || rf_buf_printf(&pub, "%s.pub", name))
+		return cli_error(argv[0], RF_ENOMEM);
+	/* Refuse before asking for a passphrase. */
+	if (rf_path_exists(priv.data) || rf_path_exists(pub.data)) {
+		rc = cli_fail(argv[0], CLI_USAGE, "'%s' already exists; not overwriting",
+			      rf_path_exists(priv.data) ? priv.data : pub.data);
+		goto out;
+	}
+	if (passfile || (!no_pass && isatty(STDIN_FILENO))) {
+		if ((rc = keyio_passphrase(&pass, passfile,
+					   "passphrase for the new key (empty: none): ",
+					   1)) != 0) {
+			rc = cli_error(argv[0], rc);
+			goto out;
+		}
+		if (passfile && pass.len == 0) {
+			rc = cli_fail(argv[0], CLI_USAGE, "'%s' holds an empty passphrase",
+				      passfile);
+			goto out;
+		}
+	}
+	if ((rc = rf_key_generate(&key)) != 0 ||
+	    (rc = rf_key_save(key, priv.data, pub.data, pass.data, pass.len)) != 0) {
+		rc = cli_error(argv[0], rc);
+		goto out;
+	}
+	if (!pass.len)
+		fprintf(stderr, "referee keygen: note: '%s' is not encrypted\n",
+			priv.data);
+	printf("key id: %s\nprivate key: %s\npublic key: %s\n", rf_key_id(key),
+	       priv.data, pub.data);
+	rc = cli_finish(CLI_OK);
+out:
+	rf_buf_wipe(&pass);
+	rf_key_free(key);
+	rf_buf_free(&priv);
+	rf_buf_free(&pub);
+	return rc;
 }

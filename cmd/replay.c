@@ -1,8 +1,253 @@
-/* referee replay — placeholder until its issue lands; the owner replaces it. */
+/* referee replay: run a GRPO replay recipe (warm-start + GRPO on CPU) into a
+ * directory, or --check an author's replay (a bundle or a directory) by
+ * re-running its recipe and comparing logs and the weights' digest. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
+
+static const char usage_text[] =
+	"referee replay RECIPE.yaml --out DIR [-j N] [--device D] [--batches] [--quiet]\n"
+	"       referee replay --check BAG|DIR [--tolerance X] [--out DIR] [-j N] [--device D] [--quiet]";
+
+/* --device: cpu (default), cuda or cuda:N; the CUDA module may be named by
+ * REFEREE_CUDA_MODULE (the library itself reads no environment). */
+static const char *device;
+
+static int progress_line(void *ctx, const rf_replay_progress *p)
+{
+	(void)ctx;
+	fprintf(stderr, "replay: step %d/%d  reward ", p->step, p->steps);
+	if (isnan(p->reward_mean))
+		fprintf(stderr, "    - ");
+	else
+		fprintf(stderr, "%.3f", p->reward_mean);
+	fprintf(stderr, "  held-out accuracy %.3f  kl ", p->accuracy);
+	if (isnan(p->kl))
+		fprintf(stderr, "     -");
+	else
+		fprintf(stderr, "%.4f", p->kl);
+	fprintf(stderr, "  %.0f tok/s  %.1fs\n", p->tokens_per_s, p->seconds);
+	return 0;
+}
+
+static int load_recipe(rf_replay_recipe *r, rf_buf *text, const char *path)
+{
+	int rc = rf_file_read(text, path, 1u << 20);
+	if (rc)
+		return rc;
+	rf_replay_recipe_defaults(r);
+	return rf_replay_recipe_parse(r, text->data ? text->data : "", text->len,
+				      path);
+}
+
+static int run_recipe(const char *path, const char *out, int threads,
+		      int batches, int quiet)
+{
+	rf_replay_recipe r;
+	rf_buf text = RF_BUF_INIT;
+	rf_replay_options opt;
+	int rc = load_recipe(&r, &text, path);
+	if (rc) {
+		rf_buf_free(&text);
+		return cli_error("replay", rc);
+	}
+	memset(&opt, 0, sizeof opt);
+	opt.threads = threads;
+	opt.recipe_text = text.data;
+	opt.recipe_len = text.len;
+	opt.write_batches = batches;
+	opt.progress = quiet ? NULL : progress_line;
+	opt.device = device;
+	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	rc = rf_replay_run(&r, out, &opt);
+	rf_buf_free(&text);
+	if (rc)
+		return cli_error("replay", rc);
+	printf("replay written to '%s' (log.jsonl, model.safetensors, summary.json)\n",
+	       out);
+	return cli_finish(CLI_OK);
+}
+
+/* A bundle is verified before anything in it is trusted: 0 when `path` is
+ * not a bag or verifies, else the exit status (problems printed). */
+static int verify_bundle(const char *path, int threads)
+{
+	rf_buf b = RF_BUF_INIT;
+	rf_bag_report *rep = NULL;
+	rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
+	int rc, isbag;
+	if (rf_path_join(&b, path, "bagit.txt"))
+		return CLI_INTERNAL;
+	isbag = rf_path_exists(b.data);
+	rf_buf_free(&b);
+	if (!isbag)
+		return 0;
+	vo.threads = threads;
+	rc = rf_bag_verify(&rep, path, &vo);
+	if (!rep)
+		return cli_error("replay", rc);
+	for (size_t i = 0; i < rf_bag_report_count(rep); i++) {
+		const rf_bag_problem *p = rf_bag_report_at(rep, i);
+		printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
+		       p->path, p->message);
+	}
+	rf_bag_report_free(rep);
+	if (rc) {
+		printf("replay NOT CHECKED: the bundle does not verify\n");
+		return cli_finish(rf_error_exit_status(rc));
+	}
+	return 0;
+}
+
+static int check_replay(const char *path, const char *keep, double tol,
+			int threads, int quiet)
+{
+	char *dir = NULL, tmpl[] = "/tmp/referee-replay-XXXXXX";
+	const char *rerun;
+	rf_buf recipe_path = RF_BUF_INIT, text = RF_BUF_INIT;
+	rf_replay_recipe r;
+	rf_replay_options opt;
+	rf_replay_diff d;
+	int rc, status;
+
+	if ((status = verify_bundle(path, threads)))
+		return status;
+	if ((rc = rf_replay_locate(&dir, path)))
+		return cli_error("replay", rc);
+	if ((rc = rf_path_join(&recipe_path, dir, "recipe.yaml")) ||
+	    (rc = load_recipe(&r, &text, recipe_path.data))) {
+		status = cli_error("replay", rc);
+		goto out;
+	}
+	if (keep) {
+		rerun = keep;
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		static char buf[4096];
+		if (tmp && *tmp && strlen(tmp) < sizeof buf - 32)
+			snprintf(buf, sizeof buf, "%s/referee-replay-XXXXXX", tmp);
+		else
+			snprintf(buf, sizeof buf, "%s", tmpl);
+		if (!mkdtemp(buf)) {
+			status = cli_fail("replay", CLI_INTERNAL,
+					  "cannot create a temporary directory");
+			goto out;
+		}
+		rerun = buf;
+	}
+	memset(&opt, 0, sizeof opt);
+	opt.threads = threads;
+	opt.recipe_text = text.data;
+	opt.recipe_len = text.len;
+	opt.progress = quiet ? NULL : progress_line;
+	opt.device = device;
+	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	if (!quiet)
+		fprintf(stderr, "replay: re-running '%s'\n", recipe_path.data);
+	rc = rf_replay_run(&r, rerun, &opt);
+	if (!rc)
+		rc = rf_replay_compare(&d, dir, rerun, tol);
+	if (!keep)
+		rf_dir_remove_tree(rerun);
+	if (rc) {
+		status = cli_error("replay", rc);
+		goto out;
+	}
+	if (d.log_ok) {
+		printf("log: every row agrees with the author's%s\n",
+		       tol > 0 ? " (within the tolerance)" : ", bit for bit");
+	} else if (d.metric[0] && !d.detail[0]) {
+		printf("log: parts at line %ld (%s step %ld): %s is %.9g in the "
+		       "author's log, %.9g in the re-run (differs by %.3g)\n",
+		       d.line, d.kind, d.step, d.metric, d.author, d.replay,
+		       d.replay - d.author);
+	} else {
+		printf("log: parts at line %ld (%s step %ld)%s%s: %s\n", d.line,
+		       d.kind, d.step, d.metric[0] ? ", " : "", d.metric,
+		       d.detail);
+	}
+	printf("weights: sha256 %s %s %s\n", d.replay_digest,
+	       d.digest_ok ? "==" : "!=", d.author_digest);
+	if (!d.digest_ok && tol > 0 && d.log_ok)
+		printf("weights: differ, accepted under --tolerance\n");
+	printf("%s\n", d.identical ? "replay CONFIRMED" : "replay DIFFERS");
+	status = d.identical ? CLI_OK : CLI_FAILED;
+	status = cli_finish(status);
+out:
+	free(dir);
+	rf_buf_free(&recipe_path);
+	rf_buf_free(&text);
+	return status;
+}
 
 int cmd_replay(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail(argv[0], CLI_INTERNAL, "not built yet");
+	const char *recipe = NULL, *out = NULL, *check = NULL;
+	double tol = 0;
+	int threads = 0, quiet = 0, batches = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			printf("usage: %s\n\n"
+			       "Run a replay-recipe (manifests/README.md): a supervised\n"
+			       "warm-start, then GRPO with rule-based rewards; writes\n"
+			       "DIR/log.jsonl, DIR/model.safetensors, DIR/summary.json and\n"
+			       "DIR/recipe.yaml.  Same recipe and seed: the same log and\n"
+			       "weights digest on any number of threads.  --batches also\n"
+			       "writes every GRPO batch for 'referee grpo audit'.\n\n"
+			       "--check re-runs the replay found in a bundle (data/replay/)\n"
+			       "or a directory and compares: exit 0 when the logs and the\n"
+			       "weights' digest agree, 1 with the first step and metric\n"
+			       "where they part.  --tolerance X accepts differences up to\n"
+			       "X (absolute, or relative above 1) for runs on other hardware.\n\n"
+			       "--device cuda[:N] runs the model on an NVIDIA GPU through the\n"
+			       "CUDA module (referee-cuda.so, next to referee or in LIBDIR, or\n"
+			       "REFEREE_CUDA_MODULE); same recipe and seed on the same GPU\n"
+			       "model: the same log and digest.  A GPU run agrees with the CPU\n"
+			       "within a tolerance (--check --tolerance), not bit for bit.\n",
+			       usage_text);
+			return cli_finish(CLI_OK);
+		} else if (!strcmp(a, "--out") && i + 1 < argc) {
+			out = argv[++i];
+		} else if (!strcmp(a, "--check") && i + 1 < argc) {
+			check = argv[++i];
+		} else if (!strcmp(a, "--tolerance") && i + 1 < argc) {
+			char *end;
+			tol = strtod(argv[++i], &end);
+			if (*end || !(tol >= 0) || !isfinite(tol))
+				return cli_fail("replay", CLI_USAGE,
+						"--tolerance: expected a number >= 0, got '%s'",
+						argv[i]);
+		} else if (!strcmp(a, "-j") && i + 1 < argc) {
+			long v = cli_parse_long(argv[++i], 1, 1024);
+			if (v < 0)
+				return cli_fail("replay", CLI_USAGE,
+						"-j: expected 1..1024, got '%s'", argv[i]);
+			threads = (int)v;
+		} else if (!strcmp(a, "--device") && i + 1 < argc) {
+			device = argv[++i];
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			quiet = 1;
+		} else if (!strcmp(a, "--batches")) {
+			batches = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage(usage_text);
+		} else if (!recipe) {
+			recipe = a;
+		} else {
+			return cli_usage(usage_text);
+		}
+	}
+	if (check) {
+		if (recipe || batches)
+			return cli_usage(usage_text);
+		return check_replay(check, out, tol, threads, quiet);
+	}
+	if (!recipe || !out)
+		return cli_usage(usage_text);
+	return run_recipe(recipe, out, threads, batches, quiet);
 }

@@ -1,5 +1,285 @@
-/* referee — claims (public API; filled in by its issue). */
+/* referee — claims: figures as intervals, units, interval arithmetic, and
+ * the claims check (each claimed figure recomputed from the evidence and
+ * given a verdict).
+ *
+ * A reported number is an interval: "101K" is [100.5K, 101.5K) (its written
+ * rounding), "10 ± 0.5" and "10 ±5%" carry their tolerance, and the hedge
+ * words "~", "approximately", "about", "roughly" mean ±5% of the stated value
+ * by default (manifests/README.md documents the syntax).  Arithmetic rounds
+ * outward, so a derived interval always contains the exact result.
+ *
+ * Derivation sources are the extension point: a claim's `from:` names a
+ * source (`source: ledger`, `source: rescore`, ...) whose registered
+ * rf_claims_source computes the derived figure; CONTRIBUTING.md explains how
+ * to add one. */
 #ifndef REFEREE_CLAIMS_H
 #define REFEREE_CLAIMS_H
 
+#include <stddef.h>
+
+#include "buf.h"
+#include "manifest.h"
+#include "report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------- intervals */
+
+/** A real interval; either end may be open.  [lo, hi) has hi_open = 1. */
+typedef struct rf_interval {
+	double lo, hi;
+	unsigned char lo_open, hi_open;
+} rf_interval;
+
+/** [v, v]. */
+rf_interval rf_interval_point(double v);
+/** Sum, difference, product and quotient, rounded outward (the result
+ *  contains every exact result; endpoints that needed rounding become
+ *  closed).  A quotient by an interval containing 0 is (-inf, inf). */
+rf_interval rf_interval_add(rf_interval a, rf_interval b);
+rf_interval rf_interval_sub(rf_interval a, rf_interval b);
+rf_interval rf_interval_mul(rf_interval a, rf_interval b);
+rf_interval rf_interval_div(rf_interval a, rf_interval b);
+/** 1 when the two intervals share at least one point (open ends honoured). */
+int rf_interval_overlaps(rf_interval a, rf_interval b);
+/** 1 when x lies in the interval. */
+int rf_interval_contains(rf_interval a, double x);
+
+/* ----------------------------------------------------------------- units */
+
+/** Base dimensions: seconds, US dollars, floating-point operations,
+ *  accelerators, tokens, parameters. */
+enum {
+	RF_DIM_TIME,
+	RF_DIM_MONEY,
+	RF_DIM_FLOP,
+	RF_DIM_GPU,
+	RF_DIM_TOKEN,
+	RF_DIM_PARAM,
+	RF_DIM_COUNT
+};
+
+/** A unit: exponents of the base dimensions and the exact conversion
+ *  `value_in_base = value * mul / div` (hour: mul 3600; %: div 100). */
+typedef struct rf_unit {
+	signed char dim[RF_DIM_COUNT];
+	double mul, div;
+	char name[40]; /**< as written, or a canonical name ("GPU-h") */
+} rf_unit;
+
+/** Parse a unit as written ("GPU-hours", "H800 GPU hours", "$/GPU-hour",
+ *  "USD per GPU hour", "TFLOP/s", "days", "%", "tokens", "" for a plain
+ *  number).  0 or RF_EFORMAT ("unknown unit 'x'"). */
+int rf_unit_parse(rf_unit *out, const char *text);
+
+/** 1 when `a` and `b` measure the same dimension. */
+int rf_unit_same_dim(const rf_unit *a, const rf_unit *b);
+
+/** Give `u` the display unit referee uses for its dimension (hours,
+ *  GPU-hours, USD, FLOP, FLOP/s, USD/GPU-hour, ...). */
+void rf_unit_canonical(rf_unit *u);
+
+/* --------------------------------------------------------------- figures */
+
+/** Default relative tolerance of "~", "approximately", "about", "roughly". */
+#define RF_APPROX_DEFAULT 0.05
+
+/** How a figure's interval came about. */
+enum {
+	RF_FIGURE_ROUNDED = 1u << 0, /**< from its written rounding */
+	RF_FIGURE_APPROX = 1u << 1,  /**< hedge word: ±approx relative */
+	RF_FIGURE_TOL = 1u << 2,     /**< explicit ± or ±% */
+	RF_FIGURE_EXACT = 1u << 3    /**< taken as exact */
+};
+
+/** A figure: an interval in base units, the unit it was written in, and
+ *  the stated value (a point, or a tight interval when the decimal has no
+ *  exact binary form). */
+typedef struct rf_figure {
+	rf_interval v;      /**< in base units (s, USD, FLOP, ...) */
+	rf_interval stated; /**< the number as written, in base units */
+	rf_unit unit;
+	unsigned flags;     /**< RF_FIGURE_* */
+} rf_figure;
+
+/** Options for rf_figure_parse; zero-initialised means the defaults. */
+typedef struct rf_figure_opts {
+	double approx;            /**< hedge tolerance; 0: RF_APPROX_DEFAULT */
+	int exact;                /**< plain numbers are exact (settings) */
+	const char *default_unit; /**< unit when none is written */
+	const char *precision;    /**< a stated precision that replaces the
+				       written one: "exact", "rounded",
+				       "approximate", "±X" / "+/-X" (absolute,
+				       in the figure's unit), "±X%" or "X%"
+				       (relative); NULL: as written */
+} rf_figure_opts;
+
+/** Parse a figure as written in a paper: an optional hedge ("~", "≈",
+ *  "approximately", "about", "roughly", "around"), an optional currency
+ *  ("$", "US$"), a number (thousands separators "2,788", decimals,
+ *  exponent "3e-6", a product of integers "64*8" / "64×8"), an optional
+ *  scale (K, M, B, T, thousand, million, billion, trillion), "%", an
+ *  optional tolerance ("± 0.5", "+/- 0.5K", "±5%") and a unit.  0 or
+ *  RF_EFORMAT with a message saying what is wrong (no file position: the
+ *  caller adds it). */
+int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts);
+
+/** Product, quotient and sum of figures (units combine; a sum needs the
+ *  same dimension: RF_EINVAL otherwise).  The result's unit is canonical. */
+int rf_figure_mul(rf_figure *out, const rf_figure *a, const rf_figure *b);
+int rf_figure_div(rf_figure *out, const rf_figure *a, const rf_figure *b);
+int rf_figure_add(rf_figure *out, const rf_figure *a, const rf_figure *b);
+
+/** Append an interval in `unit` ("[100.5K, 101.5K) GPU-hours"; a point is
+ *  one number) to `out`. */
+int rf_interval_format(rf_buf *out, rf_interval v, const rf_unit *unit);
+
+/* -------------------------------------------------------------- verdicts */
+
+/** A claim's verdict. */
+typedef enum rf_verdict {
+	RF_VERDICT_CONFIRMED = 1, /**< claimed and derived intervals overlap */
+	RF_VERDICT_INCONSISTENT,  /**< they cannot both hold */
+	RF_VERDICT_SUSPICIOUS,    /**< physically possible but implausible */
+	RF_VERDICT_IMPOSSIBLE,    /**< beyond what the hardware can do */
+	RF_VERDICT_UNVERIFIABLE   /**< the evidence to derive it is missing */
+} rf_verdict;
+
+/** "CONFIRMED", ...; static. */
+const char *rf_verdict_name(rf_verdict v);
+
+/* ------------------------------------------------------------ the check */
+
+/** A claims check: manifests in, one result per claim out.  Opaque. */
+typedef struct rf_check rf_check;
+
+/** What a derivation source sees of the check while it derives one claim. */
+typedef struct rf_claims_env rf_claims_env;
+
+/** Check settings; zero means the default. */
+typedef struct rf_check_options {
+	double approx;         /**< hedge tolerance (default 0.05) */
+	double suspicious_mfu; /**< utilisation above which a claim is
+				    SUSPICIOUS (default 0.60) */
+} rf_check_options;
+
+/** A derivation's result. */
+typedef struct rf_derivation {
+	rf_figure figure; /**< the derived figure (any unit of the claim's
+			       dimension; or the quantity a plausibility
+			       verdict is about, e.g. utilisation in %) */
+	int verdict;      /**< 0: compare `figure` with the claimed figure;
+			       or an rf_verdict the source decided itself */
+} rf_derivation;
+
+/** A derivation source: the extension point for claims derived from
+ *  evidence other than the manifests (re-scoring, replays, ...).
+ *
+ *  `derive` gets the claim's `from:` map as `params` (it holds `source:`
+ *  and the source's own keys, which the source validates, e.g. with
+ *  rf_schema_check), fills `out` and appends human-readable steps to
+ *  `explain` (shown by `referee check --explain`).  It returns 0;
+ *  RF_ENOTFOUND or RF_EUNSUPPORTED when the evidence is missing (the claim
+ *  is UNVERIFIABLE, rf_error_last() is the reason); RF_EFORMAT for bad
+ *  params (the check fails with that message); any other error likewise.
+ *  `ctx` is passed through.  Files are resolved against
+ *  rf_claims_env_dir() and must stay inside it. */
+typedef struct rf_claims_source {
+	const char *name; /**< value of `source:` */
+	int (*derive)(void *ctx, const rf_claims_env *env, const rf_node *params,
+		      rf_derivation *out, rf_buf *explain);
+	void *ctx;
+} rf_claims_source;
+
+/** Lint a `claims` manifest beyond its schema: every claimed figure
+ *  parses with its stated `precision:`, and the `from:` parameters of the
+ *  built-in sources (ledger, claim, config, flops) match their fields.
+ *  Other sources' parameters are left to the check.  0 or RF_EFORMAT with
+ *  file:line:column. */
+int rf_claims_lint(const rf_manifest *m);
+
+/** The directory the manifests came from (a bag's data/ folder), for
+ *  resolving files the claims name; "." when the manifests were added one
+ *  by one with rf_check_add_manifest().  Borrowed. */
+const char *rf_claims_env_dir(const rf_claims_env *env);
+/** The loaded manifest of `kind` whose file stem (or `name:`) is `name`;
+ *  with `name` NULL, the only manifest of that kind.  NULL when there is
+ *  none (or several and no name); borrowed. */
+const rf_manifest *rf_claims_env_manifest(const rf_claims_env *env,
+					  const char *kind, const char *name);
+/** The figure claimed by the claim being derived (NULL when it states
+ *  none); borrowed. */
+const rf_figure *rf_claims_env_claimed(const rf_claims_env *env);
+/** The claimed figure of another claim, by id; NULL when unknown. */
+const rf_figure *rf_claims_env_claim(const rf_claims_env *env, const char *id);
+/** The check's options (defaults filled in). */
+const rf_check_options *rf_claims_env_options(const rf_claims_env *env);
+/** Parse a figure found at `node` (a scalar) with the check's hedge
+ *  tolerance; `default_unit` applies when none is written (may be NULL);
+ *  `exact`: plain numbers are exact.  Errors carry file:line:column and
+ *  `path`. */
+int rf_claims_env_figure(rf_figure *out, const rf_claims_env *env,
+			 const rf_node *node, const char *path,
+			 const char *default_unit, int exact);
+
+/** One claim's outcome (borrowed from the check). */
+typedef struct rf_claim_result {
+	const char *id;
+	const char *sentence;     /**< the source text; may be NULL */
+	const char *claimed_text; /**< the figure as written; may be NULL */
+	const char *source;       /**< derivation source name */
+	const char *origin;       /**< "file:line:col" of the claim */
+	int has_claimed, has_derived;
+	rf_figure claimed;
+	rf_derivation derived;
+	rf_verdict verdict;
+	const char *explain;      /**< derivation steps; never NULL */
+	const char *reason;       /**< one line: why this verdict */
+} rf_claim_result;
+
+/** New check.  `opts` may be NULL.  The built-in sources (ledger, claim,
+ *  config, flops) are registered.  *out is the caller's. */
+int rf_check_new(rf_check **out, const rf_check_options *opts);
+
+/** Free a check; NULL-safe. */
+void rf_check_free(rf_check *c);
+
+/** Register a derivation source (the struct is copied; `name` and `ctx`
+ *  must outlive the check).  RF_EEXIST when the name is taken. */
+int rf_check_add_source(rf_check *c, const rf_claims_source *src);
+
+/** Load and validate every *.yaml / *.yml file directly in `dir` (sorted
+ *  by name; at most 1000).  The first invalid manifest fails the load with
+ *  its file:line:column message.  `dir` becomes rf_claims_env_dir(). */
+int rf_check_load_dir(rf_check *c, const char *dir);
+
+/** Add one validated manifest; the check takes ownership (also on error). */
+int rf_check_add_manifest(rf_check *c, rf_manifest *m);
+
+/** Derive every claim: the ledgers' reported figures (one claim each) and
+ *  every claim of every claims manifest.  0, or an error for malformed
+ *  claims (RF_EFORMAT with file:line:column). */
+int rf_check_run(rf_check *c);
+
+/** Number of results and the i-th (borrowed; valid until the check is
+ *  freed). */
+size_t rf_check_count(const rf_check *c);
+const rf_claim_result *rf_check_result(const rf_check *c, size_t i);
+
+/** How many results have verdict `v`. */
+size_t rf_check_tally(const rf_check *c, rf_verdict v);
+
+/** 1 when any claim is INCONSISTENT or IMPOSSIBLE (the check fails). */
+int rf_check_failed(const rf_check *c);
+
+/** Build a report of the results (columns: claim, claimed, derived,
+ *  verdict; details: sentence, reason, derivation).  *out is the
+ *  caller's. */
+int rf_check_report(rf_report **out, const rf_check *c, const char *title);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,5 +1,201 @@
-/* referee — replay (public API; filled in by its issue). */
+/* referee — reward-RL replay: a small GPT policy trained by GRPO on a task
+ * with verifiable answers (addition, Countdown), deterministic to the bit,
+ * and the checks a reviewer runs on it (re-run and compare a replay; audit a
+ * logged GRPO batch). */
 #ifndef REFEREE_REPLAY_H
 #define REFEREE_REPLAY_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "claims.h"
+#include "manifest.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Tasks a recipe can train on. */
+enum rf_replay_task_kind {
+	RF_TASK_ADD = 1,      /**< n-digit addition: "123+456=" -> "579" */
+	RF_TASK_COUNTDOWN = 2 /**< numbers and a target -> an expression */
+};
+
+/** A replay recipe (the `replay-recipe` manifest, documented in
+ *  manifests/README.md).  Plain data; fill it with rf_replay_recipe_defaults()
+ *  and then rf_replay_recipe_parse()/_load(), or field by field. */
+typedef struct rf_replay_recipe {
+	uint64_t seed;
+	struct {
+		int kind;             /**< enum rf_replay_task_kind */
+		int digits;           /**< add: digits per operand (1..9) */
+		int reversed;         /**< add: answer least-significant digit first */
+		int numbers;          /**< countdown: how many numbers (2..5) */
+		int max_number;       /**< countdown: numbers drawn from 1..max_number */
+		int max_target;       /**< countdown: targets 1..max_target */
+		double format_weight; /**< reward = accuracy + format_weight * format */
+	} task;
+	struct {
+		int d_model, n_layer, n_head, d_ff, tied;
+	} model;
+	struct {
+		int steps;    /**< supervised warm-start steps (0: none) */
+		double lr;
+		int batch;    /**< examples per step */
+		int data;     /**< distinct training examples (the SFT data size) */
+	} warmstart;
+	struct {
+		int steps;
+		int prompts;        /**< prompts per step */
+		int group;          /**< G: samples per prompt */
+		double lr;
+		double beta;        /**< KL coefficient */
+		double clip_eps;    /**< epsilon of the clipped ratio */
+		double temperature;
+		int inner;          /**< mu: gradient steps per sampled batch */
+		int ref_refresh;    /**< reference := policy every N steps (0 never) */
+		int max_len;        /**< maximum completion tokens (incl. end) */
+		double adv_eps;     /**< eps in (r - mean) / (std + eps) */
+	} grpo;
+	struct {
+		double beta1, beta2, eps, weight_decay, grad_clip;
+	} optim;
+	struct {
+		int size;  /**< held-out problems */
+		int every; /**< evaluate every N GRPO steps (and at 0 and the end) */
+	} eval;
+	int threads; /**< a default for -j; never part of the result */
+} rf_replay_recipe;
+
+/** Fill `r` with the defaults documented in manifests/README.md. */
+void rf_replay_recipe_defaults(rf_replay_recipe *r);
+
+/** Check ranges and consistency; RF_EINVAL naming the field otherwise. */
+int rf_replay_recipe_check(const rf_replay_recipe *r);
+
+/** Parse a `replay-recipe` YAML document (`name` is used in messages, which
+ *  carry line:column) over the defaults in `out`; checks it. */
+int rf_replay_recipe_parse(rf_replay_recipe *out, const char *text,
+			   size_t len, const char *name);
+
+/** Fill `out` (over its current values) from a parsed, validated
+ *  replay-recipe manifest, then check it; RF_EFORMAT with file:line:col
+ *  and the field otherwise. */
+int rf_replay_recipe_from_manifest(rf_replay_recipe *out, const rf_manifest *m);
+
+/** Read and parse a recipe file. */
+int rf_replay_recipe_load(rf_replay_recipe *out, const char *path);
+
+/** What a run reports after each evaluation (for a progress line). */
+typedef struct rf_replay_progress {
+	int step;            /**< GRPO steps done (0: after the warm-start) */
+	int steps;           /**< GRPO steps in the recipe */
+	double reward_mean;  /**< mean reward of the last sampled batch (NaN at 0) */
+	double eval_reward;  /**< mean reward on the held-out set (greedy) */
+	double accuracy;     /**< held-out accuracy (greedy decoding) */
+	double kl;           /**< KL to the reference of the last batch (NaN: none) */
+	double tokens_per_s; /**< sampled tokens per second since the last report */
+	double seconds;      /**< wall time so far */
+} rf_replay_progress;
+
+/** Progress callback; return non-zero to stop the run (RF_EINVAL). */
+typedef int (*rf_replay_progress_fn)(void *ctx, const rf_replay_progress *p);
+
+/** Options of a run. */
+typedef struct rf_replay_options {
+	int threads;                  /**< 0: the recipe's, else all CPUs */
+	const char *recipe_text;      /**< copied to DIR/recipe.yaml when set */
+	size_t recipe_len;
+	int write_batches;            /**< also DIR/batches/step-NNNNNN.jsonl */
+	rf_replay_progress_fn progress;
+	void *progress_ctx;
+	/** Where the model lives: NULL or "cpu", "cuda" or "cuda:N" (the CUDA
+	 *  backend module, loaded at run time; RF_EUNSUPPORTED without a GPU,
+	 *  RF_ENOTFOUND when referee was built without CUDA). */
+	const char *device;
+	/** The CUDA module's path; NULL: next to the program, next to
+	 *  libreferee.so, or in the install's LIBDIR. */
+	const char *module_path;
+} rf_replay_options;
+
+/** Run a recipe: warm-start, then GRPO.  Writes, atomically, into `out_dir`
+ *  (created if missing): log.jsonl, model.safetensors, summary.json (with the
+ *  weights' SHA-256) and recipe.yaml (when given).  The log and the weights
+ *  depend only on the recipe, never on the thread count. */
+int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
+		  const rf_replay_options *opt);
+
+/** The outcome of comparing a re-run with an author's replay. */
+typedef struct rf_replay_diff {
+	int identical;        /**< 1: logs equal (within tolerance), digest equal */
+	int log_ok;           /**< the logs agree (within tolerance) */
+	int digest_ok;        /**< the weights' SHA-256 are equal */
+	long line;            /**< first log line (1-based) that parts, else 0 */
+	char kind[16];        /**< that row's "type" ("sft", "grpo", "eval") */
+	long step;            /**< its step */
+	char metric[48];      /**< the first metric that parts ("" if rows differ) */
+	double author, replay;/**< the two values */
+	char detail[256];     /**< a sentence when the rows cannot be compared */
+	char author_digest[65], replay_digest[65];
+} rf_replay_diff;
+
+/** Compare two replay directories' log.jsonl and summary.json: the first
+ *  row and metric that differ by more than `tolerance` (absolute, or
+ *  relative to the larger magnitude, whichever is looser; 0: bit-exact).
+ *  Returns 0 with out->identical set, or another 0 with the first difference
+ *  described (mismatch is not an error); negative codes for unreadable or
+ *  malformed input. */
+int rf_replay_compare(rf_replay_diff *out, const char *author_dir,
+		      const char *replay_dir, double tolerance);
+
+/** Find the replay inside `path`: a bundle (data/replay/ holding
+ *  recipe.yaml, log.jsonl, summary.json) or a directory holding them.
+ *  Stores the directory's path in *out (caller frees with free()). */
+int rf_replay_locate(char **out, const char *path);
+
+/** The `replay` derivation source for claims (`from: {source: replay,
+ *  dir: replay, metric: accuracy-final}`; manifests/README.md): a figure
+ *  read from a replay's summary.json or an evaluation row of its log.
+ *  Borrowed, static; register with rf_check_add_source(). */
+const rf_claims_source *rf_replay_claims_source(void);
+
+/* ---- auditing a logged GRPO batch (no model needed) ---- */
+
+/** One figure the audit checked. */
+typedef struct rf_grpo_audit_item {
+	char what[96];     /**< "sample 3 advantage", "stats.loss", ... */
+	double logged;
+	double recomputed;
+	int ok;
+} rf_grpo_audit_item;
+
+typedef struct rf_grpo_audit rf_grpo_audit;
+
+/** Audit a batch file (format in CONTRIBUTING.md, "GRPO batch"): recompute
+ *  advantages, ratios, clip fraction, KL and the loss from the rewards and
+ *  log-probabilities, and compare them with the logged figures (relative
+ *  tolerance `tol`, absolute below 1).  Malformed input is an error;
+ *  figures that do not follow are items with ok == 0.  Free with
+ *  rf_grpo_audit_free(). */
+int rf_grpo_audit_file(rf_grpo_audit **out, const char *path, double tol);
+
+/** Same, from bytes in memory (`name` for messages). */
+int rf_grpo_audit_parse(rf_grpo_audit **out, const char *text, size_t len,
+			const char *name, double tol);
+
+/** Number of figures checked, and how many do not follow. */
+size_t rf_grpo_audit_count(const rf_grpo_audit *a);
+size_t rf_grpo_audit_failures(const rf_grpo_audit *a);
+/** Borrowed item i (< count). */
+const rf_grpo_audit_item *rf_grpo_audit_item_at(const rf_grpo_audit *a,
+						size_t i);
+/** Sizes of the audited batch. */
+size_t rf_grpo_audit_samples(const rf_grpo_audit *a);
+size_t rf_grpo_audit_groups(const rf_grpo_audit *a);
+size_t rf_grpo_audit_tokens(const rf_grpo_audit *a);
+void rf_grpo_audit_free(rf_grpo_audit *a);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -8,6 +8,7 @@
 
 #include "referee/error.h"
 #include "replay/gpt.h"
+#include "replay/gpt_device.h"
 #include "replay/gpt_kernels.h"
 #include "replay/philox.h"
 
@@ -63,11 +64,13 @@ struct rf_gpt {
 	/* backward scratch, reused layer after layer */
 	float *dres, *dln, *datty, *dqkv, *dfch, *dlogits, *attn_scratch;
 	float *wt;               /* [max IC*OC] a transposed weight */
+	rf_gpt_dev *dev;         /* set: the model lives on a device (gpt_device.c) */
 	float *tbuf; /* [N * max(3C,F,V)] scratch: transposed keys, gradients */
 };
 
 struct rf_gpt_cache {
 	int batch, L, P, C;
+	rf_gpt_dev_cache *dev;   /* set: a cache of a device model */
 	float *k, *v;            /* [L, batch, P, C] */
 	float *mem;              /* scratch block below */
 	float *x, *ln, *qkv, *atty, *fch, *fch_gelu, *tmp, *att;
@@ -158,6 +161,7 @@ void rf_gpt_free(rf_gpt *m)
 	free(m->actmem);
 	free(m->tokens);
 	free(m->targets);
+	rf_gpt_dev_free(m->dev);
 	free(m);
 }
 
@@ -258,6 +262,8 @@ int rf_gpt_init(rf_gpt *m, uint64_t seed)
 	}
 	memset(m->adam_m, 0, m->nparams * sizeof(float));
 	memset(m->adam_v, 0, m->nparams * sizeof(float));
+	if (m->dev)
+		return rf_gpt_dev_push_all(m->dev);
 	return 0;
 }
 
@@ -273,11 +279,15 @@ size_t rf_gpt_num_params(const rf_gpt *m)
 
 float *rf_gpt_params(rf_gpt *m)
 {
+	if (m->dev)
+		return rf_gpt_dev_params(m->dev);
 	return m->params;
 }
 
 float *rf_gpt_grads(rf_gpt *m)
 {
+	if (m->dev)
+		return rf_gpt_dev_grads(m->dev);
 	return m->grads;
 }
 
@@ -288,6 +298,9 @@ int rf_gpt_copy_params(rf_gpt *dst, const rf_gpt *src)
 	    a->d_model != b->d_model || a->n_layer != b->n_layer ||
 	    a->n_head != b->n_head || a->d_ff != b->d_ff || a->tied != b->tied)
 		return rf_error_set(RF_EINVAL, "gpt: cannot copy parameters between different configs");
+	if (dst != src && (dst->dev || src->dev))
+		return rf_gpt_dev_copy_params(dst->dev, dst->params, src->dev,
+					      src->params, dst->nparams);
 	if (dst != src)
 		memcpy(dst->params, src->params, dst->nparams * sizeof(float));
 	return 0;
@@ -472,6 +485,14 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 		return rf_error_set(RF_ELIMIT, "gpt forward: batch of %d x %d tokens too large", B, T);
 	if ((rc = check_tokens(m, tokens, (size_t)B * T, "token")))
 		return rc;
+	if (m->dev) {
+		m->B = m->T = m->have_logp = 0;
+		if ((rc = rf_gpt_dev_forward(m->dev, tokens, B, T)))
+			return rc;
+		m->B = B;
+		m->T = T;
+		return 0;
+	}
 	if ((rc = ensure_acts(m, B, T)))
 		return rc;
 	m->B = B;
@@ -512,6 +533,8 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 
 const float *rf_gpt_logits(const rf_gpt *m)
 {
+	if (m->dev)
+		return rf_gpt_dev_logits(m->dev);
 	return m->logits;
 }
 
@@ -526,6 +549,11 @@ int rf_gpt_token_logprobs(rf_gpt *m, rf_pool *pool, const int32_t *targets,
 		if (targets[n] >= V)
 			return rf_error_set(RF_EINVAL, "gpt logprobs: target %d at index %d outside vocab 0..%d",
 					    targets[n], n, V - 1);
+	if (m->dev) {
+		int rc = rf_gpt_dev_token_logprobs(m->dev, targets, out);
+		m->have_logp = rc == 0;
+		return rc;
+	}
 	for (int n = 0; n < N; n++) {
 		const float *lg = m->logits + (size_t)n * V; /* [V] */
 		float mx = lg[0], s = 0.0f;
@@ -544,6 +572,10 @@ int rf_gpt_token_logprobs(rf_gpt *m, rf_pool *pool, const int32_t *targets,
 
 void rf_gpt_zero_grad(rf_gpt *m)
 {
+	if (m->dev) { /* a device failure shows at the next call */
+		rf_gpt_dev_zero_grad(m->dev);
+		return;
+	}
 	memset(m->grads, 0, m->nparams * sizeof(float));
 }
 
@@ -551,6 +583,8 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 {
 	if (!m->have_logp)
 		return rf_error_set(RF_EINVAL, "gpt backward: call forward and token_logprobs first");
+	if (m->dev)
+		return rf_gpt_dev_backward(m->dev, dlogp);
 	const int B = m->B, T = m->T, N = B * T, V = m->cfg.vocab,
 		  C = m->cfg.d_model, L = m->cfg.n_layer, NH = m->cfg.n_head,
 		  F = m->cfg.d_ff;
@@ -614,6 +648,8 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 
 float rf_gpt_clip_grad(rf_gpt *m, float max_norm)
 {
+	if (m->dev)
+		return rf_gpt_dev_clip_grad(m->dev, max_norm);
 	double ss = 0.0; /* one sum, in order: the norm is thread-independent */
 	for (size_t i = 0; i < m->nparams; i++)
 		ss += (double)m->grads[i] * (double)m->grads[i];
@@ -663,6 +699,9 @@ int rf_gpt_adamw_step(rf_gpt *m, rf_pool *pool, float lr, float beta1,
 	if (!(lr >= 0.0f) || !(beta1 >= 0.0f && beta1 < 1.0f) ||
 	    !(beta2 >= 0.0f && beta2 < 1.0f) || !(eps > 0.0f) || !(weight_decay >= 0.0f))
 		return rf_error_set(RF_EINVAL, "gpt adamw: bad hyperparameters");
+	if (m->dev)
+		return rf_gpt_dev_adamw_step(m->dev, lr, beta1, beta2, eps,
+					     weight_decay, t);
 	struct adam_ctx a = {m, lr, beta1, beta2, eps, weight_decay,
 			     (float)(1.0 - pow((double)beta1, (double)t)),
 			     (float)sqrt(1.0 - pow((double)beta2, (double)t))};
@@ -676,6 +715,7 @@ void rf_gpt_cache_free(rf_gpt_cache *c)
 {
 	if (!c)
 		return;
+	rf_gpt_dev_cache_free(c->dev);
 	free(c->k);
 	free(c->v);
 	free(c->mem);
@@ -701,6 +741,15 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	c->L = (int)L;
 	c->P = (int)P;
 	c->C = (int)C;
+	if (m->dev) { /* the cache lives on the model's device */
+		int rc = rf_gpt_dev_cache_new(&c->dev, m->dev, batch);
+		if (rc) {
+			rf_gpt_cache_free(c);
+			return rc;
+		}
+		*out = c;
+		return 0;
+	}
 	c->k = calloc(L * Bn * P * C, sizeof(float));
 	c->v = calloc(L * Bn * P * C, sizeof(float));
 	size_t total = Bn * C * 5 + 3 * Bn * C + 2 * Bn * F + Bn * NH * P + wt_all;
@@ -760,6 +809,10 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 		return rf_error_set(RF_EINVAL, "gpt decode: position %d outside 0..%d", pos, P - 1);
 	if ((rc = check_tokens(m, tokens, (size_t)Bn, "token")))
 		return rc;
+	if (!m->dev != !c->dev)
+		return rf_error_set(RF_EINVAL, "gpt decode: cache made for a model on another device");
+	if (m->dev)
+		return rf_gpt_dev_decode_step(m->dev, c->dev, tokens, pos, logits);
 	if (pos == 0) /* a new run: snapshot the weights, transposed */
 		for (int l = 0; l <= L; l++) {
 			float *wt = c->wt + (size_t)l * c->wt_layer;
@@ -806,4 +859,25 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 	rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, m->lnfw, m->lnfb, Bn, C);
 	linear_fwd_t(pool, logits, c->ln, c->wt + (size_t)L * c->wt_layer, NULL, Bn, C, V);
 	return 0;
+}
+
+/* ---- device placement (the cuda branch; gpt_device.c) ------------------ */
+
+int rf_gpt_to_device(rf_gpt *m, struct rf_backend *be, int index)
+{
+	rf_gpt_host host = {m->params, m->grads, m->adam_m, m->adam_v, m->nparams};
+	if (m->dev)
+		return rf_error_set(RF_EINVAL, "gpt: the model is already on a device");
+	m->B = m->T = m->have_logp = 0; /* activations stay with the host */
+	return rf_gpt_dev_new(&m->dev, be, index, &m->cfg, &host);
+}
+
+int rf_gpt_on_device(const rf_gpt *m)
+{
+	return m && m->dev != NULL;
+}
+
+int rf_gpt_synchronize(rf_gpt *m)
+{
+	return m->dev ? rf_gpt_dev_synchronize(m->dev) : 0;
 }

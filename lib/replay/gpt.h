@@ -135,4 +135,25 @@ int rf_gpt_save(const rf_gpt *m, const char *path, const char *const *meta,
  *  left alone. */
 int rf_gpt_load(rf_gpt *m, const char *path);
 
+/* ---- device placement (added by the cuda branch; additive) -------------
+ * A model moved to a device (the CUDA backend, lib/replay/backend.h) keeps
+ * this whole API: every function above runs on the device, with the same
+ * layout and formulas.  rf_gpt_params()/rf_gpt_grads() then return a host
+ * mirror refreshed on each call and valid until the next call on the
+ * model (writes through it are taken back before the next operation);
+ * rf_gpt_logits() is a host copy made by its first call after a forward
+ * (make that call before reading from several threads); the pool argument
+ * is unused.  A KV cache made for a device model lives on the device. */
+struct rf_backend;
+
+/** Move the model's parameters, gradients and AdamW state to device `index`
+ *  of `be` (borrowed: it must outlive the model); RF_EUNSUPPORTED when
+ *  there is no such device. */
+int rf_gpt_to_device(rf_gpt *m, struct rf_backend *be, int index);
+/** 1 when the model lives on a device. */
+int rf_gpt_on_device(const rf_gpt *m);
+/** Wait until the device has finished the queued work (for timing); 0 on
+ *  the host. */
+int rf_gpt_synchronize(rf_gpt *m);
+
 #endif

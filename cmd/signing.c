@@ -1,0 +1,126 @@
+/* pack --sign and verify --trust: the signature side of those verbs, kept
+ * here so that pack.c and verify.c only parse, call and print. */
+#include <string.h>
+
+#include "keyio.h"
+#include "signing.h"
+
+int signing_pack_prepare(struct signing_pack *s, const char *verb)
+{
+	int rc;
+	if (!s->key_path) {
+		if (s->pass_file)
+			return cli_fail(verb, CLI_USAGE, "--passphrase-file needs --sign");
+		return 0;
+	}
+	if ((rc = keyio_load_signing_key(&s->key, s->key_path, s->pass_file)) != 0)
+		return cli_error(verb, rc);
+	return 0;
+}
+
+int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
+{
+	struct signing_pack *s = ctx;
+	return rf_attest_bag(tmp_bag_dir, s->key);
+}
+
+void signing_pack_free(struct signing_pack *s)
+{
+	rf_key_free(s->key);
+	s->key = NULL;
+}
+
+int signing_verify_min(struct signing_verify *s, const char *value)
+{
+	s->min_signatures = cli_parse_long(value, 1, RF_DSSE_MAX_SIGNATURES);
+	return s->min_signatures < 0 ? -1 : 0;
+}
+
+static int json_str(rf_buf *b, const char *s)
+{
+	int rc = rf_buf_puts(b, "\"");
+	for (; !rc && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			rc = rf_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			rc = rf_buf_printf(b, "\\u%04x", c);
+		else
+			rc = rf_buf_append(b, s, 1);
+	}
+	return rc ? rc : rf_buf_puts(b, "\"");
+}
+
+static void put_json(rf_buf *json, const rf_attest_result *r, int status,
+		     const char *reason)
+{
+	rf_buf_printf(json, "{\"signed\":%s,\"checked\":%s,\"ok\":%s,\"signatures\":%zu,"
+		      "\"verified\":%zu,\"stage\":\"%s\",\"signers\":[",
+		      r->is_signed ? "true" : "false",
+		      r->trust_checked ? "true" : "false", status ? "false" : "true",
+		      r->check.signatures, r->check.verified,
+		      rf_attest_stage_name(r->failed));
+	for (size_t i = 0; i < r->check.verified; i++) {
+		if (i)
+			rf_buf_puts(json, ",");
+		json_str(json, r->check.signers[i]);
+	}
+	rf_buf_puts(json, "],\"reason\":");
+	json_str(json, reason ? reason : "");
+	rf_buf_puts(json, "}");
+}
+
+int signing_verify_run(const struct signing_verify *s, const char *verb,
+		       const char *bag, int quiet, rf_buf *json)
+{
+	rf_attest_opts o = RF_ATTEST_OPTS_INIT;
+	rf_attest_result r;
+	rf_trust *trust = NULL;
+	int rc, status;
+	if (s->min_signatures && !s->trust_path)
+		return cli_fail(verb, CLI_USAGE, "--min-signatures needs --trust");
+	if (s->trust_path && (rc = rf_trust_load(&trust, s->trust_path)) != 0)
+		return cli_error(verb, rc);
+	o.trust = trust;
+	o.min_signatures = (size_t)s->min_signatures;
+	o.require_signature = s->require_signature;
+	o.threads = s->threads;
+	rc = rf_attest_verify(&r, bag, &o);
+	if (rc) {
+		status = rf_error_exit_status(rc);
+		if (json)
+			put_json(json, &r, status, rf_error_last());
+		if (r.failed == RF_ATTEST_STAGE_BAG)
+			fprintf(stderr, "referee %s: %s\n", verb, rf_error_last());
+		else
+			fprintf(stderr, "referee %s: signature check failed (%s): %s\n",
+				verb, rf_attest_stage_name(r.failed), rf_error_last());
+		goto out;
+	}
+	status = 0;
+	if (json) {
+		put_json(json, &r, 0, NULL);
+	} else if (quiet) {
+		/* nothing */
+	} else if (!r.is_signed) {
+		printf("signatures: unsigned\n");
+	} else if (r.trust_checked) {
+		printf("signatures: verified by ");
+		for (size_t i = 0; i < r.check.verified; i++)
+			printf("%s%s", i ? ", " : "", r.check.signers[i]);
+		printf(" (%zu of %zu signatures from trusted keys, %zu required); "
+		       "statement matches the bag (%zu subjects)\n",
+		       r.check.verified, r.check.signatures,
+		       (size_t)(s->min_signatures ? s->min_signatures : 1), r.subjects);
+	} else {
+		printf("signatures: %zu present, not checked (no --trust; keyids",
+		       r.check.signatures);
+		for (size_t i = 0; i < r.check.signatures; i++)
+			printf(" %.16s", r.keyids[i]);
+		printf("); statement matches the bag (%zu subjects)\n", r.subjects);
+	}
+out:
+	rf_attest_result_free(&r);
+	rf_trust_free(trust);
+	return status;
+}

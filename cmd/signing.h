@@ -1,0 +1,49 @@
+/* referee CLI — the signature options shared by pack and verify (cmd/
+ * only): pack --sign KEY, verify --trust PATH --min-signatures N
+ * --require-signature. */
+#ifndef REFEREE_CMD_SIGNING_H
+#define REFEREE_CMD_SIGNING_H
+
+#include "cli.h"
+
+/** pack's signing options; zero-initialise. */
+struct signing_pack {
+	const char *key_path;   /**< --sign KEY */
+	const char *pass_file;  /**< --passphrase-file FILE */
+	rf_key *key;            /**< loaded by signing_pack_prepare() */
+};
+
+/** Load the key (asking for its passphrase) before anything is packed, so
+ *  that a wrong passphrase leaves nothing behind.  Returns an exit status
+ *  (0 when ready or not signing), having printed any error. */
+int signing_pack_prepare(struct signing_pack *s, const char *verb);
+
+/** The before_commit hook for rf_pack_opts (ctx = struct signing_pack *):
+ *  writes the attestation into the finished temporary bag. */
+int signing_pack_hook(void *ctx, const char *tmp_bag_dir);
+
+/** Release what prepare loaded. */
+void signing_pack_free(struct signing_pack *s);
+
+/** verify's signature options; zero-initialise. */
+struct signing_verify {
+	const char *trust_path;  /**< --trust PATH */
+	long min_signatures;     /**< --min-signatures N (0 = default) */
+	int require_signature;   /**< --require-signature */
+	int threads;
+};
+
+/** Parse the value of --min-signatures into `s`; -1 when it is not a
+ *  number from 1 to RF_DSSE_MAX_SIGNATURES. */
+int signing_verify_min(struct signing_verify *s, const char *value);
+
+/** Check the bag's attestation (the stages before the BagIt checks) and
+ *  print the outcome: one "signatures: ..." line on stdout (unless quiet),
+ *  the reason on stderr when a stage fails.  When `json` is non-NULL a
+ *  "signatures" JSON object (text) is appended to it instead of printing
+ *  the stdout line.  Returns the exit status; on non-zero the caller
+ *  stops before the BagIt checks. */
+int signing_verify_run(const struct signing_verify *s, const char *verb,
+		       const char *bag, int quiet, rf_buf *json);
+
+#endif

@@ -1,0 +1,49 @@
+/* Private to lib/claims: the built-in derivation sources and the ledger
+ * arithmetic they share with the check's automatic ledger rows. */
+#ifndef REFEREE_LIB_CLAIMS_INTERNAL_H
+#define REFEREE_LIB_CLAIMS_INTERNAL_H
+
+#include "referee/claims.h"
+
+/* Built-in sources, registered by rf_check_new(). */
+extern const rf_claims_source rf_source_ledger;
+extern const rf_claims_source rf_source_claim;
+extern const rf_claims_source rf_source_config;
+extern const rf_claims_source rf_source_flops;
+
+/* The fields of `from:` of each built-in source (checked by the check before
+ * derive, and by rf_claims_lint). */
+extern const rf_field rf_source_ledger_fields[];
+extern const rf_field rf_source_claim_fields[];
+extern const rf_field rf_source_config_fields[];
+extern const rf_field rf_source_flops_fields[];
+
+/* One stage's figures as evidence.  Each returns 0, RF_ENOTFOUND when the
+ * ledger lacks what is needed (the reason is set), or a format error; each
+ * appends its steps to `explain` (may be NULL). */
+int rf_ledger_stage_hours(rf_figure *out, const rf_claims_env *env,
+			  const rf_node *stage, rf_buf *explain);
+int rf_ledger_stage_gpu_hours(rf_figure *out, const rf_claims_env *env,
+			      const rf_manifest *ledger, const rf_node *stage,
+			      int prefer_reported, rf_buf *explain);
+int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env,
+			 const rf_manifest *ledger, const rf_node *stage,
+			 int prefer_reported, rf_buf *explain);
+/* Sums over the stages: quantity "gpu-hours" or "cost"; with
+ * `prefer_reported` each stage's reported figure is used where there is
+ * one (the table's arithmetic), otherwise the evidence. */
+int rf_ledger_total(rf_figure *out, const rf_claims_env *env,
+		    const rf_manifest *ledger, const char *quantity,
+		    int prefer_reported, rf_buf *explain);
+/* The stage with id `id`, or NULL. */
+const rf_node *rf_ledger_stage(const rf_manifest *ledger, const char *id);
+
+/* "label = [lo, hi] unit" on its own line. */
+int rf_explain_figure(rf_buf *explain, const char *label, const rf_figure *f);
+
+/* A manifest named by params key `key` (file stem or id), of `kind`; sets
+ * an RF_ENOTFOUND reason when missing. */
+int rf_env_manifest(const rf_manifest **out, const rf_claims_env *env,
+		    const rf_node *params, const char *key, const char *kind);
+
+#endif

@@ -1,0 +1,68 @@
+/* referee — the small LaTeX expression language of final answers (internal
+ * to lib/reward): a bounded parser into a node arena, exact and numeric
+ * evaluation, and the equivalence test behind the `math` reward. */
+#ifndef REFEREE_REWARD_MATH_EXPR_H
+#define REFEREE_REWARD_MATH_EXPR_H
+
+#include <stddef.h>
+
+#include "reward/bignum.h"
+
+#define MX_MAX_NODES 2048
+#define MX_MAX_DEPTH 96
+#define MX_MAX_PM 3
+
+enum mx_kind {
+	MX_NUM, MX_VAR, MX_PI, MX_E, MX_INF,
+	MX_ADD, MX_SUB, MX_MUL, MX_DIV, MX_POW, MX_NEG,
+	MX_PM,   /* a ± b (a may be -1: unary ±b) */
+	MX_FACT, MX_SQRT, MX_FUNC, MX_ABS, MX_BINOM,
+	MX_UFUNC, /* f(2): an unknown function named `name` at a constant argument */
+	MX_LIST, /* comma list: open/close are the brackets ('\0' for bare, '{' for a set) */
+	MX_EQ, MX_REL, MX_UNION, MX_MATRIX
+};
+
+struct mx_node {
+	int kind;
+	int a, b;         /* children (-1 when absent) */
+	int first, count; /* MX_LIST/MX_UNION/MX_MATRIX: kids[first..first+count) */
+	int rows, cols;   /* MX_MATRIX */
+	char open, close; /* MX_LIST brackets */
+	int op;           /* MX_REL: '<', '>', 'l' (<=), 'g' (>=), 'n' (!=); MX_PM: index */
+	char name[24];    /* MX_VAR, MX_FUNC */
+	rf_rat num;       /* MX_NUM */
+};
+
+/* One parsed answer. */
+struct mx_tree {
+	struct mx_node *nodes;
+	int n, cap;
+	int *kids;
+	int nk, kcap;
+	int root;  /* -1 when parsing failed */
+	int npm;   /* number of ± signs */
+	char err[80];
+};
+
+/* Parse a normalised answer.  0 on success; -1 with tree->err set when the
+ * text is not an expression this language knows (the caller then compares
+ * as text). */
+int mx_parse(struct mx_tree *t, const char *s, size_t len);
+void mx_tree_free(struct mx_tree *t);
+
+/* Verdicts of mx_equal. */
+enum mx_verdict {
+	MX_NOT_EQUAL = 0,
+	MX_EQUAL_EXACT,
+	MX_EQUAL_NUMERIC,
+	MX_EQUAL_FORM,      /* identical after normalisation */
+	MX_UNDECIDED        /* too large to compare exactly: counts as not equal */
+};
+
+/* Compare two parsed answers.  pct_a/pct_b say whether each had a percent
+ * sign (then x% may also equal x/100).  Never claims equality from an
+ * overflowed or non-finite evaluation.  `why` gets a short reason. */
+int mx_equal(const struct mx_tree *A, const struct mx_tree *B, int pct_a,
+	     int pct_b, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,405 @@
+/* DSSE envelopes (github.com/secure-systems-lab/dsse): PAE, strict parsing,
+ * signing (a fresh signature is verified before it is kept), verification
+ * against a trust list, and the Sigstore bundle v0.3 wrapper. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "referee/error.h"
+#include "referee/sign.h"
+#include "sign_internal.h"
+
+struct dsse_sig {
+	char *keyid;
+	unsigned char sig[RF_SIG_LEN];
+};
+
+struct rf_dsse {
+	char *type;
+	rf_buf payload;
+	size_t n;
+	struct dsse_sig sigs[RF_DSSE_MAX_SIGNATURES];
+};
+
+int rf_dsse_pae(rf_buf *out, const char *type, const void *body, size_t len)
+{
+	int rc = rf_buf_printf(out, "DSSEv1 %zu %s %zu ", strlen(type), type, len);
+	if (!rc)
+		rc = rf_buf_append(out, body, len);
+	return rc;
+}
+
+int rf_dsse_new(rf_dsse **out, const char *payload_type, const void *payload,
+		size_t len)
+{
+	rf_dsse *e = calloc(1, sizeof *e);
+	*out = NULL;
+	if (!e || !(e->type = strdup(payload_type)) ||
+	    rf_buf_append(&e->payload, payload, len)) {
+		rf_dsse_free(e);
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
+	if (!e->payload.data && rf_buf_grow(&e->payload, 0)) {
+		rf_dsse_free(e);
+		return RF_ENOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+void rf_dsse_free(rf_dsse *env)
+{
+	if (!env)
+		return;
+	free(env->type);
+	rf_buf_free(&env->payload);
+	for (size_t i = 0; i < env->n; i++)
+		free(env->sigs[i].keyid);
+	free(env);
+}
+
+const char *rf_dsse_payload_type(const rf_dsse *env)
+{
+	return env->type;
+}
+
+const char *rf_dsse_payload(const rf_dsse *env, size_t *len)
+{
+	if (len)
+		*len = env->payload.len;
+	return env->payload.data;
+}
+
+size_t rf_dsse_signature_count(const rf_dsse *env)
+{
+	return env ? env->n : 0;
+}
+
+const char *rf_dsse_signature_keyid(const rf_dsse *env, size_t i)
+{
+	return i < env->n && env->sigs[i].keyid ? env->sigs[i].keyid : "";
+}
+
+int rf_dsse_remove_signature(rf_dsse *env, size_t i)
+{
+	if (i >= env->n)
+		return rf_error_set(RF_EINVAL, "no signature %zu", i);
+	free(env->sigs[i].keyid);
+	memmove(&env->sigs[i], &env->sigs[i + 1],
+		(env->n - i - 1) * sizeof env->sigs[0]);
+	env->n--;
+	return 0;
+}
+
+static int shape(const char *what, const char *fmt, const char *detail)
+{
+	return rf_error_set(RF_EFORMAT, "%s: malformed DSSE envelope: %s%s", what,
+			    fmt, detail ? detail : "");
+}
+
+int rf_dsse_parse(rf_dsse **out, const char *json, size_t len, const char *what)
+{
+	json_error_t jerr;
+	json_t *root, *type, *payload, *sigs, *v;
+	const char *key;
+	rf_dsse *e = NULL;
+	rf_buf sig = RF_BUF_INIT;
+	int rc = 0;
+	*out = NULL;
+	what = what ? what : "envelope";
+	if (len > RF_DSSE_MAX_BYTES)
+		return rf_error_set(RF_ELIMIT, "%s: envelope larger than %zu bytes",
+				    what, RF_DSSE_MAX_BYTES);
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return rf_error_set(RF_EFORMAT, "%s:%d:%d: %s", what, jerr.line,
+				    jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		rc = shape(what, "not a JSON object", NULL);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "payloadType") && strcmp(key, "payload") &&
+		    strcmp(key, "signatures")) {
+			rc = shape(what, "unexpected key ", key);
+			goto out;
+		}
+	}
+	type = json_object_get(root, "payloadType");
+	payload = json_object_get(root, "payload");
+	sigs = json_object_get(root, "signatures");
+	if (!json_is_string(type) || json_string_length(type) == 0 ||
+	    json_string_length(type) > 256 ||
+	    strlen(json_string_value(type)) != json_string_length(type)) {
+		rc = shape(what, "payloadType must be a short string", NULL);
+		goto out;
+	}
+	if (!json_is_string(payload)) {
+		rc = shape(what, "payload must be a base64 string", NULL);
+		goto out;
+	}
+	if (!json_is_array(sigs) || json_array_size(sigs) == 0 ||
+	    json_array_size(sigs) > RF_DSSE_MAX_SIGNATURES) {
+		rc = rf_error_set(RF_EFORMAT,
+				  "%s: malformed DSSE envelope: signatures must be an "
+				  "array of 1 to %d entries", what,
+				  RF_DSSE_MAX_SIGNATURES);
+		goto out;
+	}
+	if ((rc = rf_dsse_new(&e, json_string_value(type), "", 0)) != 0)
+		goto out;
+	if ((rc = rf_base64_decode(&e->payload, json_string_value(payload),
+				   json_string_length(payload), "payload")) != 0) {
+		rc = rf_error_wrap(RF_EFORMAT, "%s: malformed DSSE envelope", what);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(sigs); i++) {
+		json_t *s = json_array_get(sigs, i), *sv, *kv;
+		if (!json_is_object(s)) {
+			rc = shape(what, "a signature is not an object", NULL);
+			goto out;
+		}
+		json_object_foreach(s, key, v) {
+			if (strcmp(key, "sig") && strcmp(key, "keyid")) {
+				rc = shape(what, "unexpected signature key ", key);
+				goto out;
+			}
+		}
+		sv = json_object_get(s, "sig");
+		kv = json_object_get(s, "keyid");
+		if (kv && (!json_is_string(kv) || json_string_length(kv) > 256 ||
+			   strlen(json_string_value(kv)) != json_string_length(kv))) {
+			rc = shape(what, "keyid must be a short string", NULL);
+			goto out;
+		}
+		rf_buf_clear(&sig);
+		if (!json_is_string(sv) || json_string_length(sv) > 128 ||
+		    rf_base64_decode(&sig, json_string_value(sv),
+				     json_string_length(sv), "sig") ||
+		    sig.len != RF_SIG_LEN) {
+			char n[32];
+			snprintf(n, sizeof n, "%zu", i + 1);
+			rc = shape(what, "not a 64-byte Ed25519 base64 sig in signature ",
+				   n);
+			goto out;
+		}
+		memcpy(e->sigs[e->n].sig, sig.data, RF_SIG_LEN);
+		if (kv && !(e->sigs[e->n].keyid = strdup(json_string_value(kv)))) {
+			rc = rf_error_set(RF_ENOMEM, "out of memory");
+			goto out;
+		}
+		e->n++;
+	}
+out:
+	json_decref(root);
+	rf_buf_free(&sig);
+	if (rc) {
+		rf_dsse_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+int rf_dsse_sign(rf_dsse *env, const rf_key *key)
+{
+	rf_buf pae = RF_BUF_INIT, sig = RF_BUF_INIT;
+	int rc;
+	if (env->n >= RF_DSSE_MAX_SIGNATURES)
+		return rf_error_set(RF_ELIMIT, "an envelope holds at most %d signatures",
+				    RF_DSSE_MAX_SIGNATURES);
+	if ((rc = rf_dsse_pae(&pae, env->type, env->payload.data,
+			      env->payload.len)) != 0)
+		goto out;
+	for (size_t i = 0; i < env->n; i++)
+		if (rf_key_verify(key, pae.data, pae.len, env->sigs[i].sig,
+				  RF_SIG_LEN) == 0) {
+			rc = rf_error_set(RF_EEXIST,
+					  "the envelope is already signed by key %s",
+					  rf_key_id(key));
+			goto out;
+		}
+	if ((rc = rf_key_sign(&sig, key, pae.data, pae.len)) != 0)
+		goto out;
+	/* A signature that does not verify is never written. */
+	if (rf_key_verify(key, pae.data, pae.len, sig.data, sig.len) != 0) {
+		rc = rf_error_set(RF_EINTERNAL, "a fresh signature did not verify");
+		goto out;
+	}
+	if (!(env->sigs[env->n].keyid = strdup(rf_key_id(key)))) {
+		rc = rf_error_set(RF_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(env->sigs[env->n].sig, sig.data, RF_SIG_LEN);
+	env->n++;
+out:
+	rf_buf_free(&pae);
+	rf_buf_free(&sig);
+	return rc;
+}
+
+static json_t *envelope_json(const rf_dsse *env)
+{
+	rf_buf b = RF_BUF_INIT;
+	json_t *root = json_object(), *sigs = json_array();
+	if (!root || !sigs)
+		goto fail;
+	json_object_set_new(root, "payloadType", json_string(env->type));
+	if (rf_base64_encode(&b, env->payload.data, env->payload.len))
+		goto fail;
+	json_object_set_new(root, "payload", json_stringn(b.data, b.len));
+	for (size_t i = 0; i < env->n; i++) {
+		json_t *s = json_object();
+		rf_buf_clear(&b);
+		if (!s || rf_base64_encode(&b, env->sigs[i].sig, RF_SIG_LEN)) {
+			json_decref(s);
+			goto fail;
+		}
+		json_object_set_new(s, "keyid",
+				    json_string(env->sigs[i].keyid ? env->sigs[i].keyid : ""));
+		json_object_set_new(s, "sig", json_string(b.data));
+		json_array_append_new(sigs, s);
+	}
+	json_object_set_new(root, "signatures", sigs);
+	rf_buf_free(&b);
+	return root;
+fail:
+	json_decref(root);
+	json_decref(sigs);
+	rf_buf_free(&b);
+	return NULL;
+}
+
+static int dump(rf_buf *out, json_t *j)
+{
+	char *s;
+	int rc;
+	if (!j)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	rc = rf_buf_puts(out, s);
+	if (!rc)
+		rc = rf_buf_puts(out, "\n");
+	free(s);
+	return rc;
+}
+
+int rf_dsse_serialize(rf_buf *out, const rf_dsse *env)
+{
+	if (env->n == 0)
+		return rf_error_set(RF_EINVAL, "an envelope needs a signature");
+	return dump(out, envelope_json(env));
+}
+
+int rf_dsse_sigstore_bundle(rf_buf *out, const rf_dsse *env)
+{
+	json_t *root, *vm, *pk, *envj;
+	if (env->n == 0)
+		return rf_error_set(RF_EINVAL, "an envelope needs a signature");
+	envj = envelope_json(env);
+	root = json_object();
+	vm = json_object();
+	pk = json_object();
+	if (!envj || !root || !vm || !pk) {
+		json_decref(envj);
+		json_decref(root);
+		json_decref(vm);
+		json_decref(pk);
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
+	json_object_set_new(pk, "hint", json_string(env->sigs[0].keyid ?
+						     env->sigs[0].keyid : ""));
+	json_object_set_new(vm, "publicKey", pk);
+	json_object_set_new(vm, "tlogEntries", json_array());
+	json_object_set_new(root, "mediaType",
+			    json_string("application/vnd.dev.sigstore.bundle.v0.3+json"));
+	json_object_set_new(root, "verificationMaterial", vm);
+	json_object_set_new(root, "dsseEnvelope", envj);
+	return dump(out, root);
+}
+
+void rf_dsse_check_free(rf_dsse_check *check)
+{
+	if (!check)
+		return;
+	for (size_t i = 0; i < check->verified; i++)
+		free(check->signers[i]);
+	free(check->signers);
+	memset(check, 0, sizeof *check);
+}
+
+int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
+		   const rf_trust *trust, size_t min_signatures)
+{
+	rf_buf pae = RF_BUF_INIT;
+	size_t nkeys = rf_trust_count(trust);
+	unsigned char *used = NULL;
+	size_t first_bad = 0;
+	int rc = 0;
+	memset(check, 0, sizeof *check);
+	check->signatures = env->n;
+	if ((rc = rf_dsse_pae(&pae, env->type, env->payload.data,
+			      env->payload.len)) != 0)
+		return rc;
+	used = calloc(nkeys ? nkeys : 1, 1);
+	check->signers = calloc(env->n ? env->n : 1, sizeof *check->signers);
+	if (!used || !check->signers) {
+		rc = rf_error_set(RF_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < env->n; i++) {
+		int matched = 0;
+		const char *hint = env->sigs[i].keyid ? env->sigs[i].keyid : "";
+		/* keyid is a hint only: every key is tried.  The hinted key goes
+		 * first (pass 0) so that an honest envelope costs one Ed25519
+		 * verification per signature; the others follow (pass 1). */
+		for (size_t step = 0; step < 2 * nkeys; step++) {
+			size_t k = step % nkeys;
+			int hinted = !strcmp(rf_key_id(rf_trust_key(trust, k)), hint);
+			if ((step < nkeys) != hinted)
+				continue;
+			if (rf_key_verify(rf_trust_key(trust, k), pae.data, pae.len,
+					  env->sigs[i].sig, RF_SIG_LEN) != 0)
+				continue;
+			matched = 1;
+			if (!used[k]) {
+				used[k] = 1;
+				if (!(check->signers[check->verified] =
+					      strdup(rf_trust_name(trust, k)))) {
+					rc = rf_error_set(RF_ENOMEM, "out of memory");
+					goto out;
+				}
+				check->verified++;
+			}
+			break;
+		}
+		if (!matched) {
+			if (!check->unmatched)
+				first_bad = i + 1;
+			check->unmatched++;
+		}
+	}
+	if (check->verified < min_signatures) {
+		if (check->unmatched)
+			rc = rf_error_set(RF_ECHECK,
+					  "%zu of %zu required signatures verified; "
+					  "signature %zu (keyid %.16s) is not valid for any "
+					  "trusted key",
+					  check->verified, min_signatures, first_bad,
+					  rf_dsse_signature_keyid(env, first_bad - 1)[0] ?
+					  rf_dsse_signature_keyid(env, first_bad - 1) : "none");
+		else
+			rc = rf_error_set(RF_ECHECK,
+					  "%zu of %zu required signatures verified "
+					  "(the envelope holds %zu)",
+					  check->verified, min_signatures, env->n);
+	}
+out:
+	free(used);
+	rf_buf_free(&pae);
+	return rc;
+}

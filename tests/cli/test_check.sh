@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# referee check: the worked examples' verdicts, exit codes, --explain,
+# --json, --junit, a ledger whose total is off, an impossible claim, and
+# malformed manifests.
+. "$(dirname "$0")/lib.sh"
+D="$TESTS_DIR/data/claims"
+M="$REPO_DIR/manifests"
+
+expect_exit "R1: exit 1 (an inconsistent pair)" 1 "$REFEREE" check "$M/deepseek-r1"
+for id in ledger.r1-zero.gpu-hours ledger.r1-zero.cost ledger.sft-data.cost ledger.r1.gpu-hours \
+          ledger.r1.cost ledger.total.gpu-hours ledger.total.cost sft-gpu-hours; do
+  expect_out_match "R1: $id CONFIRMED" "^$id +.* CONFIRMED$"
+done
+expect_out_match "R1: 'about 4 days' vs 'roughly 80 hours' INCONSISTENT" \
+  "^r1-days-vs-hours +about 4 days +.* INCONSISTENT$"
+expect_out_match "R1: summary line" "^16 claims: 13 confirmed, 2 inconsistent"
+expect_err_match "R1: stderr says why it failed" "^referee check: 2 claim\(s\) INCONSISTENT"
+if grep -E "(IMPOSSIBLE|SUSPICIOUS)$" "$T/out" >/dev/null; then
+  not_ok "R1: nothing impossible or suspicious"; else ok "R1: nothing impossible or suspicious"; fi
+
+expect_exit "V3: exit 0" 0 "$REFEREE" check "$M/deepseek-v3"
+expect_out_match "V3: pre-training utilisation plausible" \
+  "^v3-pretraining-plausible +2,664K GPU-hours +\[3[0-9]\.[0-9]+, 3[0-9]\.[0-9]+\]% MFU +CONFIRMED$"
+expect_out_match "V3: all 9 confirmed" "^9 claims: 9 confirmed"
+
+expect_exit "--explain shows the derivation" 1 "$REFEREE" check --explain "$M/deepseek-r1"
+expect_out_match "--explain: GPUs × hours" "r1-zero: GPU-hours = 512 GPUs × hours = \[96.3072K, 106.445K\] GPU-hours"
+run "$REFEREE" check --explain "$M/deepseek-v3"
+expect_out_match "--explain: implied throughput per GPU (V3: 337-349 TFLOP/s)" "implied throughput = FLOPs / accelerator time = \[336.758, 348.461\] TFLOP/s per GPU"
+expect_out_match "--explain: 6·N·D" "FLOPs = 6·N·D = \[3.23025e\+24, 3.34125e\+24\] FLOP"
+run "$REFEREE" check --explain "$M/deepseek-r1"
+expect_out_match "--explain: the sentence" "sentence: \"the process required approximately 198 hours\""
+
+expect_exit "--json exits like the table" 1 "$REFEREE" check --json "$M/deepseek-r1"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r={x["claim"]: x["verdict"] for x in d["rows"]}; assert r["r1-days-vs-hours"]=="INCONSISTENT" and r["ledger.total.cost"]=="CONFIRMED" and d["counts"]["fail"]==2' "$T/out" 2>"$T/py"; then
+  ok "--json is valid JSON with the verdicts"; else not_ok "--json is valid JSON with the verdicts" "$(cat "$T/py")"; fi
+
+expect_exit "--junit writes a report" 1 "$REFEREE" check -q --junit "$T/junit.xml" "$M/deepseek-r1"
+if python3 -c 'import sys, xml.etree.ElementTree as E; s=E.parse(sys.argv[1]).getroot().find("testsuite"); assert s.get("failures")=="2" and s.get("tests")=="16" and s.get("skipped")=="1"' "$T/junit.xml" 2>"$T/py"; then
+  ok "--junit is well-formed XML with 2 failures"; else not_ok "--junit is well-formed XML with 2 failures" "$(cat "$T/py")"; fi
+if [ -s "$T/out" ]; then not_ok "-q prints no table"; else ok "-q prints no table"; fi
+expect_exit "--html writes a page" 0 "$REFEREE" check -q --html "$T/v3.html" "$M/deepseek-v3"
+expect_true "--html page holds the table" grep -q "<tr class=\"pass\"><td>v3-gpus</td>" "$T/v3.html"
+expect_exit "--approx 10: only 'about 4 days' vs the table stays inconsistent" 1 "$REFEREE" check --approx 10 "$M/deepseek-r1"
+expect_out_match "--approx 10: the pair is consistent" "^r1-days-vs-hours .* CONFIRMED$"
+expect_out_match "--approx 10: 4 days still misses 41K / 512 GPUs" "^r1-days .* INCONSISTENT$"
+
+expect_exit "a ledger whose total is off fails" 1 "$REFEREE" check "$D/off-total"
+expect_out_match "the total row is INCONSISTENT" "^ledger.total.gpu-hours +150K GPU-hours +\[145.5K, 148.5K\) GPU-hours +INCONSISTENT$"
+
+expect_exit "an impossible FLOPs claim fails" 1 "$REFEREE" check "$D/impossible"
+expect_out_match "100K GPU-hours is IMPOSSIBLE" "^too-fast .* IMPOSSIBLE$"
+expect_out_match "1,400K GPU-hours is SUSPICIOUS" "^fast .* SUSPICIOUS$"
+expect_err_match "stderr counts the impossible claim" "0 claim\\(s\\) INCONSISTENT, 1 IMPOSSIBLE"
+expect_exit "--suspicious-mfu raises the threshold" 1 "$REFEREE" check --suspicious-mfu 70 "$D/impossible"
+expect_out_match "1,400K is plausible under 70%" "^fast .* CONFIRMED$"
+
+expect_exit "a malformed claims file is exit 2" 2 "$REFEREE" check "$D/malformed"
+expect_err_match "names file:line:column and the field" "^referee check: .*malformed/claims.yaml:8:14: claims\[1\]\.claimed: .*unknown unit 'K-hours'$"
+mkdir -p "$T/empty"
+expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
+expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"
+# On a bag: verify first, then check the manifests under data/.
+mkdir -p "$T/ev" && cp -r "$M/deepseek-r1" "$M/deepseek-v3" "$T/ev/"
+(cd "$T/ev" && "$REFEREE" pack -q "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1 ||
+               "$REFEREE" pack "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1)
+if [ -f "$T/bag/bagit.txt" ]; then
+  expect_exit "a bag: both folders checked, exit 1 for R1's pair" 1 "$REFEREE" check "$T/bag"
+  expect_err_match "the bag is verified first" "bag '.*bag' verified: 8 payload files"
+  expect_out_match "R1's table from the bag" "^r1-days-vs-hours .* INCONSISTENT$"
+  expect_out_match "V3's table from the bag" "^v3-pretraining-plausible .* CONFIRMED$"
+  expect_exit "--in picks one folder of the bag" 0 "$REFEREE" check --in deepseek-v3 "$T/bag"
+  expect_exit "--json on a bag of several folders needs --in" 2 "$REFEREE" check --json "$T/bag"
+  expect_exit "--in must stay inside the bag" 1 "$REFEREE" check --in ../.. "$T/bag"
+  sed -i 's/2,664K GPU-hours   # Table 1/2,464K GPU-hours   # Table 1/' "$T/bag/data/deepseek-v3/ledger.yaml"
+  expect_exit "a tampered bag is not checked" 1 "$REFEREE" check --in deepseek-v3 "$T/bag"
+  expect_err_match "the tampered file is named" "mismatch: 'data/deepseek-v3/ledger.yaml'"
+  expect_err_match "and the claims are not believed" "does not verify: not checking its claims"
+else
+  skip "a bag: both folders checked" "referee pack is not built in"
+fi
+
+expect_exit "no argument is a usage error" 2 "$REFEREE" check
+expect_exit "a bad threshold is a usage error" 2 "$REFEREE" check --suspicious-mfu x "$M/deepseek-v3"
+done_testing

@@ -1,0 +1,431 @@
+/* Unit tests for lib/claims' check: the worked examples' verdicts, a ledger
+ * whose total is off, impossible and suspicious utilisation, the extension
+ * point for derivation sources, and the report renderers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "referee/referee.h"
+
+#define EXAMPLES RF_TEST_DATA "/../../manifests"
+
+static const rf_claim_result *find(const rf_check *c, const char *id)
+{
+	for (size_t i = 0; i < rf_check_count(c); i++)
+		if (!strcmp(rf_check_result(c, i)->id, id))
+			return rf_check_result(c, i);
+	fail_msg("no result '%s'", id);
+	return NULL;
+}
+
+static void expect_verdict(const rf_check *c, const char *id, rf_verdict v)
+{
+	const rf_claim_result *r = find(c, id);
+	if (r->verdict != v)
+		fail_msg("%s: expected %s, got %s (%s)", id, rf_verdict_name(v),
+			 rf_verdict_name(r->verdict), r->reason);
+}
+
+static void add(rf_check *c, const char *name, const char *yaml)
+{
+	rf_manifest *m;
+	if (rf_manifest_load_buffer(&m, name, yaml, strlen(yaml)))
+		fail_msg("%s: %s", name, rf_error_last());
+	assert_int_equal(rf_check_add_manifest(c, m), 0);
+}
+
+static void test_r1_example(void **state)
+{
+	(void)state;
+	rf_check *c;
+	static const char *const confirmed[] = {
+		"ledger.r1-zero.gpu-hours", "ledger.r1-zero.cost", "ledger.sft-data.cost",
+		"ledger.r1.gpu-hours", "ledger.r1.cost", "ledger.total.gpu-hours",
+		"ledger.total.gpu-hours.from-evidence", "ledger.total.cost",
+		"ledger.total.cost.from-evidence", "r1-zero-hours", "sft-gpu-hours", "r1-hours",
+		"r1-zero-batch"};
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	assert_int_equal(rf_check_load_dir(c, EXAMPLES "/deepseek-r1"), 0);
+	assert_int_equal(rf_check_run(c), 0);
+	for (size_t i = 0; i < sizeof confirmed / sizeof confirmed[0]; i++)
+		expect_verdict(c, confirmed[i], RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "r1-days-vs-hours", RF_VERDICT_INCONSISTENT);
+	expect_verdict(c, "r1-days", RF_VERDICT_INCONSISTENT);
+	expect_verdict(c, "r1-zero-compute", RF_VERDICT_UNVERIFIABLE);
+	assert_non_null(strstr(find(c, "r1-zero-compute")->reason, "no token count"));
+	assert_int_equal(rf_check_tally(c, RF_VERDICT_INCONSISTENT), 2);
+	assert_true(rf_check_failed(c));
+	/* the derivation is explained */
+	assert_non_null(strstr(find(c, "ledger.r1-zero.cost")->explain, "cost = GPU-hours × rate"));
+	/* with a hedge tolerance of 10% the pair would agree */
+	rf_check_free(c);
+	{
+		rf_check_options o = {.approx = 0.10};
+		assert_int_equal(rf_check_new(&c, &o), 0);
+		assert_int_equal(rf_check_load_dir(c, EXAMPLES "/deepseek-r1"), 0);
+		assert_int_equal(rf_check_run(c), 0);
+		expect_verdict(c, "r1-days-vs-hours", RF_VERDICT_CONFIRMED);
+		rf_check_free(c);
+	}
+}
+
+static void test_v3_example(void **state)
+{
+	(void)state;
+	rf_check *c;
+	const rf_claim_result *r;
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	assert_int_equal(rf_check_load_dir(c, EXAMPLES "/deepseek-v3"), 0);
+	assert_int_equal(rf_check_run(c), 0);
+	for (size_t i = 0; i < rf_check_count(c); i++)
+		expect_verdict(c, rf_check_result(c, i)->id, RF_VERDICT_CONFIRMED);
+	assert_int_equal(rf_check_count(c), 9);
+	r = find(c, "v3-pretraining-plausible");
+	assert_true(r->has_derived);
+	/* 6 × 37B × 14.8T over 2,664K H800-hours at 989 TFLOP/s: about 35% */
+	assert_true(r->derived.figure.v.lo > 0.30 && r->derived.figure.v.hi < 0.40);
+	assert_false(rf_check_failed(c));
+	rf_check_free(c);
+}
+
+static const char ledger_off[] =
+	"kind: cost-ledger\nschema: 1\ncurrency: USD\nrates: {H800: $2/GPU-hour}\n"
+	"stages:\n"
+	"  - {id: a, accelerator: H800, gpu-hours: 101K, cost: $202K}\n"
+	"  - {id: b, accelerator: H800, gpu-hours: 5K, cost: $10K}\n"
+	"  - {id: c, accelerator: H800, gpu-hours: 41K, cost: $82K}\n"
+	"total: {gpu-hours: 150K, cost: $294K}\n";
+
+static void test_ledger_total_off(void **state)
+{
+	(void)state;
+	rf_check *c;
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "dir/off.yaml", ledger_off);
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "off.total.gpu-hours", RF_VERDICT_INCONSISTENT);
+	assert_non_null(strstr(find(c, "off.total.gpu-hours")->reason, "cannot both hold"));
+	expect_verdict(c, "off.total.cost", RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "off.a.cost", RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "off.total.cost.from-evidence", RF_VERDICT_CONFIRMED);
+	/* no stage has hours: no second GPU-hours row repeating the first */
+	assert_int_equal(rf_check_count(c), 6);
+	assert_true(rf_check_failed(c));
+	rf_check_free(c);
+}
+
+static const char v3_config[] =
+	"kind: training-config\nschema: 1\nmodel: {total-params: 671B, active-params: 37B}\n"
+	"data: {tokens: 14.8T tokens}\n";
+static const char v3_hw[] =
+	"kind: hardware-manifest\nschema: 1\naccelerators:\n"
+	"  - {model: H800, count: 2048, peak: {bf16: 989 TFLOP/s}}\n";
+
+static void run_flops_claim(rf_check **out, const char *claimed, const rf_check_options *o)
+{
+	char claims[512];
+	snprintf(claims, sizeof claims,
+		 "kind: claims\nschema: 1\nclaims:\n  - id: x\n    claimed: %s\n"
+		 "    from: {source: flops}\n", claimed);
+	assert_int_equal(rf_check_new(out, o), 0);
+	add(*out, "config.yaml", v3_config);
+	add(*out, "hw.yaml", v3_hw);
+	add(*out, "claims.yaml", claims);
+	assert_int_equal(rf_check_run(*out), 0);
+}
+
+static void test_plausibility(void **state)
+{
+	(void)state;
+	rf_check *c;
+	rf_check_options o = {.suspicious_mfu = 0.70};
+	/* 3.3e24 FLOP in 100K H800-hours would need 925% of peak */
+	run_flops_claim(&c, "100K GPU-hours", NULL);
+	expect_verdict(c, "x", RF_VERDICT_IMPOSSIBLE);
+	assert_non_null(strstr(find(c, "x")->reason, "exceeds 100%"));
+	assert_true(rf_check_failed(c));
+	rf_check_free(c);
+	/* 1,400K H800-hours: 65-67% — above the 60% default, below 70% */
+	run_flops_claim(&c, "1,400K GPU-hours", NULL);
+	expect_verdict(c, "x", RF_VERDICT_SUSPICIOUS);
+	assert_false(rf_check_failed(c));
+	rf_check_free(c);
+	run_flops_claim(&c, "1,400K GPU-hours", &o);
+	expect_verdict(c, "x", RF_VERDICT_CONFIRMED);
+	rf_check_free(c);
+	/* the threshold can also come from the claims manifest */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "config.yaml", v3_config);
+	add(c, "hw.yaml", v3_hw);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nsettings: {suspicious-mfu: 30%}\n"
+			      "claims:\n  - {id: x, claimed: 2664K GPU-hours, from: {source: flops}}\n");
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "x", RF_VERDICT_SUSPICIOUS);
+	rf_check_free(c);
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nsettings: {approx: 150%}\n"
+			      "claims:\n  - {id: x, claimed: 1, from: {source: claim, claim: x}}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:3:20: settings.approx: expected a percentage"));
+	rf_check_free(c);
+	/* a claimed FLOP count is compared with 6·N·D */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "config.yaml", v3_config);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: ok, claimed: 3.3e24 FLOP, from: {source: flops, quantity: flops}}\n"
+			      "  - {id: off, claimed: 4e24 FLOP, from: {source: flops, quantity: flops}}\n");
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "ok", RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "off", RF_VERDICT_INCONSISTENT);
+	rf_check_free(c);
+}
+
+/* A derivation source of the kind rescore and replay add: it validates its
+ * own parameters and reads a value from them. */
+static int const_derive(void *ctx, const rf_claims_env *env, const rf_node *params,
+			rf_derivation *out, rf_buf *explain)
+{
+	static const rf_field fields[] = {
+		{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
+		{.name = "value", .type = RF_FIELD_FIGURE},
+		{NULL}};
+	const rf_node *v;
+	int rc;
+	(*(int *)ctx)++;
+	if ((rc = rf_schema_check(params, fields, "from")))
+		return rc;
+	assert_non_null(rf_claims_env_dir(env));
+	assert_non_null(rf_claims_env_claimed(env));
+	if (!(v = rf_node_get(params, "value")))
+		return rf_error_set(RF_ENOTFOUND, "the bundle holds no rollouts");
+	rf_buf_puts(explain, "read from params\n");
+	out->verdict = 0;
+	return rf_claims_env_figure(&out->figure, env, v, "from.value", NULL, 0);
+}
+
+static void test_sources(void **state)
+{
+	(void)state;
+	rf_check *c;
+	int calls = 0;
+	rf_claims_source src = {"const", const_derive, &calls};
+	const char *claims = "kind: claims\nschema: 1\nclaims:\n"
+			     "  - {id: a, claimed: 79.8%, from: {source: const, value: 79.83%}}\n"
+			     "  - {id: b, claimed: 79.8%, from: {source: const, value: 71.2%}}\n"
+			     "  - {id: c, claimed: 79.8%, from: {source: const}}\n"
+			     "  - {id: d, claimed: 79.8%, from: {source: rescore, file: x.jsonl}}\n"
+			     "  - {id: e, claimed: 80%, from: {source: claim, claim: a}}\n";
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	assert_int_equal(rf_check_add_source(c, &src), 0);
+	assert_int_equal(rf_check_add_source(c, &src), RF_EEXIST);
+	add(c, "claims.yaml", claims);
+	assert_int_equal(rf_check_run(c), 0);
+	assert_int_equal(calls, 3);
+	expect_verdict(c, "a", RF_VERDICT_CONFIRMED);
+	assert_non_null(strstr(find(c, "a")->explain, "read from params"));
+	expect_verdict(c, "b", RF_VERDICT_INCONSISTENT);
+	expect_verdict(c, "c", RF_VERDICT_UNVERIFIABLE);
+	assert_string_equal(find(c, "c")->reason, "the bundle holds no rollouts");
+	expect_verdict(c, "d", RF_VERDICT_UNVERIFIABLE);
+	assert_non_null(strstr(find(c, "d")->reason, "no derivation source 'rescore'"));
+	expect_verdict(c, "e", RF_VERDICT_CONFIRMED);
+	rf_check_free(c);
+
+	/* bad parameters are the manifest's fault: the check fails with the
+	 * position */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	assert_int_equal(rf_check_add_source(c, &src), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - id: a\n    claimed: 1\n    from: {source: const, valeu: 1}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:27: from.valeu: unknown key"));
+	rf_check_free(c);
+	/* the built-in sources' parameters are checked before they run */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - id: a\n    claimed: 1\n    from: {source: claim, claim: a, x: 1}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:37: claims[0].from.x: unknown key"));
+	rf_check_free(c);
+	/* so are references to claims that do not exist, and reused ids */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: a, claimed: 1, from: {source: claim, claim: zz}}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "no claim with id 'zz'"));
+	rf_check_free(c);
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "ledger.yaml", ledger_off);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: ledger.a.cost, claimed: 1, from: {source: claim, claim: x}}\n"
+			      "  - {id: x, claimed: 1, from: {source: claim, claim: ledger.a.cost}}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	rf_check_free(c);
+	/* a unit mismatch between claim and derivation is UNVERIFIABLE */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "ledger.yaml", ledger_off);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: u, claimed: 101K hours, from: {source: ledger, stage: a, "
+			      "quantity: reported-gpu-hours}}\n");
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "u", RF_VERDICT_UNVERIFIABLE);
+	rf_check_free(c);
+	rf_check_free(NULL);
+}
+
+static void test_lint(void **state)
+{
+	(void)state;
+	rf_manifest *m;
+	static const struct {
+		const char *claim, *msg;
+	} bad[] = {
+		{"{id: a, claimed: 5, from: {source: ledger, stgae: r1, quantity: cost}}",
+		 "t.yaml:4:48: claims[0].from.stgae: unknown key (allowed: source, ledger, stage,"},
+		{"{id: a, claimed: 5, precision: roughly, from: {source: claim, claim: b}}",
+		 "t.yaml:4:36: claims[0].precision: precision 'roughly'"},
+		{"{id: a, claimed: 5, from: {source: flops, format: 16}}", NULL},
+		{"{id: a, claimed: 5, from: {source: config}}", NULL},
+		{"{id: a, claimed: 5, from: {source: rescore, anything: 1}}", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "kind: claims\nschema: 1\nclaims:\n  - %s\n", bad[i].claim);
+		assert_int_equal(rf_manifest_load_buffer(&m, "t.yaml", buf, strlen(buf)), 0);
+		if (bad[i].msg) {
+			assert_int_equal(rf_claims_lint(m), RF_EFORMAT);
+			if (!strstr(rf_error_last(), bad[i].msg))
+				fail_msg("got '%s'", rf_error_last());
+		} else {
+			/* other sources' keys, and what only the check can tell */
+			assert_int_equal(rf_claims_lint(m), 0);
+		}
+		rf_manifest_free(m);
+	}
+}
+
+static void test_report(void **state)
+{
+	(void)state;
+	rf_check *c;
+	rf_report *rep;
+	rf_buf b = RF_BUF_INIT;
+	json_t *j;
+	json_error_t err;
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "off.yaml", ledger_off);
+	assert_int_equal(rf_check_run(c), 0);
+	assert_int_equal(rf_check_report(&rep, c, "off <ledger> & co"), 0);
+	assert_int_equal(rf_report_render_text(&b, rep, 0), 0);
+	assert_non_null(strstr(b.data, "claim"));
+	assert_non_null(strstr(b.data, "off.total.gpu-hours"));
+	assert_non_null(strstr(b.data, "INCONSISTENT"));
+	assert_null(strstr(b.data, "why:"));
+	rf_buf_clear(&b);
+	assert_int_equal(rf_report_render_text(&b, rep, 1), 0);
+	assert_non_null(strstr(b.data, "why: claimed [149.5K, 150.5K) GPU-hours and derived"));
+	rf_buf_clear(&b);
+	assert_int_equal(rf_report_render_json(&b, rep), 0);
+	j = json_loads(b.data, 0, &err);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), rf_check_count(c));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "counts"), "fail")), 1);
+	{
+		json_t *row = json_array_get(json_object_get(j, "rows"), 0);
+		assert_string_equal(json_string_value(json_object_get(row, "verdict")), "CONFIRMED");
+		assert_true(json_is_object(json_object_get(row, "derived_interval")));
+	}
+	json_decref(j);
+	rf_buf_clear(&b);
+	assert_int_equal(rf_report_render_junit(&b, rep), 0);
+	assert_non_null(strstr(b.data, "failures=\"1\""));
+	assert_non_null(strstr(b.data, "name=\"off &lt;ledger&gt; &amp; co\""));
+	assert_non_null(strstr(b.data, "<failure message="));
+	rf_buf_clear(&b);
+	assert_int_equal(rf_report_render_html(&b, rep), 0);
+	assert_non_null(strstr(b.data, "<tr class=\"fail\">"));
+	assert_null(strstr(b.data, "<ledger>"));
+	rf_buf_free(&b);
+	rf_report_free(rep);
+	rf_report_free(NULL);
+	rf_check_free(c);
+	{
+		const char *cols[] = {"a"};
+		rf_report *r;
+		assert_int_equal(rf_report_new(&r, "t", cols, 1), 0);
+		assert_int_equal(rf_report_add_row(r, cols, RF_REPORT_PASS, NULL, NULL, "[1]"),
+				 RF_EINVAL);
+		rf_report_free(r);
+	}
+}
+
+/* The R1 ledger and claims with random edits: the check must finish or
+ * fail cleanly on every variant that lints. */
+static void test_mutated_check(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"ledger.yaml", "claims.yaml"};
+	unsigned long long x = 0x2545f4914f6cdd1dULL;
+	size_t ran = 0;
+	for (int round = 0; round < 1500; round++) {
+		rf_check *c;
+		rf_manifest *m;
+		rf_buf orig = RF_BUF_INIT, path = RF_BUF_INIT;
+		int ok = 1, target = round % 2;
+		assert_int_equal(rf_check_new(&c, NULL), 0);
+		for (int f = 0; f < 2 && ok; f++) {
+			rf_buf_clear(&orig);
+			rf_buf_clear(&path);
+			rf_buf_printf(&path, "%s/deepseek-r1/%s", EXAMPLES, files[f]);
+			assert_int_equal(rf_file_read(&orig, path.data, 1 << 20), 0);
+			if (f == target)
+				for (int e = 0; e < 1 + round % 3; e++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					orig.data[(x >> 8) % orig.len] = "0123456789KMB$~%.,: -x"[x % 22];
+				}
+			if (rf_manifest_load_buffer(&m, files[f], orig.data, orig.len))
+				ok = 0;
+			else
+				assert_int_equal(rf_check_add_manifest(c, m), 0);
+		}
+		if (ok) {
+			add(c, "config.yaml", v3_config);
+			add(c, "hw.yaml", v3_hw);
+			if (rf_check_run(c) == 0) {
+				rf_report *rep;
+				rf_buf out = RF_BUF_INIT;
+				ran++;
+				assert_int_equal(rf_check_report(&rep, c, "m"), 0);
+				assert_int_equal(rf_report_render_json(&out, rep), 0);
+				rf_report_free(rep);
+				rf_buf_free(&out);
+			}
+		}
+		rf_check_free(c);
+		rf_buf_free(&orig);
+		rf_buf_free(&path);
+	}
+	assert_true(ran > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r1_example),
+		cmocka_unit_test(test_v3_example),
+		cmocka_unit_test(test_ledger_total_off),
+		cmocka_unit_test(test_plausibility),
+		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_lint),
+		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_mutated_check),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

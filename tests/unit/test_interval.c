@@ -1,0 +1,318 @@
+/* Unit tests for lib/claims figures and intervals: the syntax papers use,
+ * rounding edges at both ends, hedge words, tolerances, units, and outward-
+ * rounded arithmetic. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "referee/referee.h"
+
+static rf_figure fig(const char *text)
+{
+	rf_figure f;
+	if (rf_figure_parse(&f, text, NULL))
+		fail_msg("'%s' did not parse: %s", text, rf_error_last());
+	return f;
+}
+
+/* A parsed figure in a small ring of static slots, for taking addresses. */
+static const rf_figure *F(const char *text)
+{
+	static rf_figure slots[8];
+	static int next;
+	rf_figure *f = &slots[next++ % 8];
+	*f = fig(text);
+	return f;
+}
+
+static rf_figure fig_opts(const char *text, double approx, int exact, const char *prec)
+{
+	rf_figure f;
+	rf_figure_opts o = {0};
+	o.approx = approx;
+	o.exact = exact;
+	o.precision = prec;
+	if (rf_figure_parse(&f, text, &o))
+		fail_msg("'%s' did not parse: %s", text, rf_error_last());
+	return f;
+}
+
+static void expect_interval(rf_interval v, double lo, double hi, int lo_open, int hi_open)
+{
+	if (v.lo != lo || v.hi != hi || v.lo_open != lo_open || v.hi_open != hi_open)
+		fail_msg("got %c%.17g, %.17g%c, expected %c%.17g, %.17g%c", v.lo_open ? '(' : '[',
+			 v.lo, v.hi, v.hi_open ? ')' : ']', lo_open ? '(' : '[', lo, hi,
+			 hi_open ? ')' : ']');
+}
+
+static void test_rounding_from_digits(void **state)
+{
+	(void)state;
+	expect_interval(fig("101K").v, 100500, 101500, 0, 1);
+	expect_interval(fig("101K GPU-hours").v, 100500 * 3600.0, 101500 * 3600.0, 0, 1);
+	expect_interval(fig("$202K").v, 201500, 202500, 0, 1);
+	expect_interval(fig("2,788K").v, 2787500, 2788500, 0, 1);
+	expect_interval(fig("5.576M").v, 5575500, 5576500, 0, 1);
+	expect_interval(fig("$0.238M").v, 237500, 238500, 0, 1);
+	expect_interval(fig("198").v, 197.5, 198.5, 0, 1);
+	expect_interval(fig("14.8T tokens").v, 14.75e12, 14.85e12, 0, 1);
+	expect_interval(fig("671B params").v, 670.5e9, 671.5e9, 0, 1);
+	expect_interval(fig("1.5 million").v, 1450000, 1550000, 0, 1);
+	expect_interval(fig("-3").v, -3.5, -2.5, 0, 1);
+	/* 3e-6 and 79.8% have no exact binary form: the bounds are widened
+	 * outward by at most an ulp and closed */
+	{
+		rf_figure f = fig("3e-6");
+		assert_true(f.v.lo <= 2.5e-6 && f.v.lo > 2.4999999e-6);
+		assert_true(f.v.hi >= 3.5e-6 && f.v.hi < 3.5000001e-6);
+		assert_true(rf_interval_contains(f.v, 3e-6));
+		f = fig("79.8%");
+		assert_true(f.v.lo <= 0.7975 && f.v.hi >= 0.7985);
+		assert_true(f.v.hi - f.v.lo < 0.0010001);
+		assert_string_equal(f.unit.name, "%");
+	}
+}
+
+static void test_rounding_edges(void **state)
+{
+	(void)state;
+	rf_interval k101 = fig("101K").v;
+	/* the lower end belongs to "101K", the upper end does not */
+	assert_true(rf_interval_contains(k101, 100500));
+	assert_false(rf_interval_contains(k101, 100499.999));
+	assert_true(rf_interval_contains(k101, 101499.999));
+	assert_false(rf_interval_contains(k101, 101500));
+	/* exactly computed derivations at both edges: 500 × 201 h and
+	 * 500 × 203 h GPU-hours */
+	{
+		rf_figure g = fig_opts("500 GPUs", 0, 1, NULL), h, d, claimed = fig("101K GPU-hours");
+		h = fig_opts("201 h", 0, 1, NULL);
+		rf_figure_mul(&d, &g, &h);
+		expect_interval(d.v, 100500 * 3600.0, 100500 * 3600.0, 0, 0);
+		assert_true(rf_interval_overlaps(claimed.v, d.v));
+		h = fig_opts("203 h", 0, 1, NULL);
+		rf_figure_mul(&d, &g, &h);
+		assert_false(rf_interval_overlaps(claimed.v, d.v));
+	}
+	/* edges of two intervals touching */
+	{
+		rf_interval a = {1, 2, 0, 1}, b = {2, 3, 0, 0}, c = {1, 2, 0, 0}, e = {0, 1, 0, 0},
+			    f = {1, 2, 1, 0};
+		assert_false(rf_interval_overlaps(a, b));
+		assert_true(rf_interval_overlaps(c, b));
+		assert_false(rf_interval_overlaps(f, e));
+		assert_true(rf_interval_overlaps(c, e));
+	}
+	/* sums of rounded figures keep the open upper end */
+	{
+		rf_interval s = rf_interval_add(rf_interval_add(fig("101K").v, fig("5K").v),
+						fig("41K").v);
+		expect_interval(s, 145500, 148500, 0, 1);
+		assert_false(rf_interval_contains(s, 148500));
+		assert_true(rf_interval_contains(s, 148499.5));
+		assert_true(rf_interval_contains(s, 145500));
+		assert_false(rf_interval_contains(s, 145499.5));
+		/* "149K" [148.5K, 149.5K) misses the sum; "148K" meets it */
+		assert_false(rf_interval_overlaps(s, fig("149K").v));
+		assert_true(rf_interval_overlaps(s, fig("148K").v));
+	}
+}
+
+static void test_hedges(void **state)
+{
+	(void)state;
+	rf_figure a = fig("~198 h"), b = fig("approximately 198 hours"), c, d;
+	assert_true(a.flags & RF_FIGURE_APPROX);
+	assert_true(a.v.lo <= 198 * 3600 * 0.95 && a.v.lo > 198 * 3600 * 0.9499999);
+	assert_true(a.v.hi >= 198 * 3600 * 1.05 && a.v.hi < 198 * 3600 * 1.0500001);
+	assert_true(a.v.lo == b.v.lo && a.v.hi == b.v.hi);
+	c = fig("about 4 days");
+	d = fig("roughly 80 hours");
+	/* the R1 pair: inconsistent at the default ±5% ... */
+	assert_false(rf_interval_overlaps(c.v, d.v));
+	/* ... and up to 9.09% (16/176), consistent from there on */
+	c = fig_opts("about 4 days", 0.09, 0, NULL);
+	d = fig_opts("roughly 80 hours", 0.09, 0, NULL);
+	assert_false(rf_interval_overlaps(c.v, d.v));
+	c = fig_opts("about 4 days", 0.0915, 0, NULL);
+	d = fig_opts("roughly 80 hours", 0.0915, 0, NULL);
+	assert_true(rf_interval_overlaps(c.v, d.v));
+	/* ≈ and "around" are hedges too */
+	assert_true(fig("\xe2\x89\x88 10 h").flags & RF_FIGURE_APPROX);
+	assert_true(fig("around $5").flags & RF_FIGURE_APPROX);
+}
+
+static void test_r1_arithmetic(void **state)
+{
+	(void)state;
+	/* 512 × ~198 h is 101,376 GPU-h at the point: only the interval
+	 * confirms "101K"; × $2 it is $202,752, outside "$202K" = [201.5K,
+	 * 202.5K) as a point, inside as an interval */
+	rf_figure gpus = fig("64*8 GPUs"), hours = fig("~198 h"), rate, gh, cost;
+	rf_figure_opts exact = {.exact = 1};
+	assert_int_equal(rf_figure_parse(&rate, "$2 per GPU hour", &exact), 0);
+	expect_interval(gpus.v, 512, 512, 0, 0);
+	rf_figure_mul(&gh, &gpus, &hours);
+	rf_figure_mul(&cost, &gh, &rate);
+	assert_true(rf_unit_same_dim(&gh.unit, &F("1 GPU-hour")->unit));
+	assert_true(rf_unit_same_dim(&cost.unit, &F("$1")->unit));
+	assert_true(rf_interval_overlaps(gh.v, fig("101K GPU-hours").v));
+	assert_true(rf_interval_overlaps(cost.v, fig("$202K").v));
+	assert_false(rf_interval_contains(fig("$202K").v, 512 * 198 * 2.0));
+	assert_true(rf_interval_contains(cost.stated, 202752));
+	assert_true(cost.stated.hi - cost.stated.lo < 1e-6);
+	/* 41K / 512 GPUs in hours */
+	{
+		rf_figure h, days = fig("about 4 days");
+		rf_figure_div(&h, F("41K GPU-hours"), &gpus);
+		assert_true(rf_unit_same_dim(&h.unit, &hours.unit));
+		assert_true(rf_interval_overlaps(h.v, fig("roughly 80 hours").v));
+		assert_false(rf_interval_overlaps(h.v, days.v));
+	}
+}
+
+static void test_tolerances_and_precision(void **state)
+{
+	(void)state;
+	expect_interval(fig("10 \xc2\xb1 0.5").v, 9.5, 10.5, 0, 0);
+	expect_interval(fig("10 +/- 0.5 h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
+	expect_interval(fig("10K \xc2\xb1 0.5K").v, 9500, 10500, 0, 0);
+	{
+		rf_figure f = fig("10 \xc2\xb1" "5%");
+		assert_true(f.v.lo <= 9.5 && f.v.lo > 9.4999999 && f.v.hi >= 10.5 && f.v.hi < 10.500001);
+		assert_true(f.flags & RF_FIGURE_TOL);
+	}
+	expect_interval(fig_opts("512", 0, 0, "exact").v, 512, 512, 0, 0);
+	expect_interval(fig_opts("512", 0, 1, "rounded").v, 511.5, 512.5, 0, 1);
+	expect_interval(fig_opts("0.5", 0, 0, "\xc2\xb1" "0.25").v, 0.25, 0.75, 0, 0);
+	{
+		rf_figure f = fig_opts("79.8%", 0, 0, "\xc2\xb1" "0.1pp");
+		assert_true(f.v.lo <= 0.797 && f.v.lo > 0.79699 && f.v.hi >= 0.799 && f.v.hi < 0.79901);
+		f = fig_opts("200", 0, 0, "10%");
+		assert_true(f.v.lo <= 180 && f.v.lo > 179.99 && f.v.hi >= 220 && f.v.hi < 220.01);
+		f = fig_opts("200", 0.1, 0, "approximate");
+		assert_true(f.v.lo <= 180 && f.v.hi >= 220);
+	}
+	{
+		rf_figure f;
+		rf_figure_opts o = {.precision = "roughly"};
+		assert_int_equal(rf_figure_parse(&f, "1", &o), RF_EFORMAT);
+		assert_non_null(strstr(rf_error_last(), "precision 'roughly'"));
+	}
+	/* a product is exact: a count of GPUs */
+	expect_interval(fig("64\xc3\x97" "8").v, 512, 512, 0, 0);
+	expect_interval(fig("64 x 8 GPUs").v, 512, 512, 0, 0);
+}
+
+static void test_units(void **state)
+{
+	(void)state;
+	rf_figure a = fig("$2 per GPU hour"), b = fig("$2/GPU-hour"), c = fig("2 USD/GPU-h"),
+		  d = fig("2 US$ per GPU hour");
+	(void)d;
+	assert_true(rf_unit_same_dim(&a.unit, &b.unit) && rf_unit_same_dim(&a.unit, &c.unit));
+	assert_true(a.v.lo == b.v.lo && b.v.lo == c.v.lo);
+	assert_true(fabs(a.stated.lo - 2.0 / 3600) < 1e-12);
+	assert_true(fabs(a.v.lo - 1.5 / 3600) < 1e-12);
+	expect_interval(fig("989 TFLOP/s").v, 988.5e12, 989.5e12, 0, 1);
+	assert_int_equal(fig("989 TFLOP/s").unit.dim[RF_DIM_FLOP], 1);
+	assert_int_equal(fig("989 TFLOP/s").unit.dim[RF_DIM_TIME], -1);
+	assert_true(rf_unit_same_dim(&F("101K H800 GPU hours")->unit, &F("1 GPU-hour")->unit));
+	assert_true(rf_unit_same_dim(&F("512 H800 GPUs")->unit, &F("1 GPU")->unit));
+	expect_interval(fig("4 days").v, 3.5 * 86400, 4.5 * 86400, 0, 1);
+	{
+		rf_interval v = fig("3.3e24 FLOP").v; /* inexact decimals: widened outward */
+		assert_true(v.lo <= 3.25e24 && v.hi >= 3.35e24 && v.hi - v.lo < 1.0000001e23);
+	}
+	assert_int_equal(fig("2 weeks").unit.dim[RF_DIM_TIME], 1);
+	{
+		rf_unit u;
+		assert_int_equal(rf_unit_parse(&u, "GPU-hours"), 0);
+		assert_true(u.mul == 3600 && u.div == 1);
+		assert_int_equal(rf_unit_parse(&u, "furlongs"), RF_EFORMAT);
+		assert_string_equal(rf_error_last(), "unknown unit 'furlongs'");
+		u.dim[RF_DIM_FLOP] = 1;
+		memset(u.dim, 0, sizeof u.dim);
+		u.dim[RF_DIM_FLOP] = 1;
+		u.dim[RF_DIM_TIME] = -1;
+		rf_unit_canonical(&u);
+		assert_string_equal(u.name, "FLOP/s");
+	}
+}
+
+static void test_syntax_errors(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"", "abc", "$", "1,23", "1,2345", "12,34,567", "5 parsecs",
+					  "10 % h", "1e999", "$5 GPUs", "~", "10 \xc2\xb1",
+					  "1.5*2", "99999999999999999999", "512x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rf_figure f;
+		if (rf_figure_parse(&f, bad[i], NULL) != RF_EFORMAT)
+			fail_msg("'%s' parsed", bad[i]);
+	}
+	expect_interval(fig("12,345,678").v, 12345677.5, 12345678.5, 0, 1);
+}
+
+static void test_arithmetic(void **state)
+{
+	(void)state;
+	rf_interval a = {1, 2, 0, 1}, b = {3, 4, 1, 0}, r;
+	r = rf_interval_add(a, b);
+	expect_interval(r, 4, 6, 1, 1);
+	r = rf_interval_sub(b, a);
+	expect_interval(r, 1, 3, 1, 0);
+	r = rf_interval_mul(a, b);
+	expect_interval(r, 3, 8, 1, 1);
+	r = rf_interval_mul((rf_interval){-2, 3, 0, 0}, (rf_interval){-5, 4, 0, 0});
+	expect_interval(r, -15, 12, 0, 0);
+	r = rf_interval_div(rf_interval_point(1), rf_interval_point(3));
+	assert_true(r.lo < r.hi && r.lo <= 1.0 / 3 && r.hi >= 1.0 / 3);
+	assert_true(nextafter(r.lo, 1) == r.hi || nextafter(r.lo, 1) == 1.0 / 3);
+	r = rf_interval_div(rf_interval_point(1), (rf_interval){-1, 1, 0, 0});
+	assert_true(isinf(r.lo) && isinf(r.hi));
+	r = rf_interval_div(rf_interval_point(1), (rf_interval){0, 1, 1, 0});
+	assert_true(r.lo == 1 && r.hi > 1e300);
+	/* 0.1 + 0.2: inexact, so the result must contain 0.3 exactly as reals
+	 * (0.30000000000000004 is the rounded sum) */
+	r = rf_interval_add(rf_interval_point(0.1), rf_interval_point(0.2));
+	assert_true(r.lo < r.hi);
+	{
+		rf_buf b2 = RF_BUF_INIT;
+		rf_unit u;
+		rf_unit_parse(&u, "GPU-hours");
+		rf_interval_format(&b2, fig("101K GPU-hours").v, &u);
+		assert_string_equal(b2.data, "[100.5K, 101.5K) GPU-hours");
+		rf_buf_clear(&b2);
+		rf_interval_format(&b2, rf_interval_point(512), NULL);
+		assert_string_equal(b2.data, "512");
+		rf_buf_free(&b2);
+	}
+	{
+		rf_figure x, y = fig("1 h");
+		assert_int_equal(rf_figure_add(&x, &y, F("1 GPU-hour")), RF_EINVAL);
+		assert_int_equal(rf_figure_add(&x, &y, F("30 min")), 0);
+		expect_interval(x.v, 0.5 * 3600 + 29.5 * 60, 1.5 * 3600 + 30.5 * 60, 0, 1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rounding_from_digits),
+		cmocka_unit_test(test_rounding_edges),
+		cmocka_unit_test(test_hedges),
+		cmocka_unit_test(test_r1_arithmetic),
+		cmocka_unit_test(test_tolerances_and_precision),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_arithmetic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,373 @@
+/* Unit tests for lib/rescore: pass@k against hand-computed values, majority
+ * voting with ties, per-problem and per-completion inputs, determinism
+ * across thread counts, and errors that name the line. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "referee/referee.h"
+
+static int near(double a, double b)
+{
+	return fabs(a - b) < 1e-12;
+}
+
+static void test_pass_at_k(void **state)
+{
+	(void)state;
+	/* by hand: 1 - C(n-c,k)/C(n,k) */
+	assert_true(near(rf_pass_at_k(5, 2, 2), 1.0 - 3.0 / 10.0));
+	assert_true(near(rf_pass_at_k(10, 3, 5), 1.0 - 21.0 / 252.0));
+	assert_true(near(rf_pass_at_k(8, 3, 1), 3.0 / 8.0));
+	assert_true(near(rf_pass_at_k(4, 0, 1), 0.0));
+	assert_true(near(rf_pass_at_k(4, 4, 2), 1.0));
+	assert_true(near(rf_pass_at_k(3, 1, 3), 1.0)); /* n - c < k */
+	assert_true(near(rf_pass_at_k(100, 1, 50), 0.5));
+	/* C(64,8)/C(64,8) with c=1: 1 - 56/64 */
+	assert_true(near(rf_pass_at_k(64, 1, 8), 8.0 / 64.0));
+	/* large n stays finite where binomials would overflow doubles */
+	double v = rf_pass_at_k(100000, 3, 1000);
+	assert_true(v > 0.0297 && v < 0.0298);
+	assert_true(isnan(rf_pass_at_k(3, 1, 4)));
+	assert_true(isnan(rf_pass_at_k(3, 1, 0)));
+	assert_true(isnan(rf_pass_at_k(3, 4, 1)));
+}
+
+static void score_all(rf_reward_verdict *v, const char *const *texts, size_t n,
+		      const char *gold)
+{
+	rf_reward *r;
+	assert_int_equal(rf_reward_new(&r, "math"), 0);
+	for (size_t i = 0; i < n; i++) {
+		rf_reward_input in = {
+		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0};
+		v[i] = (rf_reward_verdict)RF_REWARD_VERDICT_INIT;
+		assert_int_equal(rf_reward_score(r, &v[i], &in), 0);
+	}
+	rf_reward_free(r);
+}
+
+static void clear_all(rf_reward_verdict *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rf_reward_verdict_clear(&v[i]);
+}
+
+static void test_vote(void **state)
+{
+	rf_reward_verdict v[6];
+	size_t votes;
+	(void)state;
+	/* a tie goes to the class that appears first */
+	const char *tie[] = {"\\boxed{1}", "\\boxed{2}", "\\boxed{2}",
+			     "\\boxed{1}"};
+	score_all(v, tie, 4, "2");
+	assert_int_equal(rf_majority_vote(v, 4, &votes), 0);
+	assert_int_equal(votes, 2);
+	clear_all(v, 4);
+	const char *tie2[] = {"\\boxed{2}", "\\boxed{1}", "\\boxed{1}",
+			      "\\boxed{2}"};
+	score_all(v, tie2, 4, "2");
+	assert_int_equal(rf_majority_vote(v, 4, &votes), 0);
+	clear_all(v, 4);
+	/* equivalence classes, not strings: 0.5, 1/2 and \frac{2}{4} are one */
+	const char *eq[] = {
+	    "\\boxed{3}", "\\boxed{0.5}",	   "\\boxed{1/2}",
+	    "\\boxed{3}", "\\boxed{\\frac{2}{4}}", "no answer here"};
+	score_all(v, eq, 6, "\\frac12");
+	assert_int_equal(rf_majority_vote(v, 6, &votes), 1);
+	assert_int_equal(votes, 3);
+	/* only the first k vote */
+	assert_int_equal(rf_majority_vote(v, 4, &votes), 0);
+	assert_int_equal(votes, 2);
+	clear_all(v, 6);
+	/* samples without an answer do not vote */
+	const char *none[] = {"nothing", "still nothing"};
+	score_all(v, none, 2, "1");
+	assert_int_equal(rf_majority_vote(v, 2, &votes), -1);
+	assert_int_equal(votes, 0);
+	clear_all(v, 2);
+}
+
+/* Four problems, four samples each, with hand-computed figures:
+ *   P1 gold 2: 2 2 3 3   c=2  vote tie 2|3 -> 2 (first)  cons 1
+ *   P2 gold 5: 3 5 5 3   c=2  vote tie 3|5 -> 3 (first)  cons 0
+ *   P3 gold 7: - 7 1 1   c=1  vote 1 (2 votes)           cons 0
+ *   P4 gold 1/2: 0.5 1/2 2/4 3  c=3  vote 1/2            cons 1
+ * pass@1 = (2+2+1+3)/16 = 0.5; pass@2 = (5/6+5/6+1/2+1)/4; cons@4 = 0.5;
+ * with k=2 (first two samples vote): cons@2 = (1+0+1+1)/4 = 0.75. */
+static const char *const P[4][5] = {
+    {"2", "\\boxed{2}", "\\boxed{2}", "\\boxed{3}", "\\boxed{3}"},
+    {"5", "\\boxed{3}", "\\boxed{5}", "\\boxed{5}", "\\boxed{3}"},
+    {"7", "I give up", "\\boxed{7}", "\\boxed{1}", "\\boxed{1}"},
+    {"\\frac{1}{2}", "\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{\\frac{2}{4}}",
+     "\\boxed{3}"},
+};
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/referee-rescore-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* JSON-escape the fixture strings (backslashes). */
+static void jstr(rf_buf *b, const char *s)
+{
+	rf_buf_puts(b, "\"");
+	for (; *s; s++) {
+		if (*s == '\\')
+			rf_buf_puts(b, "\\\\");
+		else
+			rf_buf_append(b, s, 1);
+	}
+	rf_buf_puts(b, "\"");
+}
+
+static char *problem_file(int per_completion)
+{
+	rf_buf b = RF_BUF_INIT;
+	for (int p = 0; p < 4; p++) {
+		const char *g = P[p][0];
+		if (!per_completion) {
+			rf_buf_printf(&b,
+				      "{\"id\": \"p%d\", \"answer\": ", p + 1);
+			jstr(&b, g);
+			rf_buf_puts(&b, ", \"completions\": [");
+			for (int s = 1; s <= 4; s++) {
+				if (s > 1)
+					rf_buf_puts(&b, ", ");
+				jstr(&b, P[p][s]);
+			}
+			rf_buf_puts(&b, "]}\n");
+		} else {
+			for (int s = 1; s <= 4; s++) {
+				rf_buf_printf(
+				    &b,
+				    "{\"question_id\": %d, \"gold\": ", p + 1);
+				jstr(&b, g);
+				rf_buf_puts(&b, ", \"output\": {\"text\": ");
+				jstr(&b, P[p][s]);
+				rf_buf_puts(&b, "}}\n\n");
+			}
+		}
+	}
+	char *path = write_tmp(b.data);
+	rf_buf_free(&b);
+	return path;
+}
+
+struct seen {
+	int n;
+	int majority;
+};
+
+static int count_sample(void *ctx, const rf_rescore_sample *s)
+{
+	struct seen *c = ctx;
+	assert_int_equal(s->index, (size_t)(c->n % 4));
+	c->n++;
+	c->majority += s->majority;
+	return 0;
+}
+
+static void check_summary(const rf_rescore_summary *s, size_t k)
+{
+	assert_int_equal(s->problems, 4);
+	assert_int_equal(s->samples, 16);
+	assert_int_equal(s->no_answer, 1);
+	assert_int_equal(s->correct, 8);
+	assert_true(near(s->pass1.value, 0.5));
+	assert_true(near(s->mean_reward.value, 0.5));
+	if (k == 4) {
+		assert_true(near(s->pass_k.value, 1.0));
+		assert_true(near(s->cons_k.value, 0.5));
+	} else {
+		assert_true(
+		    near(s->pass_k.value, (5.0 / 6 + 5.0 / 6 + 0.5 + 1) / 4));
+		assert_true(near(s->cons_k.value, 0.75));
+	}
+	assert_true(s->pass1.lo <= s->pass1.value &&
+		    s->pass1.value <= s->pass1.hi);
+	assert_true(s->pass1.lo < s->pass1.hi);
+}
+
+static void test_rescore_shapes(void **state)
+{
+	rf_reward *r;
+	rf_rescore_summary a, b, c;
+	struct seen seen = {0, 0};
+	char *f1 = problem_file(0), *f2 = problem_file(1);
+	(void)state;
+	assert_int_equal(rf_reward_new(&r, "math"), 0);
+	rf_rescore_opts o = {0};
+	o.reward = r;
+	o.threads = 1;
+	o.on_sample = count_sample;
+	o.ctx = &seen;
+	assert_int_equal(rf_rescore_file(&a, f1, &o), 0);
+	assert_int_equal(a.k, 4);
+	check_summary(&a, 4);
+	assert_int_equal(seen.n, 16);
+	/* majority members: P1 {2,2}, P2 {3,3}, P3 {1,1}, P4 {0.5,1/2,2/4} */
+	assert_int_equal(seen.majority, 9);
+	/* one completion per line, fields mapped, dotted path */
+	o.fields.id = "question_id";
+	o.fields.answer = "gold";
+	o.fields.completion = "output.text";
+	o.threads = 4;
+	o.on_sample = NULL;
+	assert_int_equal(rf_rescore_file(&b, f2, &o), 0);
+	check_summary(&b, 4);
+	assert_int_equal(b.lines, 32); /* blank lines count as lines */
+	/* same figures and the same bootstrap intervals, whatever the threads
+	 */
+	assert_true(a.pass1.lo == b.pass1.lo && a.pass1.hi == b.pass1.hi);
+	assert_true(a.cons_k.lo == b.cons_k.lo && a.cons_k.hi == b.cons_k.hi);
+	/* k = 2 */
+	o.k = 2;
+	assert_int_equal(rf_rescore_file(&c, f2, &o), 0);
+	check_summary(&c, 2);
+	/* a different seed moves the interval, not the value */
+	o.seed = 7;
+	rf_rescore_summary d;
+	assert_int_equal(rf_rescore_file(&d, f2, &o), 0);
+	assert_true(near(d.pass1.value, c.pass1.value));
+	o.k = 5; /* more than any problem has: all short */
+	assert_int_equal(rf_rescore_file(&d, f2, &o), 0);
+	assert_int_equal(d.short_problems, 4);
+	assert_true(isnan(d.pass_k.value));
+	unlink(f1);
+	unlink(f2);
+	free(f1);
+	free(f2);
+	rf_reward_free(r);
+}
+
+static void expect_error(const char *text, int code, const char *needle)
+{
+	rf_reward *r;
+	rf_rescore_summary s;
+	rf_rescore_opts o = {0};
+	char *f = write_tmp(text);
+	assert_int_equal(rf_reward_new(&r, "math"), 0);
+	o.reward = r;
+	o.threads = 2;
+	int rc = rf_rescore_file(&s, f, &o);
+	if (rc != code || !strstr(rf_error_last(), needle))
+		fail_msg("expected %d with '%s', got %d: %s", code, needle, rc,
+			 rf_error_last());
+	unlink(f);
+	free(f);
+	rf_reward_free(r);
+}
+
+static void test_rescore_errors(void **state)
+{
+	(void)state;
+	expect_error(
+	    "{\"answer\":\"1\",\"completions\":[\"\\\\boxed{1}\"]}\nnot json\n",
+	    RF_EFORMAT, "line 2: not JSON");
+	expect_error("[1,2]\n", RF_EFORMAT, "line 1: not a JSON object");
+	expect_error("{\"answer\":\"1\"}\n", RF_EFORMAT,
+		     "line 1: no completion field");
+	expect_error("{\"completion\":\"x\"}\n", RF_EFORMAT,
+		     "line 1: no reference answer");
+	expect_error("{\"answer\":\"1\",\"completions\":[1]}\n", RF_EFORMAT,
+		     "line 1: completion 0 in 'completions' is not a string");
+	expect_error("{\"answer\":\"1\",\"completions\":[]}\n", RF_EFORMAT,
+		     "empty list");
+	expect_error("{\"answer\":\"1\",\"completion\":\"\xff\xfe\"}\n",
+		     RF_EFORMAT, "line 1: not JSON");
+	expect_error("", RF_EFORMAT, "no rollouts");
+	expect_error("\n\n", RF_EFORMAT, "no rollouts");
+	rf_rescore_summary s;
+	rf_rescore_opts o = {0};
+	/* an over-long line is refused with its number, also from the reader
+	 * thread */
+	{
+		rf_reward *r;
+		rf_buf b = RF_BUF_INIT;
+		rf_buf_puts(
+		    &b, "{\"answer\":\"1\",\"completion\":\"\\\\boxed{1}\"}\n");
+		rf_buf_puts(&b, "{\"answer\":\"1\",\"completion\":\"");
+		for (int i = 0; i < 300; i++)
+			rf_buf_puts(&b, "x");
+		rf_buf_puts(&b, "\"}\n");
+		char *f = write_tmp(b.data);
+		assert_int_equal(rf_reward_new(&r, "math"), 0);
+		o.reward = r;
+		o.max_line = 200;
+		for (int threads = 1; threads <= 2; threads++) {
+			o.threads = threads;
+			assert_int_equal(rf_rescore_file(&s, f, &o), RF_ELIMIT);
+			assert_non_null(strstr(
+			    rf_error_last(), "line 2: longer than 200 bytes"));
+		}
+		o.max_line = 0;
+		o.reward = NULL;
+		unlink(f);
+		free(f);
+		rf_buf_free(&b);
+		rf_reward_free(r);
+	}
+	assert_int_equal(rf_rescore_file(&s, "/nonexistent/x.jsonl", &o),
+			 RF_EIO);
+	assert_int_equal(rf_rescore_file(&s, "/dev/null", &o), RF_EINVAL);
+}
+
+/* Many more lines than one batch: the figures still add up. */
+static void test_rescore_many_lines(void **state)
+{
+	rf_buf b = RF_BUF_INIT;
+	rf_reward *r;
+	rf_rescore_summary s;
+	rf_rescore_opts o = {0};
+	(void)state;
+	for (int i = 0; i < 3000; i++)
+		rf_buf_printf(&b,
+			      "{\"id\":%d,\"answer\":\"%d\",\"completion\":"
+			      "\"\\\\boxed{%d}\"}\n",
+			      i / 3, i / 3, i % 3 == 0 ? i / 3 : -1);
+	char *f = write_tmp(b.data);
+	assert_int_equal(rf_reward_new(&r, "math"), 0);
+	o.reward = r;
+	o.bootstrap = -1;
+	assert_int_equal(rf_rescore_file(&s, f, &o), 0);
+	assert_int_equal(s.problems, 1000);
+	assert_int_equal(s.samples, 3000);
+	assert_int_equal(s.k, 3);
+	assert_true(near(s.pass1.value, 1.0 / 3));
+	assert_true(near(s.pass_k.value, 1.0));
+	/* each problem: votes 1 (right) and 2 (wrong, same -1): the wrong one
+	 * wins */
+	assert_true(near(s.cons_k.value, 0.0));
+	assert_true(isnan(s.pass1.lo));
+	unlink(f);
+	free(f);
+	rf_buf_free(&b);
+	rf_reward_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pass_at_k),
+	    cmocka_unit_test(test_vote),
+	    cmocka_unit_test(test_rescore_shapes),
+	    cmocka_unit_test(test_rescore_errors),
+	    cmocka_unit_test(test_rescore_many_lines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
