@@ -76,9 +76,11 @@ NVCCFLAGS ?= -O2 -std=c++17 -Xcompiler -fPIC -Iinclude -Ilib \
              -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 CUDA_LIBS ?= -lcublas -cudart static
 # The module exports one symbol (exports.map); it finds cuBLAS through an
-# rpath to nvcc's own library folder; host code is warning-checked too.
+# rpath to nvcc's own library folder; host code is warning-checked too; PTX
+# for compute_90 lets newer GPUs compile it at load time.
 CUDA_LIBDIR ?= $(abspath $(dir $(NVCC))../lib64)
-NVCC_EXTRA := -Xcompiler -fvisibility=hidden,-Wall,-Wextra,-Wno-unused-parameter \
+NVCC_EXTRA := -gencode arch=compute_90,code=compute_90 \
+              -Xcompiler -fvisibility=hidden,-Wall,-Wextra,-Wno-unused-parameter \
               -Xlinker --version-script=lib/replay/cuda/exports.map \
               -L$(CUDA_LIBDIR) -Xlinker -rpath,$(CUDA_LIBDIR)
 ifeq ($(DEVELOPER),1)

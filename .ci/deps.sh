@@ -6,7 +6,7 @@ set -euo pipefail
 DEB_PKGS="build-essential pkg-config libgit2-dev libssl-dev libyaml-dev libjansson-dev
 libcmocka-dev openssl git python3 python3-pip python3-torch python3-numpy"
 # Test and benchmark tooling only (never linked into referee).
-PIP_PKGS="bagit securesystemslib math-verify"
+PIP_PKGS="bagit securesystemslib math-verify sigstore-models in-toto-attestation"
 
 missing=""
 for p in $DEB_PKGS; do

@@ -50,21 +50,22 @@ void cli_progress_update(void *ctx, uint64_t bytes_done, uint64_t bytes_total,
 	if (!p || !p->enabled)
 		return;
 	t = now();
-	/* Quick runs stay silent; long ones update at most 10 times a second. */
-	if (!p->immediate &&
-	    (t - p->start < 1.0 || (t - p->last < 0.1 && files_done < files_total)))
+	/* Quick runs stay silent; long ones update at most 10 times a second.
+	 */
+	if (!p->immediate && (t - p->start < 1.0 ||
+			      (t - p->last < 0.1 && files_done < files_total)))
 		return;
 	p->last = t;
 	p->shown = 1;
 	cli_human_size(done, sizeof done, bytes_done);
 	cli_human_size(total, sizeof total, bytes_total);
 	if (bytes_total)
-		fprintf(stderr, "\r%s: %zu/%zu files, %s of %s (%.0f%%)\033[K", p->what,
-			files_done, files_total, done, total,
+		fprintf(stderr, "\r%s: %zu/%zu files, %s of %s (%.0f%%)\033[K",
+			p->what, files_done, files_total, done, total,
 			100.0 * (double)bytes_done / (double)bytes_total);
 	else
-		fprintf(stderr, "\r%s: %zu/%zu files\033[K", p->what, files_done,
-			files_total);
+		fprintf(stderr, "\r%s: %zu/%zu files\033[K", p->what,
+			files_done, files_total);
 	fflush(stderr);
 }
 
@@ -80,11 +81,21 @@ void cli_json_string(FILE *f, const char *s)
 	fputc('"', f);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
 		switch (*c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
 		default:
 			if (*c < 0x20 || *c == 0x7f)
 				fprintf(f, "\\u%04x", *c);

@@ -9,7 +9,7 @@
 #include "referee/referee.h"
 
 struct cli_progress {
-	const char *what;  /* "hashing", "packing" */
+	const char *what; /* "hashing", "packing" */
 	int enabled;
 	double start, last;
 	int shown;

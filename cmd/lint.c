@@ -8,7 +8,48 @@
 
 #include "cli.h"
 
-static const char usage_text[] = "referee lint [-q] DIR|FILE|- ...";
+static const char usage_text[] = "referee lint [-q] DIR|FILE|- ...  |  referee lint --kinds";
+
+static const char *type_name(rf_field_type t)
+{
+	static const char *const names[] = {"?", "integer", "number", "string", "bool",
+					    "figure", "map", "list", "map", "any"};
+	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* Every registered kind and its fields, from the tables themselves. */
+static void print_fields(const rf_field *f, int depth, const char *prefix)
+{
+	for (; f && f->name; f++) {
+		char path[256], type[64];
+		snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", f->name);
+		if (f->type == RF_FIELD_LIST || f->type == RF_FIELD_DICT)
+			snprintf(type, sizeof type, "%s of %s", type_name(f->type), type_name(f->item));
+		else
+			snprintf(type, sizeof type, "%s", type_name(f->type));
+		if (f->unit)
+			snprintf(type + strlen(type), sizeof type - strlen(type), " [%s]",
+				 f->unit[0] ? f->unit : "plain number");
+		printf("  %-40s %-26s %s%s\n", path, type,
+		       f->flags & RF_FIELD_REQUIRED ? "(required) " : "", f->doc ? f->doc : "");
+		if (f->fields && depth < 4) {
+			char sub[260];
+			snprintf(sub, sizeof sub, "%s%s", path,
+				 f->type == RF_FIELD_LIST ? "[]" : f->type == RF_FIELD_DICT ? ".*" : "");
+			print_fields(f->fields, depth + 1, sub);
+		}
+	}
+}
+
+static int list_kinds(void)
+{
+	for (size_t i = 0; rf_manifest_kind_at(i); i++) {
+		const rf_manifest_kind *k = rf_manifest_kind_at(i);
+		printf("%skind: %s (schema %ld) — %s\n", i ? "\n" : "", k->name, k->schema, k->summary);
+		print_fields(k->fields, 0, "");
+	}
+	return cli_finish(CLI_OK);
+}
 
 static int read_stdin(rf_buf *b)
 {
@@ -41,6 +82,11 @@ static int lint_one(const char *path, int quiet)
 	} else {
 		rc = rf_manifest_load(&m, path);
 	}
+	if (!rc && rf_manifest_kind_name(m) && !strcmp(rf_manifest_kind_name(m), "claims") &&
+	    (rc = rf_claims_lint(m))) {
+		rf_manifest_free(m);
+		m = NULL;
+	}
 	if (rc) {
 		fprintf(stderr, "referee lint: %s\n", rf_error_last());
 		return rc == RF_EIO || rc == RF_ENOTFOUND || rc == RF_ENOMEM ? CLI_USAGE
@@ -63,6 +109,8 @@ int cmd_lint(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = 1;
+		else if (!strcmp(argv[i], "--kinds"))
+			return list_kinds();
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s\n\nValidate manifests (every *.yaml/*.yml of a DIR).\n"
 			       "exit: 0 all valid, 1 some manifest invalid, 2 unreadable/usage\n",

@@ -109,7 +109,7 @@ int cmd_pack(int argc, char **argv)
 {
 	rf_pack_opts o = RF_PACK_OPTS_INIT;
 	struct cli_progress progress;
-	struct signing_pack sign = {NULL, NULL, NULL, 0};
+	struct signing_pack sign = {NULL, NULL, NULL};
 	rf_bag *bag = NULL;
 	char date[16];
 	int quiet = 0, json = 0, c, rc;
@@ -167,7 +167,6 @@ int cmd_pack(int argc, char **argv)
 	if ((rc = signing_pack_prepare(&sign, verb)) != 0)
 		return rc;
 	if (sign.key) {
-		sign.threads = o.threads;
 		o.before_commit = signing_pack_hook;
 		o.before_commit_ctx = &sign;
 	}

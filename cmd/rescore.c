@@ -12,24 +12,34 @@
 #include "cli.h"
 
 static const char usage_line[] =
-	"referee rescore ROLLOUTS.jsonl [--reward SPEC] [--map KEY=FIELD]... "
-	"[--k N] [-j N] [--samples OUT.jsonl] [--json]";
+    "referee rescore ROLLOUTS.jsonl [--reward SPEC | --config FILE] [--map "
+    "KEY=FIELD]... "
+    "[--k N] [-j N] [--samples OUT.jsonl] [--json]";
 
 static void help(void)
 {
 	printf("usage: %s\n\n", usage_line);
 	printf(
-"Re-score model outputs with rule-based rewards.  ROLLOUTS is JSON Lines\n"
-"('-' reads standard input): either one problem per line with a list of\n"
-"completions, or one completion per line (consecutive lines with the same\n"
-"problem id form one problem).\n"
-"\n"
-"options:\n"
-"  --reward SPEC        math (default), format, language, countdown, or a\n"
-"                       weighted sum: math:0.9,format:0.1\n"
-"  --map KEY=FIELD      where to find KEY in a line; KEY is id, completion,\n"
-"                       answer or numbers; FIELD may be a dotted path.\n"
-"                       Defaults (first present wins):\n");
+	    "Re-score model outputs with rule-based rewards.  ROLLOUTS is JSON "
+	    "Lines\n"
+	    "('-' reads standard input): either one problem per line with a "
+	    "list of\n"
+	    "completions, or one completion per line (consecutive lines with "
+	    "the same\n"
+	    "problem id form one problem).\n"
+	    "\n"
+	    "options:\n"
+	    "  --reward SPEC        math (default), format, language, "
+	    "countdown, or a\n"
+	    "                       weighted sum: math:0.9,format:0.1\n"
+	    "  --config FILE        the reward a training-config manifest "
+	    "declares\n"
+	    "                       (its rewards: list, weights and params)\n"
+	    "  --map KEY=FIELD      where to find KEY in a line; KEY is id, "
+	    "completion,\n"
+	    "                       answer or numbers; FIELD may be a dotted "
+	    "path.\n"
+	    "                       Defaults (first present wins):\n");
 	const char *keys[] = {"id", "completion", "answer", "numbers"};
 	for (int i = 0; i < 4; i++) {
 		const char *const *d = rf_rescore_default_fields(keys[i]);
@@ -38,22 +48,30 @@ static void help(void)
 			printf("%s%s", j ? ", " : "", d[j]);
 		printf("\n");
 	}
-	printf(
-"  --k N                k of pass@k and cons@k (default: the first problem's\n"
-"                       number of samples)\n"
-"  -j, --threads N      threads (default: all cores)\n"
-"  --samples OUT        write each sample's verdict as JSON Lines ('-': stdout)\n"
-"  --json               print the summary as JSON\n"
-"  --extract RULES      math: where the answer is: boxed,answer-is,last-number\n"
-"                       (default boxed,answer-is)\n"
-"  --think-open TAG, --think-close TAG, --answer-open TAG, --answer-close TAG\n"
-"                       format tags (default <think> </think>, no answer tag)\n"
-"  --language CODE      language reward's target (en, zh, ru, ...; default en)\n"
-"  --pass-threshold X   a sample is correct when its reward >= X (default 1)\n"
-"  --seed N             bootstrap seed (default %lu)\n"
-"  --bootstrap N        bootstrap replicates (default %d; 0: none)\n"
-"\n"
-"exit status: 0 scored, 2 bad usage or unreadable input, 3 internal failure\n",
+	printf("  --k N                k of pass@k and cons@k (default: the "
+	       "first problem's\n"
+	       "                       number of samples)\n"
+	       "  -j, --threads N      threads (default: all cores)\n"
+	       "  --samples OUT        write each sample's verdict as JSON "
+	       "Lines ('-': stdout)\n"
+	       "  --json               print the summary as JSON\n"
+	       "  --extract RULES      math: where the answer is: "
+	       "boxed,answer-is,last-number\n"
+	       "                       (default boxed,answer-is)\n"
+	       "  --think-open TAG, --think-close TAG, --answer-open TAG, "
+	       "--answer-close TAG\n"
+	       "                       format tags (default <think> </think>, "
+	       "no answer tag)\n"
+	       "  --language CODE      language reward's target (en, zh, ru, "
+	       "...; default en)\n"
+	       "  --pass-threshold X   a sample is correct when its reward >= "
+	       "X (default 1)\n"
+	       "  --seed N             bootstrap seed (default %lu)\n"
+	       "  --bootstrap N        bootstrap replicates (default %d; 0: "
+	       "none)\n"
+	       "\n"
+	       "exit status: 0 scored, 2 bad usage or unreadable input, 3 "
+	       "internal failure\n",
 	       RF_RESCORE_SEED, RF_RESCORE_BOOTSTRAP);
 }
 
@@ -71,11 +89,13 @@ static int write_sample(void *ctx, const rf_rescore_sample *s)
 	    (rc = rf_buf_puts(&o->line, "\n")) != 0)
 		return rc;
 	if (fwrite(o->line.data, 1, o->line.len, o->f) != o->line.len)
-		return rf_error_set(RF_EIO, "cannot write samples: %s", strerror(errno));
+		return rf_error_set(RF_EIO, "cannot write samples: %s",
+				    strerror(errno));
 	return 0;
 }
 
-static int print_json(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
+static int print_json(const char *path, const rf_reward *rw,
+		      const rf_rescore_summary *s)
 {
 	rf_buf b = RF_BUF_INIT;
 	int rc = rf_rescore_summary_json(&b, s, path, rf_reward_spec(rw));
@@ -95,25 +115,31 @@ static void print_row(const char *name, const rf_metric *m, int percent)
 	}
 	/* percentages with 2 decimals, plain numbers with 4: same width */
 	if (isnan(m->lo))
-		printf("  %-12s %9.*f%s  %8zu\n", name, percent ? 2 : 4, m->value * f,
-		       percent ? u : " ", m->problems);
+		printf("  %-12s %9.*f%s  %8zu\n", name, percent ? 2 : 4,
+		       m->value * f, percent ? u : " ", m->problems);
 	else
-		printf("  %-12s %9.*f%s  %8zu   [%.*f%s, %.*f%s]\n", name, percent ? 2 : 4,
-		       m->value * f, percent ? u : " ", m->problems, percent ? 2 : 4, m->lo * f,
-		       u, percent ? 2 : 4, m->hi * f, u);
+		printf("  %-12s %9.*f%s  %8zu   [%.*f%s, %.*f%s]\n", name,
+		       percent ? 2 : 4, m->value * f, percent ? u : " ",
+		       m->problems, percent ? 2 : 4, m->lo * f, u,
+		       percent ? 2 : 4, m->hi * f, u);
 }
 
-static void print_table(const char *path, const rf_reward *rw, const rf_rescore_summary *s)
+static void print_table(const char *path, const rf_reward *rw,
+			const rf_rescore_summary *s)
 {
 	char name[32];
 	printf("rescore '%s': reward %s\n", path, rf_reward_spec(rw));
-	printf("  %zu problems, %zu samples (%zu", s->problems, s->samples, s->n_min);
+	printf("  %zu problems, %zu samples (%zu", s->problems, s->samples,
+	       s->n_min);
 	if (s->n_max != s->n_min)
 		printf("-%zu", s->n_max);
-	printf(" per problem), %zu correct, %zu without an answer\n", s->correct, s->no_answer);
+	printf(" per problem), %zu correct, %zu without an answer\n",
+	       s->correct, s->no_answer);
 	if (s->short_problems)
-		printf("  %zu problems have fewer than k = %zu samples: left out of pass@k "
-		       "and cons@k\n", s->short_problems, s->k);
+		printf("  %zu problems have fewer than k = %zu samples: left "
+		       "out of pass@k "
+		       "and cons@k\n",
+		       s->short_problems, s->k);
 	printf("\n  %-12s %10s  %8s   %s\n", "metric", "value", "problems",
 	       s->bootstrap ? "95% CI (bootstrap over problems)" : "");
 	print_row("mean reward", &s->mean_reward, 0);
@@ -123,7 +149,8 @@ static void print_table(const char *path, const rf_reward *rw, const rf_rescore_
 	snprintf(name, sizeof name, "cons@%zu", s->k);
 	print_row(name, &s->cons_k, 1);
 	if (s->bootstrap)
-		printf("\n  bootstrap: %d replicates, seed %lu\n", s->bootstrap, s->seed);
+		printf("\n  bootstrap: %d replicates, seed %lu\n", s->bootstrap,
+		       s->seed);
 }
 
 /* Samples go to a temporary sibling that is renamed into place at the
@@ -163,7 +190,8 @@ static FILE *open_samples(const char *path, char **tmp)
 
 int cmd_rescore(int argc, char **argv)
 {
-	const char *verb = argv[0], *path = NULL, *spec = "math", *samples = NULL;
+	const char *verb = argv[0], *path = NULL, *spec = NULL, *samples = NULL;
+	const char *config = NULL;
 	const char *setkeys[16], *setvals[16];
 	int nset = 0, json = 0, rc;
 	long k = 0, threads = 0, boot = 0, seed = 0;
@@ -186,15 +214,19 @@ int cmd_rescore(int argc, char **argv)
 			continue;
 		}
 		if (a[0] == '-' && a[1] && !val)
-			return cli_fail(verb, CLI_USAGE, "option '%s' needs a value", a);
+			return cli_fail(verb, CLI_USAGE,
+					"option '%s' needs a value", a);
 		if (!strcmp(a, "--reward")) {
 			spec = argv[++i];
+		} else if (!strcmp(a, "--config")) {
+			config = argv[++i];
 		} else if (!strcmp(a, "--map")) {
 			const char *eq = strchr(val, '=');
 			i++;
 			if (!eq || eq == val || !eq[1])
-				return cli_fail(verb, CLI_USAGE, "--map expects KEY=FIELD, got '%s'",
-						val);
+				return cli_fail(
+				    verb, CLI_USAGE,
+				    "--map expects KEY=FIELD, got '%s'", val);
 			size_t kl = (size_t)(eq - val);
 			if (kl == 2 && !strncmp(val, "id", 2))
 				o.fields.id = eq + 1;
@@ -205,38 +237,56 @@ int cmd_rescore(int argc, char **argv)
 			else if (kl == 7 && !strncmp(val, "numbers", 7))
 				o.fields.numbers = eq + 1;
 			else
-				return cli_fail(verb, CLI_USAGE, "--map: unknown key '%.*s' (id, "
-						"completion, answer, numbers)", (int)kl, val);
+				return cli_fail(
+				    verb, CLI_USAGE,
+				    "--map: unknown key '%.*s' (id, "
+				    "completion, answer, numbers)",
+				    (int)kl, val);
 		} else if (!strcmp(a, "--k")) {
-			if ((k = cli_parse_long(argv[++i], 1, RF_RESCORE_MAX_SAMPLES)) < 0)
-				return cli_fail(verb, CLI_USAGE, "--k: expected 1..%d, got '%s'",
+			if ((k = cli_parse_long(argv[++i], 1,
+						RF_RESCORE_MAX_SAMPLES)) < 0)
+				return cli_fail(verb, CLI_USAGE,
+						"--k: expected 1..%d, got '%s'",
 						RF_RESCORE_MAX_SAMPLES, val);
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
 			if ((threads = cli_parse_long(argv[++i], 1, 1024)) < 0)
-				return cli_fail(verb, CLI_USAGE, "%s: expected 1..1024, got '%s'",
-						a, val);
+				return cli_fail(
+				    verb, CLI_USAGE,
+				    "%s: expected 1..1024, got '%s'", a, val);
 		} else if (!strcmp(a, "--samples")) {
 			samples = argv[++i];
 		} else if (!strcmp(a, "--seed")) {
-			if ((seed = cli_parse_long(argv[++i], 1, 2147483647L)) < 0)
-				return cli_fail(verb, CLI_USAGE, "--seed: expected a positive "
-						"integer, got '%s'", val);
+			if ((seed = cli_parse_long(argv[++i], 1, 2147483647L)) <
+			    0)
+				return cli_fail(verb, CLI_USAGE,
+						"--seed: expected a positive "
+						"integer, got '%s'",
+						val);
 		} else if (!strcmp(a, "--bootstrap")) {
 			if ((boot = cli_parse_long(argv[++i], 0, 100000)) < 0)
-				return cli_fail(verb, CLI_USAGE, "--bootstrap: expected 0..100000, "
-						"got '%s'", val);
+				return cli_fail(
+				    verb, CLI_USAGE,
+				    "--bootstrap: expected 0..100000, "
+				    "got '%s'",
+				    val);
 			if (boot == 0)
 				boot = -1;
-		} else if (!strcmp(a, "--extract") || !strcmp(a, "--think-open") ||
-			   !strcmp(a, "--think-close") || !strcmp(a, "--answer-open") ||
-			   !strcmp(a, "--answer-close") || !strcmp(a, "--language") ||
-			   !strcmp(a, "--pass-threshold") || !strcmp(a, "--think-at-start")) {
+		} else if (!strcmp(a, "--extract") ||
+			   !strcmp(a, "--think-open") ||
+			   !strcmp(a, "--think-close") ||
+			   !strcmp(a, "--answer-open") ||
+			   !strcmp(a, "--answer-close") ||
+			   !strcmp(a, "--language") ||
+			   !strcmp(a, "--pass-threshold") ||
+			   !strcmp(a, "--think-at-start")) {
 			if (nset == 16)
-				return cli_fail(verb, CLI_USAGE, "too many reward options");
+				return cli_fail(verb, CLI_USAGE,
+						"too many reward options");
 			setkeys[nset] = a + 2;
 			setvals[nset++] = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
-			return cli_fail(verb, CLI_USAGE, "unknown option '%s'", a);
+			return cli_fail(verb, CLI_USAGE, "unknown option '%s'",
+					a);
 		} else if (!path) {
 			path = a;
 		} else {
@@ -245,12 +295,24 @@ int cmd_rescore(int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage(usage_line);
-	if ((rc = rf_reward_new(&rw, spec)) != 0)
+	if (spec && config)
+		return cli_fail(verb, CLI_USAGE,
+				"give --reward or --config, not both");
+	if (config) {
+		rf_manifest *m = NULL;
+		if ((rc = rf_manifest_load(&m, config)) == 0)
+			rc = rf_reward_from_config(&rw, m);
+		rf_manifest_free(m);
+		if (rc)
+			return cli_error(verb, rc);
+	} else if ((rc = rf_reward_new(&rw, spec ? spec : "math")) != 0) {
 		return cli_error(verb, rc);
+	}
 	for (int i = 0; i < nset; i++)
 		if ((rc = rf_reward_set(rw, setkeys[i], setvals[i])) != 0) {
 			rf_reward_free(rw);
-			return cli_fail(verb, CLI_USAGE, "--%s", rf_error_last());
+			return cli_fail(verb, CLI_USAGE, "--%s",
+					rf_error_last());
 		}
 	o.reward = rw;
 	o.k = (size_t)k;
@@ -262,7 +324,8 @@ int cmd_rescore(int argc, char **argv)
 			so.f = stdout;
 		} else if (!(so.f = open_samples(samples, &tmp))) {
 			rf_reward_free(rw);
-			return cli_fail(verb, CLI_USAGE, "cannot write '%s': %s", samples,
+			return cli_fail(verb, CLI_USAGE,
+					"cannot write '%s': %s", samples,
 					strerror(errno));
 		}
 		o.on_sample = write_sample;
@@ -276,10 +339,11 @@ int cmd_rescore(int argc, char **argv)
 		int bad = fflush(so.f) != 0 || fsync(fileno(so.f)) != 0;
 		bad |= fclose(so.f) != 0;
 		if (!rc && bad)
-			rc = rf_error_set(RF_EIO, "cannot write '%s': %s", samples, strerror(errno));
+			rc = rf_error_set(RF_EIO, "cannot write '%s': %s",
+					  samples, strerror(errno));
 		if (!rc && rename(tmp, samples) != 0)
-			rc = rf_error_set(RF_EIO, "cannot rename into '%s': %s", samples,
-					  strerror(errno));
+			rc = rf_error_set(RF_EIO, "cannot rename into '%s': %s",
+					  samples, strerror(errno));
 		if (rc)
 			unlink(tmp);
 		free(tmp);

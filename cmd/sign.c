@@ -111,7 +111,7 @@ int cmd_sign(int argc, char **argv)
 				argv[0], bag);
 			goto out;
 		}
-		if (rc || (rc = rf_attest_bag(bag, key, (int)threads)) != 0) {
+		if (rc || (rc = rf_attest_bag(bag, key)) != 0) {
 			status = cli_error(argv[0], rc);
 			goto out;
 		}

@@ -21,7 +21,7 @@ int signing_pack_prepare(struct signing_pack *s, const char *verb)
 int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
 {
 	struct signing_pack *s = ctx;
-	return rf_attest_bag(tmp_bag_dir, s->key, s->threads);
+	return rf_attest_bag(tmp_bag_dir, s->key);
 }
 
 void signing_pack_free(struct signing_pack *s)
@@ -90,8 +90,11 @@ int signing_verify_run(const struct signing_verify *s, const char *verb,
 		status = rf_error_exit_status(rc);
 		if (json)
 			put_json(json, &r, status, rf_error_last());
-		fprintf(stderr, "referee %s: signature check failed (%s): %s\n", verb,
-			rf_attest_stage_name(r.failed), rf_error_last());
+		if (r.failed == RF_ATTEST_STAGE_BAG)
+			fprintf(stderr, "referee %s: %s\n", verb, rf_error_last());
+		else
+			fprintf(stderr, "referee %s: signature check failed (%s): %s\n",
+				verb, rf_attest_stage_name(r.failed), rf_error_last());
 		goto out;
 	}
 	status = 0;

@@ -11,7 +11,6 @@ struct signing_pack {
 	const char *key_path;   /**< --sign KEY */
 	const char *pass_file;  /**< --passphrase-file FILE */
 	rf_key *key;            /**< loaded by signing_pack_prepare() */
-	int threads;
 };
 
 /** Load the key (asking for its passphrase) before anything is packed, so

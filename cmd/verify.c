@@ -74,7 +74,7 @@ static void about_load(struct about *a, const char *dir)
 	a->prov = NULL;
 	if (rf_bag_open(&a->bag, dir))
 		return;
-	if (rf_bag_read_tag_file(&text, a->bag, RF_BAG_PROVENANCE, 64u << 20) == 0)
+	if (rf_bag_read_tag_file(&text, a->bag, RF_BAG_PROVENANCE, RF_BAG_MAX_MANIFEST) == 0)
 		rf_provenance_parse(&a->prov, text.data, text.len, RF_BAG_PROVENANCE);
 	rf_buf_free(&text);
 	rf_error_clear();

@@ -1,21 +1,22 @@
 /* referee — BagIt 1.0 bags (RFC 8493): pack, open, verify, tag files.
  *
  * A referee bag:
- *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding: UTF-8"
- *   bag-info.txt            Bagging-Date, Payload-Oxum, Bag-Software-Agent, ...
- *   data/...                the payload, with the packed paths' relative layout
- *   manifest-sha256.txt     "<sha256>  data/<path>" per payload file, sorted
- *   referee/provenance.json git provenance (see provenance.h)
- *   referee/...             other referee tag files (attestation.dsse.json, ...)
- *   tagmanifest-sha256.txt  bagit.txt, bag-info.txt, manifest-sha256.txt and
- *                           every file under referee/, sorted
+ *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding:
+ * UTF-8" bag-info.txt            Bagging-Date, Payload-Oxum,
+ * Bag-Software-Agent, ... data/...                the payload, with the packed
+ * paths' relative layout manifest-sha256.txt     "<sha256>  data/<path>" per
+ * payload file, sorted referee/provenance.json git provenance (see
+ * provenance.h) referee/...             other referee tag files
+ * (attestation.dsse.json, ...) tagmanifest-sha256.txt  bagit.txt, bag-info.txt,
+ * manifest-sha256.txt and every file under referee/, sorted
  *
  * Usage, in short:
  *   rf_pack_opts o = RF_PACK_OPTS_INIT;
- *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook: o.before_commit
- *   rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  // list of problems
- *   rf_bag *b; rf_bag_open(&b, "out.bag");            // entries, bag-info, tag files
- *   rf_bag_write_tag_file("out.bag", "referee/x.json", data, len); // + tag manifest
+ *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook:
+ * o.before_commit rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  //
+ * list of problems rf_bag *b; rf_bag_open(&b, "out.bag");            //
+ * entries, bag-info, tag files rf_bag_write_tag_file("out.bag",
+ * "referee/x.json", data, len); // + tag manifest
  */
 #ifndef REFEREE_BAG_H
 #define REFEREE_BAG_H
@@ -38,10 +39,10 @@ extern "C" {
 #define RF_BAG_PROVENANCE "referee/provenance.json"
 
 /** Bounds applied to every bag read (hostile input). */
-#define RF_BAG_MAX_TAG_FILE (64u << 20)   /**< bytes in one tag file */
-#define RF_BAG_MAX_MANIFEST (1u << 30)    /**< bytes in one manifest */
-#define RF_BAG_MAX_FILES 10000000u        /**< payload files in one bag */
-#define RF_BAG_MAX_DEPTH 64               /**< directory nesting under data/ */
+#define RF_BAG_MAX_TAG_FILE (64u << 20) /**< bytes in one tag file */
+#define RF_BAG_MAX_MANIFEST (1u << 30)	/**< bytes in one manifest (or provenance.json) */
+#define RF_BAG_MAX_FILES 10000000u	/**< payload files in one bag */
+#define RF_BAG_MAX_DEPTH 64		/**< directory nesting under data/ */
 
 /* ------------------------------------------------------------------ pack */
 
@@ -54,18 +55,18 @@ typedef struct rf_pack_opts {
 	/** Replace an existing OUT (only a bag or an empty directory); the old
 	 *  one is swapped out only once the new bag is complete. */
 	int force;
-	/** Pack what symlinks in the input point to, instead of refusing them. */
+	/** Pack what input symlinks point to, instead of refusing them. */
 	int follow_symlinks;
-	/** Pack files whose content differs from the git HEAD (or untracked). */
+	/** Pack files that differ from the git HEAD, or are untracked. */
 	int allow_dirty;
 	/** Pack the paths as committed at this git revision, straight from the
 	 *  object database of `repo` (no work tree needed); NULL = the files on
 	 *  disk.  With `rev`, PATHs are paths inside the repository ("" or "."
 	 *  for the whole tree). */
 	const char *rev;
-	/** The repository for `rev` (NULL: discovered from the current
-	 *  directory).  Without `rev`, the repository is discovered from each
-	 *  packed file. */
+	/** The repository for `rev` (a work tree or a bare repository; required
+	 *  with `rev`).  Without `rev`, the repository is discovered from the
+	 *  packed files themselves. */
 	const char *repo;
 	/** bag-info.txt values; NULL = omitted. */
 	const char *source_organization;
@@ -89,8 +90,11 @@ typedef struct rf_pack_opts {
 	const volatile sig_atomic_t *cancel;
 } rf_pack_opts;
 
-#define RF_PACK_OPTS_INIT {0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, \
-			   NULL, NULL, NULL, NULL, NULL}
+#define RF_PACK_OPTS_INIT                                                      \
+	{                                                                      \
+		0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,    \
+		    NULL, NULL, NULL                                           \
+	}
 
 /** Pack `paths` (files and directories) into a new bag at `out`.
  *
@@ -116,8 +120,8 @@ typedef struct rf_bag rf_bag;
 
 /** One line of manifest-sha256.txt (borrowed from the rf_bag). */
 typedef struct rf_bag_entry {
-	const char *path;    /**< "data/...", validated (no `..`, not absolute) */
-	const char *sha256;  /**< 64 lower-case hex digits */
+	const char *path; /**< "data/...", validated (no `..`, not absolute) */
+	const char *sha256; /**< 64 lower-case hex digits */
 } rf_bag_entry;
 
 /** Open the bag at `dir`: read bagit.txt, bag-info.txt,
@@ -179,22 +183,23 @@ int rf_bag_update_tagmanifest(const char *bag_dir);
 
 /** What is wrong with a bag, one kind per problem. */
 typedef enum rf_bag_problem_kind {
-	RF_BAG_MISMATCH = 1,  /**< a file's digest differs from its manifest line */
-	RF_BAG_MISSING,       /**< listed in a manifest, not in the bag */
-	RF_BAG_UNLISTED,      /**< in the payload (or referee/), not listed */
-	RF_BAG_UNSAFE,        /**< absolute, `..`, escaping symlink, special file */
-	RF_BAG_OXUM,          /**< Payload-Oxum disagrees with the payload */
-	RF_BAG_MALFORMED,     /**< a tag file or manifest line is malformed */
-	RF_BAG_UNREADABLE,    /**< a file cannot be read */
-	RF_BAG_GIT,           /**< --repo: commit or blob does not match */
-	RF_BAG_SIGNATURE      /**< signatures (added by the sign module) */
+	RF_BAG_MISMATCH =
+	    1,		  /**< a file's digest differs from its manifest line */
+	RF_BAG_MISSING,	  /**< listed in a manifest, not in the bag */
+	RF_BAG_UNLISTED,  /**< in the payload (or referee/), not listed */
+	RF_BAG_UNSAFE,	  /**< absolute, `..`, escaping symlink, special file */
+	RF_BAG_OXUM,	  /**< Payload-Oxum disagrees with the payload */
+	RF_BAG_MALFORMED, /**< a tag file or manifest line is malformed */
+	RF_BAG_UNREADABLE, /**< a file cannot be read */
+	RF_BAG_GIT,	   /**< --repo: commit or blob does not match */
+	RF_BAG_SIGNATURE   /**< signatures (added by the sign module) */
 } rf_bag_problem_kind;
 
 /** One problem: `path` is relative to the bag root ("" for the bag). */
 typedef struct rf_bag_problem {
 	rf_bag_problem_kind kind;
-	const char *path;     /**< borrowed from the report */
-	const char *message;  /**< one line, borrowed from the report */
+	const char *path;    /**< borrowed from the report */
+	const char *message; /**< one line, borrowed from the report */
 } rf_bag_problem;
 
 /** The outcome of a verification; free with rf_bag_report_free(). */
@@ -214,7 +219,7 @@ const rf_bag_problem *rf_bag_report_at(const rf_bag_report *r, size_t i);
 /** Add a problem (message printf-style).  0 or RF_ENOMEM. */
 int rf_bag_report_add(rf_bag_report *r, rf_bag_problem_kind kind,
 		      const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /** Payload files and bytes hashed by the verification. */
 size_t rf_bag_report_files(const rf_bag_report *r);
 uint64_t rf_bag_report_bytes(const rf_bag_report *r);
@@ -227,18 +232,22 @@ int rf_bag_report_status(const rf_bag_report *r);
 
 /** Options for rf_bag_verify(); start from RF_VERIFY_OPTS_INIT. */
 typedef struct rf_verify_opts {
-	int threads;          /**< 0 = all cores; ignored if `pool` */
-	rf_pool *pool;        /**< borrowed; NULL = make one of `threads` */
+	int threads;   /**< 0 = all cores; ignored if `pool` */
+	rf_pool *pool; /**< borrowed; NULL = make one of `threads` */
 	rf_progress_fn progress;
 	void *progress_ctx;
 } rf_verify_opts;
 
-#define RF_VERIFY_OPTS_INIT {0, NULL, NULL, NULL}
+#define RF_VERIFY_OPTS_INIT                                                    \
+	{                                                                      \
+		0, NULL, NULL, NULL                                            \
+	}
 
 /** Check that the bag at `dir` is complete and valid (RFC 8493 §3): every
  *  line of every manifest-<alg>.txt (sha256, sha512) names a file that
  *  exists and matches, no payload file is unlisted, Payload-Oxum agrees,
- *  every tagmanifest line holds and every file under referee/ is listed.
+ *  every tagmanifest line holds, every file under referee/ is listed, and
+ *  the payload digests agree with referee/provenance.json when present.
  *  Hostile paths (absolute, `..`, resolving outside the bag) are reported
  *  before any file is opened; nothing outside the bag is ever read.
  *

@@ -193,9 +193,18 @@ typedef struct rf_claims_source {
 	void *ctx;
 } rf_claims_source;
 
-/** The directory the manifests came from (a bag's data/); borrowed. */
+/** Lint a `claims` manifest beyond its schema: every claimed figure
+ *  parses with its stated `precision:`, and the `from:` parameters of the
+ *  built-in sources (ledger, claim, config, flops) match their fields.
+ *  Other sources' parameters are left to the check.  0 or RF_EFORMAT with
+ *  file:line:column. */
+int rf_claims_lint(const rf_manifest *m);
+
+/** The directory the manifests came from (a bag's data/ folder), for
+ *  resolving files the claims name; "." when the manifests were added one
+ *  by one with rf_check_add_manifest().  Borrowed. */
 const char *rf_claims_env_dir(const rf_claims_env *env);
-/** The loaded manifest of `kind` whose file stem (or `id:`) is `name`;
+/** The loaded manifest of `kind` whose file stem (or `name:`) is `name`;
  *  with `name` NULL, the only manifest of that kind.  NULL when there is
  *  none (or several and no name); borrowed. */
 const rf_manifest *rf_claims_env_manifest(const rf_claims_env *env,

@@ -80,12 +80,13 @@ int rf_digest_file(unsigned char *md, uint64_t *size, rf_digest_alg alg,
 /** One file of a parallel run: fill `path` (and optionally `size_hint`);
  *  rf_digest_files() fills the rest. */
 typedef struct rf_digest_job {
-	const char *path;          /**< in: file to hash (borrowed) */
-	uint64_t size_hint;        /**< in: expected size, orders the work (0 = unknown) */
+	const char *path; /**< in: file to hash (borrowed) */
+	uint64_t
+	    size_hint; /**< in: expected size, orders the work (0 = unknown) */
 	unsigned char md[RF_DIGEST_MAX]; /**< out: the digest */
-	uint64_t size;             /**< out: bytes hashed */
-	int rc;                    /**< out: 0 or a negative RF_E* code */
-	char err[256];             /**< out: the error message when rc != 0 */
+	uint64_t size;			 /**< out: bytes hashed */
+	int rc;				 /**< out: 0 or a negative RF_E* code */
+	char err[256]; /**< out: the error message when rc != 0 */
 } rf_digest_job;
 
 /** Progress of a long run: bytes and files finished so far, out of the

@@ -190,11 +190,6 @@ typedef struct rf_field {
 	{"schema", RF_FIELD_INT, RF_FIELD_REQUIRED, 0, 0, NULL, 0, NULL,       \
 	 "version of the kind's schema"}
 
-/** Bounds for "a positive integer" / "a non-negative number" fields. */
-#define RF_POSITIVE RF_FIELD_RANGE, 1, 1e19
-#define RF_NONNEGATIVE RF_FIELD_RANGE, 0, 1e19
-#define RF_POSITIVE_NUM RF_FIELD_RANGE, 1e-300, 1e300
-
 /** Check `n` against a NULL-terminated field table: every required field
  *  present, no unknown key, every value of its type and range.  `path` is
  *  the path of `n` for messages ("" for the root).  0 or RF_EFORMAT with

@@ -15,10 +15,14 @@
  *     "files": [{"path": "data/...", "sha256": "<hex>", "size": <bytes>,
  *                "repo_path": "<path in the repository>" or null,
  *                "blob": "<git blob id>" or null,
- *                "matches_head": <bool> (worktree) | "matches_commit": true (rev)}]
+ *                "matches_head": <bool> (worktree) | "matches_commit": true
+ * (rev)}]
  *   }
  * Packing a file whose content differs from HEAD (or that is untracked)
- * fails unless --allow-dirty; then `matches_head` is false for it. */
+ * fails unless --allow-dirty; then `matches_head` is false for it.  A Git
+ * LFS file matches when its SHA-256 and size are those its committed
+ * pointer names; its record then also has "lfs": true and "blob" is the
+ * pointer's blob id. */
 #ifndef REFEREE_PROVENANCE_H
 #define REFEREE_PROVENANCE_H
 
@@ -40,7 +44,7 @@ typedef struct rf_provenance_file {
 	const char *sha256;    /**< hex, as packed */
 	const char *repo_path; /**< path in the repository, or NULL */
 	const char *blob;      /**< git blob id (hex), or NULL */
-	int matches;           /**< 1 when equal to the blob at the recorded
+	int matches;	       /**< 1 when equal to the blob at the recorded
 				    commit (matches_head / matches_commit) */
 } rf_provenance_file;
 
@@ -70,6 +74,9 @@ int rf_provenance_remote_at(const rf_provenance *p, size_t i, const char **name,
 size_t rf_provenance_file_count(const rf_provenance *p);
 const rf_provenance_file *rf_provenance_file_at(const rf_provenance *p,
 						size_t i);
+/** The file recorded for `path` ("data/..."), or NULL (binary search). */
+const rf_provenance_file *rf_provenance_file_find(const rf_provenance *p,
+						  const char *path);
 
 /** Copy `url` into `out` without credentials: the user-info of a
  *  "scheme://user:secret@host/..." URL, and any query or fragment, are

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "manifest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,13 @@ typedef struct rf_reward rf_reward;
  *  "math=0.9+format=0.1").  RF_EINVAL with a message for an unknown name or
  *  a bad weight. */
 int rf_reward_new(rf_reward **out, const char *spec);
+
+/** The reward a training config declares: its `rewards:` list (name,
+ *  weight (default 1), params) as a weighted sum; each term's params are
+ *  rf_reward_set() options.  RF_EINVAL when `config` is not a
+ *  training-config, RF_ENOTFOUND when it declares no rewards, RF_EFORMAT
+ *  (file:line:column) for an unknown reward or option. */
+int rf_reward_from_config(rf_reward **out, const rf_manifest *config);
 
 /** Set an option: "extract" (comma list of boxed, answer-is, last-number),
  *  "think-open", "think-close", "answer-open", "answer-close",

@@ -304,7 +304,7 @@ const char *rf_attest_stage_name(rf_attest_stage stage);
  *  calls this on the bag it just wrote; sign runs rf_bag_verify first).
  *  RF_EEXIST when the bag is already
  *  signed (countersign it instead). */
-int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads);
+int rf_attest_bag(const char *bag_dir, const rf_key *key);
 
 /** Verify the attestation of the bag at `bag_dir`, stopping at the first
  *  failing stage: (1) envelope shape, and the Sigstore bundle wraps the

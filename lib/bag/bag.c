@@ -17,8 +17,9 @@
 struct rf_bag {
 	char *dir;
 	struct bag_info info;
-	struct bag_manifest manifest;    /* manifest-sha256.txt */
-	struct bag_manifest tagmanifest; /* tagmanifest-sha256.txt (maybe empty) */
+	struct bag_manifest manifest; /* manifest-sha256.txt */
+	struct bag_manifest
+	    tagmanifest; /* tagmanifest-sha256.txt (maybe empty) */
 	rf_bag_entry *entries;
 };
 
@@ -33,7 +34,8 @@ int bag_read_file(rf_buf *out, const char *dir, const char *rel, size_t max)
 		return RF_ENOMEM;
 	if (lstat(full.data, &st)) {
 		rc = rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
-				  "cannot open '%s': %s", full.data, strerror(errno));
+				  "cannot open '%s': %s", full.data,
+				  strerror(errno));
 		goto out;
 	}
 	if ((rc = rf_path_check_inside(dir, full.data)) != 0)
@@ -47,12 +49,14 @@ int bag_read_file(rf_buf *out, const char *dir, const char *rel, size_t max)
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		rc = rf_error_set(RF_EUNSAFE, "'%s' is not a regular file", full.data);
+		rc = rf_error_set(RF_EUNSAFE, "'%s' is not a regular file",
+				  full.data);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		rc = rf_error_set(RF_ELIMIT, "'%s' is larger than the limit of %zu bytes",
+		rc = rf_error_set(RF_ELIMIT,
+				  "'%s' is larger than the limit of %zu bytes",
 				  full.data, max);
 		goto out;
 	}
@@ -69,8 +73,8 @@ static int first_problem(void *ctx, rf_bag_problem_kind kind, const char *path,
 {
 	(void)ctx;
 	(void)path;
-	return rf_error_set(kind == RF_BAG_UNSAFE ? RF_EUNSAFE : RF_EFORMAT, "%s",
-			    msg);
+	return rf_error_set(kind == RF_BAG_UNSAFE ? RF_EUNSAFE : RF_EFORMAT,
+			    "%s", msg);
 }
 
 int rf_bag_open(rf_bag **out, const char *dir)
@@ -86,9 +90,11 @@ int rf_bag_open(rf_bag **out, const char *dir)
 	}
 	bag->manifest.alg = RF_DIGEST_SHA256;
 	bag->tagmanifest.alg = RF_DIGEST_SHA256;
-	if ((rc = bag_read_file(&text, dir, "bagit.txt", RF_BAG_MAX_TAG_FILE)) != 0) {
+	if ((rc = bag_read_file(&text, dir, "bagit.txt",
+				RF_BAG_MAX_TAG_FILE)) != 0) {
 		if (rc == RF_ENOTFOUND)
-			rc = rf_error_set(RF_EFORMAT, "'%s' is not a bag: no bagit.txt", dir);
+			rc = rf_error_set(
+			    RF_EFORMAT, "'%s' is not a bag: no bagit.txt", dir);
 		goto fail;
 	}
 	if ((rc = bag_declaration_check(text.data, text.len)) != 0) {
@@ -98,7 +104,8 @@ int rf_bag_open(rf_bag **out, const char *dir)
 	rf_buf_clear(&text);
 	rc = bag_read_file(&text, dir, "bag-info.txt", RF_BAG_MAX_TAG_FILE);
 	if (rc == 0)
-		rc = bag_info_parse(&bag->info, text.data, text.len, first_problem, NULL);
+		rc = bag_info_parse(&bag->info, text.data, text.len,
+				    first_problem, NULL);
 	else if (rc == RF_ENOTFOUND)
 		rc = 0; /* optional in RFC 8493 */
 	if (rc)
@@ -107,23 +114,27 @@ int rf_bag_open(rf_bag **out, const char *dir)
 	if ((rc = bag_read_file(&text, dir, "manifest-sha256.txt",
 				RF_BAG_MAX_MANIFEST)) != 0) {
 		if (rc == RF_ENOTFOUND)
-			rc = rf_error_set(RF_EFORMAT, "'%s': no manifest-sha256.txt", dir);
+			rc = rf_error_set(RF_EFORMAT,
+					  "'%s': no manifest-sha256.txt", dir);
 		goto fail;
 	}
 	if ((rc = bag_manifest_parse(&bag->manifest, "manifest-sha256.txt",
-				     text.data, text.len, 1, first_problem, NULL)) != 0)
+				     text.data, text.len, 1, first_problem,
+				     NULL)) != 0)
 		goto fail;
 	rf_buf_clear(&text);
-	rc = bag_read_file(&text, dir, "tagmanifest-sha256.txt", RF_BAG_MAX_MANIFEST);
+	rc = bag_read_file(&text, dir, "tagmanifest-sha256.txt",
+			   RF_BAG_MAX_MANIFEST);
 	if (rc == 0)
-		rc = bag_manifest_parse(&bag->tagmanifest, "tagmanifest-sha256.txt",
-					text.data, text.len, 0, first_problem, NULL);
+		rc = bag_manifest_parse(&bag->tagmanifest,
+					"tagmanifest-sha256.txt", text.data,
+					text.len, 0, first_problem, NULL);
 	else if (rc == RF_ENOTFOUND)
 		rc = 0;
 	if (rc)
 		goto fail;
-	bag->entries = calloc(bag->manifest.n ? bag->manifest.n : 1,
-			      sizeof *bag->entries);
+	bag->entries =
+	    calloc(bag->manifest.n ? bag->manifest.n : 1, sizeof *bag->entries);
 	if (!bag->entries) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto fail;
@@ -196,7 +207,8 @@ const char *rf_bag_info_get(const rf_bag *bag, const char *label)
 
 const char *rf_bag_tag_sha256(const rf_bag *bag, const char *relpath)
 {
-	const struct bag_line *l = bag_manifest_find(&bag->tagmanifest, relpath);
+	const struct bag_line *l =
+	    bag_manifest_find(&bag->tagmanifest, relpath);
 	return l ? l->hex : NULL;
 }
 
@@ -204,7 +216,8 @@ int rf_bag_read_tag_file(rf_buf *out, const rf_bag *bag, const char *relpath,
 			 size_t max)
 {
 	if (!strncmp(relpath, "data/", 5))
-		return rf_error_set(RF_EINVAL, "'%s' is a payload file, not a tag file",
+		return rf_error_set(RF_EINVAL,
+				    "'%s' is a payload file, not a tag file",
 				    relpath);
 	return bag_read_file(out, bag->dir, relpath, max);
 }
@@ -216,7 +229,8 @@ static int refuse_problem(void *ctx, rf_bag_problem_kind kind, const char *path,
 {
 	(void)ctx;
 	(void)path;
-	return rf_error_set(kind == RF_BAG_UNSAFE ? RF_EUNSAFE : RF_EIO, "%s", msg);
+	return rf_error_set(kind == RF_BAG_UNSAFE ? RF_EUNSAFE : RF_EIO, "%s",
+			    msg);
 }
 
 static int hash_into(rf_buf *lines, const char *dir, const char *rel,
@@ -227,8 +241,8 @@ static int hash_into(rf_buf *lines, const char *dir, const char *rel,
 	char hex[RF_DIGEST_HEX_MAX];
 	int rc;
 	if (strpbrk(rel, "\r\n%"))
-		return rf_error_set(RF_EUNSAFE, "tag file name '%s' has CR, LF or %%",
-				    rel);
+		return rf_error_set(RF_EUNSAFE,
+				    "tag file name '%s' has CR, LF or %%", rel);
 	if (rf_path_join(&full, dir, rel))
 		return RF_ENOMEM;
 	rc = rf_digest_file(md, NULL, alg, full.data);
@@ -256,7 +270,8 @@ int bag_write_tagmanifest(const char *dir)
 		    (rc = bag_files_add(&files, fixed[i], 0)) != 0)
 			goto out;
 	}
-	if ((rc = bag_walk(&files, dir, RF_BAG_REFEREE_DIR, refuse_problem, NULL)) != 0)
+	if ((rc = bag_walk(&files, dir, RF_BAG_REFEREE_DIR, refuse_problem,
+			   NULL)) != 0)
 		goto out;
 	bag_files_sort(&files);
 	for (int a = 0; a < 2 && !rc; a++) {
@@ -268,14 +283,16 @@ int bag_write_tagmanifest(const char *dir)
 			rc = RF_ENOMEM;
 			break;
 		}
-		/* sha256 always; sha512 only where a foreign bag already has one. */
+		/* sha256 always; sha512 only where a foreign bag already has
+		 * one. */
 		if (alg == RF_DIGEST_SHA512 && !rf_path_exists(path.data))
 			continue;
 		rf_buf_clear(&lines);
 		for (size_t i = 0; i < files.n && !rc; i++)
 			rc = hash_into(&lines, dir, files.v[i].path, alg);
 		if (!rc)
-			rc = rf_file_write_atomic(path.data, lines.data ? lines.data : "",
+			rc = rf_file_write_atomic(path.data,
+						  lines.data ? lines.data : "",
 						  lines.len, 0644, 1);
 	}
 out:
@@ -288,13 +305,14 @@ out:
 int rf_bag_update_tagmanifest(const char *bag_dir)
 {
 	rf_buf text = RF_BUF_INIT;
-	int rc = bag_read_file(&text, bag_dir, "bagit.txt", RF_BAG_MAX_TAG_FILE);
+	int rc =
+	    bag_read_file(&text, bag_dir, "bagit.txt", RF_BAG_MAX_TAG_FILE);
 	if (rc == 0)
 		rc = bag_declaration_check(text.data, text.len);
 	rf_buf_free(&text);
 	if (rc == RF_ENOTFOUND)
-		return rf_error_set(RF_EFORMAT, "'%s' is not a bag: no bagit.txt",
-				    bag_dir);
+		return rf_error_set(RF_EFORMAT,
+				    "'%s' is not a bag: no bagit.txt", bag_dir);
 	if (rc)
 		return rc;
 	return bag_write_tagmanifest(bag_dir);
@@ -309,18 +327,21 @@ int rf_bag_write_tag_file(const char *bag_dir, const char *relpath,
 	int rc;
 	if ((rc = rf_path_check_relative(relpath, "tag file")) != 0)
 		return rc;
-	if (strncmp(relpath, RF_BAG_REFEREE_DIR "/", sizeof RF_BAG_REFEREE_DIR) != 0)
-		return rf_error_set(RF_EUNSAFE, "tag file '%s' is not under %s/", relpath,
+	if (strncmp(relpath, RF_BAG_REFEREE_DIR "/",
+		    sizeof RF_BAG_REFEREE_DIR) != 0)
+		return rf_error_set(RF_EUNSAFE,
+				    "tag file '%s' is not under %s/", relpath,
 				    RF_BAG_REFEREE_DIR);
 	if (strpbrk(relpath, "%"))
-		return rf_error_set(RF_EUNSAFE, "tag file name '%s' has %%", relpath);
+		return rf_error_set(RF_EUNSAFE, "tag file name '%s' has %%",
+				    relpath);
 	rc = bag_read_file(&text, bag_dir, "bagit.txt", RF_BAG_MAX_TAG_FILE);
 	if (rc == 0)
 		rc = bag_declaration_check(text.data, text.len);
 	rf_buf_free(&text);
 	if (rc == RF_ENOTFOUND)
-		return rf_error_set(RF_EFORMAT, "'%s' is not a bag: no bagit.txt",
-				    bag_dir);
+		return rf_error_set(RF_EFORMAT,
+				    "'%s' is not a bag: no bagit.txt", bag_dir);
 	if (rc)
 		return rc;
 	if (rf_path_join(&full, bag_dir, relpath))
@@ -332,18 +353,21 @@ int rf_bag_write_tag_file(const char *bag_dir, const char *relpath,
 		*slash = '\0';
 		if (lstat(full.data, &st)) {
 			if (errno != ENOENT || mkdir(full.data, 0755)) {
-				rc = rf_error_set(RF_EIO, "cannot create '%s': %s", full.data,
-						  strerror(errno));
+				rc = rf_error_set(RF_EIO,
+						  "cannot create '%s': %s",
+						  full.data, strerror(errno));
 				break;
 			}
 		} else if (!S_ISDIR(st.st_mode)) {
-			rc = rf_error_set(RF_EUNSAFE, "'%s' is not a directory", full.data);
+			rc = rf_error_set(RF_EUNSAFE, "'%s' is not a directory",
+					  full.data);
 			break;
 		}
 		*slash = '/';
 	}
 	if (!rc && lstat(full.data, &st) == 0 && !S_ISREG(st.st_mode))
-		rc = rf_error_set(RF_EUNSAFE, "'%s' is not a regular file", full.data);
+		rc = rf_error_set(RF_EUNSAFE, "'%s' is not a regular file",
+				  full.data);
 	if (!rc)
 		rc = rf_file_write_atomic(full.data, data, len, 0644, 1);
 	rf_buf_free(&full);
@@ -364,15 +388,24 @@ struct rf_bag_report {
 const char *rf_bag_problem_kind_name(rf_bag_problem_kind kind)
 {
 	switch (kind) {
-	case RF_BAG_MISMATCH: return "mismatch";
-	case RF_BAG_MISSING: return "missing";
-	case RF_BAG_UNLISTED: return "unlisted";
-	case RF_BAG_UNSAFE: return "unsafe";
-	case RF_BAG_OXUM: return "oxum";
-	case RF_BAG_MALFORMED: return "malformed";
-	case RF_BAG_UNREADABLE: return "unreadable";
-	case RF_BAG_GIT: return "git";
-	case RF_BAG_SIGNATURE: return "signature";
+	case RF_BAG_MISMATCH:
+		return "mismatch";
+	case RF_BAG_MISSING:
+		return "missing";
+	case RF_BAG_UNLISTED:
+		return "unlisted";
+	case RF_BAG_UNSAFE:
+		return "unsafe";
+	case RF_BAG_OXUM:
+		return "oxum";
+	case RF_BAG_MALFORMED:
+		return "malformed";
+	case RF_BAG_UNREADABLE:
+		return "unreadable";
+	case RF_BAG_GIT:
+		return "git";
+	case RF_BAG_SIGNATURE:
+		return "signature";
 	}
 	return "unknown";
 }

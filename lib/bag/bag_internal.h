@@ -100,7 +100,8 @@ int bag_read_file(rf_buf *out, const char *dir, const char *rel, size_t max);
 /* Record what a verification hashed. */
 void bag_report_set_totals(rf_bag_report *r, size_t files, uint64_t bytes);
 
-/* Write the tag manifest of the bag at `dir` (see rf_bag_update_tagmanifest). */
+/* Write the tag manifest of the bag at `dir` (see rf_bag_update_tagmanifest).
+ */
 int bag_write_tagmanifest(const char *dir);
 
 #endif

@@ -27,8 +27,8 @@
 #endif
 
 struct item {
-	char *src;   /* on disk, or in the repository (--rev) */
-	char *rel;   /* "data/..." */
+	char *src; /* on disk, or in the repository (--rev) */
+	char *rel; /* "data/..." */
 	uint64_t size;
 	char hex[65];
 	int rc;
@@ -98,13 +98,15 @@ static int utf8_valid(const unsigned char *s)
 static int check_name(const char *rel, const char *src)
 {
 	if (!utf8_valid((const unsigned char *)rel))
-		return rf_error_set(RF_EINVAL,
-				    "cannot pack '%s': the name is not valid UTF-8", src);
+		return rf_error_set(
+		    RF_EINVAL, "cannot pack '%s': the name is not valid UTF-8",
+		    src);
 	if (strpbrk(rel, "\r\n%"))
-		return rf_error_set(RF_EINVAL,
-				    "cannot pack '%s': names with CR, LF or '%%' are "
-				    "refused",
-				    src);
+		return rf_error_set(
+		    RF_EINVAL,
+		    "cannot pack '%s': names with CR, LF or '%%' are "
+		    "refused",
+		    src);
 	if (rf_path_check_relative(rel, "payload"))
 		return rf_error_set(RF_EINVAL, "cannot pack '%s': %s", src,
 				    rf_error_last());
@@ -177,9 +179,10 @@ static int bag_name(rf_buf *out, const char *path)
 		char *real = realpath(path, NULL);
 		if (!real || !strcmp(real, "/")) {
 			free(real);
-			return rf_error_set(RF_EINVAL,
-					    "cannot pack '%s': give a folder with a name",
-					    path);
+			return rf_error_set(
+			    RF_EINVAL,
+			    "cannot pack '%s': give a folder with a name",
+			    path);
 		}
 		rc = rf_buf_puts(out, strrchr(real, '/') + 1);
 		free(real);
@@ -187,10 +190,25 @@ static int bag_name(rf_buf *out, const char *path)
 	return rc;
 }
 
+/* A ".." component ("a..b" is a fine name). */
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 static int is_skipped(struct pack *p, const struct stat *st)
 {
 	for (int i = 0; i < p->nskip; i++)
-		if (p->skip_dev[i] == st->st_dev && p->skip_ino[i] == st->st_ino)
+		if (p->skip_dev[i] == st->st_dev &&
+		    p->skip_ino[i] == st->st_ino)
 			return 1;
 	return 0;
 }
@@ -199,20 +217,24 @@ static int collect(struct pack *p, const char *src, const char *rel, int depth)
 {
 	struct stat st;
 	if (depth > RF_BAG_MAX_DEPTH)
-		return rf_error_set(RF_ELIMIT, "'%s' is nested deeper than %d folders",
+		return rf_error_set(RF_ELIMIT,
+				    "'%s' is nested deeper than %d folders",
 				    src, RF_BAG_MAX_DEPTH);
 	if (lstat(src, &st))
 		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
-				    "cannot read '%s': %s", src, strerror(errno));
+				    "cannot read '%s': %s", src,
+				    strerror(errno));
 	if (S_ISLNK(st.st_mode)) {
 		if (!p->o->follow_symlinks)
-			return rf_error_set(RF_EUNSAFE,
-					    "'%s' is a symlink (use --follow-symlinks to "
-					    "pack what it points to)",
-					    src);
+			return rf_error_set(
+			    RF_EUNSAFE,
+			    "'%s' is a symlink (use --follow-symlinks to "
+			    "pack what it points to)",
+			    src);
 		if (stat(src, &st))
-			return rf_error_set(RF_EIO, "cannot follow symlink '%s': %s", src,
-					    strerror(errno));
+			return rf_error_set(RF_EIO,
+					    "cannot follow symlink '%s': %s",
+					    src, strerror(errno));
 	}
 	if (is_skipped(p, &st))
 		return 0; /* the bag being written, or the one it replaces */
@@ -220,10 +242,12 @@ static int collect(struct pack *p, const char *src, const char *rel, int depth)
 		rf_buf r = RF_BUF_INIT;
 		int rc;
 		if (!*rel)
-			return rf_error_set(RF_EINVAL, "cannot pack '%s': no name", src);
+			return rf_error_set(RF_EINVAL,
+					    "cannot pack '%s': no name", src);
 		rc = rf_buf_printf(&r, "data/%s", rel);
 		if (!rc)
-			rc = items_add(&p->items, src, r.data, (uint64_t)st.st_size);
+			rc = items_add(&p->items, src, r.data,
+				       (uint64_t)st.st_size);
 		rf_buf_free(&r);
 		return rc;
 	}
@@ -250,13 +274,13 @@ static int collect(struct pack *p, const char *src, const char *rel, int depth)
 		closedir(d);
 		return rc;
 	}
-	return rf_error_set(RF_EUNSAFE, "cannot pack '%s': not a regular file or folder",
-			    src);
+	return rf_error_set(
+	    RF_EUNSAFE, "cannot pack '%s': not a regular file or folder", src);
 }
 
 struct rev_add {
 	struct pack *p;
-	const char *prefix_in;  /* the PATH given, as a repository path */
+	const char *prefix_in;	/* the PATH given, as a repository path */
 	const char *prefix_out; /* its in-bag name */
 };
 
@@ -271,7 +295,8 @@ static int rev_item(void *ctx, const char *repo_path, uint64_t size)
 	if (*a->prefix_out && *tail)
 		rc = rf_buf_printf(&r, "data/%s/%s", a->prefix_out, tail);
 	else
-		rc = rf_buf_printf(&r, "data/%s", *a->prefix_out ? a->prefix_out : tail);
+		rc = rf_buf_printf(&r, "data/%s",
+				   *a->prefix_out ? a->prefix_out : tail);
 	if (!rc)
 		rc = items_add(&a->p->items, repo_path, r.data, size);
 	rf_buf_free(&r);
@@ -280,7 +305,8 @@ static int rev_item(void *ctx, const char *repo_path, uint64_t size)
 
 static int item_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct item *)a)->rel, ((const struct item *)b)->rel);
+	return strcmp(((const struct item *)a)->rel,
+		      ((const struct item *)b)->rel);
 }
 
 /* ------------------------------------------------------ copy and hash */
@@ -311,8 +337,8 @@ static int write_all(int fd, const unsigned char *b, size_t n)
 }
 
 /* Copy one file into the bag, hashing exactly the bytes written. */
-static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
-		    EVP_MD_CTX *md)
+static int copy_one(struct pack *p, struct item *it, const char *from,
+		    unsigned char *buf, EVP_MD_CTX *md)
 {
 	rf_buf dst = RF_BUF_INIT;
 	unsigned char out[32];
@@ -322,13 +348,14 @@ static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
 	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (!p->o->follow_symlinks)
 		flags |= O_NOFOLLOW;
-	in = open(it->src, flags);
+	in = open(from, flags);
 	if (in < 0)
 		return rf_error_set(RF_EIO, "cannot open '%s': %s", it->src,
 				    strerror(errno));
 	if (fstat(in, &st) || !S_ISREG(st.st_mode)) {
 		close(in);
-		return rf_error_set(RF_EUNSAFE, "'%s' is not a regular file", it->src);
+		return rf_error_set(RF_EUNSAFE, "'%s' is not a regular file",
+				    it->src);
 	}
 	fcntl(in, F_SETFL, 0);
 	posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -336,7 +363,8 @@ static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
 		close(in);
 		return RF_ENOMEM;
 	}
-	o = open(dst.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	o = open(dst.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		 0644);
 	if (o < 0) {
 		rc = rf_error_set(RF_EIO, "cannot create '%s': %s", dst.data,
 				  strerror(errno));
@@ -356,25 +384,27 @@ static int copy_one(struct pack *p, struct item *it, unsigned char *buf,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = rf_error_set(RF_EIO, "cannot read '%s': %s", it->src,
-					  strerror(errno));
+			rc = rf_error_set(RF_EIO, "cannot read '%s': %s",
+					  it->src, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		if (!EVP_DigestUpdate(md, buf, (size_t)n)) {
-			rc = rf_error_openssl(RF_ELIB, "sha256 of '%s' failed", it->src);
+			rc = rf_error_openssl(RF_ELIB, "sha256 of '%s' failed",
+					      it->src);
 			goto out;
 		}
 		if (write_all(o, buf, (size_t)n)) {
-			rc = rf_error_set(RF_EIO, "cannot write '%s': %s", dst.data,
-					  strerror(errno));
+			rc = rf_error_set(RF_EIO, "cannot write '%s': %s",
+					  dst.data, strerror(errno));
 			goto out;
 		}
 		total += (uint64_t)n;
 	}
 	if (!EVP_DigestFinal_ex(md, out, NULL)) {
-		rc = rf_error_openssl(RF_ELIB, "sha256 of '%s' failed", it->src);
+		rc =
+		    rf_error_openssl(RF_ELIB, "sha256 of '%s' failed", it->src);
 		goto out;
 	}
 	rf_digest_to_hex(it->hex, out, 32);
@@ -393,15 +423,17 @@ static void copy_range(void *arg, size_t b, size_t e, int worker)
 	struct copy_ctx *c = arg;
 	for (size_t i = b; i < e; i++) {
 		struct item *it = &c->p->items.v[c->order[i]];
-		it->rc = copy_one(c->p, it, c->bufs[worker], c->ctxs[worker]);
+		it->rc = copy_one(c->p, it, it->src, c->bufs[worker],
+				  c->ctxs[worker]);
 		if (it->rc)
-			snprintf(it->err, sizeof it->err, "%s", rf_error_last());
+			snprintf(it->err, sizeof it->err, "%s",
+				 rf_error_last());
 		if (c->p->o->progress) {
 			pthread_mutex_lock(&c->mu);
 			c->done += it->size;
 			c->files++;
-			c->p->o->progress(c->p->o->progress_ctx, c->done, c->total,
-					  c->files, c->p->items.n);
+			c->p->o->progress(c->p->o->progress_ctx, c->done,
+					  c->total, c->files, c->p->items.n);
 			pthread_mutex_unlock(&c->mu);
 		}
 	}
@@ -455,7 +487,8 @@ static int copy_all(struct pack *p, rf_pool *pool)
 	pthread_mutex_destroy(&c.mu);
 	for (size_t i = 0; i < n; i++)
 		if (p->items.v[i].rc) {
-			rc = rf_error_set(p->items.v[i].rc, "%s", p->items.v[i].err);
+			rc = rf_error_set(p->items.v[i].rc, "%s",
+					  p->items.v[i].err);
 			break;
 		}
 out:
@@ -475,33 +508,64 @@ out:
  * objects are not shared across threads). */
 static int copy_from_rev(struct pack *p)
 {
-	rf_buf blob = RF_BUF_INIT, dst = RF_BUF_INIT;
+	rf_buf blob = RF_BUF_INIT, dst = RF_BUF_INIT, obj = RF_BUF_INIT;
+	unsigned char *buf = malloc(RF_DIGEST_READ_SIZE);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = 0;
+	if (!buf || !md)
+		rc = rf_error_set(RF_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->items.n && !rc; i++) {
 		struct item *it = &p->items.v[i];
+		char sha[65];
+		uint64_t size = 0;
+		int lfs;
 		if (p->o->cancel && *p->o->cancel) {
 			rc = rf_error_set(RF_EINTERNAL, "interrupted");
 			break;
 		}
 		rf_buf_clear(&blob);
 		rf_buf_clear(&dst);
+		rf_buf_clear(&obj);
+		/* An LFS pointer whose object is here: pack the object (the
+		 * weights, not a 130-byte pointer), streamed, and check it is
+		 * the one the pointer names. */
+		lfs = prov_rev_lfs_object(p->rev, it->src, &obj, sha, &size);
+		if (lfs < 0) {
+			rc = lfs;
+			break;
+		}
+		if (lfs) {
+			rc = copy_one(p, it, obj.data, buf, md);
+			if (!rc && (strcmp(it->hex, sha) || it->size != size))
+				rc = rf_error_set(
+				    RF_ECHECK,
+				    "the LFS object of '%s' does not "
+				    "match its pointer: '%s'",
+				    it->src, obj.data);
+			continue;
+		}
 		if ((rc = prov_rev_read(p->rev, it->src, &blob)) != 0)
 			break;
 		if ((rc = rf_digest_buffer_hex(it->hex, RF_DIGEST_SHA256,
-					       blob.data ? blob.data : "", blob.len)) != 0)
+					       blob.data ? blob.data : "",
+					       blob.len)) != 0)
 			break;
 		it->size = blob.len;
 		if (rf_path_join(&dst, p->tmp, it->rel)) {
 			rc = RF_ENOMEM;
 			break;
 		}
-		rc = rf_file_write_atomic(dst.data, blob.data ? blob.data : "", blob.len,
-					  0644, 0);
+		rc = rf_file_write_atomic(dst.data, blob.data ? blob.data : "",
+					  blob.len, 0644, 0);
 		if (p->o->progress)
-			p->o->progress(p->o->progress_ctx, 0, 0, i + 1, p->items.n);
+			p->o->progress(p->o->progress_ctx, 0, 0, i + 1,
+				       p->items.n);
 	}
+	free(buf);
+	EVP_MD_CTX_free(md);
 	rf_buf_free(&blob);
 	rf_buf_free(&dst);
+	rf_buf_free(&obj);
 	return rc;
 }
 
@@ -513,7 +577,8 @@ static int write_tag(const char *dir, const char *name, const rf_buf *b)
 	int rc;
 	if (rf_path_join(&path, dir, name))
 		return RF_ENOMEM;
-	rc = rf_file_write_atomic(path.data, b->data ? b->data : "", b->len, 0644, 0);
+	rc = rf_file_write_atomic(path.data, b->data ? b->data : "", b->len,
+				  0644, 0);
 	rf_buf_free(&path);
 	return rc;
 }
@@ -525,9 +590,9 @@ static int info_value(rf_buf *b, const char *label, const char *value)
 		return 0;
 	for (const char *c = value; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return rf_error_set(RF_EINVAL,
-					    "%s: control characters are not allowed",
-					    label);
+			return rf_error_set(
+			    RF_EINVAL, "%s: control characters are not allowed",
+			    label);
 	return rf_buf_printf(b, "%s: %s\n", label, value);
 }
 
@@ -541,11 +606,13 @@ static int write_tag_files(struct pack *p)
 	if (p->o->bagging_date) {
 		int y, m, d;
 		char extra;
-		if (sscanf(p->o->bagging_date, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
-		    strlen(p->o->bagging_date) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
-			return rf_error_set(RF_EINVAL,
-					    "Bagging-Date '%s' is not YYYY-MM-DD",
-					    p->o->bagging_date);
+		if (sscanf(p->o->bagging_date, "%4d-%2d-%2d%c", &y, &m, &d,
+			   &extra) != 3 ||
+		    strlen(p->o->bagging_date) != 10 || m < 1 || m > 12 ||
+		    d < 1 || d > 31)
+			return rf_error_set(
+			    RF_EINVAL, "Bagging-Date '%s' is not YYYY-MM-DD",
+			    p->o->bagging_date);
 		snprintf(date, sizeof date, "%s", p->o->bagging_date);
 	} else {
 		time_t now = time(NULL);
@@ -554,23 +621,28 @@ static int write_tag_files(struct pack *p)
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	}
 	if ((rc = rf_buf_puts(&b, "BagIt-Version: 1.0\n"
-				  "Tag-File-Character-Encoding: UTF-8\n")) != 0 ||
+				  "Tag-File-Character-Encoding: UTF-8\n")) !=
+		0 ||
 	    (rc = write_tag(p->tmp, "bagit.txt", &b)) != 0)
 		goto out;
 	for (size_t i = 0; i < p->items.n; i++)
 		octets += p->items.v[i].size;
 	rf_buf_clear(&b);
 	if ((rc = rf_buf_printf(&b, "Bagging-Date: %s\n", date)) != 0 ||
-	    (rc = rf_buf_printf(&b, "Bag-Software-Agent: referee/%s\n", RF_VERSION)) ||
+	    (rc = rf_buf_printf(&b, "Bag-Software-Agent: referee/%s\n",
+				RF_VERSION)) ||
 	    (rc = rf_buf_printf(&b, "Payload-Oxum: %" PRIu64 ".%zu\n", octets,
 				p->items.n)) ||
-	    (rc = info_value(&b, "Source-Organization", p->o->source_organization)) ||
-	    (rc = info_value(&b, "External-Description", p->o->external_description)) ||
+	    (rc = info_value(&b, "Source-Organization",
+			     p->o->source_organization)) ||
+	    (rc = info_value(&b, "External-Description",
+			     p->o->external_description)) ||
 	    (rc = write_tag(p->tmp, "bag-info.txt", &b)) != 0)
 		goto out;
 	rf_buf_clear(&b);
 	for (size_t i = 0; i < p->items.n && !rc; i++)
-		rc = rf_buf_printf(&b, "%s  %s\n", p->items.v[i].hex, p->items.v[i].rel);
+		rc = rf_buf_printf(&b, "%s  %s\n", p->items.v[i].hex,
+				   p->items.v[i].rel);
 	if (rc || (rc = write_tag(p->tmp, "manifest-sha256.txt", &b)) != 0)
 		goto out;
 	/* Provenance: which commit these bytes came from. */
@@ -585,8 +657,9 @@ static int write_tag_files(struct pack *p)
 		pi[i].sha256 = p->items.v[i].hex;
 		pi[i].size = p->items.v[i].size;
 	}
-	rc = p->rev ? prov_rev_json(&prov, p->rev, pi, p->items.n)
-		    : prov_worktree_json(&prov, pi, p->items.n, p->o->allow_dirty);
+	rc = p->rev
+		 ? prov_rev_json(&prov, p->rev, pi, p->items.n)
+		 : prov_worktree_json(&prov, pi, p->items.n, p->o->allow_dirty);
 	if (rc)
 		goto out;
 	rf_buf_clear(&b);
@@ -648,16 +721,19 @@ static int commit(const char *tmp, const char *out, int force)
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return rf_error_set(RF_EIO, "cannot rename the bag into '%s': %s", out,
+		return rf_error_set(RF_EIO,
+				    "cannot rename the bag into '%s': %s", out,
 				    strerror(errno));
 	if (!force)
-		return rf_error_set(RF_EEXIST,
-				    "'%s' already exists (use --force to replace it)", out);
+		return rf_error_set(
+		    RF_EEXIST,
+		    "'%s' already exists (use --force to replace it)", out);
 	if (!replaceable(out))
-		return rf_error_set(RF_EEXIST,
-				    "refusing to replace '%s': it is not a bag or an "
-				    "empty folder",
-				    out);
+		return rf_error_set(
+		    RF_EEXIST,
+		    "refusing to replace '%s': it is not a bag or an "
+		    "empty folder",
+		    out);
 	/* Swap atomically; the old bag ends up at `tmp` and is removed. */
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE))
 		return rf_error_set(RF_EIO, "cannot replace '%s': %s", out,
@@ -682,14 +758,16 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 		return rf_error_set(RF_EINVAL, "nothing to pack");
 	if (rf_path_exists(out)) {
 		if (!p.o->force)
-			return rf_error_set(RF_EEXIST,
-					    "'%s' already exists (use --force to replace it)",
-					    out);
+			return rf_error_set(
+			    RF_EEXIST,
+			    "'%s' already exists (use --force to replace it)",
+			    out);
 		if (!replaceable(out))
-			return rf_error_set(RF_EEXIST,
-					    "refusing to replace '%s': it is not a bag or "
-					    "an empty folder",
-					    out);
+			return rf_error_set(
+			    RF_EEXIST,
+			    "refusing to replace '%s': it is not a bag or "
+			    "an empty folder",
+			    out);
 		if (stat(out, &st) == 0) {
 			p.skip_dev[p.nskip] = st.st_dev;
 			p.skip_ino[p.nskip++] = st.st_ino;
@@ -710,15 +788,16 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 			struct rev_add a = {&p, NULL, NULL};
 			rf_buf in = RF_BUF_INIT;
 			/* Inside a repository, names are already relative. */
-			if ((rc = bag_name(&name, paths[i])) != 0)
-				break;
-			if (paths[i][0] == '/' || strstr(paths[i], "..")) {
-				rc = rf_error_set(RF_EINVAL,
-						  "with --rev, '%s' must be a path inside "
-						  "the repository",
-						  paths[i]);
+			if (paths[i][0] == '/' || has_dotdot(paths[i])) {
+				rc = rf_error_set(
+				    RF_EINVAL,
+				    "with --rev, '%s' must be a path inside "
+				    "the repository",
+				    paths[i]);
 				break;
 			}
+			if ((rc = bag_name(&name, paths[i])) != 0)
+				break;
 			if (rf_buf_puts(&in, name.data ? name.data : "")) {
 				rc = RF_ENOMEM;
 				break;
@@ -732,32 +811,39 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 		for (size_t i = 0; i < npaths && !rc; i++) {
 			if ((rc = bag_name(&name, paths[i])) != 0)
 				break;
-			rc = collect(&p, paths[i], name.data ? name.data : "", 0);
+			rc = collect(&p, paths[i], name.data ? name.data : "",
+				     0);
 		}
 	}
 	if (rc)
 		goto out;
 	if (!p.items.n) {
-		rc = rf_error_set(RF_EINVAL, "nothing to pack: no files under the paths given");
+		rc = rf_error_set(
+		    RF_EINVAL,
+		    "nothing to pack: no files under the paths given");
 		goto out;
 	}
 	qsort(p.items.v, p.items.n, sizeof *p.items.v, item_cmp);
 	for (size_t i = 1; i < p.items.n; i++)
 		if (!strcmp(p.items.v[i - 1].rel, p.items.v[i].rel)) {
-			rc = rf_error_set(RF_EINVAL, "'%s' and '%s' would both be packed as '%s'",
-					  p.items.v[i - 1].src, p.items.v[i].src,
-					  p.items.v[i].rel);
+			rc = rf_error_set(
+			    RF_EINVAL,
+			    "'%s' and '%s' would both be packed as '%s'",
+			    p.items.v[i - 1].src, p.items.v[i].src,
+			    p.items.v[i].rel);
 			goto out;
 		}
 	/* A file and a folder of the same name cannot both exist in data/. */
 	for (size_t i = 0; i + 1 < p.items.n; i++) {
 		size_t len = strlen(p.items.v[i].rel);
-		for (size_t j = i + 1; j < p.items.n &&
-				       !strncmp(p.items.v[j].rel, p.items.v[i].rel, len);
+		for (size_t j = i + 1;
+		     j < p.items.n &&
+		     !strncmp(p.items.v[j].rel, p.items.v[i].rel, len);
 		     j++)
 			if (p.items.v[j].rel[len] == '/') {
 				rc = rf_error_set(RF_EINVAL,
-						  "'%s' is both a file and a folder in the bag",
+						  "'%s' is both a file and a "
+						  "folder in the bag",
 						  p.items.v[i].rel);
 				goto out;
 			}
@@ -797,7 +883,8 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 		rc = p.o->before_commit(p.o->before_commit_ctx, p.tmp);
 		if (rc) {
 			if (rc > 0 || !rf_error_last()[0])
-				rc = rf_error_set(RF_EINTERNAL, "the pre-commit step failed");
+				rc = rf_error_set(RF_EINTERNAL,
+						  "the pre-commit step failed");
 			goto out;
 		}
 		if ((rc = bag_write_tagmanifest(p.tmp)) != 0)
@@ -809,7 +896,8 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 out:
 	if (made_tmp) {
 		char msg[1024];
-		/* Cleaning up must not replace the message of the real error. */
+		/* Cleaning up must not replace the message of the real error.
+		 */
 		snprintf(msg, sizeof msg, "%s", rf_error_last());
 		rf_dir_remove_tree(tmp.data);
 		rf_error_set(rc, "%s", msg);

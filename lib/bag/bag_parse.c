@@ -37,7 +37,8 @@ int bag_each_line(const char *text, size_t len,
 		}
 		if ((rc = fn(ctx, line.data, lineno)) != 0)
 			break;
-		if (j < len && text[j] == '\r' && j + 1 < len && text[j + 1] == '\n')
+		if (j < len && text[j] == '\r' && j + 1 < len &&
+		    text[j + 1] == '\n')
 			j++;
 		i = j + 1;
 	}
@@ -106,7 +107,8 @@ static int percent_decode(char *s)
 static int is_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f') ||
 		      (s[i] >= 'A' && s[i] <= 'F')))
 			return 0;
 	return 1;
@@ -121,33 +123,36 @@ static int manifest_line(void *ctx, char *line, unsigned lineno)
 	if (line[0] == '\0')
 		return 0;
 	if (line[0] == '\x01')
-		return report(p, RF_BAG_MALFORMED, p->name, "%s line %u: NUL byte",
-			      p->name, lineno);
+		return report(p, RF_BAG_MALFORMED, p->name,
+			      "%s line %u: NUL byte", p->name, lineno);
 	while (line[n] && line[n] != ' ' && line[n] != '\t')
 		n++;
 	if (n != hexlen || !is_hex(line, n))
 		return report(p, RF_BAG_MALFORMED, p->name,
-			      "%s line %u: expected a %zu-digit %s digest", p->name,
-			      lineno, hexlen, rf_digest_name(m->alg));
+			      "%s line %u: expected a %zu-digit %s digest",
+			      p->name, lineno, hexlen, rf_digest_name(m->alg));
 	path = line + n;
 	while (*path == ' ' || *path == '\t')
 		path++;
 	if (path == line + n || !*path)
 		return report(p, RF_BAG_MALFORMED, p->name,
-			      "%s line %u: expected \"digest  path\"", p->name, lineno);
+			      "%s line %u: expected \"digest  path\"", p->name,
+			      lineno);
 	line[n] = '\0';
 	percent_decode(path);
 	if (rf_path_check_relative(path, p->name))
 		return report(p, RF_BAG_UNSAFE, path, "%s line %u: %s", p->name,
 			      lineno, rf_error_last());
 	if (p->payload && strncmp(path, "data/", 5) != 0)
-		return report(p, RF_BAG_UNSAFE, path,
-			      "%s line %u: payload path '%s' is not under data/",
-			      p->name, lineno, path);
+		return report(
+		    p, RF_BAG_UNSAFE, path,
+		    "%s line %u: payload path '%s' is not under data/", p->name,
+		    lineno, path);
 	if (!p->payload && !strncmp(path, "data/", 5))
-		return report(p, RF_BAG_MALFORMED, path,
-			      "%s line %u: tag manifest lists payload file '%s'",
-			      p->name, lineno, path);
+		return report(
+		    p, RF_BAG_MALFORMED, path,
+		    "%s line %u: tag manifest lists payload file '%s'", p->name,
+		    lineno, path);
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
 		struct bag_line *v = realloc(m->lines, cap * sizeof *v);
@@ -257,8 +262,11 @@ static int info_line(void *ctx, char *line, unsigned lineno)
 	if (line[0] == '\0')
 		return 0;
 	if (line[0] == '\x01') {
-		snprintf(msg, sizeof msg, "bag-info.txt line %u: NUL byte", lineno);
-		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt", msg) : 0;
+		snprintf(msg, sizeof msg, "bag-info.txt line %u: NUL byte",
+			 lineno);
+		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt",
+				     msg)
+			     : 0;
 	}
 	if (line[0] == ' ' || line[0] == '\t') {
 		/* A continuation of the previous value. */
@@ -266,14 +274,17 @@ static int info_line(void *ctx, char *line, unsigned lineno)
 		char *s = line;
 		if (!info->n) {
 			snprintf(msg, sizeof msg,
-				 "bag-info.txt line %u: continuation without a label",
+				 "bag-info.txt line %u: continuation without a "
+				 "label",
 				 lineno);
-			return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt", msg)
+			return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED,
+					     "bag-info.txt", msg)
 				     : 0;
 		}
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (rf_buf_printf(&b, "%s %s", info->fields[info->n - 1].value, s))
+		if (rf_buf_printf(&b, "%s %s", info->fields[info->n - 1].value,
+				  s))
 			return RF_ENOMEM;
 		free(info->fields[info->n - 1].value);
 		info->fields[info->n - 1].value = rf_buf_detach(&b);
@@ -281,9 +292,12 @@ static int info_line(void *ctx, char *line, unsigned lineno)
 	}
 	colon = strchr(line, ':');
 	if (!colon || colon == line) {
-		snprintf(msg, sizeof msg, "bag-info.txt line %u: expected \"Label: value\"",
+		snprintf(msg, sizeof msg,
+			 "bag-info.txt line %u: expected \"Label: value\"",
 			 lineno);
-		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt", msg) : 0;
+		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt",
+				     msg)
+			     : 0;
 	}
 	*colon = '\0';
 	v = colon + 1;
@@ -352,14 +366,17 @@ int bag_declaration_check(const char *text, size_t len)
 	if (!version)
 		rc = rf_error_set(RF_EFORMAT, "bagit.txt: no BagIt-Version");
 	else if (strcmp(version, "1.0") && strcmp(version, "0.97"))
-		rc = rf_error_set(RF_EFORMAT, "bagit.txt: unsupported BagIt-Version '%s'",
+		rc = rf_error_set(RF_EFORMAT,
+				  "bagit.txt: unsupported BagIt-Version '%s'",
 				  version);
 	else if (!enc)
-		rc = rf_error_set(RF_EFORMAT, "bagit.txt: no Tag-File-Character-Encoding");
-	else if (strcasecmp(enc, "UTF-8"))
 		rc = rf_error_set(RF_EFORMAT,
-				  "bagit.txt: unsupported Tag-File-Character-Encoding '%s'",
-				  enc);
+				  "bagit.txt: no Tag-File-Character-Encoding");
+	else if (strcasecmp(enc, "UTF-8"))
+		rc = rf_error_set(
+		    RF_EFORMAT,
+		    "bagit.txt: unsupported Tag-File-Character-Encoding '%s'",
+		    enc);
 	bag_info_free(&decl);
 	return rc;
 }
@@ -369,7 +386,8 @@ int bag_declaration_check(const char *text, size_t len)
 int bag_files_add(struct bag_files *f, const char *path, uint64_t size)
 {
 	if (f->n >= RF_BAG_MAX_FILES)
-		return rf_error_set(RF_ELIMIT, "more than %u files", RF_BAG_MAX_FILES);
+		return rf_error_set(RF_ELIMIT, "more than %u files",
+				    RF_BAG_MAX_FILES);
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
 		struct bag_file *v = realloc(f->v, cap * sizeof *v);
@@ -428,7 +446,7 @@ struct walk {
 
 static int walk_problem(struct walk *w, rf_bag_problem_kind kind,
 			const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int walk_problem(struct walk *w, rf_bag_problem_kind kind,
 			const char *rel, const char *fmt, ...)
@@ -448,13 +466,14 @@ static int walk_dir(struct walk *w, int dirfd_, const char *rel, int depth)
 	int rc = 0;
 	if (depth > RF_BAG_MAX_DEPTH)
 		return walk_problem(w, RF_BAG_UNSAFE, rel,
-				    "'%s' is nested deeper than %d directories", rel,
-				    RF_BAG_MAX_DEPTH);
+				    "'%s' is nested deeper than %d directories",
+				    rel, RF_BAG_MAX_DEPTH);
 	d = fdopendir(dirfd_);
 	if (!d) {
 		close(dirfd_);
-		return walk_problem(w, RF_BAG_UNREADABLE, rel, "cannot list '%s': %s",
-				    rel, strerror(errno));
+		return walk_problem(w, RF_BAG_UNREADABLE, rel,
+				    "cannot list '%s': %s", rel,
+				    strerror(errno));
 	}
 	while (!rc && (e = readdir(d)) != NULL) {
 		struct stat st;
@@ -471,36 +490,45 @@ static int walk_dir(struct walk *w, int dirfd_, const char *rel, int depth)
 					  strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			int fd = openat(dirfd(d), e->d_name,
-					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
 			if (fd < 0)
-				rc = walk_problem(w, RF_BAG_UNREADABLE, child.data,
-						  "cannot open '%s': %s", child.data,
-						  strerror(errno));
+				rc = walk_problem(w, RF_BAG_UNREADABLE,
+						  child.data,
+						  "cannot open '%s': %s",
+						  child.data, strerror(errno));
 			else
 				rc = walk_dir(w, fd, child.data, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
-			rc = bag_files_add(w->out, child.data, (uint64_t)st.st_size);
+			rc = bag_files_add(w->out, child.data,
+					   (uint64_t)st.st_size);
 		} else if (S_ISLNK(st.st_mode)) {
-			/* A link is only acceptable when it stays inside the bag
-			 * and names a regular file. */
+			/* A link is only acceptable when it stays inside the
+			 * bag and names a regular file. */
 			struct stat tst;
 			rf_buf_clear(&w->full);
 			if (rf_path_join(&w->full, w->root, child.data)) {
 				rc = RF_ENOMEM;
-			} else if (rf_path_check_inside(w->root, w->full.data)) {
-				rc = walk_problem(w, RF_BAG_UNSAFE, child.data,
-						  "symlink '%s' resolves outside the bag",
-						  child.data);
-			} else if (stat(w->full.data, &tst) || !S_ISREG(tst.st_mode)) {
-				rc = walk_problem(w, RF_BAG_UNSAFE, child.data,
-						  "symlink '%s' does not name a regular file",
-						  child.data);
+			} else if (rf_path_check_inside(w->root,
+							w->full.data)) {
+				rc = walk_problem(
+				    w, RF_BAG_UNSAFE, child.data,
+				    "symlink '%s' resolves outside the bag",
+				    child.data);
+			} else if (stat(w->full.data, &tst) ||
+				   !S_ISREG(tst.st_mode)) {
+				rc = walk_problem(
+				    w, RF_BAG_UNSAFE, child.data,
+				    "symlink '%s' does not name a regular file",
+				    child.data);
 			} else {
-				rc = bag_files_add(w->out, child.data, (uint64_t)tst.st_size);
+				rc = bag_files_add(w->out, child.data,
+						   (uint64_t)tst.st_size);
 			}
 		} else {
 			rc = walk_problem(w, RF_BAG_UNSAFE, child.data,
-					  "'%s' is not a regular file", child.data);
+					  "'%s' is not a regular file",
+					  child.data);
 		}
 		rf_buf_free(&child);
 	}
@@ -527,14 +555,15 @@ int bag_walk(struct bag_files *out, const char *root, const char *rel,
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		rf_buf_free(&dir);
-		return walk_problem(&w, RF_BAG_UNSAFE, rel, "'%s' is not a directory",
-				    rel);
+		return walk_problem(&w, RF_BAG_UNSAFE, rel,
+				    "'%s' is not a directory", rel);
 	}
 	fd = open(dir.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	rf_buf_free(&dir);
 	if (fd < 0)
-		return walk_problem(&w, RF_BAG_UNREADABLE, rel, "cannot open '%s': %s",
-				    rel, strerror(errno));
+		return walk_problem(&w, RF_BAG_UNREADABLE, rel,
+				    "cannot open '%s': %s", rel,
+				    strerror(errno));
 	rc = walk_dir(&w, fd, rel, 0);
 	rf_buf_free(&w.full);
 	return rc;

@@ -42,11 +42,11 @@ static int read_tag(struct vctx *v, rf_buf *out, const char *rel, size_t max,
 	if (rc == RF_ENOTFOUND) {
 		if (!required)
 			return 0;
-		rc = rf_bag_report_add(v->r, RF_BAG_MALFORMED, rel, "'%s' is missing",
-				       rel);
+		rc = rf_bag_report_add(v->r, RF_BAG_MALFORMED, rel,
+				       "'%s' is missing", rel);
 	} else {
 		rc = rf_bag_report_add(v->r,
-				       rc == RF_EUNSAFE ? RF_BAG_UNSAFE
+				       rc == RF_EUNSAFE	 ? RF_BAG_UNSAFE
 				       : rc == RF_ELIMIT ? RF_BAG_MALFORMED
 							 : RF_BAG_UNREADABLE,
 				       rel, "%s", rf_error_last());
@@ -62,7 +62,8 @@ static int find_manifests(struct vctx *v, int have[2], int have_tag[2])
 	int rc = 0;
 	if (!d)
 		return rf_bag_report_add(v->r, RF_BAG_UNREADABLE, "",
-					 "cannot list '%s': %s", v->dir, strerror(errno));
+					 "cannot list '%s': %s", v->dir,
+					 strerror(errno));
 	while (!rc && (e = readdir(d)) != NULL) {
 		const char *n = e->d_name, *alg;
 		int tag = 0;
@@ -77,11 +78,12 @@ static int find_manifests(struct vctx *v, int have[2], int have_tag[2])
 		}
 		size_t len = strlen(alg);
 		char name[32];
-		if (len < 5 || strcmp(alg + len - 4, ".txt") || len - 4 >= sizeof name)
+		if (len < 5 || strcmp(alg + len - 4, ".txt") ||
+		    len - 4 >= sizeof name)
 			continue;
 		snprintf(name, sizeof name, "%.*s", (int)(len - 4), alg);
-		/* md5, sha1...: RFC 8493 lets a validator skip algorithms it does
-		 * not support, as long as one manifest is checked. */
+		/* md5, sha1...: RFC 8493 lets a validator skip algorithms it
+		 * does not support, as long as one manifest is checked. */
 		if (rf_digest_from_name(&a, name))
 			continue;
 		if (tag)
@@ -129,21 +131,22 @@ static int hash_and_compare(struct vctx *v, struct check *c, size_t n,
 	for (size_t i = 0; i < n && !rc; i++) {
 		char hex[RF_DIGEST_HEX_MAX];
 		if (jobs[i].rc) {
-			rc = rf_bag_report_add(v->r,
-					       jobs[i].rc == RF_EUNSAFE ? RF_BAG_UNSAFE
-					       : jobs[i].rc == RF_ENOTFOUND
-						       ? RF_BAG_MISSING
-						       : RF_BAG_UNREADABLE,
-					       c[i].rel, "%s", jobs[i].err);
+			rc = rf_bag_report_add(
+			    v->r,
+			    jobs[i].rc == RF_EUNSAFE	 ? RF_BAG_UNSAFE
+			    : jobs[i].rc == RF_ENOTFOUND ? RF_BAG_MISSING
+							 : RF_BAG_UNREADABLE,
+			    c[i].rel, "%s", jobs[i].err);
 			continue;
 		}
 		*files += 1;
 		*bytes += jobs[i].size;
 		rf_digest_to_hex(hex, jobs[i].md, rf_digest_size(alg));
 		if (strcmp(hex, c[i].hex))
-			rc = rf_bag_report_add(v->r, RF_BAG_MISMATCH, c[i].rel,
-					       "'%s' does not match %s: expected %s, got %s",
-					       c[i].rel, c[i].manifest, c[i].hex, hex);
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_MISMATCH, c[i].rel,
+			    "'%s' does not match %s: expected %s, got %s",
+			    c[i].rel, c[i].manifest, c[i].hex, hex);
 	}
 out:
 	if (paths)
@@ -155,8 +158,8 @@ out:
 }
 
 static int check_payload_manifest(struct vctx *v, rf_digest_alg alg,
-				  const struct bag_files *payload, size_t *files,
-				  uint64_t *bytes)
+				  const struct bag_files *payload,
+				  size_t *files, uint64_t *bytes)
 {
 	struct bag_manifest m = {0};
 	struct check *c = NULL;
@@ -170,8 +173,8 @@ static int check_payload_manifest(struct vctx *v, rf_digest_alg alg,
 	rc = read_tag(v, &text, name, RF_BAG_MAX_MANIFEST, 1);
 	if (rc <= 0)
 		goto out;
-	if ((rc = bag_manifest_parse(&m, name, text.data, text.len, 1, add_problem,
-				     v)) != 0)
+	if ((rc = bag_manifest_parse(&m, name, text.data, text.len, 1,
+				     add_problem, v)) != 0)
 		goto out;
 	c = calloc(m.n ? m.n : 1, sizeof *c);
 	sizes = calloc(m.n ? m.n : 1, sizeof *sizes);
@@ -185,8 +188,10 @@ static int check_payload_manifest(struct vctx *v, rf_digest_alg alg,
 	for (size_t i = 0; i < m.n && !rc; i++) {
 		const struct bag_line *l = &m.lines[i];
 		int cmp = 1;
-		while (pi < payload->n && (cmp = strcmp(payload->v[pi].path, l->path)) < 0) {
-			rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED, payload->v[pi].path,
+		while (pi < payload->n &&
+		       (cmp = strcmp(payload->v[pi].path, l->path)) < 0) {
+			rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED,
+					       payload->v[pi].path,
 					       "'%s' is not listed in %s",
 					       payload->v[pi].path, name);
 			pi++;
@@ -202,15 +207,16 @@ static int check_payload_manifest(struct vctx *v, rf_digest_alg alg,
 			n++;
 			pi++;
 		} else {
-			rc = rf_bag_report_add(v->r, RF_BAG_MISSING, l->path,
-					       "'%s' is listed in %s line %u but missing",
-					       l->path, name, l->lineno);
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_MISSING, l->path,
+			    "'%s' is listed in %s line %u but missing", l->path,
+			    name, l->lineno);
 		}
 	}
 	for (; pi < payload->n && !rc; pi++)
-		rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED, payload->v[pi].path,
-				       "'%s' is not listed in %s", payload->v[pi].path,
-				       name);
+		rc = rf_bag_report_add(
+		    v->r, RF_BAG_UNLISTED, payload->v[pi].path,
+		    "'%s' is not listed in %s", payload->v[pi].path, name);
 	if (!rc)
 		rc = hash_and_compare(v, c, n, sizes, alg, files, bytes);
 out:
@@ -232,23 +238,25 @@ static int check_oxum(struct vctx *v, const struct bag_info *info,
 	errno = 0;
 	octets = strtoull(oxum, &end, 10);
 	if (errno || end == oxum || *end != '.' || oxum[0] == '-')
-		return rf_bag_report_add(v->r, RF_BAG_MALFORMED, "bag-info.txt",
-					 "bag-info.txt: malformed Payload-Oxum '%s'", oxum);
+		return rf_bag_report_add(
+		    v->r, RF_BAG_MALFORMED, "bag-info.txt",
+		    "bag-info.txt: malformed Payload-Oxum '%s'", oxum);
 	{
 		const char *p = end + 1;
 		count = strtoull(p, &end, 10);
 		if (errno || end == p || *end || p[0] == '-')
-			return rf_bag_report_add(v->r, RF_BAG_MALFORMED, "bag-info.txt",
-						 "bag-info.txt: malformed Payload-Oxum '%s'",
-						 oxum);
+			return rf_bag_report_add(
+			    v->r, RF_BAG_MALFORMED, "bag-info.txt",
+			    "bag-info.txt: malformed Payload-Oxum '%s'", oxum);
 	}
 	for (size_t i = 0; i < payload->n; i++)
 		have += payload->v[i].size;
 	if (have != octets || (uint64_t)payload->n != count)
-		return rf_bag_report_add(v->r, RF_BAG_OXUM, "bag-info.txt",
-					 "Payload-Oxum is %s but the payload holds "
-					 "%" PRIu64 ".%zu",
-					 oxum, have, payload->n);
+		return rf_bag_report_add(
+		    v->r, RF_BAG_OXUM, "bag-info.txt",
+		    "Payload-Oxum is %s but the payload holds "
+		    "%" PRIu64 ".%zu",
+		    oxum, have, payload->n);
 	return 0;
 }
 
@@ -267,8 +275,8 @@ static int check_tag_manifest(struct vctx *v, rf_digest_alg alg,
 	rc = read_tag(v, &text, name, RF_BAG_MAX_MANIFEST, 1);
 	if (rc <= 0)
 		goto out;
-	if ((rc = bag_manifest_parse(&m, name, text.data, text.len, 0, add_problem,
-				     v)) != 0)
+	if ((rc = bag_manifest_parse(&m, name, text.data, text.len, 0,
+				     add_problem, v)) != 0)
 		goto out;
 	c = calloc(m.n ? m.n : 1, sizeof *c);
 	if (!c) {
@@ -283,14 +291,17 @@ static int check_tag_manifest(struct vctx *v, rf_digest_alg alg,
 			rc = RF_ENOMEM;
 			break;
 		}
-		/* Resolve before opening: a listed tag file must stay inside. */
+		/* Resolve before opening: a listed tag file must stay inside.
+		 */
 		if (lstat(full.data, &st)) {
-			rc = rf_bag_report_add(v->r, RF_BAG_MISSING, l->path,
-					       "'%s' is listed in %s line %u but missing",
-					       l->path, name, l->lineno);
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_MISSING, l->path,
+			    "'%s' is listed in %s line %u but missing", l->path,
+			    name, l->lineno);
 		} else if (rf_path_check_inside(v->dir, full.data)) {
 			rc = rf_bag_report_add(v->r, RF_BAG_UNSAFE, l->path,
-					       "'%s' resolves outside the bag", l->path);
+					       "'%s' resolves outside the bag",
+					       l->path);
 		} else {
 			c[n].rel = l->path;
 			c[n].hex = l->hex;
@@ -305,7 +316,8 @@ static int check_tag_manifest(struct vctx *v, rf_digest_alg alg,
 	 * signatures, which nothing else protects. */
 	for (size_t i = 0; i < referee->n && !rc; i++)
 		if (!bag_manifest_find(&m, referee->v[i].path))
-			rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED, referee->v[i].path,
+			rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED,
+					       referee->v[i].path,
 					       "'%s' is not listed in %s",
 					       referee->v[i].path, name);
 out:
@@ -327,12 +339,14 @@ static int check_provenance(struct vctx *v, const struct bag_files *referee)
 	if (!bag_files_find(referee, RF_BAG_PROVENANCE))
 		return 0; /* not a referee bag, or an old one */
 	m.alg = RF_DIGEST_SHA256;
-	rc = read_tag(v, &text, RF_BAG_PROVENANCE, RF_BAG_MAX_TAG_FILE, 1);
+	rc = read_tag(v, &text, RF_BAG_PROVENANCE, RF_BAG_MAX_MANIFEST, 1);
 	if (rc <= 0)
 		goto out;
-	if (rf_provenance_parse(&prov, text.data, text.len, RF_BAG_PROVENANCE)) {
-		rc = rf_bag_report_add(v->r, RF_BAG_MALFORMED, RF_BAG_PROVENANCE, "%s",
-				       rf_error_last());
+	if (rf_provenance_parse(&prov, text.data, text.len,
+				RF_BAG_PROVENANCE)) {
+		rc =
+		    rf_bag_report_add(v->r, RF_BAG_MALFORMED, RF_BAG_PROVENANCE,
+				      "%s", rf_error_last());
 		goto out;
 	}
 	rf_buf_clear(&text);
@@ -340,32 +354,29 @@ static int check_provenance(struct vctx *v, const struct bag_files *referee)
 	if (rc <= 0)
 		goto out;
 	/* Problems in the manifest itself were reported already. */
-	if ((rc = bag_manifest_parse(&m, "manifest-sha256.txt", text.data, text.len,
-				     1, NULL, NULL)) != 0)
+	if ((rc = bag_manifest_parse(&m, "manifest-sha256.txt", text.data,
+				     text.len, 1, NULL, NULL)) != 0)
 		goto out;
 	for (size_t i = 0; i < rf_provenance_file_count(prov) && !rc; i++) {
 		const rf_provenance_file *f = rf_provenance_file_at(prov, i);
 		const struct bag_line *l = bag_manifest_find(&m, f->path);
 		if (!l)
-			rc = rf_bag_report_add(v->r, RF_BAG_MISSING, f->path,
-					       "'%s' is in %s but not in manifest-sha256.txt",
-					       f->path, RF_BAG_PROVENANCE);
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_MISSING, f->path,
+			    "'%s' is in %s but not in manifest-sha256.txt",
+			    f->path, RF_BAG_PROVENANCE);
 		else if (!f->sha256 || strcmp(f->sha256, l->hex))
-			rc = rf_bag_report_add(v->r, RF_BAG_MISMATCH, f->path,
-					       "'%s' does not match its record in %s",
-					       f->path, RF_BAG_PROVENANCE);
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_MISMATCH, f->path,
+			    "'%s' does not match its record in %s", f->path,
+			    RF_BAG_PROVENANCE);
 	}
-	if (!rc && m.n != rf_provenance_file_count(prov))
-		for (size_t i = 0; i < m.n && !rc; i++) {
-			int found = 0;
-			for (size_t j = 0; j < rf_provenance_file_count(prov) && !found; j++)
-				found = !strcmp(rf_provenance_file_at(prov, j)->path,
-						m.lines[i].path);
-			if (!found)
-				rc = rf_bag_report_add(v->r, RF_BAG_UNLISTED, m.lines[i].path,
-						       "'%s' has no record in %s",
-						       m.lines[i].path, RF_BAG_PROVENANCE);
-		}
+	for (size_t i = 0; i < m.n && !rc; i++)
+		if (!rf_provenance_file_find(prov, m.lines[i].path))
+			rc = rf_bag_report_add(
+			    v->r, RF_BAG_UNLISTED, m.lines[i].path,
+			    "'%s' has no record in %s", m.lines[i].path,
+			    RF_BAG_PROVENANCE);
 out:
 	rf_provenance_free(prov);
 	bag_manifest_free(&m);
@@ -390,10 +401,11 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 	*out = NULL;
 	if (stat(dir, &st))
 		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
-				    "cannot open '%s': %s", dir, strerror(errno));
+				    "cannot open '%s': %s", dir,
+				    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return rf_error_set(RF_EFORMAT, "'%s' is not a bag (not a directory)",
-				    dir);
+		return rf_error_set(RF_EFORMAT,
+				    "'%s' is not a bag (not a directory)", dir);
 	if ((rc = rf_bag_report_new(&v.r)) != 0)
 		return rc;
 	v.pool = v.opts->pool;
@@ -415,33 +427,32 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 	rc = read_tag(&v, &text, "bag-info.txt", RF_BAG_MAX_TAG_FILE, 0);
 	if (rc < 0)
 		goto fail;
-	if (rc == 1 &&
-	    (rc = bag_info_parse(&info, text.data, text.len, add_problem, &v)) != 0)
+	if (rc == 1 && (rc = bag_info_parse(&info, text.data, text.len,
+					    add_problem, &v)) != 0)
 		goto fail;
 	if ((rc = find_manifests(&v, have, have_tag)) != 0)
 		goto fail;
 	if (!have[RF_DIGEST_SHA256] && !have[RF_DIGEST_SHA512]) {
-		rc = rf_bag_report_add(v.r, RF_BAG_MALFORMED, "manifest-sha256.txt",
-				       "'%s' has no sha256 or sha512 payload manifest",
-				       dir);
+		rc = rf_bag_report_add(
+		    v.r, RF_BAG_MALFORMED, "manifest-sha256.txt",
+		    "'%s' has no sha256 or sha512 payload manifest", dir);
 		if (rc)
 			goto fail;
 	}
-	if (lstat(dir, &st) == 0) {
-		rf_buf data = RF_BUF_INIT;
-		if (rf_path_join(&data, dir, "data")) {
-			rc = RF_ENOMEM;
-			goto fail;
-		}
-		if (lstat(data.data, &st))
-			rc = rf_bag_report_add(v.r, RF_BAG_MALFORMED, "data",
-					       "'%s' has no data/ directory", dir);
-		rf_buf_free(&data);
-		if (rc)
-			goto fail;
+	/* A missing data/ is malformed; one that is not a real directory
+	 * (a symlink out of the bag) is reported by the walk as unsafe. */
+	rf_buf_clear(&text);
+	if (rf_path_join(&text, dir, "data")) {
+		rc = RF_ENOMEM;
+		goto fail;
 	}
+	if (lstat(text.data, &st) &&
+	    (rc = rf_bag_report_add(v.r, RF_BAG_MALFORMED, "data",
+				    "'%s' has no data/ directory", dir)) != 0)
+		goto fail;
 	if ((rc = bag_walk(&payload, dir, "data", add_problem, &v)) != 0 ||
-	    (rc = bag_walk(&referee, dir, RF_BAG_REFEREE_DIR, add_problem, &v)) != 0)
+	    (rc = bag_walk(&referee, dir, RF_BAG_REFEREE_DIR, add_problem,
+			   &v)) != 0)
 		goto fail;
 	bag_files_sort(&payload);
 	bag_files_sort(&referee);
@@ -450,8 +461,8 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 			continue;
 		size_t f = 0;
 		uint64_t b = 0;
-		if ((rc = check_payload_manifest(&v, (rf_digest_alg)a, &payload, &f,
-						 &b)) != 0)
+		if ((rc = check_payload_manifest(&v, (rf_digest_alg)a, &payload,
+						 &f, &b)) != 0)
 			goto fail;
 		if (f > files)
 			files = f;
@@ -461,16 +472,17 @@ int rf_bag_verify(rf_bag_report **out, const char *dir,
 	if ((rc = check_oxum(&v, &info, &payload)) != 0)
 		goto fail;
 	for (int a = 0; a < 2; a++)
-		if (have_tag[a] &&
-		    (rc = check_tag_manifest(&v, (rf_digest_alg)a, &referee)) != 0)
+		if (have_tag[a] && (rc = check_tag_manifest(
+					&v, (rf_digest_alg)a, &referee)) != 0)
 			goto fail;
 	if ((rc = check_provenance(&v, &referee)) != 0)
 		goto fail;
 	if (!have_tag[0] && !have_tag[1])
 		for (size_t i = 0; i < referee.n && !rc; i++)
-			rc = rf_bag_report_add(v.r, RF_BAG_UNLISTED, referee.v[i].path,
-					       "'%s' is not covered by a tag manifest",
-					       referee.v[i].path);
+			rc = rf_bag_report_add(
+			    v.r, RF_BAG_UNLISTED, referee.v[i].path,
+			    "'%s' is not covered by a tag manifest",
+			    referee.v[i].path);
 	if (rc)
 		goto fail;
 done:
@@ -483,7 +495,8 @@ done:
 	*out = v.r;
 	rc = rf_bag_report_status(v.r);
 	if (rc)
-		rf_error_set(rc, "'%s': %zu problem%s", dir, rf_bag_report_count(v.r),
+		rf_error_set(rc, "'%s': %zu problem%s", dir,
+			     rf_bag_report_count(v.r),
 			     rf_bag_report_count(v.r) == 1 ? "" : "s");
 	return rc;
 fail:

@@ -455,6 +455,23 @@ static const rf_claims_source *source_find(const rf_check *c, const char *name)
 	return NULL;
 }
 
+/* The built-in sources validate their parameters here, before derive;
+ * other sources validate their own. */
+static const rf_field *builtin_fields(const char *name)
+{
+	static const struct {
+		const char *name;
+		const rf_field *fields;
+	} t[] = {{"ledger", rf_source_ledger_fields},
+		 {"claim", rf_source_claim_fields},
+		 {"config", rf_source_config_fields},
+		 {"flops", rf_source_flops_fields}};
+	for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].fields;
+	return NULL;
+}
+
 static int claim_rows(rf_check *c, const struct loaded *l)
 {
 	const rf_node *claims = rf_node_get(rf_manifest_root(l->m), "claims");
@@ -478,7 +495,7 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 		set_str(&r->source, rf_node_text(rf_node_get(from, "source")));
 		o.approx = c->eff.approx;
 		o.precision = prec ? rf_node_text(prec) : NULL;
-		snprintf(path, sizeof path, "claims[%zu].claimed", i);
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
 		if (rf_figure_parse(&r->r.claimed, rf_node_text(claimed), &o))
 			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
 					     rf_error_last());
@@ -496,11 +513,38 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 				   r->source);
 			continue;
 		}
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		if (builtin_fields(src->name) &&
+		    (rc = rf_schema_check(from, builtin_fields(src->name), path)))
+			return rc;
 		rc = src->derive(src->ctx, &env, from, &d, &r->explain);
 		rc = derive_outcome(r, rc);
 		if (rc < 0)
 			return rf_error_wrap(rc, "claim '%s' (%s)", r->id, r->origin);
 		if (rc == 0 && (rc = decide(r, &d)))
+			return rc;
+	}
+	return 0;
+}
+
+int rf_claims_lint(const rf_manifest *m)
+{
+	const rf_node *claims = rf_node_get(rf_manifest_root(m), "claims");
+	char path[128];
+	int rc;
+	for (size_t i = 0; i < rf_node_size(claims); i++) {
+		const rf_node *n = rf_node_at(claims, i), *claimed = rf_node_get(n, "claimed");
+		const rf_node *prec = rf_node_get(n, "precision"), *from = rf_node_get(n, "from");
+		const rf_field *fields = builtin_fields(rf_node_text(rf_node_get(from, "source")));
+		rf_figure_opts o = {0};
+		rf_figure f;
+		o.precision = prec ? rf_node_text(prec) : NULL;
+		snprintf(path, sizeof path, "claims[%zu].%s", i, prec ? "precision" : "claimed");
+		if (claimed && rf_figure_parse(&f, rf_node_text(claimed), &o))
+			return rf_node_error(RF_EFORMAT, prec ? prec : claimed, path, "%s",
+					     rf_error_last());
+		snprintf(path, sizeof path, "claims[%zu].from", i);
+		if (fields && (rc = rf_schema_check(from, fields, path)))
 			return rc;
 	}
 	return 0;
@@ -522,6 +566,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.approx", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0 && f.v.hi < 1))
+				return rf_node_error(RF_EFORMAT, v, "settings.approx",
+						     "expected a percentage between 0 and 100");
 			c->eff.approx = f.v.hi;
 		}
 		if ((v = rf_node_get(s, "suspicious-mfu")) && !c->opts.suspicious_mfu) {
@@ -529,6 +576,9 @@ static int apply_settings(rf_check *c)
 			if (rf_figure_parse(&f, rf_node_text(v), &o))
 				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu", "%s",
 						     rf_error_last());
+			if (!(f.v.hi > 0))
+				return rf_node_error(RF_EFORMAT, v, "settings.suspicious-mfu",
+						     "expected a positive percentage");
 			c->eff.suspicious_mfu = f.v.hi;
 		}
 	}

@@ -45,7 +45,7 @@ static const struct unit_def units[] = {
 	{"|gpu|gpus|accelerator|accelerators|", {0, 0, 0, 1, 0, 0}, 1, 1, "GPUs"},
 	{"|token|tokens|", {0, 0, 0, 0, 1, 0}, 1, 1, "tokens"},
 	{"|param|params|parameter|parameters|", {0, 0, 0, 0, 0, 1}, 1, 1, "params"},
-	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|x|",
+	{"|step|steps|sample|samples|question|questions|output|outputs|node|nodes|times|",
 	 {0, 0, 0, 0, 0, 0}, 1, 1, ""},
 };
 

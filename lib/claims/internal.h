@@ -11,6 +11,13 @@ extern const rf_claims_source rf_source_claim;
 extern const rf_claims_source rf_source_config;
 extern const rf_claims_source rf_source_flops;
 
+/* The fields of `from:` of each built-in source (checked by the check before
+ * derive, and by rf_claims_lint). */
+extern const rf_field rf_source_ledger_fields[];
+extern const rf_field rf_source_claim_fields[];
+extern const rf_field rf_source_config_fields[];
+extern const rf_field rf_source_flops_fields[];
+
 /* One stage's figures as evidence.  Each returns 0, RF_ENOTFOUND when the
  * ledger lacks what is needed (the reason is set), or a format error; each
  * appends its steps to `explain` (may be NULL). */

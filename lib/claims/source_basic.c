@@ -10,7 +10,7 @@
 #include "internal.h"
 #include "referee/error.h"
 
-static const rf_field claim_params[] = {
+const rf_field rf_source_claim_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "claim", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "id of the claim stating the same quantity"},
@@ -22,10 +22,7 @@ static int derive_claim(void *ctx, const rf_claims_env *env, const rf_node *p,
 	const char *id;
 	const rf_figure *f;
 	char label[300];
-	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, claim_params, "from")))
-		return rc;
 	id = rf_node_text(rf_node_get(p, "claim"));
 	if (!(f = rf_claims_env_claim(env, id)))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "claim"), "from.claim",
@@ -38,7 +35,7 @@ static int derive_claim(void *ctx, const rf_claims_env *env, const rf_node *p,
 
 const rf_claims_source rf_source_claim = {"claim", derive_claim, NULL};
 
-static const rf_field config_params[] = {
+const rf_field rf_source_config_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "kind", .type = RF_FIELD_STRING,
 	 .doc = "manifest kind (default training-config)"},
@@ -80,8 +77,6 @@ static int derive_config(void *ctx, const rf_claims_env *env, const rf_node *p,
 	char label[300];
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, config_params, "from")))
-		return rc;
 	kind = rf_node_get(p, "kind");
 	path = rf_node_get(p, "path");
 	prod = rf_node_get(p, "product");

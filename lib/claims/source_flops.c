@@ -10,7 +10,7 @@
 #include "internal.h"
 #include "referee/error.h"
 
-static const rf_field params[] = {
+const rf_field rf_source_flops_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "quantity", .type = RF_FIELD_STRING, .doc = "mfu (default) or flops"},
 	{.name = "stage", .type = RF_FIELD_STRING,
@@ -140,8 +140,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	char line[200];
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, params, "from")))
-		return rc;
 	if (q && strcmp(q, "mfu") && strcmp(q, "flops"))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "expected mfu or flops, got \"%s\"", q);
@@ -180,6 +178,14 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 		    (stage = rf_ledger_stage(ledger, stage_id)))
 			accel = rf_node_text(rf_node_get(stage, "accelerator"));
 		rf_error_clear();
+	}
+	{
+		/* what each accelerator would have had to sustain */
+		rf_figure thr;
+		rf_figure_div(&thr, &flops, &gpu_time);
+		thr.unit.mul = 1e12;
+		snprintf(thr.unit.name, sizeof thr.unit.name, "TFLOP/s per GPU");
+		rf_explain_figure(explain, "implied throughput = FLOPs / accelerator time", &thr);
 	}
 	if ((rc = peak_of(&peak, env, p, accel, explain)))
 		return rc;

@@ -142,7 +142,7 @@ int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest 
 	return rf_explain_figure(explain, label, out);
 }
 
-static const rf_field params[] = {
+const rf_field rf_source_ledger_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "ledger file stem or name"},
 	{.name = "stage", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
@@ -160,8 +160,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	const char *sname, *q;
 	int rc;
 	(void)ctx;
-	if ((rc = rf_schema_check(p, params, "from")))
-		return rc;
 	if ((rc = rf_env_manifest(&ledger, env, p, "ledger", "cost-ledger")))
 		return rc;
 	sname = rf_node_text(rf_node_get(p, "stage"));

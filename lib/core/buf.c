@@ -82,8 +82,11 @@ void rf_buf_clear(rf_buf *b)
 char *rf_buf_detach(rf_buf *b)
 {
 	char *p;
-	if (!b->data && rf_buf_grow(b, 0))
-		return NULL;
+	if (!b->data) {
+		if (rf_buf_grow(b, 0))
+			return NULL;
+		b->data[0] = '\0';
+	}
 	p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;

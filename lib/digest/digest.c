@@ -42,8 +42,8 @@ int rf_digest_from_name(rf_digest_alg *out, const char *name)
 		*out = RF_DIGEST_SHA512;
 		return 0;
 	}
-	return rf_error_set(RF_EUNSUPPORTED, "unsupported digest algorithm '%s'",
-			    name);
+	return rf_error_set(RF_EUNSUPPORTED,
+			    "unsupported digest algorithm '%s'", name);
 }
 
 static const EVP_MD *evp_for(rf_digest_alg alg)
@@ -75,11 +75,13 @@ static int hexval(int c)
 int rf_digest_from_hex(unsigned char *md, size_t n, const char *hex)
 {
 	if (strlen(hex) != 2 * n)
-		return rf_error_set(RF_EFORMAT, "digest must be %zu hex digits", 2 * n);
+		return rf_error_set(RF_EFORMAT, "digest must be %zu hex digits",
+				    2 * n);
 	for (size_t i = 0; i < n; i++) {
 		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return rf_error_set(RF_EFORMAT, "digest is not hexadecimal");
+			return rf_error_set(RF_EFORMAT,
+					    "digest is not hexadecimal");
 		md[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;
@@ -96,7 +98,8 @@ int rf_digest_new(rf_digest **out, rf_digest_alg alg)
 	d->ctx = EVP_MD_CTX_new();
 	if (!d->ctx || !EVP_DigestInit_ex(d->ctx, d->md, NULL)) {
 		rf_digest_free(d);
-		return rf_error_openssl(RF_ELIB, "cannot start %s", rf_digest_name(alg));
+		return rf_error_openssl(RF_ELIB, "cannot start %s",
+					rf_digest_name(alg));
 	}
 	*out = d;
 	return 0;
@@ -105,7 +108,8 @@ int rf_digest_new(rf_digest **out, rf_digest_alg alg)
 int rf_digest_update(rf_digest *d, const void *data, size_t len)
 {
 	if (!EVP_DigestUpdate(d->ctx, data, len))
-		return rf_error_openssl(RF_ELIB, "%s failed", rf_digest_name(d->alg));
+		return rf_error_openssl(RF_ELIB, "%s failed",
+					rf_digest_name(d->alg));
 	return 0;
 }
 
@@ -113,7 +117,8 @@ int rf_digest_final(rf_digest *d, unsigned char *md)
 {
 	unsigned int n = 0;
 	if (!EVP_DigestFinal_ex(d->ctx, md, &n) || n != rf_digest_size(d->alg))
-		return rf_error_openssl(RF_ELIB, "%s failed", rf_digest_name(d->alg));
+		return rf_error_openssl(RF_ELIB, "%s failed",
+					rf_digest_name(d->alg));
 	return 0;
 }
 
@@ -138,7 +143,8 @@ int rf_digest_buffer(unsigned char *md, rf_digest_alg alg, const void *data,
 {
 	unsigned int n = 0;
 	if (!EVP_Digest(data, len, md, &n, evp_for(alg), NULL))
-		return rf_error_openssl(RF_ELIB, "%s failed", rf_digest_name(alg));
+		return rf_error_openssl(RF_ELIB, "%s failed",
+					rf_digest_name(alg));
 	return 0;
 }
 
@@ -162,14 +168,15 @@ static int digest_fd_buf(unsigned char *md, uint64_t *size, EVP_MD_CTX *ctx,
 	uint64_t total = 0;
 	unsigned int n = 0;
 	if (!EVP_DigestInit_ex(ctx, evp_for(alg), NULL))
-		return rf_error_openssl(RF_ELIB, "cannot start %s", rf_digest_name(alg));
+		return rf_error_openssl(RF_ELIB, "cannot start %s",
+					rf_digest_name(alg));
 	for (;;) {
 		ssize_t got = read(fd, buf, bufsize);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			return rf_error_set(RF_EIO, "cannot read '%s': %s", name,
-					    strerror(errno));
+			return rf_error_set(RF_EIO, "cannot read '%s': %s",
+					    name, strerror(errno));
 		}
 		if (got == 0)
 			break;
@@ -197,7 +204,8 @@ int rf_digest_fd(unsigned char *md, uint64_t *size, rf_digest_alg alg, int fd,
 		EVP_MD_CTX_free(ctx);
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
-	rc = digest_fd_buf(md, size, ctx, alg, fd, name, buf, RF_DIGEST_READ_SIZE);
+	rc = digest_fd_buf(md, size, ctx, alg, fd, name, buf,
+			   RF_DIGEST_READ_SIZE);
 	free(buf);
 	EVP_MD_CTX_free(ctx);
 	return rc;
@@ -212,12 +220,15 @@ static int open_regular(int *fd_out, const char *path)
 	*fd_out = -1;
 	if (fd < 0)
 		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
-				    "cannot open '%s': %s", path, strerror(errno));
+				    "cannot open '%s': %s", path,
+				    strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return rf_error_set(RF_EUNSAFE, "'%s' is not a regular file", path);
+		return rf_error_set(RF_EUNSAFE, "'%s' is not a regular file",
+				    path);
 	}
-	/* Back to blocking reads, and tell the kernel we read straight through. */
+	/* Back to blocking reads, and tell the kernel we read straight through.
+	 */
 	fcntl(fd, F_SETFL, 0);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*fd_out = fd;
@@ -258,8 +269,9 @@ static void hash_range(void *arg, size_t begin, size_t end, int worker)
 		j->err[0] = '\0';
 		rc = open_regular(&fd, j->path);
 		if (!rc) {
-			rc = digest_fd_buf(j->md, &j->size, c->ctxs[worker], c->alg, fd,
-					   j->path, c->bufs[worker], RF_DIGEST_READ_SIZE);
+			rc = digest_fd_buf(j->md, &j->size, c->ctxs[worker],
+					   c->alg, fd, j->path, c->bufs[worker],
+					   RF_DIGEST_READ_SIZE);
 			close(fd);
 		}
 		j->rc = rc;
@@ -269,8 +281,9 @@ static void hash_range(void *arg, size_t begin, size_t end, int worker)
 			pthread_mutex_lock(&c->mu);
 			c->bytes_done += j->size;
 			c->files_done++;
-			c->progress(c->progress_ctx, c->bytes_done, c->bytes_total,
-				    c->files_done, c->files_total);
+			c->progress(c->progress_ctx, c->bytes_done,
+				    c->bytes_total, c->files_done,
+				    c->files_total);
 			pthread_mutex_unlock(&c->mu);
 		}
 	}

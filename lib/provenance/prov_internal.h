@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <git2.h>
+
 #include "referee/buf.h"
 
 /* One packed file. */
 struct prov_item {
-	const char *src;      /* path on disk, or path inside the repository (rev) */
+	const char *src; /* path on disk, or path inside the repository (rev) */
 	const char *bag_path; /* "data/..." */
 	const char *sha256;   /* hex of the packed bytes */
 	uint64_t size;
@@ -42,8 +44,19 @@ int prov_rev_list(prov_rev *r, const char *path,
 /* The content of the blob at `repo_path`, appended to `out`. */
 int prov_rev_read(prov_rev *r, const char *repo_path, rf_buf *out);
 
+/* When the file at `repo_path` is a Git LFS pointer whose object is in
+ * the repository's local LFS store, that object's path (appended to
+ * `object`), SHA-256 and size: 1.  0 when not (pack the blob as it is). */
+int prov_rev_lfs_object(prov_rev *r, const char *repo_path, rf_buf *object,
+			char sha[65], uint64_t *size);
+
 /* Provenance JSON for files packed from the revision. */
 int prov_rev_json(rf_buf *json, prov_rev *r, const struct prov_item *items,
 		  size_t n);
+
+/* Git LFS: when the blob `id` is an LFS pointer, its object's SHA-256
+ * (64 hex + NUL) and size; 1 when it is one, 0 when not. */
+int prov_lfs_pointer(git_repository *repo, const git_oid *id, char sha[65],
+		     uint64_t *size);
 
 #endif

@@ -9,12 +9,14 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "provenance/prov_internal.h"
 #include "referee/error.h"
 #include "referee/file.h"
 #include "referee/path.h"
 #include "referee/provenance.h"
 
-#define PROV_MAX_BYTES (256u << 20)
+/* One record per payload file: as large as a manifest may be. */
+#define PROV_MAX_BYTES RF_BAG_MAX_MANIFEST
 
 struct remote {
 	char *name, *url;
@@ -28,7 +30,15 @@ struct rf_provenance {
 	size_t nremotes;
 	rf_provenance_file *files;
 	size_t nfiles;
+	const rf_provenance_file **by_path; /* files sorted by path */
 };
+
+static int file_cmp(const void *a, const void *b)
+{
+	const rf_provenance_file *x = *(const rf_provenance_file *const *)a;
+	const rf_provenance_file *y = *(const rf_provenance_file *const *)b;
+	return strcmp(x->path, y->path);
+}
 
 static const char *opt_str(json_t *o, const char *key)
 {
@@ -59,7 +69,8 @@ int rf_provenance_parse(rf_provenance **out, const char *json, size_t len,
 	    strcmp(json_string_value(json_object_get(p->root, "schema")),
 		   "referee.provenance/1")) {
 		rf_provenance_free(p);
-		return rf_error_set(RF_EFORMAT, "%s: not referee.provenance/1", name);
+		return rf_error_set(RF_EFORMAT, "%s: not referee.provenance/1",
+				    name);
 	}
 	p->source = opt_str(p->root, "source");
 	if (!p->source)
@@ -73,14 +84,16 @@ int rf_provenance_parse(rf_provenance **out, const char *json, size_t len,
 		p->dirty = json_is_true(json_object_get(git, "dirty"));
 		remotes = json_object_get(git, "remotes");
 		if (json_is_array(remotes) && json_array_size(remotes)) {
-			p->remotes = calloc(json_array_size(remotes), sizeof *p->remotes);
+			p->remotes = calloc(json_array_size(remotes),
+					    sizeof *p->remotes);
 			if (!p->remotes) {
 				rf_provenance_free(p);
 				return rf_error_set(RF_ENOMEM, "out of memory");
 			}
 			for (size_t i = 0; i < json_array_size(remotes); i++) {
 				json_t *r = json_array_get(remotes, i);
-				const char *n = opt_str(r, "name"), *u = opt_str(r, "url");
+				const char *n = opt_str(r, "name"),
+					   *u = opt_str(r, "url");
 				if (!n || !u)
 					continue;
 				p->remotes[p->nremotes].name = (char *)n;
@@ -90,8 +103,8 @@ int rf_provenance_parse(rf_provenance **out, const char *json, size_t len,
 		}
 	} else if (git && !json_is_null(git)) {
 		rf_provenance_free(p);
-		return rf_error_set(RF_EFORMAT, "%s: \"git\" must be an object or null",
-				    name);
+		return rf_error_set(
+		    RF_EFORMAT, "%s: \"git\" must be an object or null", name);
 	}
 	files = json_object_get(p->root, "files");
 	if (!json_is_array(files)) {
@@ -109,16 +122,35 @@ int rf_provenance_parse(rf_provenance **out, const char *json, size_t len,
 		pf->path = opt_str(f, "path");
 		if (!pf->path) {
 			rf_provenance_free(p);
-			return rf_error_set(RF_EFORMAT, "%s: file %zu has no \"path\"", name,
-					    i);
+			return rf_error_set(RF_EFORMAT,
+					    "%s: file %zu has no \"path\"",
+					    name, i);
 		}
 		pf->sha256 = opt_str(f, "sha256");
 		pf->repo_path = opt_str(f, "repo_path");
 		pf->blob = opt_str(f, "blob");
-		pf->matches = json_is_true(json_object_get(f, "matches_head")) ||
-			      json_is_true(json_object_get(f, "matches_commit"));
+		pf->matches =
+		    json_is_true(json_object_get(f, "matches_head")) ||
+		    json_is_true(json_object_get(f, "matches_commit"));
 		p->nfiles++;
 	}
+	p->by_path = calloc(p->nfiles + 1, sizeof *p->by_path);
+	if (!p->by_path) {
+		rf_provenance_free(p);
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < p->nfiles; i++)
+		p->by_path[i] = &p->files[i];
+	if (p->nfiles)
+		qsort(p->by_path, p->nfiles, sizeof *p->by_path, file_cmp);
+	for (size_t i = 1; i < p->nfiles; i++)
+		if (!strcmp(p->by_path[i - 1]->path, p->by_path[i]->path)) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "%s: '%s' is recorded twice",
+				 name, p->by_path[i]->path);
+			rf_provenance_free(p);
+			return rf_error_set(RF_EFORMAT, "%s", msg);
+		}
 	*out = p;
 	return 0;
 }
@@ -130,17 +162,42 @@ void rf_provenance_free(rf_provenance *p)
 	json_decref(p->root);
 	free(p->remotes);
 	free(p->files);
+	free(p->by_path);
 	free(p);
 }
 
-const char *rf_provenance_source(const rf_provenance *p) { return p->source; }
-const char *rf_provenance_commit(const rf_provenance *p) { return p->commit; }
-const char *rf_provenance_branch(const rf_provenance *p) { return p->branch; }
-const char *rf_provenance_rev(const rf_provenance *p) { return p->rev; }
-const char *rf_provenance_commit_time(const rf_provenance *p) { return p->commit_time; }
-int rf_provenance_dirty(const rf_provenance *p) { return p->dirty; }
-size_t rf_provenance_remote_count(const rf_provenance *p) { return p->nremotes; }
-size_t rf_provenance_file_count(const rf_provenance *p) { return p->nfiles; }
+const char *rf_provenance_source(const rf_provenance *p)
+{
+	return p->source;
+}
+const char *rf_provenance_commit(const rf_provenance *p)
+{
+	return p->commit;
+}
+const char *rf_provenance_branch(const rf_provenance *p)
+{
+	return p->branch;
+}
+const char *rf_provenance_rev(const rf_provenance *p)
+{
+	return p->rev;
+}
+const char *rf_provenance_commit_time(const rf_provenance *p)
+{
+	return p->commit_time;
+}
+int rf_provenance_dirty(const rf_provenance *p)
+{
+	return p->dirty;
+}
+size_t rf_provenance_remote_count(const rf_provenance *p)
+{
+	return p->nremotes;
+}
+size_t rf_provenance_file_count(const rf_provenance *p)
+{
+	return p->nfiles;
+}
 
 int rf_provenance_remote_at(const rf_provenance *p, size_t i, const char **name,
 			    const char **url)
@@ -152,9 +209,23 @@ int rf_provenance_remote_at(const rf_provenance *p, size_t i, const char **name,
 	return 0;
 }
 
-const rf_provenance_file *rf_provenance_file_at(const rf_provenance *p, size_t i)
+const rf_provenance_file *rf_provenance_file_at(const rf_provenance *p,
+						size_t i)
 {
 	return i < p->nfiles ? &p->files[i] : NULL;
+}
+
+const rf_provenance_file *rf_provenance_file_find(const rf_provenance *p,
+						  const char *path)
+{
+	rf_provenance_file key;
+	const rf_provenance_file *kp = &key, **hit;
+	if (!p->nfiles)
+		return NULL;
+	memset(&key, 0, sizeof key);
+	key.path = path;
+	hit = bsearch(&kp, p->by_path, p->nfiles, sizeof *p->by_path, file_cmp);
+	return hit ? *hit : NULL;
 }
 
 int rf_provenance_strip_url(rf_buf *out, const char *url)
@@ -190,11 +261,28 @@ int rf_provenance_strip_url(rf_buf *out, const char *url)
 
 /* ------------------------------------------------------ verify --repo */
 
+/* A Git LFS file equals its commit when the commit's pointer names the
+ * file's SHA-256 and size.  The file is hashed here, so that this check
+ * stands on its own (the manifest's word is not taken). */
+static int lfs_matches(git_repository *repo, const git_oid *id,
+		       const char *path)
+{
+	unsigned char md[32];
+	char sha[65], have[65];
+	uint64_t size = 0, got = 0;
+	if (!prov_lfs_pointer(repo, id, sha, &size) ||
+	    rf_digest_file(md, &got, RF_DIGEST_SHA256, path))
+		return 0;
+	rf_digest_to_hex(have, md, 32);
+	return !strcmp(sha, have) && got == size;
+}
+
 static int git_problem(rf_bag_report *r, const char *path, const char *what)
 {
 	const git_error *e = git_error_last();
 	return rf_bag_report_add(r, RF_BAG_GIT, path, "%s: %s", what,
-				 e && e->message ? e->message : "libgit2 error");
+				 e && e->message ? e->message
+						 : "libgit2 error");
 }
 
 int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
@@ -211,7 +299,8 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 	git_libgit2_init();
 	if ((rc = rf_bag_open(&bag, bag_dir)) != 0)
 		goto out;
-	rc = rf_bag_read_tag_file(&text, bag, RF_BAG_PROVENANCE, PROV_MAX_BYTES);
+	rc =
+	    rf_bag_read_tag_file(&text, bag, RF_BAG_PROVENANCE, PROV_MAX_BYTES);
 	if (rc == RF_ENOTFOUND) {
 		rc = rf_bag_report_add(report, RF_BAG_GIT, RF_BAG_PROVENANCE,
 				       "the bag has no %s", RF_BAG_PROVENANCE);
@@ -220,9 +309,10 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 	if (rc || (rc = rf_provenance_parse(&prov, text.data, text.len,
 					    RF_BAG_PROVENANCE)) != 0)
 		goto out;
-	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH,
-				    NULL)) {
-		rc = rf_error_set(RF_ENOTFOUND, "'%s' is not a git repository", repo_dir);
+	if (git_repository_open_ext(&repo, repo_dir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
+		rc = rf_error_set(RF_ENOTFOUND, "'%s' is not a git repository",
+				  repo_dir);
 		goto out;
 	}
 	if (!prov->commit) {
@@ -231,30 +321,30 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 		goto out;
 	}
 	if (git_oid_fromstr(&oid, prov->commit) ||
-	    git_commit_lookup(&commit, repo, &oid) || git_commit_tree(&tree, commit)) {
+	    git_commit_lookup(&commit, repo, &oid) ||
+	    git_commit_tree(&tree, commit)) {
 		rc = rf_bag_report_add(report, RF_BAG_GIT, RF_BAG_PROVENANCE,
-				       "commit %s is not in '%s'", prov->commit, repo_dir);
+				       "commit %s is not in '%s'", prov->commit,
+				       repo_dir);
 		goto out;
 	}
 	for (size_t i = 0; i < rf_bag_entry_count(bag) && !rc; i++) {
 		const rf_bag_entry *be = rf_bag_entry_at(bag, i);
-		const rf_provenance_file *pf = NULL;
+		const rf_provenance_file *pf =
+		    rf_provenance_file_find(prov, be->path);
 		git_tree_entry *te = NULL;
 		git_oid have;
-		for (size_t j = 0; j < prov->nfiles; j++)
-			if (!strcmp(prov->files[j].path, be->path)) {
-				pf = &prov->files[j];
-				break;
-			}
 		if (!pf || !pf->repo_path) {
 			rc = rf_bag_report_add(report, RF_BAG_GIT, be->path,
-					       "'%s' has no git provenance", be->path);
+					       "'%s' has no git provenance",
+					       be->path);
 			continue;
 		}
 		if (git_tree_entry_bypath(&te, tree, pf->repo_path)) {
-			rc = rf_bag_report_add(report, RF_BAG_GIT, be->path,
-					       "'%s': '%s' is not in commit %.12s",
-					       be->path, pf->repo_path, prov->commit);
+			rc = rf_bag_report_add(
+			    report, RF_BAG_GIT, be->path,
+			    "'%s': '%s' is not in commit %.12s", be->path,
+			    pf->repo_path, prov->commit);
 			continue;
 		}
 		rf_buf_clear(&path);
@@ -266,18 +356,23 @@ int rf_provenance_check_repo(rf_bag_report *report, const char *bag_dir,
 		/* The raw bytes first; then as git would store them (filters),
 		 * for repositories that convert line endings. */
 		if (git_odb_hashfile(&have, path.data, GIT_OBJECT_BLOB)) {
-			rc = git_problem(report, be->path, "cannot hash the payload file");
+			rc = git_problem(report, be->path,
+					 "cannot hash the payload file");
 		} else if (!git_oid_equal(&have, git_tree_entry_id(te)) &&
+			   !lfs_matches(repo, git_tree_entry_id(te),
+					path.data) &&
 			   (git_repository_is_bare(repo) ||
-			    git_repository_hashfile(&have, repo, path.data, GIT_OBJECT_BLOB,
+			    git_repository_hashfile(&have, repo, path.data,
+						    GIT_OBJECT_BLOB,
 						    pf->repo_path) ||
 			    !git_oid_equal(&have, git_tree_entry_id(te)))) {
-			rc = rf_bag_report_add(report, RF_BAG_GIT, be->path,
-					       "'%s' differs from '%s' at commit %.12s%s",
-					       be->path, pf->repo_path, prov->commit,
-					       pf->matches ? ""
-							   : " (it was packed with "
-							     "uncommitted changes)");
+			rc = rf_bag_report_add(
+			    report, RF_BAG_GIT, be->path,
+			    "'%s' differs from '%s' at commit %.12s%s",
+			    be->path, pf->repo_path, prov->commit,
+			    pf->matches ? ""
+					: " (it was packed with "
+					  "uncommitted changes)");
 		}
 		git_tree_entry_free(te);
 	}

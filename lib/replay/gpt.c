@@ -65,6 +65,7 @@ struct rf_gpt {
 	float *dres, *dln, *datty, *dqkv, *dfch, *dlogits, *attn_scratch;
 	float *wt;               /* [max IC*OC] a transposed weight */
 	rf_gpt_dev *dev;         /* set: the model lives on a device (gpt_device.c) */
+	float *tbuf;             /* [N * max(3C,F,V)] a transposed gradient */
 };
 
 struct rf_gpt_cache {
@@ -343,6 +344,9 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 		m->cap_att = natt;
 	N = m->cap_n;
 	natt = m->cap_att;
+	size_t omax = 3 * C > F ? 3 * C : F;
+	if (V > omax)
+		omax = V;
 	size_t per_layer = 7 * N * C + 4 * N + 3 * N * C + natt + 2 * N * F;
 	size_t wmax = 3 * C * C;
 	if (F * C > wmax)
@@ -353,7 +357,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 		       N * V /* logits */ + N /* lse */ +
 		       2 * N * C /* dres, dln */ + N * C /* datty */ +
 		       3 * N * C /* dqkv */ + N * (F > V ? F : V) /* dfch, dlogits */ +
-		       N * NH /* attn scratch */ + wmax;
+		       N * NH /* attn scratch */ + wmax + N * omax /* tbuf */;
 	free(m->actmem);
 	free(m->acts);
 	free(m->tokens);
@@ -410,6 +414,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	m->dlogits = m->dfch; /* never live at the same time */
 	TAKE(m->attn_scratch, N * NH);
 	TAKE(m->wt, wmax);
+	TAKE(m->tbuf, N * omax);
 #undef TAKE
 	return 0;
 }
@@ -425,19 +430,23 @@ static void linear_fwd(rf_pool *pool, float *out, const float *inp,
 }
 
 /* dinp[N,IC] = dout[N,OC] W[OC,IC] (overwrites, if dinp);
- * dW[OC,IC] += dout^T inp; db[OC] += column sums of dout (if db). */
+ * dW[OC,IC] += dout^T inp; db[OC] += column sums of dout (if db).
+ * doutT [OC,N] is scratch: dout transposed, so that the dW product reads
+ * each of its rows as one contiguous stream. */
 static void linear_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 		       const float *dout, const float *inp, const float *w,
-		       int N, int IC, int OC)
+		       int N, int IC, int OC, float *doutT)
 {
 	if (dinp)
 		rf_k_gemm(pool, dinp, IC, dout, OC, 1, w, IC, NULL, N, IC, OC, 0);
-	rf_k_gemm(pool, dw, IC, dout, 1, OC, inp, IC, NULL, OC, IC, N, 1);
+	rf_k_transpose(pool, doutT, dout, N, OC);
+	rf_k_gemm(pool, dw, IC, doutT, N, 1, inp, IC, NULL, OC, IC, N, 1);
 	if (db)
-		for (int o = 0; o < OC; o++) { /* small: rows in order */
+		for (int o = 0; o < OC; o++) { /* rows in order */
+			const float *d = doutT + (size_t)o * N;
 			float s = 0.0f;
 			for (int n = 0; n < N; n++)
-				s += dout[(size_t)n * OC + o];
+				s += d[n];
 			db[o] += s;
 		}
 }
@@ -541,8 +550,8 @@ int rf_gpt_token_logprobs(rf_gpt *m, rf_pool *pool, const int32_t *targets,
 			if (lg[v] > mx)
 				mx = lg[v];
 		for (int v = 0; v < V; v++)
-			s += expf(lg[v] - mx);
-		m->lse[n] = mx + logf(s);
+			s += rf_k_expf(lg[v] - mx);
+		m->lse[n] = mx + rf_k_logf(s);
 		m->targets[n] = targets[n];
 		out[n] = targets[n] < 0 ? 0.0f : lg[targets[n]] - m->lse[n];
 	}
@@ -579,11 +588,12 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 			continue;
 		}
 		for (int v = 0; v < V; v++)
-			dl[v] = -d * expf(lg[v] - m->lse[n]);
+			dl[v] = -d * rf_k_expf(lg[v] - m->lse[n]);
 		dl[tgt] += d;
 	}
 	/* logits = lnf W^T */
-	linear_bwd(pool, m->dln, m->glmw, NULL, m->dlogits, m->lnf, m->lmw, N, C, V);
+	linear_bwd(pool, m->dln, m->glmw, NULL, m->dlogits, m->lnf, m->lmw, N, C, V,
+		   m->tbuf);
 	const float *xlast = L ? m->acts[L - 1].xout : m->x0;
 	memset(m->dres, 0, (size_t)N * C * sizeof(float));
 	rf_k_layernorm_bwd(pool, m->dres, m->glnfw, m->glnfb, m->dln, xlast, m->lnfw,
@@ -595,18 +605,19 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 		const float *xin = l ? m->acts[l - 1].xout : m->x0;
 		/* dres = d xout; xout = xmid + fcproj(gelu(fc(ln2(xmid)))) */
 		linear_bwd(pool, m->dfch, g->fcpw, g->fcpb, m->dres, a->fch_gelu,
-			   w->fcpw, N, F, C);
+			   w->fcpw, N, F, C, m->tbuf);
 		rf_k_gelu_bwd(pool, m->dfch, a->fch, m->dfch, (size_t)N * F);
-		linear_bwd(pool, m->dln, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, F);
+		linear_bwd(pool, m->dln, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, F,
+			   m->tbuf);
 		rf_k_layernorm_bwd(pool, m->dres, g->ln2w, g->ln2b, m->dln, a->xmid,
 				   w->ln2w, a->ln2_mean, a->ln2_rstd, N, C);
 		/* dres = d xmid; xmid = xin + proj(attn(ln1(xin))) */
 		linear_bwd(pool, m->datty, g->projw, g->projb, m->dres, a->atty,
-			   w->projw, N, C, C);
+			   w->projw, N, C, C, m->tbuf);
 		rf_k_attention_bwd(pool, m->dqkv, m->attn_scratch, m->datty, a->qkv,
 				   a->att, B, T, C, NH);
 		linear_bwd(pool, m->dln, g->qkvw, g->qkvb, m->dqkv, a->ln1, w->qkvw, N,
-			   C, 3 * C);
+			   C, 3 * C, m->tbuf);
 		rf_k_layernorm_bwd(pool, m->dres, g->ln1w, g->ln1b, m->dln, xin,
 				   w->ln1w, a->ln1_mean, a->ln1_rstd, N, C);
 	}

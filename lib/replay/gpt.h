@@ -139,8 +139,9 @@ int rf_gpt_load(rf_gpt *m, const char *path);
  * layout and formulas.  rf_gpt_params()/rf_gpt_grads() then return a host
  * mirror refreshed on each call and valid until the next call on the
  * model (writes through it are taken back before the next operation);
- * rf_gpt_logits() is a host copy; the pool argument is unused.  A KV cache
- * made for a device model lives on the device. */
+ * rf_gpt_logits() is a host copy made by its first call after a forward
+ * (make that call before reading from several threads); the pool argument
+ * is unused.  A KV cache made for a device model lives on the device. */
 struct rf_backend;
 
 /** Move the model's parameters, gradients and AdamW state to device `index`

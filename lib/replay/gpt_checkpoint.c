@@ -21,6 +21,11 @@ int rf_gpt_save_bytes(rf_buf *out, const rf_gpt *m, const char *const *meta,
 	const char **md = calloc(2 * (GPT_META_CFG + nmeta), sizeof *md);
 	char vals[GPT_META_CFG][16];
 	int rc;
+	if (!params) { /* a device model whose device failed (error set) */
+		free(t);
+		free(md);
+		return rf_error_last_code();
+	}
 	if (!t || !md) {
 		free(t);
 		free(md);
@@ -92,6 +97,10 @@ int rf_gpt_load(rf_gpt *m, const char *path)
 		}
 	}
 	float *params = rf_gpt_params(m);
+	if (!params) { /* a device model whose device failed (error set) */
+		rc = rf_error_last_code();
+		goto out;
+	}
 	for (size_t i = 0; i < nt; i++) {
 		const char *name;
 		int shape[2], ndim;

@@ -22,6 +22,7 @@ struct rf_gpt_dev {
 	float *logits; /* host copy of [B,T,V] */
 	size_t logits_cap;
 	size_t nrows; /* B*T of the last forward */
+	int logits_fresh; /* the host copy holds the last forward's logits */
 };
 
 static int err(const rf_gpt_dev *d, int rc)
@@ -175,6 +176,7 @@ int rf_gpt_dev_forward(rf_gpt_dev *d, const int32_t *tokens, int B, int T)
 	int rc;
 	if ((rc = flush(d)))
 		return rc;
+	d->logits_fresh = 0;
 	if ((rc = d->ops->forward(d->h, tokens, B, T)))
 		return err(d, rc);
 	d->nrows = (size_t)B * T;
@@ -185,6 +187,10 @@ const float *rf_gpt_dev_logits(rf_gpt_dev *d)
 {
 	size_t n = d->nrows * (size_t)d->cfg.vocab;
 	int rc;
+	/* Copied once per forward pass: callers may ask from many threads
+	 * after a first call (as the trainer's entropy loop does). */
+	if (d->logits_fresh)
+		return d->logits;
 	if (n > d->logits_cap) {
 		float *p = realloc(d->logits, n * sizeof(float));
 		if (!p) {
@@ -198,6 +204,7 @@ const float *rf_gpt_dev_logits(rf_gpt_dev *d)
 		err(d, rc);
 		return NULL;
 	}
+	d->logits_fresh = 1;
 	return d->logits;
 }
 

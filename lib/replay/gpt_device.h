@@ -48,7 +48,9 @@ int rf_gpt_dev_copy_params(rf_gpt_dev *dst, float *hdst, rf_gpt_dev *src,
 			   const float *hsrc, size_t n);
 
 int rf_gpt_dev_forward(rf_gpt_dev *d, const int32_t *tokens, int B, int T);
-/** Borrowed host copy of the last forward's logits (NULL on failure). */
+/** Borrowed host copy of the last forward's logits, copied at the first
+ *  call after a forward (NULL on failure); later calls may come from any
+ *  thread. */
 const float *rf_gpt_dev_logits(rf_gpt_dev *d);
 int rf_gpt_dev_token_logprobs(rf_gpt_dev *d, const int32_t *targets,
 			      float *out);

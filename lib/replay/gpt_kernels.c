@@ -3,20 +3,26 @@
  * vectorised across output columns only, so each output keeps its own
  * sequential sum: same bits with SSE2, AVX or scalar code, any thread count. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "replay/gpt_kernels.h"
 
-/* Eight floats that GCC/Clang map to one AVX register or two SSE2 ones.
- * Vector ops here are lane-wise IEEE mul and add (no FMA: -std=c11 keeps
- * -ffp-contract off), i.e. exactly what the scalar loop would compute. */
-typedef float v8f __attribute__((vector_size(32)));
-#define V8_LOAD(v, p) memcpy(&(v), (p), sizeof(v8f))
-#define V8_STORE(p, v) memcpy((p), &(v), sizeof(v8f))
+/* Four floats: one SSE2 register (the x86-64 baseline; GCC/Clang vector
+ * extension, portable to other targets).  Vector ops here are lane-wise
+ * IEEE mul and add (no FMA: -std=c11 keeps -ffp-contract off), i.e. exactly
+ * what the scalar loop computes for each output. */
+typedef float v4f __attribute__((vector_size(16)));
+#define V4_LOAD(v, p) memcpy(&(v), (p), sizeof(v4f))
+#define V4_STORE(p, v) memcpy((p), &(v), sizeof(v4f))
+#define VW 4 /* floats per vector */
 
-#define GEMM_RB 4  /* rows of C per tile */
-#define GEMM_CV 2  /* 8-float vectors of C per tile row: 16 columns */
-#define GEMM_CB (8 * GEMM_CV)
+#ifndef GEMM_RB
+#define GEMM_RB 6  /* rows of C per tile */
+#endif
+#ifndef GEMM_CV
+#define GEMM_CV 2  /* vectors of C per tile row */
+#endif
 
 struct gemm_ctx {
 	float *C;
@@ -25,82 +31,71 @@ struct gemm_ctx {
 	int nrb, ncb; /* row blocks, column blocks */
 };
 
-/* A tile of nr <= GEMM_RB rows and GEMM_CB full columns, starting at
- * (r0, c0).  Inlined with nr constant for the common case. */
-static inline __attribute__((always_inline)) void
-gemm_tile(const struct gemm_ctx *g, int r0, int c0, int nr)
-{
-	v8f acc[GEMM_RB][GEMM_CV];
-	const float *A = g->A + (size_t)r0 * g->sam;
-	const float *B = g->B + c0;
-	for (int r = 0; r < GEMM_RB; r++)
-		for (int j = 0; j < GEMM_CV; j++)
-			acc[r][j] = (v8f){0};
-	for (int k = 0; k < g->K; k++) {
-		v8f b[GEMM_CV];
-		const float *Bk = B + (size_t)k * g->ldb;
-		for (int j = 0; j < GEMM_CV; j++)
-			V8_LOAD(b[j], Bk + 8 * j);
-		for (int r = 0; r < nr; r++) {
-			float a = A[(size_t)r * g->sam + (size_t)k * g->sak];
-			for (int j = 0; j < GEMM_CV; j++)
-				acc[r][j] += a * b[j];
-		}
-	}
-	for (int r = 0; r < nr; r++) {
-		float *Cr = g->C + (size_t)(r0 + r) * g->ldc + c0;
-		for (int j = 0; j < GEMM_CV; j++) {
-			v8f c = acc[r][j];
-			if (g->accumulate) {
-				v8f old;
-				V8_LOAD(old, Cr + 8 * j);
-				c = old + c;
-			} else if (g->bias) {
-				v8f bb;
-				V8_LOAD(bb, g->bias + c0 + 8 * j);
-				c = c + bb;
-			}
-			V8_STORE(Cr + 8 * j, c);
-		}
-	}
-}
+#define GEMM_KB RF_K_GEMM_KB
 
-/* Leftover columns (Nc % GEMM_CB): the same sums, one element at a time. */
+/* Leftover columns (Nc % the tile width): the same sums, one element at a
+ * time -- also the reference the vector tiles must equal bit for bit. */
 static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
-			     int c1)
+			     int c1, int k0, int k1)
 {
 	for (int r = r0; r < r1; r++)
 		for (int c = c0; c < c1; c++) {
 			float acc = 0.0f;
-			for (int k = 0; k < g->K; k++)
+			for (int k = k0; k < k1; k++)
 				acc += g->A[(size_t)r * g->sam + (size_t)k * g->sak] *
 				       g->B[(size_t)k * g->ldb + c];
 			float *Cp = g->C + (size_t)r * g->ldc + c;
-			if (g->accumulate)
+			if (k0 > 0 || g->accumulate)
 				*Cp = *Cp + acc;
 			else
 				*Cp = g->bias ? acc + g->bias[c] : acc;
 		}
 }
 
-/* Task i = column block (outer) x row block (inner), so that consecutive
- * tasks of a chunk reuse the same strip of B from cache. */
-static void gemm_task(void *ctx, size_t begin, size_t end, int worker)
+/* SSE2, the x86-64 baseline (and any target with 16-byte vectors) */
+#define GT_VEC v4f
+#define GT_W 4
+#define GT_ATTR
+#define GT_SUFFIX sse2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* AVX2 when the CPU has it, chosen at run time (not with -march): eight
+ * lanes of the same multiplies and adds, and no FMA (not enabled), so the
+ * same bits as SSE2. */
+typedef float v8f __attribute__((vector_size(32)));
+#define GT_VEC v8f
+#define GT_W 8
+#define GT_ATTR __attribute__((target("avx2")))
+#define GT_SUFFIX avx2
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_ATTR
+#undef GT_SUFFIX
+#define HAVE_GEMM_AVX2 1
+#endif
+
+static int gemm_choice; /* 0 auto, 1 SSE2, 2 AVX2 */
+
+void rf_k_gemm_select(int which)
 {
-	const struct gemm_ctx *g = ctx;
-	(void)worker;
-	for (size_t i = begin; i < end; i++) {
-		int cb = (int)(i / (size_t)g->nrb), rb = (int)(i % (size_t)g->nrb);
-		int r0 = rb * GEMM_RB, c0 = cb * GEMM_CB;
-		int r1 = r0 + GEMM_RB < g->M ? r0 + GEMM_RB : g->M;
-		int c1 = c0 + GEMM_CB < g->Nc ? c0 + GEMM_CB : g->Nc;
-		if (c1 - c0 < GEMM_CB)
-			gemm_tile_scalar(g, r0, r1, c0, c1);
-		else if (r1 - r0 == GEMM_RB)
-			gemm_tile(g, r0, c0, GEMM_RB);
-		else
-			gemm_tile(g, r0, c0, r1 - r0);
-	}
+	gemm_choice = which;
+}
+
+static int use_avx2(void)
+{
+#ifdef HAVE_GEMM_AVX2
+	if (gemm_choice == 1)
+		return 0;
+	return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+	return 0;
+#endif
 }
 
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
@@ -109,15 +104,23 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 {
 	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
 			     accumulate, 0, 0};
+	int avx2 = use_avx2();
+	int cb = (avx2 ? 8 : 4) * GEMM_CV;
 	if (M <= 0 || Nc <= 0)
 		return;
 	g.nrb = (M + GEMM_RB - 1) / GEMM_RB;
-	g.ncb = (Nc + GEMM_CB - 1) / GEMM_CB;
+	g.ncb = (Nc + cb - 1) / cb;
 	/* ~64K multiply-adds per chunk at least, so small products stay on
 	 * one thread instead of paying for a wake-up. */
-	size_t per = (size_t)GEMM_RB * GEMM_CB * (size_t)(K > 0 ? K : 1);
+	size_t per = (size_t)GEMM_RB * (size_t)cb * (size_t)(K > 0 ? K : 1);
 	size_t grain = per >= 65536 ? 1 : 65536 / per;
-	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task, &g);
+#ifdef HAVE_GEMM_AVX2
+	if (avx2) {
+		rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_avx2, &g);
+		return;
+	}
+#endif
+	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_sse2, &g);
 }
 
 struct transpose_ctx {
@@ -126,20 +129,148 @@ struct transpose_ctx {
 	int R, Cn;
 };
 
+/* One index per block of 8 source columns: each row contributes 8
+ * contiguous reads, written to 8 destination rows that each fill in order. */
+#define TR_CB 8
 static void transpose_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct transpose_ctx *t = ctx;
 	(void)worker;
-	for (size_t c = begin; c < end; c++)
-		for (int r = 0; r < t->R; r++)
-			t->dst[c * (size_t)t->R + (size_t)r] =
-				t->src[(size_t)r * (size_t)t->Cn + c];
+	for (size_t blk = begin; blk < end; blk++) {
+		size_t c0 = blk * TR_CB, c1 = c0 + TR_CB < (size_t)t->Cn ? c0 + TR_CB : (size_t)t->Cn;
+		for (size_t r = 0; r < (size_t)t->R; r++) {
+			const float *src = t->src + r * (size_t)t->Cn;
+			for (size_t c = c0; c < c1; c++)
+				t->dst[c * (size_t)t->R + r] = src[c];
+		}
+	}
 }
 
 void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
 {
 	struct transpose_ctx t = {dst, src, R, Cn};
-	rf_pool_for(pool, (size_t)Cn, 16, transpose_task, &t);
+	rf_pool_for(pool, (size_t)(Cn + TR_CB - 1) / TR_CB, 4, transpose_task, &t);
+}
+
+/* ---- exp and tanh ------------------------------------------------------- */
+
+#define EXP_LO -87.3f
+#define EXP_HI 88.3f
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_ROUND 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
+#define EXP_LN2_HI 0.693359375f /* ln 2 = HI + LO, HI with few bits: n*HI exact */
+#define EXP_LN2_LO -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static inline float k_expf(float x)
+{
+	x = x < EXP_LO ? EXP_LO : x;
+	x = x > EXP_HI ? EXP_HI : x;
+	/* x = n ln2 + r, |r| <= ln2/2; exp(x) = 2^n exp(r) */
+	float n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+	float r = x - n * EXP_LN2_HI;
+	r = r - n * EXP_LN2_LO;
+	float p = EXP_P0;
+	p = p * r + EXP_P1;
+	p = p * r + EXP_P2;
+	p = p * r + EXP_P3;
+	p = p * r + EXP_P4;
+	p = p * r + EXP_P5;
+	float y = (p * (r * r) + r) + 1.0f;
+	uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+	float scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return y * scale;
+}
+
+float rf_k_expf(float x)
+{
+	return k_expf(x);
+}
+
+static inline float k_tanhf(float x)
+{
+	return 1.0f - 2.0f / (1.0f + k_expf(2.0f * x));
+}
+
+float rf_k_tanhf(float x)
+{
+	return k_tanhf(x);
+}
+
+/* The same operations as k_expf and k_tanhf on four lanes: the same bits. */
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f k_expf4(v4f x)
+{
+	const v4f lo = {EXP_LO, EXP_LO, EXP_LO, EXP_LO}, hi = {EXP_HI, EXP_HI, EXP_HI, EXP_HI};
+	v4i m = x < lo; /* lanes of -1 where true */
+	x = (v4f)((m & (v4i)lo) | (~m & (v4i)x));
+	m = x > hi;
+	x = (v4f)((m & (v4i)hi) | (~m & (v4i)x));
+	v4f n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
+	v4f r = x - n * EXP_LN2_HI;
+	r = r - n * EXP_LN2_LO;
+	v4f p = (v4f){0} + EXP_P0;
+	p = p * r + EXP_P1;
+	p = p * r + EXP_P2;
+	p = p * r + EXP_P3;
+	p = p * r + EXP_P4;
+	p = p * r + EXP_P5;
+	v4f y = (p * (r * r) + r) + 1.0f;
+	v4i bits = (__builtin_convertvector(n, v4i) + 127) << 23;
+	return y * (v4f)bits;
+}
+
+static inline v4f k_tanhf4(v4f x)
+{
+	return 1.0f - 2.0f / (1.0f + k_expf4(2.0f * x));
+}
+
+#define LOG_SQRTHF 0.707106781186547524f
+
+float rf_k_logf(float x)
+{
+	/* x = m 2^e with m in [sqrt(1/2), sqrt(2)); log x = log1p(m - 1) + e ln2
+	 * (the Cephes polynomial for log1p; ln2 split as for exp) */
+	uint32_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	if (x != x || x < 0.0f)
+		return NAN;
+	if ((bits >> 23) == 0) /* zero or subnormal */
+		return -INFINITY;
+	if (x == INFINITY)
+		return x;
+	int e = (int)((bits >> 23) & 0xff) - 126;
+	bits = (bits & 0x807fffffu) | 0x3f000000u; /* m in [0.5, 1) */
+	float m;
+	memcpy(&m, &bits, sizeof m);
+	if (m < LOG_SQRTHF) {
+		e -= 1;
+		m = m + m - 1.0f;
+	} else {
+		m = m - 1.0f;
+	}
+	float fe = (float)e, z = m * m;
+	float y = 7.0376836292e-2f;
+	y = y * m - 1.1514610310e-1f;
+	y = y * m + 1.1676998740e-1f;
+	y = y * m - 1.2420140846e-1f;
+	y = y * m + 1.4249322787e-1f;
+	y = y * m - 1.6668057665e-1f;
+	y = y * m + 2.0000714765e-1f;
+	y = y * m - 2.4999993993e-1f;
+	y = y * m + 3.3333331174e-1f;
+	y = y * m * z;
+	y = y + EXP_LN2_LO * fe;
+	y = y - 0.5f * z;
+	float r = m + y;
+	return r + EXP_LN2_HI * fe;
 }
 
 /* ---- LayerNorm ---------------------------------------------------------- */
@@ -259,36 +390,75 @@ void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 
 /* ---- attention ---------------------------------------------------------- */
 
+/* y[0..hd) += a * v[0..hd): lane-wise, so the same bits as the scalar loop */
+static inline void axpy(float *y, float a, const float *v, int hd)
+{
+	int i = 0;
+	v4f av = {a, a, a, a};
+	for (; i + VW <= hd; i += VW) {
+		v4f yy, vv;
+		V4_LOAD(yy, y + i);
+		V4_LOAD(vv, v + i);
+		yy = yy + av * vv;
+		V4_STORE(y + i, yy);
+	}
+	for (; i < hd; i++)
+		y[i] = y[i] + a * v[i];
+}
+
+/* out[j] = x . rows[j] for 4 rows at once: four independent sums, each in
+ * order i = 0..n-1, interleaved so they do not wait on each other. */
+static inline void dot4(float out[4], const float *x, const float *r0,
+			const float *r1, const float *r2, const float *r3, int n)
+{
+	float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+	for (int i = 0; i < n; i++) {
+		s0 += x[i] * r0[i];
+		s1 += x[i] * r1[i];
+		s2 += x[i] * r2[i];
+		s3 += x[i] * r3[i];
+	}
+	out[0] = s0;
+	out[1] = s1;
+	out[2] = s2;
+	out[3] = s3;
+}
+
+static inline float dot1(const float *x, const float *r, int n)
+{
+	float s = 0.0f;
+	for (int i = 0; i < n; i++)
+		s += x[i] * r[i];
+	return s;
+}
+
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 			const float *v, int kvs, int t, int hd, float scale)
 {
 	float mx = -INFINITY, sum = 0.0f;
-	for (int t2 = 0; t2 <= t; t2++) { /* scores q . k[t2] */
-		const float *kt = k + (size_t)t2 * kvs;
-		float s = 0.0f;
-		for (int i = 0; i < hd; i++)
-			s += q[i] * kt[i];
-		s *= scale;
-		att[t2] = s;
-		if (s > mx)
-			mx = s;
+	int t2 = 0;
+	for (; t2 + 4 <= t + 1; t2 += 4) /* scores q . k[t2] */
+		dot4(att + t2, q, k + (size_t)t2 * kvs, k + (size_t)(t2 + 1) * kvs,
+		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
+	for (; t2 <= t; t2++)
+		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
+	for (t2 = 0; t2 <= t; t2++) {
+		att[t2] *= scale;
+		if (att[t2] > mx)
+			mx = att[t2];
 	}
-	for (int t2 = 0; t2 <= t; t2++) {
-		float e = expf(att[t2] - mx);
+	for (t2 = 0; t2 <= t; t2++) {
+		float e = k_expf(att[t2] - mx);
 		att[t2] = e;
 		sum += e;
 	}
 	float inv = 1.0f / sum;
-	for (int t2 = 0; t2 <= t; t2++)
+	for (t2 = 0; t2 <= t; t2++)
 		att[t2] *= inv;
 	for (int i = 0; i < hd; i++)
 		y[i] = 0.0f;
-	for (int t2 = 0; t2 <= t; t2++) { /* y = sum att[t2] v[t2] */
-		const float *vt = v + (size_t)t2 * kvs;
-		float a = att[t2];
-		for (int i = 0; i < hd; i++)
-			y[i] += a * vt[i];
-	}
+	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
+		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
 }
 
 struct attn_ctx {
@@ -350,27 +520,27 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 			const float *q = base + (size_t)t * 3 * C + h * hd;
 			float *dq = dbase + (size_t)t * 3 * C + h * hd;
 			/* y = sum att v:  datt[t2] = dy . v[t2], dv[t2] += att dy */
+			const float *v0 = base + 2 * C + h * hd;
+			int t2 = 0;
+			for (; t2 + 4 <= t + 1; t2 += 4)
+				dot4(datt + t2, dy, v0 + (size_t)t2 * 3 * C,
+				     v0 + (size_t)(t2 + 1) * 3 * C, v0 + (size_t)(t2 + 2) * 3 * C,
+				     v0 + (size_t)(t2 + 3) * 3 * C, hd);
+			for (; t2 <= t; t2++)
+				datt[t2] = dot1(dy, v0 + (size_t)t2 * 3 * C, hd);
 			float dot = 0.0f;
-			for (int t2 = 0; t2 <= t; t2++) {
-				const float *v = base + (size_t)t2 * 3 * C + 2 * C + h * hd;
+			for (t2 = 0; t2 <= t; t2++) {
 				float *dv = dbase + (size_t)t2 * 3 * C + 2 * C + h * hd;
-				float s = 0.0f;
-				for (int j = 0; j < hd; j++) {
-					s += dy[j] * v[j];
-					dv[j] += att[t2] * dy[j];
-				}
-				datt[t2] = s;
-				dot += att[t2] * s;
+				axpy(dv, att[t2], dy, hd);
+				dot += att[t2] * datt[t2];
 			}
 			/* softmax: dpre = att (datt - sum att datt); s = scale q.k */
-			for (int t2 = 0; t2 <= t; t2++) {
+			for (t2 = 0; t2 <= t; t2++) {
 				const float *k = base + (size_t)t2 * 3 * C + C + h * hd;
 				float *dk = dbase + (size_t)t2 * 3 * C + C + h * hd;
 				float dpre = att[t2] * (datt[t2] - dot) * scale;
-				for (int j = 0; j < hd; j++) {
-					dq[j] += dpre * k[j];
-					dk[j] += dpre * q[j];
-				}
+				axpy(dq, dpre, k, hd);
+				axpy(dk, dpre, q, hd);
 			}
 		}
 	}
@@ -397,11 +567,19 @@ struct ew_ctx {
 static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ew_ctx *e = ctx;
+	size_t i = begin;
 	(void)worker;
-	for (size_t i = begin; i < end; i++) {
+	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
+		v4f x;
+		V4_LOAD(x, e->a + i);
+		v4f u = GELU_K * (x + 0.044715f * x * x * x);
+		v4f o = 0.5f * x * (1.0f + k_tanhf4(u));
+		V4_STORE(e->out + i, o);
+	}
+	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		e->out[i] = 0.5f * x * (1.0f + tanhf(u));
+		e->out[i] = 0.5f * x * (1.0f + k_tanhf(u));
 	}
 }
 
@@ -414,11 +592,24 @@ void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n)
 static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ew_ctx *e = ctx;
+	size_t i = begin;
 	(void)worker;
-	for (size_t i = begin; i < end; i++) {
+	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
+		v4f x, dy;
+		V4_LOAD(x, e->a + i);
+		V4_LOAD(dy, e->b + i);
+		v4f u = GELU_K * (x + 0.044715f * x * x * x);
+		v4f th = k_tanhf4(u);
+		v4f sech2 = 1.0f - th * th;
+		v4f du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+		v4f g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
+		v4f o = g * dy;
+		V4_STORE(e->out + i, o);
+	}
+	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
-		float th = tanhf(u);
+		float th = k_tanhf(u);
 		float sech2 = 1.0f - th * th;
 		float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
 		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;

@@ -12,11 +12,22 @@
 
 /** C[M,Nc] (=|+=) A[M,K] B[K,Nc] (+ bias[Nc]).  A is read as
  *  A[m*sam + k*sak] (so a transposed view is free); B and C are row-major
- *  with row strides ldb and ldc.  Each C element is acc = sum_k in order
- *  k = 0..K-1 starting from 0, then C = acc (+ bias) or C += acc. */
+ *  with row strides ldb and ldc.  Each C element: for each block of
+ *  RF_K_GEMM_KB k in order, s = the block's products summed in order from
+ *  0; the first block sets C = s (+ bias), or C = C + s when accumulating;
+ *  later blocks C = C + s. */
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	       int sak, const float *B, int ldb, const float *bias, int M,
 	       int Nc, int K, int accumulate);
+
+/** Products are summed in blocks of this many k (in order within a block,
+ *  the blocks added to C in order), so that tiles stay in cache. */
+#define RF_K_GEMM_KB 256
+
+/** Choose rf_k_gemm's kernel: 0 automatic (AVX2 when the CPU has it), 1 the
+ *  SSE2 baseline.  Both give the same bits; for tests and benchmarks.  Not
+ *  thread-safe: call before any product runs. */
+void rf_k_gemm_select(int which);
 
 /** dst[c, r] = src[r, c]; src is [R, Cn]. */
 void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R,
@@ -45,6 +56,20 @@ void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
  *  pass and KV-cache decoding so both compute the same numbers. */
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 			const float *v, int kvs, int t, int hd, float scale);
+
+/** exp(x) in fp32 from multiplies and adds only (Cody-Waite reduction, the
+ *  Cephes degree-6 polynomial; max error ~1 ulp; inputs clamped to
+ *  [-87.3, 88.3], so tiny results are ~1e-38 rather than 0).  Used instead
+ *  of libm's expf, whose result depends on the library version and on the
+ *  CPU (glibc picks an FMA variant at run time), so that the model computes
+ *  the same bits on every x86-64 and a GPU port can reproduce them. */
+float rf_k_expf(float x);
+/** log(x) in fp32 from multiplies and adds (the Cephes log1p polynomial;
+ *  ~1 ulp) for positive normal x; 0 gives -inf, negative or NaN NaN,
+ *  subnormals -inf (not needed here: it takes sums of exps, >= 1). */
+float rf_k_logf(float x);
+/** tanh(x) = 1 - 2 / (1 + exp(2x)) with rf_k_expf (abs. error ~1e-7). */
+float rf_k_tanhf(float x);
 
 /** GELU (tanh approximation), elementwise over n floats. */
 void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n);

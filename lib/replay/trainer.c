@@ -528,6 +528,13 @@ static int grpo_step(trainer *tr, rf_gpt_cache *cache, int step)
 				}
 				memcpy(tr->old, tr->logp,
 				       (size_t)rows * T * sizeof(float));
+				/* a device model copies its logits to the host
+				 * here, once, before the threads read them */
+				if (!rf_gpt_logits(tr->policy)) {
+					free(h);
+					rc = rf_error_last_code();
+					break;
+				}
 				rf_pool_for(tr->pool, (size_t)rows, 4,
 					    entropy_rows, &ec);
 				for (int b = 0; b < rows; b++)

@@ -17,34 +17,63 @@
 #include "referee/rescore.h"
 
 static const rf_field map_fields[] = {
-	{.name = "id", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "field holding the problem id"},
-	{.name = "completion", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "field holding the completion(s)"},
-	{.name = "answer", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "field holding the reference answer"},
-	{.name = "numbers", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "field holding countdown's numbers"},
-	{NULL}};
+    {.name = "id",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "field holding the problem id"},
+    {.name = "completion",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "field holding the completion(s)"},
+    {.name = "answer",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "field holding the reference answer"},
+    {.name = "numbers",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "field holding countdown's numbers"},
+    {NULL}};
 
 static const rf_field params[] = {
-	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
-	{.name = "rollouts", .type = RF_FIELD_STRING,
-	 .flags = RF_FIELD_REQUIRED | RF_FIELD_NONEMPTY,
-	 .doc = "JSON Lines file, relative to the manifests' directory"},
-	{.name = "reward", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "reward spec (default math)"},
-	{.name = "metric", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
-	 .doc = "pass@1, pass@k, cons@k (maj@k), mean-reward; pass@8 sets k"},
-	{.name = "k", .type = RF_FIELD_INT, .flags = RF_FIELD_RANGE, .min = 1,
-	 .max = RF_RESCORE_MAX_SAMPLES, .doc = "k of pass@k and cons@k"},
-	{.name = "map", .type = RF_FIELD_MAP, .fields = map_fields,
-	 .doc = "field names, as rescore --map"},
-	{.name = "extract", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "math answer extraction rules (boxed,answer-is,last-number)"},
-	{.name = "use", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
-	 .doc = "value (default: the figure itself) or ci95 (its bootstrap interval)"},
-	{NULL}};
+    {.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
+    {.name = "rollouts",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_REQUIRED | RF_FIELD_NONEMPTY,
+     .doc = "JSON Lines file, relative to the manifests' directory"},
+    {.name = "reward",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "reward spec (default math)"},
+    {.name = "config",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc =
+	 "training-config manifest (file stem or name) whose rewards to use"},
+    {.name = "metric",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_REQUIRED,
+     .doc = "pass@1, pass@k, cons@k (maj@k), mean-reward; pass@8 sets k"},
+    {.name = "k",
+     .type = RF_FIELD_INT,
+     .flags = RF_FIELD_RANGE,
+     .min = 1,
+     .max = RF_RESCORE_MAX_SAMPLES,
+     .doc = "k of pass@k and cons@k"},
+    {.name = "map",
+     .type = RF_FIELD_MAP,
+     .fields = map_fields,
+     .doc = "field names, as rescore --map"},
+    {.name = "extract",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "math answer extraction rules (boxed,answer-is,last-number)"},
+    {.name = "use",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc =
+	 "value (default: the figure itself) or ci95 (its bootstrap interval)"},
+    {NULL}};
 
 enum { M_PASS1, M_PASSK, M_CONSK, M_MEAN };
 
@@ -66,12 +95,14 @@ static int parse_metric(const char *s, int *metric, long *k)
 	} else {
 		char *end;
 		*k = strtol(at + 1, &end, 10);
-		if (end == at + 1 || *end || *k < 1 || *k > RF_RESCORE_MAX_SAMPLES)
+		if (end == at + 1 || *end || *k < 1 ||
+		    *k > RF_RESCORE_MAX_SAMPLES)
 			return -1;
 	}
 	if (n == 4 && !strncmp(s, "pass", 4))
 		*metric = (*k == 1) ? M_PASS1 : M_PASSK;
-	else if ((n == 4 && !strncmp(s, "cons", 4)) || (n == 3 && !strncmp(s, "maj", 3)))
+	else if ((n == 4 && !strncmp(s, "cons", 4)) ||
+		 (n == 3 && !strncmp(s, "maj", 3)))
 		*metric = M_CONSK;
 	else
 		return -1;
@@ -108,22 +139,26 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	use = text_of(p, "use", "value");
 	extract = text_of(p, "extract", NULL);
 	if (strcmp(use, "value") && strcmp(use, "ci95"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "use"), "from.use",
-				     "expected value or ci95, got \"%.40s\"", use);
+		return rf_node_error(
+		    RF_EFORMAT, rf_node_get(p, "use"), "from.use",
+		    "expected value or ci95, got \"%.40s\"", use);
 	if (parse_metric(mname, &metric, &k_in_name))
-		return rf_node_error(RF_EFORMAT, mnode, "from.metric",
-				     "expected pass@1, pass@k, cons@k, maj@k or mean-reward "
-				     "(k may be a number), got \"%.40s\"", mname);
+		return rf_node_error(
+		    RF_EFORMAT, mnode, "from.metric",
+		    "expected pass@1, pass@k, cons@k, maj@k or mean-reward "
+		    "(k may be a number), got \"%.40s\"",
+		    mname);
 	if (rf_node_get(p, "k") && rf_node_get_int(&kk, p, "k"))
 		return rf_error_last_code();
 	if (k_in_name && kk && kk != k_in_name)
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "k"), "from.k",
-				     "k: %lld disagrees with metric \"%s\"", kk, mname);
+				     "k: %lld disagrees with metric \"%s\"", kk,
+				     mname);
 	if (k_in_name)
 		kk = k_in_name;
 	if (rf_path_check_relative(rel, "from.rollouts"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"), "from.rollouts",
-				     "%s", rf_error_last());
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
+				     "from.rollouts", "%s", rf_error_last());
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
 	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
@@ -131,13 +166,30 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	o.fields.answer = map ? text_of(map, "answer", NULL) : NULL;
 	o.fields.numbers = map ? text_of(map, "numbers", NULL) : NULL;
 	o.k = metric == M_PASS1 || metric == M_MEAN ? 0 : (size_t)kk;
-	if ((rc = rf_reward_new(&rw, spec)) != 0)
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "reward"), "from.reward", "%s",
-				     rf_error_last());
+	if (rf_node_get(p, "config")) {
+		const char *cname = text_of(p, "config", "");
+		const rf_manifest *cm;
+		if (rf_node_get(p, "reward"))
+			return rf_node_error(
+			    RF_EFORMAT, rf_node_get(p, "config"), "from.config",
+			    "give reward: or config:, not both");
+		cm = rf_claims_env_manifest(env, "training-config", cname);
+		if (!cm)
+			return rf_error_set(RF_ENOTFOUND,
+					    "no training-config manifest '%s'",
+					    cname);
+		if ((rc = rf_reward_from_config(&rw, cm)) != 0)
+			return rc == RF_ENOTFOUND
+				   ? rc
+				   : rf_error_wrap(RF_EFORMAT, "from.config");
+	} else if ((rc = rf_reward_new(&rw, spec)) != 0) {
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "reward"),
+				     "from.reward", "%s", rf_error_last());
+	}
 	if (extract && (rc = rf_reward_set(rw, "extract", extract)) != 0) {
 		rf_reward_free(rw);
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "extract"), "from.extract",
-				     "%s", rf_error_last());
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "extract"),
+				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
 	if ((rc = rf_path_join(&path, rf_claims_env_dir(env), rel)) != 0)
@@ -151,18 +203,29 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)
 		goto out;
 	switch (metric) {
-	case M_PASS1: m = &s.pass1; break;
-	case M_PASSK: m = &s.pass_k; break;
-	case M_CONSK: m = &s.cons_k; break;
-	default: m = &s.mean_reward; break;
+	case M_PASS1:
+		m = &s.pass1;
+		break;
+	case M_PASSK:
+		m = &s.pass_k;
+		break;
+	case M_CONSK:
+		m = &s.cons_k;
+		break;
+	default:
+		m = &s.mean_reward;
+		break;
 	}
 	if (isnan(m->value)) {
-		rc = rf_error_set(RF_ENOTFOUND, "%s: no problem has k = %zu samples", mname, s.k);
+		rc = rf_error_set(RF_ENOTFOUND,
+				  "%s: no problem has k = %zu samples", mname,
+				  s.k);
 		goto out;
 	}
 	ci = !strcmp(use, "ci95");
 	if (ci && isnan(m->lo)) {
-		rc = rf_error_set(RF_ENOTFOUND, "%s: no bootstrap interval", mname);
+		rc = rf_error_set(RF_ENOTFOUND, "%s: no bootstrap interval",
+				  mname);
 		goto out;
 	}
 	/* the figure is exact (a ratio of counts), or the bootstrap interval */
@@ -170,7 +233,8 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		rf_figure_opts fo = {.exact = 1};
 		const char *unit = metric == M_MEAN ? "" : "%";
 		double f = metric == M_MEAN ? 1 : 100;
-		snprintf(num, sizeof num, "%.12g%s", (ci ? m->lo : m->value) * f, unit);
+		snprintf(num, sizeof num, "%.12g%s",
+			 (ci ? m->lo : m->value) * f, unit);
 		if ((rc = rf_figure_parse(&out->figure, num, &fo)) != 0)
 			goto out;
 		if (ci) {
@@ -184,30 +248,39 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	}
 	out->verdict = 0;
 	if (explain) {
-		const char *kname = metric == M_PASS1 ? "pass@1" : metric == M_MEAN ? "mean reward"
-								  : NULL;
+		const char *kname = metric == M_PASS1  ? "pass@1"
+				    : metric == M_MEAN ? "mean reward"
+						       : NULL;
 		double f = metric == M_MEAN ? 1 : 100;
 		const char *u = metric == M_MEAN ? "" : "%";
 		char label[48];
 		if (!kname) {
-			snprintf(label, sizeof label, "%s@%zu", metric == M_PASSK ? "pass" : "cons",
-				 s.k);
+			snprintf(label, sizeof label, "%s@%zu",
+				 metric == M_PASSK ? "pass" : "cons", s.k);
 			kname = label;
 		}
-		rf_buf_printf(explain, "rescore '%s' with reward %s: %zu problems, %zu samples "
-			      "(%zu-%zu per problem), %zu correct, %zu without an answer\n",
-			      rel, rf_reward_spec(rw), s.problems, s.samples, s.n_min, s.n_max,
-			      s.correct, s.no_answer);
-		rf_buf_printf(explain, "%s = %.4f%s over %zu problems", kname, m->value * f, u,
-			      m->problems);
+		rf_buf_printf(
+		    explain,
+		    "rescore '%s' with reward %s: %zu problems, %zu samples "
+		    "(%zu-%zu per problem), %zu correct, %zu without an "
+		    "answer\n",
+		    rel, rf_reward_spec(rw), s.problems, s.samples, s.n_min,
+		    s.n_max, s.correct, s.no_answer);
+		rf_buf_printf(explain, "%s = %.4f%s over %zu problems", kname,
+			      m->value * f, u, m->problems);
 		if (!isnan(m->lo))
-			rf_buf_printf(explain, ", 95%% CI [%.4f%s, %.4f%s] (bootstrap, %d "
-				      "replicates, seed %lu)", m->lo * f, u, m->hi * f, u,
-				      s.bootstrap, s.seed);
+			rf_buf_printf(
+			    explain,
+			    ", 95%% CI [%.4f%s, %.4f%s] (bootstrap, %d "
+			    "replicates, seed %lu)",
+			    m->lo * f, u, m->hi * f, u, s.bootstrap, s.seed);
 		rf_buf_puts(explain, "\n");
 		if (s.short_problems)
-			rf_buf_printf(explain, "%zu problems have fewer than %zu samples and are "
-				      "left out\n", s.short_problems, s.k);
+			rf_buf_printf(
+			    explain,
+			    "%zu problems have fewer than %zu samples and are "
+			    "left out\n",
+			    s.short_problems, s.k);
 	}
 out:
 	rf_reward_free(rw);

@@ -53,12 +53,15 @@ int rf_rescore_sample_json(rf_buf *out, const rf_rescore_sample *s)
 static json_t *metric_json(const rf_metric *m)
 {
 	json_t *j = json_object();
-	json_object_set_new(j, "value", isnan(m->value) ? json_null() : json_real(m->value));
+	json_object_set_new(
+	    j, "value", isnan(m->value) ? json_null() : json_real(m->value));
 	if (isnan(m->lo))
 		json_object_set_new(j, "ci95", json_null());
 	else
-		json_object_set_new(j, "ci95", json_pack("[f,f]", m->lo, m->hi));
-	json_object_set_new(j, "problems", json_integer((json_int_t)m->problems));
+		json_object_set_new(j, "ci95",
+				    json_pack("[f,f]", m->lo, m->hi));
+	json_object_set_new(j, "problems",
+			    json_integer((json_int_t)m->problems));
 	return j;
 }
 
@@ -75,18 +78,22 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
 	set_text(j, "rollouts", rollouts, strlen(rollouts));
 	set_text(j, "reward", reward, strlen(reward));
 	json_object_set_new(j, "lines", json_integer((json_int_t)s->lines));
-	json_object_set_new(j, "problems", json_integer((json_int_t)s->problems));
+	json_object_set_new(j, "problems",
+			    json_integer((json_int_t)s->problems));
 	json_object_set_new(j, "samples", json_integer((json_int_t)s->samples));
 	json_object_set_new(j, "samples_per_problem",
-			    json_pack("{s:I,s:I}", "min", (json_int_t)s->n_min, "max",
-				      (json_int_t)s->n_max));
+			    json_pack("{s:I,s:I}", "min", (json_int_t)s->n_min,
+				      "max", (json_int_t)s->n_max));
 	json_object_set_new(j, "k", json_integer((json_int_t)s->k));
-	json_object_set_new(j, "short_problems", json_integer((json_int_t)s->short_problems));
+	json_object_set_new(j, "short_problems",
+			    json_integer((json_int_t)s->short_problems));
 	json_object_set_new(j, "correct", json_integer((json_int_t)s->correct));
-	json_object_set_new(j, "no_answer", json_integer((json_int_t)s->no_answer));
+	json_object_set_new(j, "no_answer",
+			    json_integer((json_int_t)s->no_answer));
 	json_object_set_new(j, "bootstrap",
-			    json_pack("{s:i,s:I,s:f,s:s}", "replicates", s->bootstrap, "seed",
-				      (json_int_t)s->seed, "confidence", 0.95, "method",
+			    json_pack("{s:i,s:I,s:f,s:s}", "replicates",
+				      s->bootstrap, "seed", (json_int_t)s->seed,
+				      "confidence", 0.95, "method",
 				      "poisson, percentile, over problems"));
 	json_object_set_new(m, "mean_reward", metric_json(&s->mean_reward));
 	json_object_set_new(m, "pass@1", metric_json(&s->pass1));
@@ -95,5 +102,7 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
 	snprintf(key, sizeof key, "cons@%zu", s->k);
 	json_object_set_new(m, key, metric_json(&s->cons_k));
 	json_object_set_new(j, "metrics", m);
-	return dump(out, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	return dump(out, j,
+		    JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			JSON_REAL_PRECISION(10));
 }

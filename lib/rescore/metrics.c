@@ -79,10 +79,17 @@ static uint64_t mix64(uint64_t z)
  * (problem, replicate) never depends on threads or batch boundaries. */
 static unsigned poisson1(uint64_t seed, uint64_t problem, uint64_t rep)
 {
-	static const double cdf[] = {0.36787944117144233, 0.73575888234288467,
-		0.91969860292860584, 0.98101184312384626, 0.99634015317265634,
-		0.99940581518291836, 0.99991675885012036, 0.99998975080257778,
-		0.99999887479663494, 0.99999988857375242, 1.0};
+	static const double cdf[] = {0.36787944117144233,
+				     0.73575888234288467,
+				     0.91969860292860584,
+				     0.98101184312384626,
+				     0.99634015317265634,
+				     0.99940581518291836,
+				     0.99991675885012036,
+				     0.99998975080257778,
+				     0.99999887479663494,
+				     0.99999988857375242,
+				     1.0};
 	uint64_t h = mix64(seed ^ mix64(problem * 0x100000001b3ULL + rep));
 	double u = (double)(h >> 11) / 9007199254740992.0;
 	unsigned k = 0;
@@ -117,15 +124,18 @@ static void boot_reps(void *ctx, size_t rb, size_t re, int worker)
 	struct rs_boot *b = j->b;
 	(void)worker;
 	for (size_t r = rb; r < re; r++) {
-		double *w = b->w + r * RS_NMETRICS, *sum = b->sum + r * RS_NMETRICS;
+		double *w = b->w + r * RS_NMETRICS,
+		       *sum = b->sum + r * RS_NMETRICS;
 		for (size_t i = 0; i < j->n; i++) {
-			unsigned k = poisson1(b->seed, j->first + i, (uint64_t)r);
+			unsigned k =
+			    poisson1(b->seed, j->first + i, (uint64_t)r);
 			if (!k)
 				continue;
 			for (int m = 0; m < RS_NMETRICS; m++)
 				if (j->present[i * RS_NMETRICS + m]) {
 					w[m] += k;
-					sum[m] += k * j->val[i * RS_NMETRICS + m];
+					sum[m] +=
+					    k * j->val[i * RS_NMETRICS + m];
 				}
 		}
 	}

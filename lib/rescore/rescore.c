@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +22,14 @@
 #define BATCH_LINES 1024
 #define BATCH_BYTES ((size_t)64 << 20)
 
-static const char *const def_id[] = {"idx", "id", "problem_id", "question_id",
-				     "unique_id", "task_id", NULL};
-static const char *const def_completion[] = {"completions", "responses", "outputs",
-	"code", "completion", "response", "output", "generations", "generation", NULL};
-static const char *const def_answer[] = {"answer", "gt", "ground_truth", "reference",
-	"target", "final_answer", "solution", NULL};
+static const char *const def_id[] = {
+    "idx", "id", "problem_id", "question_id", "unique_id", "task_id", NULL};
+static const char *const def_completion[] = {
+    "completions", "responses", "outputs",     "code",	     "completion",
+    "response",	   "output",	"generations", "generation", NULL};
+static const char *const def_answer[] = {"answer",    "gt",	"ground_truth",
+					 "reference", "target", "final_answer",
+					 "solution",  NULL};
 static const char *const def_numbers[] = {"nums", "numbers", NULL};
 
 const char *const *rf_rescore_default_fields(const char *field)
@@ -98,8 +101,8 @@ static json_t *get_path(json_t *obj, const char *path)
 	return obj;
 }
 
-static json_t *get_field(json_t *obj, const char *mapped, const char *const *defaults,
-			 const char **used)
+static json_t *get_field(json_t *obj, const char *mapped,
+			 const char *const *defaults, const char **used)
 {
 	if (mapped) {
 		*used = mapped;
@@ -122,7 +125,8 @@ static char *scalar_text(json_t *v)
 	if (json_is_string(v))
 		return strndup(json_string_value(v), json_string_length(v));
 	if (json_is_integer(v)) {
-		snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+		snprintf(tmp, sizeof tmp, "%lld",
+			 (long long)json_integer_value(v));
 		return strdup(tmp);
 	}
 	if (json_is_real(v)) {
@@ -137,7 +141,7 @@ static char *scalar_text(json_t *v)
 }
 
 static void line_fail(struct line *l, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void line_fail(struct line *l, int code, const char *fmt, ...)
 {
@@ -156,7 +160,8 @@ static void join_names(char *out, size_t cap, const char *const *names)
 	size_t n = 0;
 	out[0] = '\0';
 	for (int i = 0; names[i] && n + 1 < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", names[i]);
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "",
+				      names[i]);
 }
 
 static void score_line(const struct run *r, struct line *l)
@@ -175,7 +180,9 @@ static void score_line(const struct run *r, struct line *l)
 	l->text = NULL;
 	if (!root) {
 		snprintf(tmp, sizeof tmp, "column %d: %s%s", jerr.column,
-			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: " : "", jerr.text);
+			 strstr(jerr.text, "decode byte") ? "invalid UTF-8: "
+							  : "",
+			 jerr.text);
 		line_fail(l, RF_EFORMAT, "not JSON: %s%s", tmp, "");
 		return;
 	}
@@ -187,7 +194,8 @@ static void score_line(const struct run *r, struct line *l)
 	if (!comp) {
 		join_names(names, sizeof names, def_completion);
 		line_fail(l, RF_EFORMAT, "no completion field (%s%s)",
-			  o->fields.completion ? o->fields.completion : "tried ",
+			  o->fields.completion ? o->fields.completion
+					       : "tried ",
 			  o->fields.completion ? "" : names);
 		goto out;
 	}
@@ -195,37 +203,45 @@ static void score_line(const struct run *r, struct line *l)
 		l->is_group = 1;
 		l->nv = json_array_size(comp);
 		if (l->nv == 0) {
-			line_fail(l, RF_EFORMAT, "'%s' is an empty list%s", used, "");
+			line_fail(l, RF_EFORMAT, "'%s' is an empty list%s",
+				  used, "");
 			goto out;
 		}
 		if (l->nv > RF_RESCORE_MAX_SAMPLES) {
-			line_fail(l, RF_ELIMIT, "more than 100000 completions%s%s", "", "");
+			line_fail(l, RF_ELIMIT,
+				  "more than 100000 completions%s%s", "", "");
 			goto out;
 		}
 		for (size_t i = 0; i < l->nv; i++)
 			if (!json_is_string(json_array_get(comp, i))) {
 				snprintf(tmp, sizeof tmp, "%zu", i);
-				line_fail(l, RF_EFORMAT, "completion %s in '%s' is not a string",
-					  tmp, used);
+				line_fail(
+				    l, RF_EFORMAT,
+				    "completion %s in '%s' is not a string",
+				    tmp, used);
 				goto out;
 			}
 	} else if (json_is_string(comp)) {
 		l->nv = 1;
 	} else {
-		line_fail(l, RF_EFORMAT, "field '%s' is neither a string nor a list of "
-			  "strings%s", used, "");
+		line_fail(l, RF_EFORMAT,
+			  "field '%s' is neither a string nor a list of "
+			  "strings%s",
+			  used, "");
 		goto out;
 	}
 	idv = get_field(root, o->fields.id, def_id, &used);
 	if (idv) {
 		l->id = scalar_text(idv);
 		if (!l->id) {
-			line_fail(l, RF_EFORMAT, "id field '%s' is not a string or number%s",
+			line_fail(l, RF_EFORMAT,
+				  "id field '%s' is not a string or number%s",
 				  used, "");
 			goto out;
 		}
 	} else if (o->fields.id) {
-		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id, "");
+		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id,
+			  "");
 		goto out;
 	} else {
 		/* no id: every line is a problem of its own */
@@ -237,21 +253,26 @@ static void score_line(const struct run *r, struct line *l)
 		ans = get_field(root, o->fields.answer, def_answer, &used);
 		if (!ans) {
 			join_names(names, sizeof names, def_answer);
-			line_fail(l, RF_EFORMAT, "no reference answer field (%s%s)",
-				  o->fields.answer ? o->fields.answer : "tried ",
-				  o->fields.answer ? "" : names);
+			line_fail(
+			    l, RF_EFORMAT, "no reference answer field (%s%s)",
+			    o->fields.answer ? o->fields.answer : "tried ",
+			    o->fields.answer ? "" : names);
 			goto out;
 		}
 		l->reference = scalar_text(ans);
 		if (!l->reference) {
-			line_fail(l, RF_EFORMAT, "reference field '%s' is not a string or "
-				  "number%s", used, "");
+			line_fail(l, RF_EFORMAT,
+				  "reference field '%s' is not a string or "
+				  "number%s",
+				  used, "");
 			goto out;
 		}
 		/* a worked solution carries its answer in \boxed{} */
-		if (strstr(l->reference, "\\boxed") || strstr(l->reference, "\\fbox")) {
+		if (strstr(l->reference, "\\boxed") ||
+		    strstr(l->reference, "\\fbox")) {
 			rf_buf b = RF_BUF_INIT;
-			if (!rf_math_extract(&b, l->reference, strlen(l->reference),
+			if (!rf_math_extract(&b, l->reference,
+					     strlen(l->reference),
 					     RF_MATH_EXTRACT_BOXED, NULL) &&
 			    !rf_buf_append(&b, "", 0)) {
 				free(l->reference);
@@ -264,15 +285,17 @@ static void score_line(const struct run *r, struct line *l)
 	if (rf_reward_needs_numbers(o->reward)) {
 		nums = get_field(root, o->fields.numbers, def_numbers, &used);
 		if (!json_is_array(nums) || json_array_size(nums) > 64) {
-			line_fail(l, RF_EFORMAT, "no list of at most 64 numbers in '%s'%s",
+			line_fail(l, RF_EFORMAT,
+				  "no list of at most 64 numbers in '%s'%s",
 				  used ? used : "nums", "");
 			goto out;
 		}
 		for (size_t i = 0; i < json_array_size(nums); i++) {
 			json_t *x = json_array_get(nums, i);
 			if (!json_is_integer(x)) {
-				line_fail(l, RF_EFORMAT, "'%s' holds a non-integer%s",
-					  used, "");
+				line_fail(l, RF_EFORMAT,
+					  "'%s' holds a non-integer%s", used,
+					  "");
 				goto out;
 			}
 			numbers[n_numbers++] = (long)json_integer_value(x);
@@ -281,7 +304,8 @@ static void score_line(const struct run *r, struct line *l)
 	if (l->reference && rf_reward_needs_reference(o->reward)) {
 		/* parsed once for all of this line's samples; an over-long
 		 * reference is left to each sample's verdict */
-		if (rf_math_answer_parse(&ref, l->reference, strlen(l->reference)) == 0)
+		if (rf_math_answer_parse(&ref, l->reference,
+					 strlen(l->reference)) == 0)
 			l->ref_norm = strdup(rf_math_answer_normalised(ref));
 		rf_error_clear();
 	}
@@ -291,9 +315,14 @@ static void score_line(const struct run *r, struct line *l)
 		goto out;
 	}
 	for (size_t i = 0; i < l->nv; i++) {
-		json_t *s = json_is_array(comp) ? json_array_get(comp, i) : comp;
-		rf_reward_input in = {json_string_value(s), json_string_length(s),
-				      l->reference, ref, numbers, n_numbers};
+		json_t *s =
+		    json_is_array(comp) ? json_array_get(comp, i) : comp;
+		rf_reward_input in = {json_string_value(s),
+				      json_string_length(s),
+				      l->reference,
+				      ref,
+				      numbers,
+				      n_numbers};
 		int rc = rf_reward_score(o->reward, &l->v[i], &in);
 		if (rc) {
 			line_fail(l, rc, "%s%s", rf_error_last(), "");
@@ -336,7 +365,8 @@ static void group_free(struct group *g)
 static int group_take(struct group *g, struct line *l)
 {
 	if (g->n + l->nv > RF_RESCORE_MAX_SAMPLES)
-		return rf_error_set(RF_ELIMIT, "problem '%s' has more than %d samples",
+		return rf_error_set(RF_ELIMIT,
+				    "problem '%s' has more than %d samples",
 				    g->id, RF_RESCORE_MAX_SAMPLES);
 	if (g->n + l->nv > g->cap) {
 		size_t cap = g->cap ? g->cap : 8;
@@ -385,8 +415,10 @@ static void finish_group(const struct run *r, struct group *g)
 		g->winner = rf_majority_vote(g->v, k, &votes);
 		if (g->winner >= 0 && g->majority)
 			for (size_t i = 0; i < k; i++)
-				g->majority[i] = (long)i == g->winner ||
-						 rf_reward_same_answer(&g->v[g->winner], &g->v[i]);
+				g->majority[i] =
+				    (long)i == g->winner ||
+				    rf_reward_same_answer(&g->v[g->winner],
+							  &g->v[i]);
 	}
 }
 
@@ -440,17 +472,198 @@ static int read_line(FILE *f, rf_buf *b, size_t max, int *got)
 static int blank_line(const rf_buf *b)
 {
 	for (size_t i = 0; i < b->len; i++)
-		if (b->data[i] != ' ' && b->data[i] != '\t' && b->data[i] != '\r' &&
-		    b->data[i] != '\n')
+		if (b->data[i] != ' ' && b->data[i] != '\t' &&
+		    b->data[i] != '\r' && b->data[i] != '\n')
 			return 0;
 	return 1;
+}
+
+/* The input is read by a reader thread into two alternating batches, so
+ * that reading the next batch overlaps scoring this one.  With one thread
+ * the consumer reads inline.  Errors travel in the batch (rf_error_set()
+ * is per thread). */
+struct batch {
+	struct line lines[BATCH_LINES];
+	size_t n;
+	int eof; /* nothing follows this batch */
+	int rc;	 /* a read error, message in err */
+	char err[300];
+};
+
+struct reader {
+	FILE *f;
+	const char *name;
+	size_t max_line, lineno;
+	rf_buf buf;
+	int threaded, started;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *slot[2];
+	int full[2];
+	int stop;
+};
+
+static void batch_fail(struct batch *b, int rc, const char *name, size_t line,
+		       const char *detail)
+{
+	b->rc = rc;
+	b->eof = 1;
+	snprintf(b->err, sizeof b->err, "'%s' line %zu: %s", name, line,
+		 detail);
+}
+
+static void fill(struct reader *rd, struct batch *b)
+{
+	size_t bytes = 0;
+	char msg[96];
+	b->n = 0;
+	b->eof = 0;
+	b->rc = 0;
+	while (b->n < BATCH_LINES && bytes < BATCH_BYTES) {
+		int got, rc = read_line(rd->f, &rd->buf, rd->max_line, &got);
+		if (rc == RF_ELIMIT) {
+			snprintf(msg, sizeof msg, "longer than %zu bytes",
+				 rd->max_line);
+			batch_fail(b, RF_ELIMIT, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc == RF_EIO) {
+			snprintf(msg, sizeof msg, "read error: %s",
+				 strerror(errno));
+			batch_fail(b, RF_EIO, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc) {
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno + 1,
+				   "out of memory");
+			return;
+		}
+		if (!got) {
+			b->eof = 1;
+			return;
+		}
+		rd->lineno++;
+		if (blank_line(&rd->buf))
+			continue;
+		struct line *l = &b->lines[b->n];
+		memset(l, 0, sizeof *l);
+		l->lineno = rd->lineno;
+		l->len = rd->buf.len;
+		l->text = rf_buf_detach(&rd->buf);
+		if (!l->text) {
+			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno,
+				   "out of memory");
+			return;
+		}
+		bytes += l->len;
+		b->n++;
+	}
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	for (int s = 0;; s ^= 1) {
+		int done;
+		pthread_mutex_lock(&rd->mu);
+		while (rd->full[s] && !rd->stop)
+			pthread_cond_wait(&rd->cv, &rd->mu);
+		done = rd->stop;
+		pthread_mutex_unlock(&rd->mu);
+		if (done)
+			break;
+		fill(rd, rd->slot[s]);
+		pthread_mutex_lock(&rd->mu);
+		rd->full[s] = 1;
+		done = rd->slot[s]->eof;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		if (done)
+			break;
+	}
+	return NULL;
+}
+
+/* The next batch in order (slot s). */
+static struct batch *reader_next(struct reader *rd, int s)
+{
+	if (!rd->threaded) {
+		fill(rd, rd->slot[s]);
+		return rd->slot[s];
+	}
+	pthread_mutex_lock(&rd->mu);
+	while (!rd->full[s])
+		pthread_cond_wait(&rd->cv, &rd->mu);
+	pthread_mutex_unlock(&rd->mu);
+	return rd->slot[s];
+}
+
+/* Hand slot s back to the reader (its lines already freed). */
+static void reader_release(struct reader *rd, int s)
+{
+	rd->slot[s]->n = 0;
+	if (!rd->threaded)
+		return;
+	pthread_mutex_lock(&rd->mu);
+	rd->full[s] = 0;
+	pthread_cond_broadcast(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
+}
+
+static int reader_start(struct reader *rd, FILE *f, const char *name,
+			size_t max_line, int threaded)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->f = f;
+	rd->name = name;
+	rd->max_line = max_line;
+	rd->slot[0] = calloc(1, sizeof *rd->slot[0]);
+	rd->slot[1] = calloc(1, sizeof *rd->slot[1]);
+	if (!rd->slot[0] || !rd->slot[1])
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->cv, NULL);
+	rd->threaded = threaded;
+	if (threaded) {
+		if (pthread_create(&rd->tid, NULL, reader_main, rd) != 0)
+			rd->threaded = 0; /* read inline instead */
+		else
+			rd->started = 1;
+	}
+	return 0;
+}
+
+static void reader_stop(struct reader *rd)
+{
+	if (rd->started) {
+		pthread_mutex_lock(&rd->mu);
+		rd->stop = 1;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		pthread_join(rd->tid, NULL);
+	}
+	for (int s = 0; s < 2; s++) {
+		if (!rd->slot[s])
+			continue;
+		for (size_t i = 0; i < rd->slot[s]->n; i++)
+			line_free(&rd->slot[s]->lines[i]);
+		free(rd->slot[s]);
+	}
+	if (rd->slot[0] || rd->slot[1]) {
+		pthread_mutex_destroy(&rd->mu);
+		pthread_cond_destroy(&rd->cv);
+	}
+	rf_buf_free(&rd->buf);
+	memset(rd, 0, sizeof *rd);
 }
 
 struct acc {
 	double sum[RS_NMETRICS];
 	size_t cnt[RS_NMETRICS];
 	struct rs_boot boot;
-	/* this batch's per-problem values, folded into the bootstrap together */
+	/* this batch's per-problem values, folded into the bootstrap together
+	 */
 	double *val;
 	int *present;
 	size_t nbatch, first;
@@ -464,9 +677,14 @@ static int emit_group(const struct run *r, struct group *g, size_t problem,
 	int present[RS_NMETRICS] = {1, 1, 0, 0};
 	if (o->on_sample) {
 		for (size_t i = 0; i < g->n; i++) {
-			rf_rescore_sample smp = {g->id, g->lineno[i], problem, i,
-						 g->reference ? g->reference : "",
-						 g->ref_norm ? g->ref_norm : "", &g->v[i],
+			rf_rescore_sample smp = {g->id,
+						 g->lineno[i],
+						 problem,
+						 i,
+						 g->reference ? g->reference
+							      : "",
+						 g->ref_norm ? g->ref_norm : "",
+						 &g->v[i],
 						 g->n >= r->k && i < r->k,
 						 g->majority && g->majority[i]};
 			int rc = o->on_sample(o->ctx, &smp);
@@ -517,101 +735,82 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		      const rf_rescore_opts *o)
 {
 	struct run r = {o, name, o ? o->k : 0};
-	struct line *lines = NULL;
 	struct group open = {0};
 	struct group *ready = NULL;
-	size_t nready = 0, lineno = 0, problem = 0;
-	rf_buf buf = RF_BUF_INIT;
+	size_t nready = 0, problem = 0;
+	struct reader rd;
 	rf_pool *pool = NULL;
 	struct acc acc;
-	int rc = 0, eof = 0, have_open = 0;
+	int rc = 0, eof = 0, have_open = 0, slot = 0;
 	size_t max_line;
 
 	memset(out, 0, sizeof *out);
 	memset(&acc, 0, sizeof acc);
+	memset(&rd, 0, sizeof rd);
 	if (!o || !o->reward)
 		return rf_error_set(RF_EINVAL, "rescore: no reward given");
 	max_line = o->max_line ? o->max_line : RF_RESCORE_MAX_LINE;
 	out->seed = o->seed ? o->seed : RF_RESCORE_SEED;
-	out->bootstrap = o->bootstrap == 0 ? RF_RESCORE_BOOTSTRAP
-					   : o->bootstrap < 0 ? 0 : o->bootstrap;
+	out->bootstrap = o->bootstrap == 0  ? RF_RESCORE_BOOTSTRAP
+			 : o->bootstrap < 0 ? 0
+					    : o->bootstrap;
 	if (out->bootstrap > 100000)
-		return rf_error_set(RF_EINVAL, "rescore: at most 100000 bootstrap replicates");
-	if (rs_boot_init(&acc.boot, out->bootstrap, out->seed))
+		return rf_error_set(
+		    RF_EINVAL, "rescore: at most 100000 bootstrap replicates");
+	if (rs_boot_init(&acc.boot, out->bootstrap, out->seed)) {
+		rs_boot_free(&acc.boot);
 		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
 	if ((rc = rf_pool_new(&pool, o->threads)) != 0)
 		goto out;
 	acc.val = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.val);
-	acc.present = calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
-	lines = calloc(BATCH_LINES, sizeof *lines);
+	acc.present =
+	    calloc((2 * BATCH_LINES + 2) * RS_NMETRICS, sizeof *acc.present);
 	/* a line can close the open problem and be one itself: two per line */
 	ready = calloc(2 * BATCH_LINES + 2, sizeof *ready);
-	if (!lines || !ready || !acc.val || !acc.present) {
+	if (!ready || !acc.val || !acc.present) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = reader_start(&rd, f, name, max_line,
+			       rf_pool_threads(pool) > 1)) != 0)
+		goto out;
 	while (!eof) {
-		size_t n = 0, bytes = 0;
+		/* 1. the next batch of lines (read while the last one was
+		 * scored) */
+		struct batch *b = reader_next(&rd, slot);
+		struct line *lines = b->lines;
+		size_t n = b->n;
 		struct par par = {&r, lines, ready};
-		/* 1. read a batch */
-		while (n < BATCH_LINES && bytes < BATCH_BYTES) {
-			int got;
-			rc = read_line(f, &buf, max_line, &got);
-			if (rc == RF_ELIMIT) {
-				rc = rf_error_set(RF_ELIMIT, "'%s' line %zu: longer than %zu bytes",
-						  name, lineno + 1, max_line);
-				goto out;
-			}
-			if (rc == RF_EIO) {
-				rc = rf_error_set(RF_EIO, "'%s' line %zu: read error: %s", name,
-						  lineno + 1, strerror(errno));
-				goto out;
-			}
-			if (rc) {
-				rc = rf_error_set(RF_ENOMEM, "out of memory");
-				goto out;
-			}
-			if (!got) {
-				eof = 1;
-				break;
-			}
-			lineno++;
-			if (blank_line(&buf))
-				continue;
-			lines[n].lineno = lineno;
-			lines[n].len = buf.len;
-			lines[n].text = rf_buf_detach(&buf);
-			if (!lines[n].text) {
-				rc = rf_error_set(RF_ENOMEM, "out of memory");
-				goto out;
-			}
-			bytes += lines[n].len;
-			n++;
+		if (b->rc) {
+			rc = rf_error_set(b->rc, "%s", b->err);
+			goto out;
 		}
+		eof = b->eof;
 		/* 2. parse and score the batch's lines in parallel */
 		rf_pool_for(pool, n, 1, par_lines, &par);
 		/* 3. group samples into problems, in input order */
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && !rc; i++) {
 			struct line *l = &lines[i];
 			if (l->err) {
-				rc = rf_error_set(l->err, "'%s' line %zu: %s", name, l->lineno,
-						  l->errmsg ? l->errmsg : "error");
-				for (size_t j = i; j < n; j++)
-					line_free(&lines[j]);
-				goto out;
+				rc = rf_error_set(
+				    l->err, "'%s' line %zu: %s", name,
+				    l->lineno, l->errmsg ? l->errmsg : "error");
+				break;
 			}
-			if (have_open && (l->is_group || strcmp(open.id, l->id))) {
+			if (have_open &&
+			    (l->is_group || strcmp(open.id, l->id))) {
 				ready[nready++] = open;
 				memset(&open, 0, sizeof open);
 				have_open = 0;
 			}
-			if (!have_open && r.k == 0 && problem + nready == 0 && l->is_group)
+			if (!have_open && r.k == 0 && problem + nready == 0 &&
+			    l->is_group)
 				r.k = l->nv;
 			if ((rc = group_take(&open, l)) != 0) {
-				rf_error_wrap(rc, "'%s' line %zu", name, l->lineno);
-				for (size_t j = i; j < n; j++)
-					line_free(&lines[j]);
-				goto out;
+				rf_error_wrap(rc, "'%s' line %zu", name,
+					      l->lineno);
+				break;
 			}
 			have_open = 1;
 			if (l->is_group) {
@@ -621,7 +820,8 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 			}
 			line_free(l);
 			if (nready >= BATCH_LINES || (i + 1 == n && nready)) {
-				/* k defaults to the first problem's sample count */
+				/* k defaults to the first problem's sample
+				 * count */
 				if (r.k == 0)
 					r.k = ready[0].n;
 				/* 4. vote in parallel, then fold in order */
@@ -629,33 +829,38 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 				rf_pool_for(pool, nready, 1, par_groups, &par);
 				for (size_t g = 0; g < nready; g++) {
 					if (!rc)
-						rc = emit_group(&r, &ready[g], problem++, out, &acc);
+						rc = emit_group(&r, &ready[g],
+								problem++, out,
+								&acc);
 					group_free(&ready[g]);
 				}
 				nready = 0;
-				rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present,
+				rs_boot_add_many(&acc.boot, pool, acc.first,
+						 acc.val, acc.present,
 						 acc.nbatch);
 				acc.nbatch = 0;
-				if (rc) {
-					for (size_t j = i + 1; j < n; j++)
-						line_free(&lines[j]);
-					goto out;
-				}
 			}
 		}
+		for (size_t i = 0; i < n; i++)
+			line_free(&lines[i]);
+		if (rc)
+			goto out;
+		reader_release(&rd, slot);
+		slot ^= 1;
 	}
 	if (have_open) {
-		struct par par = {&r, lines, &open};
+		struct par par = {&r, NULL, &open};
 		if (r.k == 0)
 			r.k = open.n;
 		rf_pool_for(pool, 1, 1, par_groups, &par);
 		rc = emit_group(&r, &open, problem++, out, &acc);
 		if (rc)
 			goto out;
-		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val, acc.present, acc.nbatch);
+		rs_boot_add_many(&acc.boot, pool, acc.first, acc.val,
+				 acc.present, acc.nbatch);
 		acc.nbatch = 0;
 	}
-	out->lines = lineno;
+	out->lines = rd.lineno;
 	out->k = r.k;
 	set_metric(&out->mean_reward, &acc, RS_MEAN);
 	set_metric(&out->pass1, &acc, RS_PASS1);
@@ -664,12 +869,11 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	if (out->problems == 0)
 		rc = rf_error_set(RF_EFORMAT, "'%s': no rollouts", name);
 out:
+	reader_stop(&rd);
 	group_free(&open);
 	for (size_t g = 0; g < nready; g++)
 		group_free(&ready[g]);
 	free(ready);
-	free(lines);
-	rf_buf_free(&buf);
 	rf_pool_free(pool);
 	rs_boot_free(&acc.boot);
 	free(acc.val);
@@ -684,7 +888,8 @@ int rf_rescore_file(rf_rescore_summary *out, const char *path,
 	int rc;
 	if (!f) {
 		memset(out, 0, sizeof *out);
-		return rf_error_set(RF_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return rf_error_set(RF_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
 	}
 	rc = rf_rescore_stream(out, f, path, opts);
 	fclose(f);

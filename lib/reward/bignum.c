@@ -137,7 +137,8 @@ static int sub_abs(rf_bigctx *c, rf_big *r, const rf_big *a, const rf_big *b)
 	if (reserve(c, r, a->n > 0 ? a->n : 1) || spend(c, a->n + 1))
 		return -1;
 	for (int i = 0; i < a->n; i++) {
-		int64_t s = (int64_t)a->d[i] - borrow - (i < b->n ? (int64_t)b->d[i] : 0);
+		int64_t s = (int64_t)a->d[i] - borrow -
+			    (i < b->n ? (int64_t)b->d[i] : 0);
 		borrow = s < 0;
 		if (s < 0)
 			s += (int64_t)1 << 32;
@@ -212,7 +213,8 @@ int rf_big_mul(rf_bigctx *c, rf_big *r, const rf_big *a, const rf_big *b)
 	for (int i = 0; i < a->n; i++) {
 		uint64_t carry = 0;
 		for (int j = 0; j < b->n; j++) {
-			uint64_t s = (uint64_t)a->d[i] * b->d[j] + t.d[i + j] + carry;
+			uint64_t s =
+			    (uint64_t)a->d[i] * b->d[j] + t.d[i + j] + carry;
 			t.d[i + j] = (uint32_t)s;
 			carry = s >> 32;
 		}
@@ -336,7 +338,8 @@ int rf_rat_set_i64(rf_bigctx *c, rf_rat *r, int64_t p, int64_t q)
 
 int rf_rat_copy(rf_bigctx *c, rf_rat *dst, const rf_rat *src)
 {
-	if (rf_big_copy(c, &dst->p, &src->p) || rf_big_copy(c, &dst->q, &src->q))
+	if (rf_big_copy(c, &dst->p, &src->p) ||
+	    rf_big_copy(c, &dst->q, &src->q))
 		return -1;
 	return 0;
 }
@@ -347,8 +350,8 @@ static void swap_rat(rf_rat *a, rf_rat *b)
 	swap_big(&a->q, &b->q);
 }
 
-static int rat_addsub(rf_bigctx *c, rf_rat *r, const rf_rat *a,
-		      const rf_rat *b, int sub)
+static int rat_addsub(rf_bigctx *c, rf_rat *r, const rf_rat *a, const rf_rat *b,
+		      int sub)
 {
 	rf_rat t;
 	rf_big x, y;
@@ -364,7 +367,8 @@ static int rat_addsub(rf_bigctx *c, rf_rat *r, const rf_rat *a,
 			goto out;
 	} else if (rf_big_mul(c, &x, &a->p, &b->q) ||
 		   rf_big_mul(c, &y, &b->p, &a->q) ||
-		   (sub ? rf_big_sub(c, &t.p, &x, &y) : rf_big_add(c, &t.p, &x, &y)) ||
+		   (sub ? rf_big_sub(c, &t.p, &x, &y)
+			: rf_big_add(c, &t.p, &x, &y)) ||
 		   rf_big_mul(c, &t.q, &a->q, &b->q)) {
 		goto out;
 	}
@@ -393,7 +397,8 @@ int rf_rat_mul(rf_bigctx *c, rf_rat *r, const rf_rat *a, const rf_rat *b)
 	rf_rat t;
 	int rc = -1;
 	rf_rat_init(&t);
-	if (!rf_big_mul(c, &t.p, &a->p, &b->p) && !rf_big_mul(c, &t.q, &a->q, &b->q)) {
+	if (!rf_big_mul(c, &t.p, &a->p, &b->p) &&
+	    !rf_big_mul(c, &t.q, &a->q, &b->q)) {
 		swap_rat(r, &t);
 		rf_rat_reduce_small(c, r);
 		rc = 0;
@@ -409,7 +414,8 @@ int rf_rat_div(rf_bigctx *c, rf_rat *r, const rf_rat *a, const rf_rat *b)
 	if (rf_big_is_zero(&b->p))
 		return -2;
 	rf_rat_init(&t);
-	if (!rf_big_mul(c, &t.p, &a->p, &b->q) && !rf_big_mul(c, &t.q, &a->q, &b->p)) {
+	if (!rf_big_mul(c, &t.p, &a->p, &b->q) &&
+	    !rf_big_mul(c, &t.q, &a->q, &b->p)) {
 		if (t.q.neg) {
 			t.q.neg = 0;
 			t.p.neg = t.p.n ? !t.p.neg : 0;

@@ -13,10 +13,10 @@
 #include "reward/math_expr.h"
 
 struct rf_math_answer {
-	char *units;  /* unit words dropped ("" when none) */
-	char *norm;   /* normalised text, for display and parsing */
-	char *key;    /* lowercase, no spaces: the text comparison */
-	int percent;  /* had a percent sign */
+	char *units; /* unit words dropped ("" when none) */
+	char *norm;  /* normalised text, for display and parsing */
+	char *key;   /* lowercase, no spaces: the text comparison */
+	int percent; /* had a percent sign */
 	struct mx_tree tree;
 };
 
@@ -59,7 +59,8 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 		       (size_t)(p - start) <= RF_MATH_MAX_ANSWER)
 			p++;
 		if ((size_t)(p - start) > RF_MATH_MAX_ANSWER)
-			return rf_error_set(RF_ELIMIT, "boxed answer longer than %d bytes",
+			return rf_error_set(RF_ELIMIT,
+					    "boxed answer longer than %d bytes",
 					    RF_MATH_MAX_ANSWER);
 		return rf_buf_append(out, start, (size_t)(p - start));
 	}
@@ -77,7 +78,8 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 		else if (*p == '}' && --depth == 0)
 			break;
 		if ((size_t)(p - start) > RF_MATH_MAX_ANSWER)
-			return rf_error_set(RF_ELIMIT, "boxed answer longer than %d bytes",
+			return rf_error_set(RF_ELIMIT,
+					    "boxed answer longer than %d bytes",
 					    RF_MATH_MAX_ANSWER);
 	}
 	if (p >= end)
@@ -197,30 +199,44 @@ int rf_math_extract(rf_buf *out, const char *text, size_t len, unsigned flags,
 /* Units and unit-like words dropped from the end of an answer or from a
  * \text{} group: "5 cm", "90^\circ", "\$6", "10\text{ inches}". */
 static const char *const unit_words[] = {
-	"cm", "mm", "km", "m", "meter", "meters", "metre", "metres", "centimeter",
-	"centimeters", "kilometer", "kilometers", "millimeter", "millimeters",
-	"inch", "inches", "in", "ft", "foot", "feet", "yard", "yards", "yd", "mile",
-	"miles", "mi", "mph", "kph", "kg", "g", "gram", "grams", "kilogram",
-	"kilograms", "mg", "lb", "lbs", "pound", "pounds", "ounce", "ounces", "oz",
-	"s", "sec", "second", "seconds", "min", "minute", "minutes", "h", "hr", "hrs",
-	"hour", "hours", "day", "days", "week", "weeks", "month", "months", "year",
-	"years", "yr", "yrs", "l", "liter", "liters", "litre", "litres", "ml", "gallon",
-	"gallons", "cup", "cups", "degree", "degrees", "deg", "radian", "radians",
-	"rad", "unit", "units", "sq", "square", "cubic", "dollar", "dollars",
-	"cent", "cents", "percent", "K", "J", "W", "N", "V", "Hz", "kHz", "MHz",
-	"GHz", "eV", "keV", "MeV", "erg", "ergs", "pc", "kpc", "Mpc", "parsec",
-	"parsecs", "AU", "au", "AA", "angstrom", "angstroms", "arcsec", "arcsecs",
-	"arcsecond", "arcseconds", "arcmin", "mag", "magnitude", "magnitudes",
-	"people", "students", "times", "ways", "points", "apples", "marbles",
-	"per", "and", "cents", "mm", "nm", "um", "mu", "Pa", "atm", "mol",
-	"calories", "kcal", "cal", "bits", "bytes", "ly", NULL};
+    "cm",	 "mm",	       "km",	     "m",	    "meter",
+    "meters",	 "metre",      "metres",     "centimeter",  "centimeters",
+    "kilometer", "kilometers", "millimeter", "millimeters", "inch",
+    "inches",	 "in",	       "ft",	     "foot",	    "feet",
+    "yard",	 "yards",      "yd",	     "mile",	    "miles",
+    "mi",	 "mph",	       "kph",	     "kg",	    "g",
+    "gram",	 "grams",      "kilogram",   "kilograms",   "mg",
+    "lb",	 "lbs",	       "pound",	     "pounds",	    "ounce",
+    "ounces",	 "oz",	       "s",	     "sec",	    "second",
+    "seconds",	 "min",	       "minute",     "minutes",	    "h",
+    "hr",	 "hrs",	       "hour",	     "hours",	    "day",
+    "days",	 "week",       "weeks",	     "month",	    "months",
+    "year",	 "years",      "yr",	     "yrs",	    "l",
+    "liter",	 "liters",     "litre",	     "litres",	    "ml",
+    "gallon",	 "gallons",    "cup",	     "cups",	    "degree",
+    "degrees",	 "deg",	       "radian",     "radians",	    "rad",
+    "unit",	 "units",      "sq",	     "square",	    "cubic",
+    "dollar",	 "dollars",    "cent",	     "cents",	    "percent",
+    "K",	 "J",	       "W",	     "N",	    "V",
+    "Hz",	 "kHz",	       "MHz",	     "GHz",	    "eV",
+    "keV",	 "MeV",	       "erg",	     "ergs",	    "pc",
+    "kpc",	 "Mpc",	       "parsec",     "parsecs",	    "AU",
+    "au",	 "AA",	       "angstrom",   "angstroms",   "arcsec",
+    "arcsecs",	 "arcsecond",  "arcseconds", "arcmin",	    "mag",
+    "magnitude", "magnitudes", "people",     "students",    "times",
+    "ways",	 "points",     "apples",     "marbles",	    "per",
+    "and",	 "cents",      "mm",	     "nm",	    "um",
+    "mu",	 "Pa",	       "atm",	     "mol",	    "calories",
+    "kcal",	 "cal",	       "bits",	     "bytes",	    "ly",
+    NULL};
 
 static int is_unit_word(const char *w, size_t n)
 {
 	/* short units are case-sensitive (K is kelvin, k is a variable) */
 	for (int i = 0; unit_words[i]; i++)
 		if (strlen(unit_words[i]) == n &&
-		    (n >= 4 ? !strncasecmp(unit_words[i], w, n) : !memcmp(unit_words[i], w, n)))
+		    (n >= 4 ? !strncasecmp(unit_words[i], w, n)
+			    : !memcmp(unit_words[i], w, n)))
 			return 1;
 	return 0;
 }
@@ -240,7 +256,8 @@ static int is_unit_phrase(const char *s, size_t n)
 			words++;
 			i = j;
 		} else if (strchr(" ~/.^{}-0123456789\\,", s[i])) {
-			/* "\mathrm{m}^{-2}" etc.; a command inside makes it non-unit */
+			/* "\mathrm{m}^{-2}" etc.; a command inside makes it
+			 * non-unit */
 			if (s[i] == '\\')
 				return 0;
 			i++;
@@ -252,16 +269,21 @@ static int is_unit_phrase(const char *s, size_t n)
 }
 
 static const char *const drop_cmds[] = {
-	"!", ",", ";", ":", " ", "quad", "qquad", "displaystyle", "textstyle",
-	"limits", "nolimits", "left", "right", "bigl", "bigr", "Bigl", "Bigr",
-	"big", "Big", "bigg", "Bigg", "biggl", "biggr", "mathstrut", "boxed", "fbox",
-	"hbox", "circ", "degree", "prime", "dagger", "$", "ensuremath", "rm", "bf",
-	"it", NULL};
+    "!",	 ",",	   ";",		 ":",
+    " ",	 "quad",   "qquad",	 "displaystyle",
+    "textstyle", "limits", "nolimits",	 "left",
+    "right",	 "bigl",   "bigr",	 "Bigl",
+    "Bigr",	 "big",	   "Big",	 "bigg",
+    "Bigg",	 "biggl",  "biggr",	 "mathstrut",
+    "hbox",	 "circ",   "degree",	 "prime",
+    "dagger",	 "$",	   "ensuremath", "rm",
+    "bf",	 "it",	   NULL};
 
 static const char *const text_cmds[] = {
-	"text", "textbf", "textit", "textrm", "textnormal", "textsf", "texttt",
-	"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mbox", "operatorname",
-	"emph", "boldsymbol", "bm", "mathbb", "mathcal", NULL};
+    "text",	  "textbf", "textit", "textrm",	      "textnormal",
+    "textsf",	  "texttt", "mathrm", "mathbf",	      "mathit",
+    "mathsf",	  "mathtt", "mbox",   "operatorname", "emph",
+    "boldsymbol", "bm",	    "mathbb", "mathcal",      NULL};
 
 static int in_list(const char *const *l, const char *s)
 {
@@ -316,12 +338,23 @@ static int norm_text(struct norm *n, const char *s, size_t len);
 /* Replace a few common Unicode symbols by their LaTeX; returns bytes used. */
 static size_t unicode_sym(struct norm *n, const unsigned char *s, size_t left)
 {
-	static const struct { const char *utf8, *tex; } map[] = {
-		{"\xe2\x88\x92", "-"}, {"\xcf\x80", "\\pi "}, {"\xc3\x97", "\\times "},
-		{"\xc2\xb7", "\\cdot "}, {"\xc3\xb7", "\\div "}, {"\xe2\x88\x9e", "\\infty "},
-		{"\xc2\xb0", ""}, {"\xe2\x88\x9a", "\\sqrt "}, {"\xe2\x89\xa4", "\\le "},
-		{"\xe2\x89\xa5", "\\ge "}, {"\xc2\xb1", "\\pm "}, {"\xe2\x88\xaa", "\\cup "},
-		{"\xe2\x80\x93", "-"}, {"\xc2\xa0", " "}, {NULL, NULL}};
+	static const struct {
+		const char *utf8, *tex;
+	} map[] = {{"\xe2\x88\x92", "-"},
+		   {"\xcf\x80", "\\pi "},
+		   {"\xc3\x97", "\\times "},
+		   {"\xc2\xb7", "\\cdot "},
+		   {"\xc3\xb7", "\\div "},
+		   {"\xe2\x88\x9e", "\\infty "},
+		   {"\xc2\xb0", ""},
+		   {"\xe2\x88\x9a", "\\sqrt "},
+		   {"\xe2\x89\xa4", "\\le "},
+		   {"\xe2\x89\xa5", "\\ge "},
+		   {"\xc2\xb1", "\\pm "},
+		   {"\xe2\x88\xaa", "\\cup "},
+		   {"\xe2\x80\x93", "-"},
+		   {"\xc2\xa0", " "},
+		   {NULL, NULL}};
 	for (int i = 0; map[i].utf8; i++) {
 		size_t m = strlen(map[i].utf8);
 		if (left >= m && !memcmp(s, map[i].utf8, m)) {
@@ -334,7 +367,8 @@ static size_t unicode_sym(struct norm *n, const unsigned char *s, size_t left)
 
 /* The {group} starting at s[i] (s[i] == '{'): its body [*b, *e) and the
  * index after it; 0 when unbalanced. */
-static size_t group_at(const char *s, size_t len, size_t i, size_t *b, size_t *e)
+static size_t group_at(const char *s, size_t len, size_t i, size_t *b,
+		       size_t *e)
 {
 	size_t d = 0, j;
 	if (i >= len || s[i] != '{')
@@ -365,7 +399,8 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 	while (i < len) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch >= 0x80) {
-			size_t used = unicode_sym(n, (const unsigned char *)s + i, len - i);
+			size_t used = unicode_sym(
+			    n, (const unsigned char *)s + i, len - i);
 			if (used) {
 				i += used;
 				continue;
@@ -388,12 +423,14 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (ch == '{' && i + 2 < len && s[i + 1] == ',' && s[i + 2] == '}') {
+		if (ch == '{' && i + 2 < len && s[i + 1] == ',' &&
+		    s[i + 2] == '}') {
 			i += 3; /* 10{,}000 */
 			continue;
 		}
 		if (ch == '^') {
-			/* ^\circ, ^{\circ}, ^{\prime\prime}: degrees and arc units */
+			/* ^\circ, ^{\circ}, ^{\prime\prime}: degrees and arc
+			 * units */
 			size_t j = i + 1, b, e, after;
 			while (j < len && s[j] == ' ')
 				j++;
@@ -407,9 +444,13 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 				while (k < e) {
 					if (s[k] == ' ') {
 						k++;
-					} else if (e - k >= 5 && !memcmp(s + k, "\\circ", 5)) {
+					} else if (e - k >= 5 &&
+						   !memcmp(s + k, "\\circ",
+							   5)) {
 						k += 5;
-					} else if (e - k >= 6 && !memcmp(s + k, "\\prime", 6)) {
+					} else if (e - k >= 6 &&
+						   !memcmp(s + k, "\\prime",
+							   6)) {
 						k += 6;
 					} else {
 						only = 0;
@@ -426,7 +467,8 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 			char name[32];
 			size_t j = i + 1, k = 0;
 			if (isalpha((unsigned char)s[j])) {
-				while (j < len && isalpha((unsigned char)s[j])) {
+				while (j < len &&
+				       isalpha((unsigned char)s[j])) {
 					if (k + 1 < sizeof name)
 						name[k] = s[j];
 					k++;
@@ -449,7 +491,8 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 				i = j;
 				continue;
 			}
-			if (!strcmp(name, "dbinom") || !strcmp(name, "tbinom")) {
+			if (!strcmp(name, "dbinom") ||
+			    !strcmp(name, "tbinom")) {
 				rf_buf_puts(&n->out, "\\binom");
 				i = j;
 				continue;
@@ -465,12 +508,28 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 				continue;
 			}
 			if (in_list(drop_cmds, name)) {
-				/* \left. and \right. are invisible delimiters */
-				if ((!strcmp(name, "left") || !strcmp(name, "right")) &&
+				/* \left. and \right. are invisible delimiters
+				 */
+				if ((!strcmp(name, "left") ||
+				     !strcmp(name, "right")) &&
 				    j < len && s[j] == '.')
 					j++;
 				rf_buf_puts(&n->out, " ");
 				i = j;
+				continue;
+			}
+			if (!strcmp(name, "boxed") || !strcmp(name, "fbox")) {
+				/* a box around the answer is no part of it */
+				size_t b, e, after;
+				while (j < len && s[j] == ' ')
+					j++;
+				after = group_at(s, len, j, &b, &e);
+				if (after) {
+					norm_text(n, s + b, e - b);
+					i = after;
+				} else {
+					i = j;
+				}
 				continue;
 			}
 			if (in_list(text_cmds, name)) {
@@ -491,19 +550,27 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 					rf_buf_puts(&n->out, " ");
 				} else {
 					note_unit(n, s + bb, e - bb);
-					/* a dropped unit takes its exponent along: m^{-2} */
+					/* a dropped unit takes its exponent
+					 * along: m^{-2} */
 					size_t q = after;
 					while (q < len && s[q] == ' ')
 						q++;
 					if (q < len && s[q] == '^') {
-						size_t gb, ge, ga = group_at(s, len, q + 1, &gb, &ge);
+						size_t gb, ge,
+						    ga = group_at(s, len, q + 1,
+								  &gb, &ge);
 						if (ga)
 							after = ga;
 						else {
 							q++;
-							if (q < len && s[q] == '-')
+							if (q < len &&
+							    s[q] == '-')
 								q++;
-							while (q < len && isdigit((unsigned char)s[q]))
+							while (
+							    q < len &&
+							    isdigit(
+								(unsigned char)
+								    s[q]))
 								q++;
 							after = q;
 						}
@@ -513,7 +580,8 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 				i = after;
 				continue;
 			}
-			/* keep the command; keep it apart from a following letter */
+			/* keep the command; keep it apart from a following
+			 * letter */
 			rf_buf_append(&n->out, s + i, j - i);
 			if (j < len && isalpha((unsigned char)s[j]))
 				rf_buf_puts(&n->out, " ");
@@ -538,7 +606,8 @@ static void squeeze(rf_buf *b)
 			size_t k = r;
 			while (k < b->len && b->data[k] == ' ')
 				k++;
-			if (w > 0 && k < b->len && isalpha((unsigned char)b->data[w - 1]) &&
+			if (w > 0 && k < b->len &&
+			    isalpha((unsigned char)b->data[w - 1]) &&
 			    isalpha((unsigned char)b->data[k])) {
 				b->data[w++] = ' ';
 			}
@@ -603,7 +672,8 @@ static void drop_trailing_units(rf_buf *b, struct norm *nm)
 		e = n;
 		/* an exponent on a unit: m^2, s^{-1} */
 		s = e;
-		if (s > 0 && (b->data[s - 1] == '}' || isdigit((unsigned char)b->data[s - 1]))) {
+		if (s > 0 && (b->data[s - 1] == '}' ||
+			      isdigit((unsigned char)b->data[s - 1]))) {
 			size_t k = s;
 			while (k > 0 && b->data[k - 1] != '^' && e - k < 6)
 				k--;
@@ -617,7 +687,8 @@ static void drop_trailing_units(rf_buf *b, struct norm *nm)
 			ws--;
 		if (ws == we || ws == 0 || !is_unit_word(b->data + ws, we - ws))
 			return;
-		/* the word must stand apart: "5 cm", "5\,cm", not "5m" nor "2x" */
+		/* the word must stand apart: "5 cm", "5\,cm", not "5m" nor "2x"
+		 */
 		if (b->data[ws - 1] != ' ')
 			return;
 		size_t before = ws - 1;
@@ -626,15 +697,17 @@ static void drop_trailing_units(rf_buf *b, struct norm *nm)
 		if (before == 0)
 			return;
 		char pc = b->data[before - 1];
-		if (!(isalnum((unsigned char)pc) || pc == '}' || pc == ')' || pc == '/' ||
-		      pc == '.'))
+		if (!(isalnum((unsigned char)pc) || pc == '}' || pc == ')' ||
+		      pc == '/' || pc == '.'))
 			return;
-		if (we - ws == 1 && !isdigit((unsigned char)pc) && pc != '}' && pc != '/')
+		if (we - ws == 1 && !isdigit((unsigned char)pc) && pc != '}' &&
+		    pc != '/')
 			return;
 		note_unit(nm, b->data + ws, we - ws);
 		b->len = before;
 		b->data[before] = '\0';
-		while (b->len > 0 && (b->data[b->len - 1] == '/' || b->data[b->len - 1] == ' '))
+		while (b->len > 0 && (b->data[b->len - 1] == '/' ||
+				      b->data[b->len - 1] == ' '))
 			b->data[--b->len] = '\0';
 	}
 }
@@ -664,9 +737,11 @@ static int normalise(struct norm *n, const char *s, size_t len)
 	for (;;) {
 		while (b->len > 0 && b->data[b->len - 1] == ' ')
 			b->data[--b->len] = '\0';
-		if (b->len > 1 && b->data[b->len - 1] == '/' && b->data[b->len - 2] != '/')
+		if (b->len > 1 && b->data[b->len - 1] == '/' &&
+		    b->data[b->len - 2] != '/')
 			b->data[--b->len] = '\0';
-		else if (b->len > 5 && !memcmp(b->data + b->len - 5, "\\cdot", 5))
+		else if (b->len > 5 &&
+			 !memcmp(b->data + b->len - 5, "\\cdot", 5))
 			b->data[b->len -= 5] = '\0';
 		else
 			break;
@@ -674,7 +749,8 @@ static int normalise(struct norm *n, const char *s, size_t len)
 	squeeze(b);
 	/* "x \in [1,2]" names the unknown: keep the set */
 	if (b->len > 4 && isalpha((unsigned char)b->data[0]) &&
-	    !strncmp(b->data + 1, "\\in", 3) && !isalpha((unsigned char)b->data[4])) {
+	    !strncmp(b->data + 1, "\\in", 3) &&
+	    !isalpha((unsigned char)b->data[4])) {
 		memmove(b->data, b->data + 4, b->len - 3);
 		b->len -= 4;
 	}
@@ -696,7 +772,8 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	a = calloc(1, sizeof *a);
 	if (!a)
 		return rf_error_set(RF_ENOMEM, "out of memory");
-	if (normalise(&n, s ? s : "", s ? len : 0) || rf_buf_append(&n.units, "", 0)) {
+	if (normalise(&n, s ? s : "", s ? len : 0) ||
+	    rf_buf_append(&n.units, "", 0)) {
 		rf_buf_free(&n.out);
 		rf_buf_free(&n.units);
 		free(a);
@@ -705,7 +782,9 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	for (size_t i = 0; i < n.out.len; i++) {
 		char ch = n.out.data[i];
 		if (ch != ' ')
-			rf_buf_append(&key, (char[]){(char)tolower((unsigned char)ch)}, 1);
+			rf_buf_append(
+			    &key, (char[]){(char)tolower((unsigned char)ch)},
+			    1);
 	}
 	if (rf_buf_append(&key, "", 0))
 		a->key = NULL;
@@ -751,8 +830,8 @@ int rf_math_answer_equal(const rf_math_answer *a, const rf_math_answer *b,
 	}
 	/* "5 cm" is not "5 m"; a unit on one side only is ignored */
 	if (a->units[0] && b->units[0] && strcmp(a->units, b->units)) {
-		snprintf(why, whylen, "not equal: units differ (%.30s, %.30s)", a->units,
-			 b->units);
+		snprintf(why, whylen, "not equal: units differ (%.30s, %.30s)",
+			 a->units, b->units);
 		return 0;
 	}
 	if (!strcmp(a->norm, b->norm) && a->percent == b->percent) {
@@ -773,7 +852,8 @@ int rf_math_answer_equal(const rf_math_answer *a, const rf_math_answer *b,
 		snprintf(why, whylen, "equal (same form)");
 		return 1;
 	}
-	return v == MX_EQUAL_EXACT || v == MX_EQUAL_NUMERIC || v == MX_EQUAL_FORM;
+	return v == MX_EQUAL_EXACT || v == MX_EQUAL_NUMERIC ||
+	       v == MX_EQUAL_FORM;
 }
 
 void rf_math_answer_free(rf_math_answer *a)

@@ -162,7 +162,8 @@ static int ilist_push(struct P *p, struct ilist *l, int x)
 	return 0;
 }
 
-static int list_node(struct P *p, int kind, struct ilist *l, char open, char close)
+static int list_node(struct P *p, int kind, struct ilist *l, char open,
+		     char close)
 {
 	struct mx_tree *t = p->t;
 	int i = new_node(p, kind);
@@ -222,7 +223,8 @@ static int parse_number(struct P *p)
 		if (isdigit((unsigned char)ch)) {
 			if (++digits > 4000)
 				return pfail(p, "number too long");
-			if (rf_big_mul_small(&c, &nd->num.p, 10, (uint32_t)(ch - '0')))
+			if (rf_big_mul_small(&c, &nd->num.p, 10,
+					     (uint32_t)(ch - '0')))
 				return pfail(p, "number too long");
 			if (seen_dot)
 				frac++;
@@ -306,7 +308,8 @@ static void var_suffix(struct P *p, char *name, size_t cap)
 				if (k + 1 < cap)
 					name[k++] = '_';
 				for (size_t x = st; x <= j && k + 1 < cap; x++)
-					if (p->s[x] != ' ' && p->s[x] != '{' && p->s[x] != '}')
+					if (p->s[x] != ' ' && p->s[x] != '{' &&
+					    p->s[x] != '}')
 						name[k++] = p->s[x];
 				p->i = j + 1;
 			}
@@ -376,8 +379,8 @@ static int parse_exponent(struct P *p)
 }
 
 static const char *const funcs[] = {
-	"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
-	"sinh", "cosh", "tanh", "ln", "log", "exp", "lg", NULL};
+    "sin",  "cos",  "tan",  "cot", "sec", "csc", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "tanh", "ln",  "log", "exp", "lg",	   NULL};
 
 static int is_func(const char *name)
 {
@@ -388,11 +391,12 @@ static int is_func(const char *name)
 }
 
 static const char *const greek[] = {
-	"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta",
-	"theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho",
-	"sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
-	"Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
-	"hbar", "ell", NULL};
+    "alpha",  "beta",  "gamma",	   "delta", "epsilon", "varepsilon", "zeta",
+    "eta",    "theta", "vartheta", "iota",  "kappa",   "lambda",     "mu",
+    "nu",     "xi",    "rho",	   "sigma", "tau",     "upsilon",    "phi",
+    "varphi", "chi",   "psi",	   "omega", "Gamma",   "Delta",	     "Theta",
+    "Lambda", "Xi",    "Sigma",	   "Phi",   "Psi",     "Omega",	     "hbar",
+    "ell",    NULL};
 
 static int is_greek(const char *name)
 {
@@ -430,15 +434,15 @@ static int parse_func(struct P *p, const char *name)
 
 /* Items of a bracketed list up to one of the closers; returns the list or
  * the single item when `single_ok`. */
-static int parse_bracketed(struct P *p, char open, const char *closers,
-			   int set)
+static int parse_bracketed(struct P *p, char open, const char *closers, int set)
 {
 	struct ilist l = {NULL, 0, 0};
 	int r = -1;
 	char close;
 	if (enter(p))
 		return -1;
-	if (!(set ? is_cmd(p, "}") : strchr(closers, peek(p)) != NULL) || !peek(p)) {
+	if (!(set ? is_cmd(p, "}") : strchr(closers, peek(p)) != NULL) ||
+	    !peek(p)) {
 		for (;;) {
 			if (ilist_push(p, &l, parse_rel(p)))
 				goto out;
@@ -461,8 +465,8 @@ static int parse_bracketed(struct P *p, char open, const char *closers,
 		close = (char)c;
 		p->i++;
 	}
-	if (!set && l.n == 1 && ((open == '(' && close == ')') ||
-				 (open == '[' && close == ']'))) {
+	if (!set && l.n == 1 &&
+	    ((open == '(' && close == ')') || (open == '[' && close == ']'))) {
 		r = l.v[0];
 		goto out;
 	}
@@ -559,7 +563,8 @@ static int parse_command(struct P *p)
 			return -1;
 		return node2(p, MX_DIV, a, b);
 	}
-	if (!strcmp(name, "binom") || !strcmp(name, "dbinom") || !strcmp(name, "tbinom")) {
+	if (!strcmp(name, "binom") || !strcmp(name, "dbinom") ||
+	    !strcmp(name, "tbinom")) {
 		a = parse_arg(p);
 		b = a < 0 ? -1 : parse_arg(p);
 		if (b < 0)
@@ -597,8 +602,9 @@ static int parse_command(struct P *p)
 		var_suffix(p, vn, sizeof vn);
 		return var_node(p, vn);
 	}
-	if (!strcmp(name, "left") || !strcmp(name, "right") || !strcmp(name, "big") ||
-	    !strcmp(name, "Big") || !strcmp(name, "bigg"))
+	if (!strcmp(name, "left") || !strcmp(name, "right") ||
+	    !strcmp(name, "big") || !strcmp(name, "Big") ||
+	    !strcmp(name, "bigg"))
 		return parse_primary(p);
 	return pfail(p, "unknown command");
 }
@@ -620,8 +626,9 @@ static int parse_primary(struct P *p)
 			j++;
 		}
 		word[k < sizeof word ? k : sizeof word - 1] = '\0';
-		if (k > 1 && k < sizeof word && (is_func(word) || !strcmp(word, "sqrt") ||
-						 !strcmp(word, "pi"))) {
+		if (k > 1 && k < sizeof word &&
+		    (is_func(word) || !strcmp(word, "sqrt") ||
+		     !strcmp(word, "pi"))) {
 			p->i = j;
 			if (!strcmp(word, "pi"))
 				return new_node(p, MX_PI);
@@ -634,7 +641,8 @@ static int parse_primary(struct P *p)
 			return pfail(p, "text answer");
 		char vn[24] = {(char)c, 0};
 		p->i++;
-		if (c == 'e' && !(p->i < p->n && (p->s[p->i] == '_' || p->s[p->i] == '\'')))
+		if (c == 'e' &&
+		    !(p->i < p->n && (p->s[p->i] == '_' || p->s[p->i] == '\'')))
 			return new_node(p, MX_E);
 		var_suffix(p, vn, sizeof vn);
 		return var_node(p, vn);
@@ -680,8 +688,7 @@ static int parse_postfix(struct P *p)
 {
 	int r = parse_primary(p);
 	while (r >= 0 && p->i < p->n && p->s[p->i] == '!' &&
-	       !(p->i + 1 < p->n && p->s[p->i + 1] == '='))
-	{
+	       !(p->i + 1 < p->n && p->s[p->i + 1] == '=')) {
 		p->i++;
 		r = node2(p, MX_FACT, r, -1);
 	}
@@ -756,15 +763,33 @@ static int starts_factor(struct P *p)
 	if (isalnum(c) || c == '(' || c == '{' || c == '.')
 		return 1;
 	if (c == '\\' && cmd_at(p, name, sizeof name) > 0) {
-		static const char *const no[] = {"cdot", "times", "div", "pm", "mp",
-			"cup", "le", "leq", "ge", "geq", "ne", "neq", "lt", "gt", "}",
-			"\\", "end", "right", "cap", NULL};
+		static const char *const no[] = {
+		    "cdot", "times", "div", "pm",    "mp",  "cup", "le",
+		    "leq",  "ge",    "geq", "ne",    "neq", "lt",  "gt",
+		    "}",    "\\",    "end", "right", "cap", NULL};
 		for (int i = 0; no[i]; i++)
 			if (!strcmp(name, no[i]))
 				return 0;
 		return 1;
 	}
 	return 0;
+}
+
+/* Whether the parenthesised group at the cursor mentions a letter (a
+ * variable or a function of one): x(x+1) is a product, f(2) a value. */
+static int has_var_ahead(const struct P *p)
+{
+	int depth = 0;
+	for (size_t j = p->i; j < p->n; j++) {
+		char ch = p->s[j];
+		if (ch == '(')
+			depth++;
+		else if (ch == ')' && --depth == 0)
+			return 0;
+		else if (isalpha((unsigned char)ch) || ch == '\\')
+			return 1;
+	}
+	return 1;
 }
 
 /* A non-negative integer literal (or its negation when `neg_ok`). */
@@ -793,8 +818,21 @@ static int parse_term(struct P *p)
 			l = node2(p, MX_MUL, l, parse_unary(p));
 		} else if (eat_cmd(p, "div")) {
 			l = node2(p, MX_DIV, l, parse_unary(p));
+		} else if (p->t->nodes[l].kind == MX_VAR && p->i < p->n &&
+			   p->s[p->i] == '(' && !has_var_ahead(p)) {
+			/* I(0), f(2): a function's value, not I times 0 (which
+			 * would make "I(0)" equal to 0); x(x+1) stays a product */
+			int arg = parse_primary(p);
+			int u = arg < 0 ? -1 : new_node(p, MX_UFUNC);
+			if (u < 0)
+				return -1;
+			memcpy(p->t->nodes[u].name, p->t->nodes[l].name,
+			       sizeof p->t->nodes[u].name);
+			p->t->nodes[u].a = arg;
+			l = u;
 		} else if (starts_factor(p)) {
-			int mixed = is_cmd(p, "frac") && is_int_literal(p->t, l, 1);
+			int mixed =
+			    is_cmd(p, "frac") && is_int_literal(p->t, l, 1);
 			int r = parse_power(p);
 			if (mixed && r >= 0 && p->t->nodes[r].kind == MX_DIV &&
 			    is_int_literal(p->t, p->t->nodes[r].a, 0) &&
@@ -838,7 +876,8 @@ static int parse_expr(struct P *p)
 				break;
 			}
 			p->t->nodes[n].a = l;
-			p->t->nodes[n].b = minus_first ? node2(p, MX_NEG, r, -1) : r;
+			p->t->nodes[n].b =
+			    minus_first ? node2(p, MX_NEG, r, -1) : r;
 			p->t->nodes[n].op = p->t->npm++;
 			l = n;
 		} else
@@ -913,8 +952,9 @@ static int parse_union(struct P *p)
 		items.n = 0;
 		if (ilist_push(p, &u, item))
 			goto out;
-		if (!eat_cmd(p, "cup") && !(peek(p) == 'U' && peek2(p) != 0 &&
-					    strchr("([ ", peek2(p)) && (p->i++, 1)))
+		if (!eat_cmd(p, "cup") &&
+		    !(peek(p) == 'U' && peek2(p) != 0 &&
+		      strchr("([ ", peek2(p)) && (p->i++, 1)))
 			break;
 	}
 	r = u.n == 1 ? u.v[0] : list_node(p, MX_UNION, &u, 0, 0);
@@ -987,9 +1027,15 @@ static int ex_bin(const struct mx_tree *t, const struct mx_node *nd,
 		goto out;
 	}
 	switch (kind) {
-	case MX_ADD: rc = rf_rat_add(c, out, &x, &y) ? EX_OVF : EX_OK; break;
-	case MX_SUB: rc = rf_rat_sub(c, out, &x, &y) ? EX_OVF : EX_OK; break;
-	case MX_MUL: rc = rf_rat_mul(c, out, &x, &y) ? EX_OVF : EX_OK; break;
+	case MX_ADD:
+		rc = rf_rat_add(c, out, &x, &y) ? EX_OVF : EX_OK;
+		break;
+	case MX_SUB:
+		rc = rf_rat_sub(c, out, &x, &y) ? EX_OVF : EX_OK;
+		break;
+	case MX_MUL:
+		rc = rf_rat_mul(c, out, &x, &y) ? EX_OVF : EX_OK;
+		break;
 	case MX_DIV: {
 		int r = rf_rat_div(c, out, &x, &y);
 		rc = r == -2 ? EX_UNDEF : r ? EX_OVF : EX_OK;
@@ -1034,9 +1080,17 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 	switch (nd->kind) {
 	case MX_NUM:
 		return rf_rat_copy(c, out, &nd->num) ? EX_OVF : EX_OK;
-	case MX_VAR: case MX_PI: case MX_E: case MX_INF: case MX_FUNC:
+	case MX_VAR:
+	case MX_PI:
+	case MX_E:
+	case MX_INF:
+	case MX_FUNC:
+	case MX_UFUNC:
 		return EX_IRR;
-	case MX_ADD: case MX_SUB: case MX_MUL: case MX_DIV:
+	case MX_ADD:
+	case MX_SUB:
+	case MX_MUL:
+	case MX_DIV:
 		return ex_bin(t, nd, mask, c, out, depth, nd->kind);
 	case MX_NEG:
 		s = ex_eval(t, nd->a, mask, c, out, depth);
@@ -1048,12 +1102,15 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 		rf_rat_init(&x);
 		rf_rat_init(&y);
 		s = nd->a >= 0 ? ex_eval(t, nd->a, mask, c, &x, depth)
-			       : rf_rat_set_i64(c, &x, 0, 1) ? EX_OVF : EX_OK;
+		    : rf_rat_set_i64(c, &x, 0, 1) ? EX_OVF
+						  : EX_OK;
 		s2 = ex_eval(t, nd->b, mask, c, &y, depth);
 		rc = worse(s, s2);
 		if (!rc)
-			rc = (minus ? rf_rat_sub(c, out, &x, &y) : rf_rat_add(c, out, &x, &y))
-				     ? EX_OVF : EX_OK;
+			rc = (minus ? rf_rat_sub(c, out, &x, &y)
+				    : rf_rat_add(c, out, &x, &y))
+				 ? EX_OVF
+				 : EX_OK;
 		rf_rat_free(&x);
 		rf_rat_free(&y);
 		return rc;
@@ -1072,7 +1129,8 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 			int was = c->overflow;
 			c->overflow = 0;
 			if (rf_rat_eq(c, &x, &one) == 1)
-				rc = rf_rat_set_i64(c, out, 1, 1) ? EX_OVF : EX_OK;
+				rc = rf_rat_set_i64(c, out, 1, 1) ? EX_OVF
+								  : EX_OK;
 			else
 				c->overflow = was;
 			rf_rat_free(&one);
@@ -1082,9 +1140,11 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 				int r = rf_rat_pow(c, out, &x, n);
 				rc = r == -2 ? EX_UNDEF : r ? EX_OVF : EX_OK;
 			} else if (rf_rat_is_zero(&x) && !y.p.neg) {
-				rc = rf_rat_set_i64(c, out, 0, 1) ? EX_OVF : EX_OK;
+				rc = rf_rat_set_i64(c, out, 0, 1) ? EX_OVF
+								  : EX_OK;
 			} else {
-				/* |x| == 1 with any exponent, or a huge or fractional one */
+				/* |x| == 1 with any exponent, or a huge or
+				 * fractional one */
 				rf_rat one;
 				rf_rat_init(&one);
 				rf_rat_set_i64(c, &one, 1, 1);
@@ -1092,10 +1152,13 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 				rf_rat_free(&one);
 				int64_t yi;
 				if (r == 1)
-					rc = rf_rat_set_i64(c, out, 1, 1) ? EX_OVF : EX_OK;
-				else if (!rf_rat_to_i64(c, &y, &yi) && y.q.n == 1 &&
-					 y.q.d[0] == 1)
-					rc = EX_OVF; /* integer exponent beyond 63 bits */
+					rc = rf_rat_set_i64(c, out, 1, 1)
+						 ? EX_OVF
+						 : EX_OK;
+				else if (!rf_rat_to_i64(c, &y, &yi) &&
+					 y.q.n == 1 && y.q.d[0] == 1)
+					rc = EX_OVF; /* integer exponent beyond
+							63 bits */
 				else
 					rc = EX_IRR;
 			}
@@ -1109,7 +1172,9 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 		rc = s;
 		if (!s) {
 			if (!rf_rat_to_i64(c, &x, &n))
-				rc = x.p.neg ? EX_UNDEF : (x.q.n == 1 && x.q.d[0] == 1) ? EX_OVF : EX_UNDEF;
+				rc = x.p.neg			     ? EX_UNDEF
+				     : (x.q.n == 1 && x.q.d[0] == 1) ? EX_OVF
+								     : EX_UNDEF;
 			else if (n < 0)
 				rc = EX_UNDEF;
 			else if (n > 3000)
@@ -1117,9 +1182,11 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 			else {
 				rf_big acc;
 				rf_big_init(&acc);
-				rc = rf_big_set_u64(c, &acc, 1) ? EX_OVF : EX_OK;
+				rc =
+				    rf_big_set_u64(c, &acc, 1) ? EX_OVF : EX_OK;
 				for (int64_t j = 2; !rc && j <= n; j++)
-					if (rf_big_mul_small(c, &acc, (uint32_t)j, 0))
+					if (rf_big_mul_small(c, &acc,
+							     (uint32_t)j, 0))
 						rc = EX_OVF;
 				if (!rc && (rf_big_copy(c, &out->p, &acc) ||
 					    rf_big_set_u64(c, &out->q, 1)))
@@ -1136,24 +1203,31 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 		s2 = ex_eval(t, nd->b, mask, c, &y, depth);
 		rc = worse(s, s2);
 		if (!rc) {
-			if (!rf_rat_to_i64(c, &x, &n) || !rf_rat_to_i64(c, &y, &k))
+			if (!rf_rat_to_i64(c, &x, &n) ||
+			    !rf_rat_to_i64(c, &y, &k))
 				rc = EX_IRR;
 			else if (k < 0 || n < 0 || k > n)
-				rc = rf_rat_set_i64(c, out, 0, 1) ? EX_OVF : EX_OK;
+				rc = rf_rat_set_i64(c, out, 0, 1) ? EX_OVF
+								  : EX_OK;
 			else {
 				if (k > n - k)
 					k = n - k;
 				if (k > 2000 || n > ((int64_t)1 << 31))
 					rc = EX_OVF;
 				else {
-					/* C(n,k) = prod (n-k+j)/j, kept as an unreduced fraction */
+					/* C(n,k) = prod (n-k+j)/j, kept as an
+					 * unreduced fraction */
 					rf_rat acc, f;
 					rf_rat_init(&acc);
 					rf_rat_init(&f);
-					rc = rf_rat_set_i64(c, &acc, 1, 1) ? EX_OVF : EX_OK;
+					rc = rf_rat_set_i64(c, &acc, 1, 1)
+						 ? EX_OVF
+						 : EX_OK;
 					for (int64_t j = 1; !rc && j <= k; j++)
-						if (rf_rat_set_i64(c, &f, n - k + j, j) ||
-						    rf_rat_mul(c, &acc, &acc, &f))
+						if (rf_rat_set_i64(
+							c, &f, n - k + j, j) ||
+						    rf_rat_mul(c, &acc, &acc,
+							       &f))
 							rc = EX_OVF;
 					if (!rc && rf_rat_copy(c, out, &acc))
 						rc = EX_OVF;
@@ -1173,21 +1247,25 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 		s2 = EX_OK;
 		if (nd->b >= 0) {
 			s2 = ex_eval(t, nd->b, mask, c, &y, depth);
-			if (!s2 && (!rf_rat_to_i64(c, &y, &k) || k < 1 || k > 64))
+			if (!s2 &&
+			    (!rf_rat_to_i64(c, &y, &k) || k < 1 || k > 64))
 				s2 = EX_IRR;
 		}
 		rc = worse(s, s2);
 		if (!rc) {
 			int64_t pp, qq, rp, rq;
 			rf_rat_reduce_small(c, &x);
-			if (!rf_big_to_i64(&x.p, &pp) || !rf_big_to_i64(&x.q, &qq))
+			if (!rf_big_to_i64(&x.p, &pp) ||
+			    !rf_big_to_i64(&x.q, &qq))
 				rc = EX_IRR;
 			else if (pp < 0)
 				rc = (k % 2) ? EX_IRR : EX_UNDEF;
-			else if ((rp = iroot(pp, k)) < 0 || (rq = iroot(qq, k)) < 0)
+			else if ((rp = iroot(pp, k)) < 0 ||
+				 (rq = iroot(qq, k)) < 0)
 				rc = EX_IRR;
 			else
-				rc = rf_rat_set_i64(c, out, rp, rq) ? EX_OVF : EX_OK;
+				rc = rf_rat_set_i64(c, out, rp, rq) ? EX_OVF
+								    : EX_OK;
 		}
 		rf_rat_free(&x);
 		rf_rat_free(&y);
@@ -1204,7 +1282,12 @@ static int ex_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 
 /* ----------------------------------------------------- numeric evaluation */
 
-#define NPOINTS 6
+/* Six points with positive variables and three with negative ones: most
+ * answers live on positive values (roots, logs), but sqrt(x^2) is |x|, not
+ * x, and only a negative point shows it.  Points where either side is
+ * undefined are skipped; at least three must remain and all must agree. */
+#define NPOINTS 9
+#define NPOSITIVE 6
 
 static uint64_t mix64(uint64_t z)
 {
@@ -1222,7 +1305,8 @@ static double var_value(const char *name, int point)
 	for (const char *s = name; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	h = mix64(h ^ mix64(0x5eed0000ULL + (uint64_t)point));
-	return 0.35 + 2.3 * (double)(h >> 11) / 9007199254740992.0;
+	double v = 0.35 + 2.3 * (double)(h >> 11) / 9007199254740992.0;
+	return point < NPOSITIVE ? v : -v;
 }
 
 static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
@@ -1235,20 +1319,38 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 	nd = &t->nodes[i];
 	depth++;
 	switch (nd->kind) {
-	case MX_NUM: return rf_rat_to_double(&nd->num);
-	case MX_VAR: return var_value(nd->name, pt);
-	case MX_PI: return M_PI;
-	case MX_E: return M_E;
-	case MX_INF: return INFINITY;
-	case MX_ADD: return nv_eval(t, nd->a, mask, pt, depth) + nv_eval(t, nd->b, mask, pt, depth);
-	case MX_SUB: return nv_eval(t, nd->a, mask, pt, depth) - nv_eval(t, nd->b, mask, pt, depth);
-	case MX_MUL: return nv_eval(t, nd->a, mask, pt, depth) * nv_eval(t, nd->b, mask, pt, depth);
+	case MX_NUM:
+		return rf_rat_to_double(&nd->num);
+	case MX_VAR:
+		return var_value(nd->name, pt);
+	case MX_UFUNC: {
+		/* an arbitrary smooth function per name, the same for both sides */
+		double a = var_value(nd->name, 0), b = var_value(nd->name, 1);
+		x = nv_eval(t, nd->a, mask, pt, depth);
+		return 2.0 + sin(a * x + b) + 0.1 * a * x;
+	}
+	case MX_PI:
+		return M_PI;
+	case MX_E:
+		return M_E;
+	case MX_INF:
+		return INFINITY;
+	case MX_ADD:
+		return nv_eval(t, nd->a, mask, pt, depth) +
+		       nv_eval(t, nd->b, mask, pt, depth);
+	case MX_SUB:
+		return nv_eval(t, nd->a, mask, pt, depth) -
+		       nv_eval(t, nd->b, mask, pt, depth);
+	case MX_MUL:
+		return nv_eval(t, nd->a, mask, pt, depth) *
+		       nv_eval(t, nd->b, mask, pt, depth);
 	case MX_DIV:
 		y = nv_eval(t, nd->b, mask, pt, depth);
 		if (y == 0)
 			return NAN;
 		return nv_eval(t, nd->a, mask, pt, depth) / y;
-	case MX_NEG: return -nv_eval(t, nd->a, mask, pt, depth);
+	case MX_NEG:
+		return -nv_eval(t, nd->a, mask, pt, depth);
 	case MX_PM:
 		x = nd->a >= 0 ? nv_eval(t, nd->a, mask, pt, depth) : 0;
 		y = nv_eval(t, nd->b, mask, pt, depth);
@@ -1274,28 +1376,45 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 		if (x < 0 && fmod(y, 2) == 1)
 			return -pow(-x, 1 / y);
 		return pow(x, 1 / y);
-	case MX_ABS: return fabs(nv_eval(t, nd->a, mask, pt, depth));
+	case MX_ABS:
+		return fabs(nv_eval(t, nd->a, mask, pt, depth));
 	case MX_FUNC: {
 		const char *f = nd->name;
 		x = nv_eval(t, nd->a, mask, pt, depth);
-		if (!strcmp(f, "sin")) return sin(x);
-		if (!strcmp(f, "cos")) return cos(x);
-		if (!strcmp(f, "tan")) return tan(x);
-		if (!strcmp(f, "cot")) return 1 / tan(x);
-		if (!strcmp(f, "sec")) return 1 / cos(x);
-		if (!strcmp(f, "csc")) return 1 / sin(x);
-		if (!strcmp(f, "arcsin")) return asin(x);
-		if (!strcmp(f, "arccos")) return acos(x);
-		if (!strcmp(f, "arctan")) return atan(x);
-		if (!strcmp(f, "sinh")) return sinh(x);
-		if (!strcmp(f, "cosh")) return cosh(x);
-		if (!strcmp(f, "tanh")) return tanh(x);
-		if (!strcmp(f, "exp")) return exp(x);
-		if (!strcmp(f, "ln")) return log(x);
+		if (!strcmp(f, "sin"))
+			return sin(x);
+		if (!strcmp(f, "cos"))
+			return cos(x);
+		if (!strcmp(f, "tan"))
+			return tan(x);
+		if (!strcmp(f, "cot"))
+			return 1 / tan(x);
+		if (!strcmp(f, "sec"))
+			return 1 / cos(x);
+		if (!strcmp(f, "csc"))
+			return 1 / sin(x);
+		if (!strcmp(f, "arcsin"))
+			return asin(x);
+		if (!strcmp(f, "arccos"))
+			return acos(x);
+		if (!strcmp(f, "arctan"))
+			return atan(x);
+		if (!strcmp(f, "sinh"))
+			return sinh(x);
+		if (!strcmp(f, "cosh"))
+			return cosh(x);
+		if (!strcmp(f, "tanh"))
+			return tanh(x);
+		if (!strcmp(f, "exp"))
+			return exp(x);
+		if (!strcmp(f, "ln"))
+			return log(x);
 		if (!strcmp(f, "log")) {
 			if (nd->b >= 0)
-				return log(x) / log(nv_eval(t, nd->b, mask, pt, depth));
-			return log(x); /* \log without a base: natural, as in calculus */
+				return log(x) /
+				       log(nv_eval(t, nd->b, mask, pt, depth));
+			return log(x); /* \log without a base: natural, as in
+					  calculus */
 		}
 		return NAN;
 	}
@@ -1312,13 +1431,16 @@ static int has_kind(const struct mx_tree *t, int i, int kind, int depth)
 	nd = &t->nodes[i];
 	if (nd->kind == kind)
 		return 1;
-	if (nd->kind == MX_LIST || nd->kind == MX_UNION || nd->kind == MX_MATRIX) {
+	if (nd->kind == MX_LIST || nd->kind == MX_UNION ||
+	    nd->kind == MX_MATRIX) {
 		for (int j = 0; j < nd->count; j++)
-			if (has_kind(t, t->kids[nd->first + j], kind, depth + 1))
+			if (has_kind(t, t->kids[nd->first + j], kind,
+				     depth + 1))
 				return 1;
 		return 0;
 	}
-	return has_kind(t, nd->a, kind, depth + 1) || has_kind(t, nd->b, kind, depth + 1);
+	return has_kind(t, nd->a, kind, depth + 1) ||
+	       has_kind(t, nd->b, kind, depth + 1);
 }
 
 /* The ± signs inside a subtree, as bit positions. */
@@ -1331,7 +1453,8 @@ static unsigned pm_bits(const struct mx_tree *t, int i, int depth)
 	nd = &t->nodes[i];
 	if (nd->kind == MX_PM && nd->op < MX_MAX_PM)
 		m |= 1u << nd->op;
-	if (nd->kind == MX_LIST || nd->kind == MX_UNION || nd->kind == MX_MATRIX) {
+	if (nd->kind == MX_LIST || nd->kind == MX_UNION ||
+	    nd->kind == MX_MATRIX) {
 		for (int j = 0; j < nd->count; j++)
 			m |= pm_bits(t, t->kids[nd->first + j], depth + 1);
 		return m;
@@ -1343,7 +1466,7 @@ static unsigned pm_bits(const struct mx_tree *t, int i, int depth)
 
 struct cmp {
 	rf_bigctx big;
-	int pct;   /* 1: divide A's scalars by 100; 2: B's */
+	int pct; /* 1: divide A's scalars by 100; 2: B's */
 	int undecided;
 	int numeric;
 	int exact;
@@ -1394,9 +1517,11 @@ static int scalar_eq(struct cmp *c, const struct mx_tree *A, int a, unsigned ma,
 		goto out;
 	}
 	{
-		int valid = 0, inf_ok = has_kind(A, a, MX_INF, 0) && has_kind(B, b, MX_INF, 0);
+		int valid = 0, inf_ok = has_kind(A, a, MX_INF, 0) &&
+					has_kind(B, b, MX_INF, 0);
 		for (int pt = 0; pt < NPOINTS; pt++) {
-			double va = nv_eval(A, a, ma, pt, 0), vb = nv_eval(B, b, mb, pt, 0);
+			double va = nv_eval(A, a, ma, pt, 0),
+			       vb = nv_eval(B, b, mb, pt, 0);
 			if (c->pct == 1)
 				va /= 100;
 			else if (c->pct == 2)
@@ -1407,8 +1532,8 @@ static int scalar_eq(struct cmp *c, const struct mx_tree *A, int a, unsigned ma,
 				valid++;
 				continue;
 			}
-			if (!isfinite(va) || !isfinite(vb) || fabs(va) > 1e300 ||
-			    fabs(vb) > 1e300)
+			if (!isfinite(va) || !isfinite(vb) ||
+			    fabs(va) > 1e300 || fabs(vb) > 1e300)
 				continue;
 			if (!close_enough(va, vb))
 				goto out;
@@ -1464,7 +1589,8 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 
 static int is_simple_eq(const struct mx_tree *t, int i)
 {
-	return i >= 0 && t->nodes[i].kind == MX_EQ && t->nodes[t->nodes[i].a].kind == MX_VAR;
+	return i >= 0 && t->nodes[i].kind == MX_EQ &&
+	       t->nodes[t->nodes[i].a].kind == MX_VAR;
 }
 
 static int unordered_eq(struct cmp *c, const struct mx_tree *A, const int *ak,
@@ -1497,18 +1623,24 @@ static int is_scalar_kind(int k)
 static int mirror(int op)
 {
 	switch (op) {
-	case '<': return '>';
-	case '>': return '<';
-	case 'l': return 'g';
-	case 'g': return 'l';
-	default: return op;
+	case '<':
+		return '>';
+	case '>':
+		return '<';
+	case 'l':
+		return 'g';
+	case 'g':
+		return 'l';
+	default:
+		return op;
 	}
 }
 
 /* Equations l1 = r1 and l2 = r2 are the same when l1 - r1 is a non-zero
  * constant multiple of l2 - r2 at every point. */
-static int equation_eq(struct cmp *c, const struct mx_tree *A, const struct mx_node *x,
-		       const struct mx_tree *B, const struct mx_node *y)
+static int equation_eq(struct cmp *c, const struct mx_tree *A,
+		       const struct mx_node *x, const struct mx_tree *B,
+		       const struct mx_node *y)
 {
 	double ratio = 0;
 	int valid = 0;
@@ -1516,8 +1648,10 @@ static int equation_eq(struct cmp *c, const struct mx_tree *A, const struct mx_n
 	    pm_bits(B, y->b, 0))
 		return 0;
 	for (int pt = 0; pt < NPOINTS; pt++) {
-		double da = nv_eval(A, x->a, 0, pt, 0) - nv_eval(A, x->b, 0, pt, 0);
-		double db = nv_eval(B, y->a, 0, pt, 0) - nv_eval(B, y->b, 0, pt, 0);
+		double da =
+		    nv_eval(A, x->a, 0, pt, 0) - nv_eval(A, x->b, 0, pt, 0);
+		double db =
+		    nv_eval(B, y->a, 0, pt, 0) - nv_eval(B, y->b, 0, pt, 0);
 		if (!isfinite(da) || !isfinite(db))
 			continue;
 		if (fabs(da) < 1e-12 && fabs(db) < 1e-12) {
@@ -1542,7 +1676,8 @@ static int equation_eq(struct cmp *c, const struct mx_tree *A, const struct mx_n
 /* 1\pm\sqrt{2} against the list 1+\sqrt{2}, 1-\sqrt{2}: the values of the
  * ± expression and the list's items must match both ways. */
 static int pm_vs_list(struct cmp *c, const struct mx_tree *S, int s,
-		      const struct mx_tree *L, const struct mx_node *l, int s_is_a)
+		      const struct mx_tree *L, const struct mx_node *l,
+		      int s_is_a)
 {
 	unsigned pb = pm_bits(S, s, 0);
 	const int *k = L->kids + l->first;
@@ -1560,8 +1695,9 @@ static int pm_vs_list(struct cmp *c, const struct mx_tree *S, int s,
 		int found = 0;
 		for (unsigned m = 0; m <= pb && !found; m++)
 			if (!(m & ~pb))
-				found = s_is_a ? scalar_eq(c, S, s, m, L, k[j], 0)
-					       : scalar_eq(c, L, k[j], 0, S, s, m);
+				found = s_is_a
+					    ? scalar_eq(c, S, s, m, L, k[j], 0)
+					    : scalar_eq(c, L, k[j], 0, S, s, m);
 		if (!found)
 			return 0;
 	}
@@ -1577,9 +1713,11 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 	/* x = 3 against 3: the left side names the unknown; when both sides
 	 * name one, the names must agree */
 	if (is_simple_eq(A, a) && is_simple_eq(B, b)) {
-		if (strcmp(A->nodes[A->nodes[a].a].name, B->nodes[B->nodes[b].a].name))
+		if (strcmp(A->nodes[A->nodes[a].a].name,
+			   B->nodes[B->nodes[b].a].name))
 			return 0;
-		return node_eq(c, A, A->nodes[a].b, B, B->nodes[b].b, depth + 1);
+		return node_eq(c, A, A->nodes[a].b, B, B->nodes[b].b,
+			       depth + 1);
 	}
 	if (is_simple_eq(A, a) && B->nodes[b].kind != MX_EQ)
 		return node_eq(c, A, A->nodes[a].b, B, b, depth + 1);
@@ -1587,25 +1725,27 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		return node_eq(c, A, a, B, B->nodes[b].b, depth + 1);
 	x = &A->nodes[a];
 	y = &B->nodes[b];
-	if (is_scalar_kind(x->kind) && y->kind == MX_LIST && (y->open == 0 || y->open == '{') &&
-	    pm_bits(A, a, 0))
+	if (is_scalar_kind(x->kind) && y->kind == MX_LIST &&
+	    (y->open == 0 || y->open == '{') && pm_bits(A, a, 0))
 		return pm_vs_list(c, A, a, B, y, 1);
-	if (is_scalar_kind(y->kind) && x->kind == MX_LIST && (x->open == 0 || x->open == '{') &&
-	    pm_bits(B, b, 0))
+	if (is_scalar_kind(y->kind) && x->kind == MX_LIST &&
+	    (x->open == 0 || x->open == '{') && pm_bits(B, b, 0))
 		return pm_vs_list(c, B, b, A, x, 0);
 	if (x->kind == MX_LIST && y->kind == MX_LIST) {
-		int xo = x->open == 0 || x->open == '{', yo = y->open == 0 || y->open == '{';
+		int xo = x->open == 0 || x->open == '{',
+		    yo = y->open == 0 || y->open == '{';
 		const int *xk = A->kids + x->first, *yk = B->kids + y->first;
 		if (x->count != y->count)
 			return 0;
 		if (xo && yo)
-			return unordered_eq(c, A, xk, x->count, B, yk, y->count, depth + 1);
+			return unordered_eq(c, A, xk, x->count, B, yk, y->count,
+					    depth + 1);
 		/* a bare list against a tuple reads as the tuple; brackets of
 		 * intervals must match exactly */
 		if (xo != yo) {
 			const struct mx_node *br = xo ? y : x;
-			if ((xo ? x->open : y->open) == '{' || br->open != '(' ||
-			    br->close != ')')
+			if ((xo ? x->open : y->open) == '{' ||
+			    br->open != '(' || br->close != ')')
 				return 0;
 		} else if (x->open != y->open || x->close != y->close) {
 			return 0;
@@ -1619,11 +1759,12 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		return unordered_eq(c, A, A->kids + x->first, x->count, B,
 				    B->kids + y->first, y->count, depth + 1);
 	if (x->kind == MX_MATRIX && y->kind == MX_MATRIX) {
-		if (x->rows != y->rows || x->cols != y->cols || x->count != y->count)
+		if (x->rows != y->rows || x->cols != y->cols ||
+		    x->count != y->count)
 			return 0;
 		for (int i = 0; i < x->count; i++)
-			if (!node_eq(c, A, A->kids[x->first + i], B, B->kids[y->first + i],
-				     depth + 1))
+			if (!node_eq(c, A, A->kids[x->first + i], B,
+				     B->kids[y->first + i], depth + 1))
 				return 0;
 		return 1;
 	}
@@ -1640,7 +1781,8 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		if (x->op == y->op && node_eq(c, A, x->a, B, y->a, depth + 1) &&
 		    node_eq(c, A, x->b, B, y->b, depth + 1))
 			return 1;
-		return x->op == mirror(y->op) && node_eq(c, A, x->a, B, y->b, depth + 1) &&
+		return x->op == mirror(y->op) &&
+		       node_eq(c, A, x->a, B, y->b, depth + 1) &&
 		       node_eq(c, A, x->b, B, y->a, depth + 1);
 	}
 	if (is_scalar_kind(x->kind) && is_scalar_kind(y->kind))
@@ -1661,7 +1803,8 @@ int mx_equal(const struct mx_tree *A, const struct mx_tree *B, int pct_a,
 	}
 	r = node_eq(&c, A, A->root, B, B->root, 0);
 	if (!r && pct_a != pct_b) {
-		/* 25\% against 0.25: the percent sign may mean "divide by 100" */
+		/* 25\% against 0.25: the percent sign may mean "divide by 100"
+		 */
 		struct cmp c2;
 		memset(&c2, 0, sizeof c2);
 		c2.big.budget = 20 * 1000 * 1000;
@@ -1674,14 +1817,16 @@ int mx_equal(const struct mx_tree *A, const struct mx_tree *B, int pct_a,
 	}
 	if (r) {
 		if (c.numeric) {
-			snprintf(why, whylen, "equal (numeric at %d points)", NPOINTS);
+			snprintf(why, whylen, "equal (numeric at %d points)",
+				 NPOINTS);
 			return MX_EQUAL_NUMERIC;
 		}
 		snprintf(why, whylen, "equal (exact)");
 		return MX_EQUAL_EXACT;
 	}
 	if (c.undecided) {
-		snprintf(why, whylen, "not equal: too large to compare exactly");
+		snprintf(why, whylen,
+			 "not equal: too large to compare exactly");
 		return MX_UNDECIDED;
 	}
 	snprintf(why, whylen, "not equal");

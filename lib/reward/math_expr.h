@@ -17,6 +17,7 @@ enum mx_kind {
 	MX_ADD, MX_SUB, MX_MUL, MX_DIV, MX_POW, MX_NEG,
 	MX_PM,   /* a ± b (a may be -1: unary ±b) */
 	MX_FACT, MX_SQRT, MX_FUNC, MX_ABS, MX_BINOM,
+	MX_UFUNC, /* f(2): an unknown function named `name` at a constant argument */
 	MX_LIST, /* comma list: open/close are the brackets ('\0' for bare, '{' for a set) */
 	MX_EQ, MX_REL, MX_UNION, MX_MATRIX
 };

@@ -29,7 +29,8 @@ struct rf_reward {
 	char spec[256];
 };
 
-static const char *const term_names[] = {"", "math", "format", "language", "countdown"};
+static const char *const term_names[] = {"", "math", "format", "language",
+					 "countdown"};
 
 static int kind_of(const char *s, size_t n)
 {
@@ -63,9 +64,11 @@ int rf_reward_new(rf_reward **out, const char *spec)
 		k = kind_of(b, (size_t)(e - b));
 		if (!k) {
 			rf_reward_free(r);
-			return rf_error_set(RF_EINVAL,
-					    "unknown reward '%.*s' (known: math, format, "
-					    "language, countdown)", (int)(e - b), b);
+			return rf_error_set(
+			    RF_EINVAL,
+			    "unknown reward '%.*s' (known: math, format, "
+			    "language, countdown)",
+			    (int)(e - b), b);
 		}
 		if (*p == ':' || *p == '=') {
 			char *end;
@@ -73,37 +76,47 @@ int rf_reward_new(rf_reward **out, const char *spec)
 			w = strtod(p, &end);
 			if (end == p || !isfinite(w) || w < -1e6 || w > 1e6) {
 				rf_reward_free(r);
-				return rf_error_set(RF_EINVAL, "bad weight in reward '%s'", spec);
+				return rf_error_set(RF_EINVAL,
+						    "bad weight in reward '%s'",
+						    spec);
 			}
 			p = end;
 		}
 		if (r->nterms == MAX_TERMS) {
 			rf_reward_free(r);
-			return rf_error_set(RF_EINVAL, "too many reward terms in '%s'", spec);
+			return rf_error_set(
+			    RF_EINVAL, "too many reward terms in '%s'", spec);
 		}
 		for (int i = 0; i < r->nterms; i++)
 			if (r->term[i].kind == k) {
 				rf_reward_free(r);
-				return rf_error_set(RF_EINVAL, "reward '%s' named twice in '%s'",
-						    term_names[k], spec);
+				return rf_error_set(
+				    RF_EINVAL,
+				    "reward '%s' named twice in '%s'",
+				    term_names[k], spec);
 			}
 		r->term[r->nterms].kind = k;
 		r->term[r->nterms].weight = w;
 		r->nterms++;
-		used += (size_t)snprintf(r->spec + used, sizeof r->spec - used, "%s%s:%g",
-					 used ? "," : "", term_names[k], w);
+		used += (size_t)snprintf(r->spec + used, sizeof r->spec - used,
+					 "%s%s:%g", used ? "," : "",
+					 term_names[k], w);
 		if (used >= sizeof r->spec)
 			used = sizeof r->spec - 1;
 		if (*p == ',' || *p == '+')
 			p++;
 		else if (*p) {
 			rf_reward_free(r);
-			return rf_error_set(RF_EINVAL, "bad reward spec '%s' (e.g. "
-					    "\"math\" or \"math:0.9,format:0.1\")", spec);
+			return rf_error_set(
+			    RF_EINVAL,
+			    "bad reward spec '%s' (e.g. "
+			    "\"math\" or \"math:0.9,format:0.1\")",
+			    spec);
 		}
 	}
 	if (r->nterms == 1 && r->term[0].weight == 1.0)
-		snprintf(r->spec, sizeof r->spec, "%s", term_names[r->term[0].kind]);
+		snprintf(r->spec, sizeof r->spec, "%s",
+			 term_names[r->term[0].kind]);
 	*out = r;
 	return 0;
 }
@@ -122,7 +135,8 @@ static int set_str(char **slot, const char **opt, const char *value)
 int rf_reward_set(rf_reward *r, const char *key, const char *value)
 {
 	if (!r || !key || !value)
-		return rf_error_set(RF_EINVAL, "reward option: missing key or value");
+		return rf_error_set(RF_EINVAL,
+				    "reward option: missing key or value");
 	if (!strcmp(key, "extract")) {
 		unsigned f = 0;
 		const char *p = value;
@@ -135,14 +149,18 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 			else if (n == 11 && !strncmp(p, "last-number", 11))
 				f |= RF_MATH_EXTRACT_LAST_NUMBER;
 			else
-				return rf_error_set(RF_EINVAL, "extract: unknown rule '%.*s' "
-						    "(boxed, answer-is, last-number)", (int)n, p);
+				return rf_error_set(
+				    RF_EINVAL,
+				    "extract: unknown rule '%.*s' "
+				    "(boxed, answer-is, last-number)",
+				    (int)n, p);
 			p += n;
 			if (*p == ',')
 				p++;
 		}
 		if (!f)
-			return rf_error_set(RF_EINVAL, "extract: no rule given");
+			return rf_error_set(RF_EINVAL,
+					    "extract: no rule given");
 		r->extract = f;
 		return 0;
 	}
@@ -156,16 +174,20 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 		return set_str(&r->answer_close, &r->fmt.answer_close, value);
 	if (!strcmp(key, "think-at-start")) {
 		if (strcmp(value, "0") && strcmp(value, "1"))
-			return rf_error_set(RF_EINVAL, "think-at-start: expected 0 or 1");
+			return rf_error_set(RF_EINVAL,
+					    "think-at-start: expected 0 or 1");
 		r->fmt.think_at_start = value[0] == '1';
 		return 0;
 	}
 	if (!strcmp(key, "language")) {
 		rf_script s = rf_script_from_name(value);
 		if (!s)
-			return rf_error_set(RF_EINVAL, "language: unknown '%s' (en, zh, "
-					    "ja, ru, ar, ko, latin, cjk, cyrillic, arabic, "
-					    "hangul)", value);
+			return rf_error_set(
+			    RF_EINVAL,
+			    "language: unknown '%s' (en, zh, "
+			    "ja, ru, ar, ko, latin, cjk, cyrillic, arabic, "
+			    "hangul)",
+			    value);
 		r->script = s;
 		return 0;
 	}
@@ -173,7 +195,8 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 		char *end;
 		double t = strtod(value, &end);
 		if (end == value || *end || !isfinite(t))
-			return rf_error_set(RF_EINVAL, "pass-threshold: expected a number");
+			return rf_error_set(
+			    RF_EINVAL, "pass-threshold: expected a number");
 		r->pass_threshold = t;
 		return 0;
 	}
@@ -255,11 +278,13 @@ static int score_math(const rf_reward *r, rf_reward_verdict *v,
 	}
 	rf_buf_puts(&v->normalised, rf_math_answer_normalised(v->parsed));
 	if (!gold) {
-		rc = rf_math_answer_parse(&ref, in->reference, strlen(in->reference));
+		rc = rf_math_answer_parse(&ref, in->reference,
+					  strlen(in->reference));
 		if (rc) {
 			if (rc == RF_ENOMEM)
 				return rc;
-			snprintf(why, sizeof why, "math: reference: %s", rf_error_last());
+			snprintf(why, sizeof why, "math: reference: %s",
+				 rf_error_last());
 			add_reason(v, why);
 			rf_error_clear();
 			return 0;
@@ -284,10 +309,13 @@ int rf_reward_score(const rf_reward *r, rf_reward_verdict *v,
 	rf_reward_verdict_clear(v);
 	if (!r || !in || !in->completion)
 		return rf_error_set(RF_EINVAL, "reward: no completion");
-	if (rf_reward_needs_reference(r) && !in->reference && !in->reference_parsed)
-		return rf_error_set(RF_EINVAL, "reward %s needs a reference answer", r->spec);
+	if (rf_reward_needs_reference(r) && !in->reference &&
+	    !in->reference_parsed)
+		return rf_error_set(
+		    RF_EINVAL, "reward %s needs a reference answer", r->spec);
 	if (rf_reward_needs_numbers(r) && !in->numbers)
-		return rf_error_set(RF_EINVAL, "reward %s needs the countdown numbers",
+		return rf_error_set(RF_EINVAL,
+				    "reward %s needs the countdown numbers",
 				    r->spec);
 	for (int i = 0; i < r->nterms; i++) {
 		double x = 0;
@@ -300,27 +328,32 @@ int rf_reward_score(const rf_reward *r, rf_reward_verdict *v,
 			accuracy = x >= 1.0;
 			break;
 		case T_FORMAT:
-			x = rf_reward_format(in->completion, in->completion_len, &r->fmt,
-					     why, sizeof why);
+			x = rf_reward_format(in->completion, in->completion_len,
+					     &r->fmt, why, sizeof why);
 			add_reason(v, why);
 			break;
 		case T_LANGUAGE:
-			x = rf_reward_language(in->completion, in->completion_len,
-					       r->script, &r->fmt, why, sizeof why);
+			x = rf_reward_language(in->completion,
+					       in->completion_len, r->script,
+					       &r->fmt, why, sizeof why);
 			add_reason(v, why);
 			break;
 		case T_COUNTDOWN: {
 			char *end;
 			long target;
 			errno = 0;
-			target = in->reference ? strtol(in->reference, &end, 10) : 0;
+			target =
+			    in->reference ? strtol(in->reference, &end, 10) : 0;
 			if (!in->reference || end == in->reference || *end) {
-				add_reason(v, "countdown: the target is not an integer");
+				add_reason(
+				    v,
+				    "countdown: the target is not an integer");
 				x = 0;
 			} else {
-				x = rf_reward_countdown(in->completion, in->completion_len,
-							target, in->numbers, in->n_numbers,
-							why, sizeof why);
+				x = rf_reward_countdown(
+				    in->completion, in->completion_len, target,
+				    in->numbers, in->n_numbers, why,
+				    sizeof why);
 				add_reason(v, why);
 			}
 			accuracy = x >= 1.0;
@@ -330,7 +363,8 @@ int rf_reward_score(const rf_reward *r, rf_reward_verdict *v,
 		total += r->term[i].weight * x;
 	}
 	v->reward = total;
-	v->correct = accuracy >= 0 ? accuracy : total >= r->pass_threshold - 1e-12;
+	v->correct =
+	    accuracy >= 0 ? accuracy : total >= r->pass_threshold - 1e-12;
 	if (accuracy >= 0 && r->pass_threshold != 1.0)
 		v->correct = total >= r->pass_threshold - 1e-12;
 	if (!v->answer.data)
@@ -340,14 +374,16 @@ int rf_reward_score(const rf_reward *r, rf_reward_verdict *v,
 	return 0;
 }
 
-int rf_reward_same_answer(const rf_reward_verdict *a, const rf_reward_verdict *b)
+int rf_reward_same_answer(const rf_reward_verdict *a,
+			  const rf_reward_verdict *b)
 {
 	if (!a || !b || !a->answer.len || !b->answer.len)
 		return 0;
 	if (a->parsed && b->parsed)
 		return rf_math_answer_equal(a->parsed, b->parsed, NULL, 0);
 	return a->normalised.len == b->normalised.len &&
-	       !memcmp(a->normalised.data, b->normalised.data, a->normalised.len);
+	       !memcmp(a->normalised.data, b->normalised.data,
+		       a->normalised.len);
 }
 
 void rf_reward_free(rf_reward *r)

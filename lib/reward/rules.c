@@ -53,21 +53,25 @@ double rf_reward_format(const char *text, size_t len, const rf_format_opts *o,
 	t_close = opt(o->think_close, "</think>");
 	if (count(text, end, t_close) != 1) {
 		snprintf(why, whylen, "format: %s %s", t_close,
-			 count(text, end, t_close) ? "appears more than once" : "is missing");
+			 count(text, end, t_close) ? "appears more than once"
+						   : "is missing");
 		return 0;
 	}
 	tc = find(text, end, t_close);
 	to = find(text, end, t_open);
 	if (count(text, end, t_open) > 1) {
-		snprintf(why, whylen, "format: %s appears more than once", t_open);
+		snprintf(why, whylen, "format: %s appears more than once",
+			 t_open);
 		return 0;
 	}
 	if (to && to > tc) {
-		snprintf(why, whylen, "format: %s comes after %s", t_open, t_close);
+		snprintf(why, whylen, "format: %s comes after %s", t_open,
+			 t_close);
 		return 0;
 	}
 	if (o->think_at_start && (!to || !blank(text, to))) {
-		snprintf(why, whylen, "format: the text does not start with %s", t_open);
+		snprintf(why, whylen, "format: the text does not start with %s",
+			 t_open);
 		return 0;
 	}
 	if (blank(to ? to + strlen(t_open) : text, tc)) {
@@ -76,16 +80,20 @@ double rf_reward_format(const char *text, size_t len, const rf_format_opts *o,
 	}
 	after = tc + strlen(t_close);
 	if (o->answer_open && o->answer_open[0]) {
-		const char *ao, *ac, *a_close = opt(o->answer_close, "</answer>");
-		if (count(after, end, o->answer_open) != 1 || count(after, end, a_close) != 1) {
-			snprintf(why, whylen, "format: expected one %s...%s after %s",
+		const char *ao, *ac,
+		    *a_close = opt(o->answer_close, "</answer>");
+		if (count(after, end, o->answer_open) != 1 ||
+		    count(after, end, a_close) != 1) {
+			snprintf(why, whylen,
+				 "format: expected one %s...%s after %s",
 				 o->answer_open, a_close, t_close);
 			return 0;
 		}
 		ao = find(after, end, o->answer_open);
 		ac = find(after, end, a_close);
 		if (ac < ao || blank(ao + strlen(o->answer_open), ac)) {
-			snprintf(why, whylen, "format: the answer is empty or out of order");
+			snprintf(why, whylen,
+				 "format: the answer is empty or out of order");
 			return 0;
 		}
 		if (!blank(after, ao) || !blank(ac + strlen(a_close), end)) {
@@ -105,13 +113,24 @@ double rf_reward_format(const char *text, size_t len, const rf_format_opts *o,
 
 rf_script rf_script_from_name(const char *name)
 {
-	static const struct { const char *name; rf_script s; } map[] = {
-		{"en", RF_SCRIPT_LATIN}, {"latin", RF_SCRIPT_LATIN}, {"fr", RF_SCRIPT_LATIN},
-		{"de", RF_SCRIPT_LATIN}, {"es", RF_SCRIPT_LATIN}, {"zh", RF_SCRIPT_CJK},
-		{"ja", RF_SCRIPT_CJK}, {"cjk", RF_SCRIPT_CJK}, {"ru", RF_SCRIPT_CYRILLIC},
-		{"cyrillic", RF_SCRIPT_CYRILLIC}, {"ar", RF_SCRIPT_ARABIC},
-		{"arabic", RF_SCRIPT_ARABIC}, {"ko", RF_SCRIPT_HANGUL},
-		{"hangul", RF_SCRIPT_HANGUL}, {NULL, 0}};
+	static const struct {
+		const char *name;
+		rf_script s;
+	} map[] = {{"en", RF_SCRIPT_LATIN},
+		   {"latin", RF_SCRIPT_LATIN},
+		   {"fr", RF_SCRIPT_LATIN},
+		   {"de", RF_SCRIPT_LATIN},
+		   {"es", RF_SCRIPT_LATIN},
+		   {"zh", RF_SCRIPT_CJK},
+		   {"ja", RF_SCRIPT_CJK},
+		   {"cjk", RF_SCRIPT_CJK},
+		   {"ru", RF_SCRIPT_CYRILLIC},
+		   {"cyrillic", RF_SCRIPT_CYRILLIC},
+		   {"ar", RF_SCRIPT_ARABIC},
+		   {"arabic", RF_SCRIPT_ARABIC},
+		   {"ko", RF_SCRIPT_HANGUL},
+		   {"hangul", RF_SCRIPT_HANGUL},
+		   {NULL, 0}};
 	for (int i = 0; name && map[i].name; i++)
 		if (!strcmp(name, map[i].name))
 			return map[i].s;
@@ -126,21 +145,23 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 		*cp = s[0];
 		return 1;
 	}
-	if ((s[0] & 0xe0) == 0xc0 && n >= 2 && (s[1] & 0xc0) == 0x80 && s[0] >= 0xc2) {
+	if ((s[0] & 0xe0) == 0xc0 && n >= 2 && (s[1] & 0xc0) == 0x80 &&
+	    s[0] >= 0xc2) {
 		*cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
 		return 2;
 	}
 	if ((s[0] & 0xf0) == 0xe0 && n >= 3 && (s[1] & 0xc0) == 0x80 &&
 	    (s[2] & 0xc0) == 0x80) {
-		*cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-		      (s[2] & 0x3f);
+		*cp = ((uint32_t)(s[0] & 0x0f) << 12) |
+		      ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
 		if (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))
 			return 0;
 		return 3;
 	}
 	if ((s[0] & 0xf8) == 0xf0 && n >= 4 && (s[1] & 0xc0) == 0x80 &&
 	    (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
-		*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+		*cp = ((uint32_t)(s[0] & 0x07) << 18) |
+		      ((uint32_t)(s[1] & 0x3f) << 12) |
 		      ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
 		if (*cp < 0x10000 || *cp > 0x10ffff)
 			return 0;
@@ -222,7 +243,8 @@ double rf_reward_language(const char *text, size_t len, rf_script target,
 			words++;
 			in_target += target == RF_SCRIPT_CJK;
 		} else if (sc != 0) {
-			/* a change of script inside a run of letters ends a word */
+			/* a change of script inside a run of letters ends a
+			 * word */
 			if (cur && cur != sc) {
 				words++;
 				in_target += cur == (int)target;
@@ -240,7 +262,8 @@ double rf_reward_language(const char *text, size_t len, rf_script target,
 		in_target += cur == (int)target;
 	}
 	if (!words) {
-		snprintf(why, whylen, "language: no words in the chain of thought");
+		snprintf(why, whylen,
+			 "language: no words in the chain of thought");
 		return 0;
 	}
 	snprintf(why, whylen, "language: %zu of %zu words in the target script",
@@ -327,7 +350,8 @@ static struct frac cd_atom(struct cd *c)
 		if (c->i >= c->n || c->s[c->i] != ')') {
 			c->bad = 1;
 			if (!c->err[0])
-				snprintf(c->err, sizeof c->err, "unbalanced parentheses");
+				snprintf(c->err, sizeof c->err,
+					 "unbalanced parentheses");
 		} else {
 			c->i++;
 		}
@@ -340,7 +364,8 @@ static struct frac cd_atom(struct cd *c)
 		while (c->i < c->n && isdigit((unsigned char)c->s[c->i])) {
 			if (v > 100000000) {
 				c->bad = 1;
-				snprintf(c->err, sizeof c->err, "number too large");
+				snprintf(c->err, sizeof c->err,
+					 "number too large");
 				break;
 			}
 			v = v * 10 + (c->s[c->i++] - '0');
@@ -356,7 +381,10 @@ static struct frac cd_atom(struct cd *c)
 		c->bad = 1;
 		if (!c->err[0])
 			snprintf(c->err, sizeof c->err, "unexpected '%c'",
-				 c->i < c->n && isprint((unsigned char)c->s[c->i]) ? c->s[c->i] : '?');
+				 c->i < c->n &&
+					 isprint((unsigned char)c->s[c->i])
+				     ? c->s[c->i]
+				     : '?');
 	}
 	c->depth--;
 	return r;
@@ -367,14 +395,17 @@ static struct frac cd_term(struct cd *c)
 	struct frac l = cd_atom(c);
 	for (;;) {
 		cd_ws(c);
-		if (c->bad || c->i >= c->n || (c->s[c->i] != '*' && c->s[c->i] != '/'))
+		if (c->bad || c->i >= c->n ||
+		    (c->s[c->i] != '*' && c->s[c->i] != '/'))
 			return l;
 		char op = c->s[c->i++];
 		struct frac r = cd_atom(c);
 		if (op == '*')
-			l = fr_make(c, (__int128)l.p * r.p, (__int128)l.q * r.q);
+			l = fr_make(c, (__int128)l.p * r.p,
+				    (__int128)l.q * r.q);
 		else
-			l = fr_make(c, (__int128)l.p * r.q, (__int128)l.q * r.p);
+			l = fr_make(c, (__int128)l.p * r.q,
+				    (__int128)l.q * r.p);
 	}
 }
 
@@ -383,7 +414,8 @@ static struct frac cd_expr(struct cd *c)
 	struct frac l = cd_term(c);
 	for (;;) {
 		cd_ws(c);
-		if (c->bad || c->i >= c->n || (c->s[c->i] != '+' && c->s[c->i] != '-'))
+		if (c->bad || c->i >= c->n ||
+		    (c->s[c->i] != '+' && c->s[c->i] != '-'))
 			return l;
 		char op = c->s[c->i++];
 		struct frac r = cd_term(c);
@@ -424,7 +456,8 @@ double rf_reward_countdown(const char *text, size_t len, long target,
 		c.n = (size_t)(eq - c.s);
 	for (size_t i = 0; i < c.n; i++)
 		if (!strchr("0123456789+-*/() \t\n", c.s[i])) {
-			snprintf(why, whylen, "countdown: only digits, + - * / and "
+			snprintf(why, whylen,
+				 "countdown: only digits, + - * / and "
 				 "parentheses are allowed");
 			return 0.1;
 		}
@@ -435,19 +468,22 @@ double rf_reward_countdown(const char *text, size_t len, long target,
 		snprintf(c.err, sizeof c.err, "unexpected text");
 	}
 	if (c.bad) {
-		snprintf(why, whylen, "countdown: invalid expression: %s", c.err);
+		snprintf(why, whylen, "countdown: invalid expression: %s",
+			 c.err);
 		return 0.1;
 	}
 	if (n_nums > 64 || c.nused != n_nums) {
-		snprintf(why, whylen, "countdown: uses %zu numbers, %zu are given",
-			 c.nused, n_nums);
+		snprintf(why, whylen,
+			 "countdown: uses %zu numbers, %zu are given", c.nused,
+			 n_nums);
 		return 0.1;
 	}
 	memcpy(want, nums, n_nums * sizeof *nums);
 	qsort(want, n_nums, sizeof *want, cmp_long);
 	qsort(c.used, c.nused, sizeof *c.used, cmp_long);
 	if (memcmp(want, c.used, n_nums * sizeof *want)) {
-		snprintf(why, whylen, "countdown: the numbers used are not the ones given");
+		snprintf(why, whylen,
+			 "countdown: the numbers used are not the ones given");
 		return 0.1;
 	}
 	if (v.q != 1 || v.p != target) {

@@ -33,6 +33,14 @@ const char *rf_attest_stage_name(rf_attest_stage stage)
 	return "unknown";
 }
 
+static int tag_exists(const char *bag_dir, const char *rel)
+{
+	rf_buf p = RF_BUF_INIT;
+	int yes = rf_path_join(&p, bag_dir, rel) == 0 && rf_path_exists(p.data);
+	rf_buf_free(&p);
+	return yes;
+}
+
 /* bag-info.txt as a JSON object; a repeated label becomes an array. */
 static json_t *bag_info_json(const rf_bag *bag)
 {
@@ -95,8 +103,11 @@ static json_t *manifest_digests(const rf_bag *bag, const char *bag_dir)
 	return o;
 }
 
-/* The predicate of referee's bundle attestation, v1. */
-static int build_predicate(char **out, const rf_bag *bag, const char *bag_dir)
+/* The predicate of referee's bundle attestation, v1.  `prov_sha256`
+ * receives the digest of the provenance bytes summarised here, so that the
+ * provenance subject and the predicate come from one read. */
+static int build_predicate(char **out, char prov_sha256[65], const rf_bag *bag,
+			   const char *bag_dir)
 {
 	rf_buf prov = RF_BUF_INIT;
 	json_error_t jerr;
@@ -104,15 +115,28 @@ static int build_predicate(char **out, const rf_bag *bag, const char *bag_dir)
 	int rc;
 	*out = NULL;
 	if ((rc = rf_bag_read_tag_file(&prov, bag, RF_BAG_PROVENANCE,
-				       RF_BAG_MAX_TAG_FILE)) != 0)
+				       RF_BAG_MAX_MANIFEST)) != 0) {
+		rf_buf_free(&prov);
 		return rf_error_wrap(rc, "cannot sign: the bag has no readable '%s'",
 				     RF_BAG_PROVENANCE);
+	}
+	if ((rc = rf_digest_buffer_hex(prov_sha256, RF_DIGEST_SHA256,
+				       prov.data ? prov.data : "", prov.len)) != 0) {
+		rf_buf_free(&prov);
+		return rc;
+	}
 	pj = json_loadb(prov.data ? prov.data : "", prov.len, JSON_REJECT_DUPLICATES,
 			&jerr);
 	rf_buf_free(&prov);
-	if (!pj)
+	if (!json_is_object(pj)) {
+		json_decref(pj);
 		return rf_error_set(RF_EFORMAT, "%s:%d:%d: %s", RF_BAG_PROVENANCE,
-				    jerr.line, jerr.column, jerr.text);
+				    jerr.line, jerr.column,
+				    pj ? "not a JSON object" : jerr.text);
+	}
+	/* The per-file list is covered by the provenance file's own subject
+	 * digest; leaving it out keeps the statement small for large bags. */
+	json_object_del(pj, "files");
 	info = bag_info_json(bag);
 	pred = json_object();
 	if (!info || !pred) {
@@ -146,19 +170,18 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 	return rc;
 }
 
-int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads)
+int rf_attest_bag(const char *bag_dir, const rf_key *key)
 {
 	rf_bag *bag = NULL;
 	rf_subject *subs = NULL;
-	rf_buf stmt = RF_BUF_INIT, prov = RF_BUF_INIT;
+	rf_buf stmt = RF_BUF_INIT;
 	rf_dsse *env = NULL;
 	char *pred = NULL;
 	size_t n = 0;
 	int rc;
-	(void)threads;
 	if ((rc = rf_bag_open(&bag, bag_dir)) != 0)
 		return rc;
-	if (rf_bag_tag_sha256(bag, RF_ATTEST_DSSE)) {
+	if (rf_bag_tag_sha256(bag, RF_ATTEST_DSSE) || tag_exists(bag_dir, RF_ATTEST_DSSE)) {
 		rc = rf_error_set(RF_EEXIST,
 				  "'%s' is already signed; countersign it with 'referee sign'",
 				  bag_dir);
@@ -175,16 +198,8 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key, int threads)
 		memcpy(subs[i].sha256, e->sha256, 65);
 	}
 	/* The provenance file is hashed now, not taken from the tag manifest. */
-	if ((rc = rf_bag_read_tag_file(&prov, bag, RF_BAG_PROVENANCE,
-				       RF_BAG_MAX_TAG_FILE)) != 0) {
-		rc = rf_error_wrap(rc, "cannot sign '%s'", bag_dir);
-		goto out;
-	}
 	subs[n].name = (char *)RF_BAG_PROVENANCE;
-	if ((rc = rf_digest_buffer_hex(subs[n].sha256, RF_DIGEST_SHA256, prov.data,
-				       prov.len)) != 0)
-		goto out;
-	if ((rc = build_predicate(&pred, bag, bag_dir)) != 0 ||
+	if ((rc = build_predicate(&pred, subs[n].sha256, bag, bag_dir)) != 0 ||
 	    (rc = rf_statement_build(&stmt, subs, n + 1, RF_PREDICATE_BUNDLE_V1,
 				     pred)) != 0 ||
 	    (rc = rf_dsse_new(&env, RF_DSSE_INTOTO, stmt.data, stmt.len)) != 0 ||
@@ -195,7 +210,6 @@ out:
 	free(subs);
 	free(pred);
 	rf_buf_free(&stmt);
-	rf_buf_free(&prov);
 	rf_dsse_free(env);
 	rf_bag_free(bag);
 	return rc;
@@ -366,7 +380,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 	json_t *pred = NULL, *info = NULL;
 	json_error_t jerr;
 	int dfd = -1, rc = 0;
-	size_t njobs;
+	size_t njobs = 0;
 
 	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
 		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
@@ -415,8 +429,15 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 		const char *name = rf_statement_subject(st, i)->name;
 		if ((rc = rf_path_join(&full[i], bag_dir, name)) != 0)
 			goto out;
+		if (!rf_path_exists(full[i].data)) {
+			rc = rf_error_set(RF_ECHECK, "signed subject '%s' is missing from "
+					  "the bag", name);
+			goto out;
+		}
 		if ((rc = rf_path_check_inside(bag_dir, full[i].data)) != 0) {
-			rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag", name);
+			if (rc == RF_EUNSAFE)
+				rc = rf_error_set(RF_EUNSAFE, "'%s' resolves outside the bag",
+						  name);
 			goto out;
 		}
 		jobs[i].path = full[i].data;
@@ -494,14 +515,6 @@ out:
 	return rc;
 }
 
-static int tag_exists(const char *bag_dir, const char *rel)
-{
-	rf_buf p = RF_BUF_INIT;
-	int yes = rf_path_join(&p, bag_dir, rel) == 0 && rf_path_exists(p.data);
-	rf_buf_free(&p);
-	return yes;
-}
-
 /* The stages; on success `*env_out` (if asked) is the envelope that was
  * checked, so that countersigning never re-reads it. */
 static int verify_impl(rf_attest_result *res, const char *bag_dir,
@@ -517,6 +530,14 @@ static int verify_impl(rf_attest_result *res, const char *bag_dir,
 	memset(res, 0, sizeof *res);
 	opts = opts ? opts : &none;
 	min = opts->min_signatures ? opts->min_signatures : 1;
+	{
+		struct stat dir_st;
+		if (stat(bag_dir, &dir_st) || !S_ISDIR(dir_st.st_mode)) {
+			res->failed = RF_ATTEST_STAGE_BAG;
+			return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
+					    "'%s' is not a bag directory", bag_dir);
+		}
+	}
 	if (!tag_exists(bag_dir, RF_ATTEST_DSSE)) {
 		res->failed = RF_ATTEST_STAGE_ENVELOPE;
 		if (tag_exists(bag_dir, RF_ATTEST_SIGSTORE))

@@ -101,6 +101,8 @@ line "openssl dgst -sha256" "$m_ossl" "$m_ossl_cpu" "$many_mib"
 line "sha256sum -c" "$m_sum" "$m_sum_cpu" "$many_mib"
 echo "  RATIO many-file referee/openssl throughput: $(ratio "$m_ossl" "$m_ref") (target >= 1.70 with 2 cores)"
 echo "  RATIO many-file referee -j 1/openssl throughput: $(ratio "$m_ossl" "$m_ref1")"
+echo "  referee -j $(nproc) kept $(ratio "$m_ref_cpu" "$m_ref") cores busy on average (CPU/wall; $(nproc) = all of them)"
+echo "  RATIO many-file referee -j $(nproc) / -j 1 wall time: $(ratio "$m_ref1" "$m_ref") (parallel speed-up)"
 echo "  RATIO many-file referee/sha256sum throughput: $(ratio "$m_sum" "$m_ref")"
 
 echo

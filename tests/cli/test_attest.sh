@@ -62,6 +62,8 @@ elif mode == "bad-manifest-digest":   # re-signed, but the canonical digest is w
     put(st); resign(sys.argv[3])
 elif mode == "drop-last-sig":
     env["signatures"] = env["signatures"][:-1]
+elif mode == "dup-sig":                # the same signature twice, another keyid hint
+    env["signatures"].append({"keyid": "ff" * 32, "sig": env["signatures"][0]["sig"]})
 elif mode == "not-base64":
     env["payload"] = env["payload"][:-2] + "!!"
 elif mode == "extra-key":
@@ -120,12 +122,23 @@ expect_exit "two signatures verify with --min-signatures 2" 0 "$REFEREE" verify 
 expect_exit "a removed signature with --min-signatures 2" 1 "$REFEREE" verify f7 --trust both --min-signatures 2
 expect_err_match "reason: 1 of 2" "1 of 2 required signatures"
 
+fresh f7b; "$PY" envtool.py f7b dup-sig; rehash f7b
+expect_exit "one signer's signature twice does not count twice" 1 "$REFEREE" verify f7b --trust both --min-signatures 2
+expect_exit "...though it still verifies once" 0 "$REFEREE" verify f7b --trust both
+
 # 8. a wrong passphrase
 printf 'nope\n' > wpass
 expect_exit "a wrong passphrase" 1 "$REFEREE" sign signed --key reviewer.key --passphrase-file wpass --trust author.pub
 expect_err_match "reason: wrong passphrase" "wrong passphrase"
 expect_exit "pack --sign with a wrong passphrase" 1 "$REFEREE" pack wp src --sign reviewer.key --passphrase-file wpass
 if [ ! -e wp ]; then ok "nothing packed with a wrong passphrase"; else not_ok "nothing packed with a wrong passphrase"; fi
+
+expect_exit "pack --sign with an encrypted key and its passphrase" 0 "$REFEREE" pack wp2 src --sign reviewer.key --passphrase-file rpass
+expect_exit "...verifies against that key" 0 "$REFEREE" verify wp2 --trust reviewer.pub
+expect_exit "a public key is not a signing key" 2 "$REFEREE" pack wp3 src --sign author.pub
+expect_err_match "reason: holds no private key" "not a PEM private key"
+expect_exit "--passphrase-file without --sign is a usage error" 2 "$REFEREE" pack wp4 src --passphrase-file rpass
+if [ ! -e wp3 ] && [ ! -e wp4 ]; then ok "nothing packed on refusal"; else not_ok "nothing packed on refusal"; fi
 
 # the tag manifest still guards the attestation when nobody rehashes
 fresh g1; "$PY" envtool.py g1 flip-sig
@@ -151,6 +164,14 @@ fresh g7; printf 'x\n' > g7/data/src/planted.txt
 expect_exit "planted payload file" 1 "$REFEREE" verify g7 --trust author.pub
 expect_err_match "reason names it" "planted.txt"
 
+# the signed provenance removed, or swapped for a link out of the bag
+fresh g8; rm g8/referee/provenance.json; rehash g8
+expect_exit "provenance removed after signing" 1 "$REFEREE" verify g8 --trust author.pub
+expect_err_match "reason: missing" "referee/provenance.json.*missing"
+fresh g9; cp g9/referee/provenance.json outside.json; rm g9/referee/provenance.json
+ln -s "$T/outside.json" g9/referee/provenance.json
+expect_exit "provenance as a symlink out of the bag" 1 "$REFEREE" verify g9 --trust author.pub
+
 # unsigned bags
 expect_exit "an unsigned bag verifies for integrity" 0 "$REFEREE" verify unsigned
 expect_out_match "reported as unsigned" "unsigned"
@@ -159,6 +180,13 @@ expect_err_match "reason: unsigned" "unsigned"
 expect_exit "--trust fails an unsigned bag" 1 "$REFEREE" verify unsigned --trust author.pub
 expect_exit "signed bag without --trust verifies, signatures unchecked" 0 "$REFEREE" verify signed
 expect_out_match "says the signatures were not checked" "not checked"
+expect_exit "a missing bag is bad input" 2 "$REFEREE" verify nosuch-bag --trust author.pub
+if grep -q unsigned "$T/out"; then not_ok "a missing bag is not called unsigned"; else ok "a missing bag is not called unsigned"; fi
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
+openssl pkey -in ec.key -pubout -out ec.pub 2>/dev/null
+expect_exit "a non-Ed25519 trusted key is refused" 2 "$REFEREE" verify signed --trust ec.pub
+expect_err_match "reason: not Ed25519" "not an Ed25519 key"
+expect_exit "a non-Ed25519 signing key is refused" 2 "$REFEREE" sign signed --key ec.key
 expect_exit "a missing trust list is bad input" 2 "$REFEREE" verify signed --trust nosuch.pub
 expect_exit "--min-signatures 0 is a usage error" 2 "$REFEREE" verify signed --trust author.pub --min-signatures 0
 done_testing

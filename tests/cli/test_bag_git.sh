@@ -89,6 +89,10 @@ expect_true "...and records the branch" grep -q '"branch": "main"' whole/referee
 expect_exit "--rev with an unknown revision" 2 "$REFEREE" pack --repo bare.git --rev nope x results
 expect_err_match "...names it" "revision 'nope' not found"
 expect_exit "--rev with a path not in the commit" 2 "$REFEREE" pack --repo bare.git --rev HEAD x nothere
+expect_exit "--rev refuses a path climbing out with .." 2 "$REFEREE" pack --repo bare.git --rev HEAD x results/../..
+expect_err_match "...saying why" "must be a path inside the repository"
+expect_exit "--rev takes a path with a trailing slash" 0 "$REFEREE" pack -q --repo bare.git --rev HEAD slash results/
+expect_true "...under its name" test -f slash/data/results/run1.log
 expect_exit "--repo without --rev is a usage error" 2 "$REFEREE" pack --repo bare.git x results
 
 # verify --repo against a repository that lacks the commit.
@@ -122,5 +126,48 @@ retag
 expect_exit "forging the provenance record too passes plain verify" 0 "$REFEREE" verify forged
 expect_exit "...but not verify --repo" 1 "$REFEREE" verify --repo repo forged
 expect_err_match "...which names the file" "'data/results/run1.log' differs"
+
+# Git LFS (simulated: git-lfs itself is not needed): the commit holds a
+# pointer, the work tree the real bytes.  The packed file matches its
+# commit through the pointer's SHA-256 and size.
+cd "$T/w"
+git init -q -b main lfs && cd lfs
+mkdir model && yes "weights 0.125" | head -c 100000 > ../weights.bin   # no X in it
+printf '*.safetensors filter=lfs diff=lfs merge=lfs -text\n' > .gitattributes
+printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %s\n' \
+  "$(sha256sum ../weights.bin | cut -c1-64)" "$(stat -c %s ../weights.bin)" > model/w.safetensors
+git add . && git commit -q -m weights
+cp ../weights.bin model/w.safetensors        # what "git lfs pull" leaves
+expect_exit "an LFS file checked out packs without --allow-dirty" 0 "$REFEREE" pack -q ../lfsbag model
+if jq_py ../lfsbag/referee/provenance.json "
+f=d['files'][0]; assert f['lfs'] is True and f['matches_head'] is True, f
+assert f['blob']=='$(git rev-parse HEAD:model/w.safetensors)', f
+assert d['git']['dirty'] is False, d['git']
+"; then ok "...recorded as lfs, matching HEAD through its pointer, tree clean"
+else not_ok "...recorded as lfs, matching HEAD through its pointer, tree clean" "$(cat ../lfsbag/referee/provenance.json)"; fi
+expect_true "...and the bag holds the real bytes" cmp ../weights.bin ../lfsbag/data/model/w.safetensors
+expect_exit "verify --repo accepts it through the pointer" 0 "$REFEREE" verify --repo . ../lfsbag
+printf 'X' | dd of=model/w.safetensors bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_exit "a changed LFS file (same size) is refused" 1 "$REFEREE" pack ../lfsbag2 model
+expect_err_match "...as uncommitted" "'model/w.safetensors' has uncommitted changes"
+cp -r ../lfsbag ../lfsforged && cp model/w.safetensors ../lfsforged/data/model/w.safetensors
+(cd ../lfsforged && new=$(sha256sum data/model/w.safetensors | cut -c1-64) \
+  && sed -i "s/^[0-9a-f]*  data/$new  data/" manifest-sha256.txt)
+expect_exit "verify --repo refuses an LFS file that differs from its pointer" 1 "$REFEREE" verify --repo . ../lfsforged
+expect_err_match "...naming it" "'data/model/w.safetensors' differs"
+
+# --rev with LFS: the object from the local LFS store replaces the pointer.
+oid=$(sha256sum ../weights.bin | cut -c1-64)
+expect_exit "--rev without the LFS object packs the pointer" 0 "$REFEREE" pack -q --repo . --rev HEAD ../lfsptr model
+expect_true "...as committed" grep -q "^oid sha256:$oid" ../lfsptr/data/model/w.safetensors
+mkdir -p ".git/lfs/objects/${oid:0:2}/${oid:2:2}" && cp ../weights.bin ".git/lfs/objects/${oid:0:2}/${oid:2:2}/$oid"
+expect_exit "--rev with the LFS object packs the object" 0 "$REFEREE" pack -q --repo . --rev HEAD ../lfsrev model
+expect_true "...whose bytes are the weights" cmp ../weights.bin ../lfsrev/data/model/w.safetensors
+expect_true "...recorded as lfs" grep -q '"lfs": true' ../lfsrev/referee/provenance.json
+expect_exit "...and it verifies against the repository" 0 "$REFEREE" verify --repo . ../lfsrev
+printf 'corrupt' > ".git/lfs/objects/${oid:0:2}/${oid:2:2}/$oid"
+expect_exit "a corrupt LFS object is refused" 1 "$REFEREE" pack --repo . --rev HEAD ../lfsbad model
+expect_err_match "...saying so" "the LFS object of 'model/w.safetensors' does not match its pointer"
+expect_true "...and nothing is left" test ! -e ../lfsbad
 
 done_testing

@@ -25,6 +25,10 @@ expect_out_match "V3: all 9 confirmed" "^9 claims: 9 confirmed"
 
 expect_exit "--explain shows the derivation" 1 "$REFEREE" check --explain "$M/deepseek-r1"
 expect_out_match "--explain: GPUs × hours" "r1-zero: GPU-hours = 512 GPUs × hours = \[96.3072K, 106.445K\] GPU-hours"
+run "$REFEREE" check --explain "$M/deepseek-v3"
+expect_out_match "--explain: implied throughput per GPU (V3: 337-349 TFLOP/s)" "implied throughput = FLOPs / accelerator time = \[336.758, 348.461\] TFLOP/s per GPU"
+expect_out_match "--explain: 6·N·D" "FLOPs = 6·N·D = \[3.23025e\+24, 3.34125e\+24\] FLOP"
+run "$REFEREE" check --explain "$M/deepseek-r1"
 expect_out_match "--explain: the sentence" "sentence: \"the process required approximately 198 hours\""
 
 expect_exit "--json exits like the table" 1 "$REFEREE" check --json "$M/deepseek-r1"

@@ -50,6 +50,23 @@ e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
 f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
 " "m.yaml:3:[0-9]+: aliases expand to more than 1000 nodes"
 
+lint_fails "a typo in a built-in source's parameters" "kind: claims
+schema: 1
+claims:
+  - id: a
+    claimed: 101K GPU-hours
+    from: {source: ledger, stage: r1, quantitiy: gpu-hours}
+" "m.yaml:6:39: claims\[0\]\.from\.quantitiy: unknown key"
+lint_fails "a precision that means nothing" "kind: claims
+schema: 1
+claims:
+  - id: a
+    claimed: 101K GPU-hours
+    precision: roughly
+    from: {source: claim, claim: a}
+" "m.yaml:6:16: claims\[0\]\.precision: precision 'roughly'"
+expect_exit "the worked examples lint" 0 "$REFEREE" lint "$REPO_DIR/manifests/deepseek-r1" "$REPO_DIR/manifests/deepseek-v3"
+
 mkdir -p "$T/dir"
 cp "$D/digest-a.yaml" "$T/dir/a.yaml"
 expect_exit "a directory of valid manifests passes" 0 "$REFEREE" lint "$T/dir"
@@ -58,5 +75,10 @@ expect_exit "one invalid manifest in a directory fails it" 1 "$REFEREE" lint "$T
 expect_err_match "names the invalid one" "b.yml:1:1: claims: required but missing"
 expect_exit "stdin is read with -" 0 sh -c "'$REFEREE' lint - <'$D/digest-a.yaml'"
 expect_exit "unreadable path is exit 2" 2 "$REFEREE" lint "$T/nope.yaml"
+expect_exit "--kinds lists the registry" 0 "$REFEREE" lint --kinds
+for k in training-config hardware-manifest cost-ledger claims; do
+  expect_out_match "--kinds: $k" "^kind: $k \(schema 1\)"
+done
+expect_out_match "--kinds: fields with units" "^  stages\[\]\.gpu-hours +figure \[GPU-h\]"
 expect_exit "no argument is a usage error" 2 "$REFEREE" lint
 done_testing

@@ -69,6 +69,23 @@ expect_out_match "stdin read" '"problems": 80'
 expect_exit "format reward on outputs without think tags" 0 "$REFEREE" rescore "$DATA" --reward format --json
 expect_out_match "format mean reward is 0" '"value": 0'
 
+# the reward a training config declares
+cat >"$T/config.yaml" <<'Y'
+kind: training-config
+schema: 1
+model: {total-params: 7B}
+rewards:
+  - {name: math, weight: 0.9}
+  - {name: format, weight: 0.1, params: {think-close: "</think>"}}
+Y
+expect_exit "--config" 0 "$REFEREE" rescore "$DATA" --config "$T/config.yaml" --json
+if python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert j['reward']=='math:0.9,format:0.1' and abs(j['metrics']['mean_reward']['value']-0.9*590/640)<1e-9, j" "$T/out"
+then ok "--config weights the terms"; else not_ok "--config weights the terms" "$(head -c 300 "$T/out")"; fi
+expect_exit "--config and --reward together" 2 "$REFEREE" rescore "$DATA" --config "$T/config.yaml" --reward math
+sed -i 's/name: format/name: formatt/' "$T/config.yaml"
+expect_exit "--config with an unknown reward" 2 "$REFEREE" rescore "$DATA" --config "$T/config.yaml"
+expect_err_match "names file:line:col and field" "config.yaml:6:[0-9]+: rewards\[1\].name: unknown reward 'formatt'"
+
 # hostile input: each a per-sample reason or a clean error naming the line
 $PY - "$T/hostile.jsonl" <<'PY'
 import json, sys

@@ -55,4 +55,38 @@ expect_err_match "metric error has line:column" "claims.yaml:[0-9]+:[0-9]+: .*fr
 cp -r "$EX" "$T/badkey"
 sed -i 's/reward: math, metric: maj@8/reward: math, metrc: maj@8/' "$T/badkey/claims.yaml"
 expect_exit "a typo in a parameter" 2 "$REFEREE" check "$T/badkey"
+# in a bundle: check verifies the bag, then re-scores its rollouts
+(cd "$EX" && "$REFEREE" pack "$T/bag" claims.yaml rollouts.jsonl >/dev/null 2>&1)
+expect_exit "claims re-derived inside a bag" 0 "$REFEREE" check "$T/bag"
+expect_out_match "bag: pass@1 confirmed" "pass-at-1 +92\.2% +92\.1875% +CONFIRMED"
+sed -i '1s/boxed{\\\\frac{1}{9}}/boxed{\\\\frac{1}{8}}/' "$T/bag/data/rollouts.jsonl"
+expect_exit "tampered rollouts in a bag fail" 1 "$REFEREE" check "$T/bag"
+expect_err_match "the bag does not verify" "rollouts.jsonl.*does not match"
+
+# the reward comes from the training config in the same directory
+mkdir -p "$T/cfg"
+cp "$EX/rollouts.jsonl" "$T/cfg/"
+cat >"$T/cfg/config.yaml" <<'Y'
+kind: training-config
+schema: 1
+model: {total-params: 7B}
+rewards:
+  - {name: math, weight: 0.9}
+  - {name: format, weight: 0.1}
+Y
+cat >"$T/cfg/claims.yaml" <<'Y'
+kind: claims
+schema: 1
+claims:
+  - id: mean-reward
+    claimed: "0.83"
+    from: {source: rescore, rollouts: rollouts.jsonl, config: config, metric: mean-reward}
+  - id: pass-ci
+    claimed: 90%
+    notes: within the 95% bootstrap interval of pass@1
+    from: {source: rescore, rollouts: rollouts.jsonl, metric: pass@1, use: ci95}
+Y
+expect_exit "reward from the training config" 0 "$REFEREE" check "$T/cfg"
+expect_out_match "weighted mean reward confirmed" "mean-reward +0\.83 +.*0\.8296.* +CONFIRMED"
+expect_out_match "claim inside the bootstrap interval" "pass-ci +90% .*CONFIRMED"
 done_testing

@@ -65,6 +65,39 @@ else not_ok "statement subjects = every payload file + provenance, digests match
 if grep -q "\"keyid\":\"$author_id\"" bag/referee/attestation.dsse.json; then
   ok "keyid is sha256 of the raw public key"; else not_ok "keyid is sha256 of the raw public key"; fi
 
+# --- the statement, read by the in-toto attestation reference bindings ----
+if "$PY" -c "import in_toto_attestation.v1.statement" 2>/dev/null; then
+  if "$PY" - bag/referee/attestation.dsse.json >ito.out 2>&1 <<'PYEOF'
+import base64, json, sys
+from google.protobuf import json_format
+from in_toto_attestation.v1 import statement_pb2
+from in_toto_attestation.v1.statement import Statement
+env = json.load(open(sys.argv[1]))
+# strict parse: an unknown or misspelt field is an error
+pb = json_format.Parse(base64.b64decode(env["payload"]), statement_pb2.Statement())
+Statement.copy_from_pb(pb).validate()
+print("statement valid", len(pb.subject))
+PYEOF
+  then ok "in-toto-attestation validates the Statement v1"
+  else not_ok "in-toto-attestation validates the Statement v1" "$(cat ito.out)"; fi
+else skip "in-toto-attestation validates the Statement v1" "in-toto-attestation not installed"; fi
+
+# --- the Sigstore bundle, read by sigstore-python's own models ------------
+if "$PY" -c "import sigstore_models.bundle.v1" 2>/dev/null; then
+  if "$PY" - bag/referee/attestation.sigstore.json >sgm.out 2>&1 <<'PYEOF'
+import json, sys
+from sigstore_models.bundle.v1 import Bundle
+raw = open(sys.argv[1]).read()
+b = Bundle.model_validate_json(raw)
+assert b.media_type == "application/vnd.dev.sigstore.bundle.v0.3+json"
+assert b.verification_material.public_key.hint == b.dsse_envelope.signatures[0].keyid
+assert json.loads(b.model_dump_json(by_alias=True, exclude_none=True)) == json.loads(raw)
+print("bundle ok")
+PYEOF
+  then ok "sigstore-models parses the Sigstore bundle v0.3 and round-trips it"
+  else not_ok "sigstore-models parses the Sigstore bundle v0.3 and round-trips it" "$(cat sgm.out)"; fi
+else skip "sigstore-models parses the Sigstore bundle" "sigstore-models not installed"; fi
+
 # --- PAE rebuilt independently, verified by openssl pkeyutl -------------
 # pae.py ENVELOPE INDEX: writes pae.bin and sig.bin for signature INDEX
 cat > pae.py <<'PYEOF'

@@ -71,7 +71,8 @@ static void pack_fresh(void)
 	assert_int_equal(rf_bag_pack(bagdir, paths, 1, &o), 0);
 }
 
-static int count_kind(const rf_bag_report *r, rf_bag_problem_kind k, const char *path)
+static int count_kind(const rf_bag_report *r, rf_bag_problem_kind k,
+		      const char *path)
 {
 	int n = 0;
 	for (size_t i = 0; i < rf_bag_report_count(r); i++) {
@@ -103,16 +104,20 @@ static void test_pack_open(void **state)
 	assert_null(rf_bag_entry_at(bag, 3));
 	assert_string_equal(rf_bag_info_get(bag, "payload-oxum"), "16.3");
 	assert_string_equal(rf_bag_info_get(bag, "Bagging-Date"), "2025-09-17");
-	assert_string_equal(rf_bag_info_get(bag, "Source-Organization"), "DeepSeek-AI");
+	assert_string_equal(rf_bag_info_get(bag, "Source-Organization"),
+			    "DeepSeek-AI");
 	assert_string_equal(rf_bag_info_get(bag, "Bag-Software-Agent"),
 			    "referee/0.1.0");
 	assert_int_equal(rf_bag_info_at(bag, 0, &label, &value), 0);
-	assert_int_equal(rf_bag_read_tag_file(&b, bag, RF_BAG_PROVENANCE, 1u << 20), 0);
+	assert_int_equal(
+	    rf_bag_read_tag_file(&b, bag, RF_BAG_PROVENANCE, 1u << 20), 0);
 	rf_digest_buffer_hex(hex, RF_DIGEST_SHA256, b.data, b.len);
 	assert_string_equal(rf_bag_tag_sha256(bag, RF_BAG_PROVENANCE), hex);
 	rf_buf_clear(&b);
-	assert_int_equal(rf_bag_read_tag_file(&b, bag, "../etc/passwd", 100), RF_EUNSAFE);
-	assert_int_equal(rf_bag_read_tag_file(&b, bag, "data/ev/a.txt", 100), RF_EINVAL);
+	assert_int_equal(rf_bag_read_tag_file(&b, bag, "../etc/passwd", 100),
+			 RF_EUNSAFE);
+	assert_int_equal(rf_bag_read_tag_file(&b, bag, "data/ev/a.txt", 100),
+			 RF_EINVAL);
 	rf_buf_free(&b);
 	rf_bag_free(bag);
 	rf_bag_free(NULL);
@@ -129,23 +134,50 @@ static void test_verify_clean_and_tag_file(void **state)
 	assert_true(rf_bag_report_bytes(r) == 16);
 	rf_bag_report_free(r);
 	/* A signature-like tag file keeps the bag valid... */
-	assert_int_equal(rf_bag_write_tag_file(bagdir, "referee/att.json", "{}", 2), 0);
+	assert_int_equal(
+	    rf_bag_write_tag_file(bagdir, "referee/att.json", "{}", 2), 0);
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), 0);
 	rf_bag_report_free(r);
 	/* ...and replacing it too; outside referee/ is refused. */
-	assert_int_equal(rf_bag_write_tag_file(bagdir, "referee/att.json", "[1]", 3), 0);
+	assert_int_equal(
+	    rf_bag_write_tag_file(bagdir, "referee/att.json", "[1]", 3), 0);
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), 0);
 	rf_bag_report_free(r);
-	assert_int_equal(rf_bag_write_tag_file(bagdir, "bag-info.txt", "x", 1), RF_EUNSAFE);
-	assert_int_equal(rf_bag_write_tag_file(bagdir, "referee/../x", "x", 1), RF_EUNSAFE);
+	assert_int_equal(rf_bag_write_tag_file(bagdir, "bag-info.txt", "x", 1),
+			 RF_EUNSAFE);
+	assert_int_equal(rf_bag_write_tag_file(bagdir, "referee/../x", "x", 1),
+			 RF_EUNSAFE);
 	/* A tag file written behind the tag manifest's back is caught. */
 	put(pathf("%s/referee/att.json", bagdir), "[2]");
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "referee/att.json"), 1);
 	rf_bag_report_free(r);
+	/* A planted symlink must not redirect a tag file write outside. */
+	{
+		const char *outside = pathf("%s/outside", root);
+		mkdir(outside, 0755);
+		rf_dir_remove_tree(pathf("%s/referee", bagdir));
+		assert_int_equal(symlink(outside, pathf("%s/referee", bagdir)),
+				 0);
+		assert_int_equal(
+		    rf_bag_write_tag_file(bagdir, "referee/x.json", "{}", 2),
+		    RF_EUNSAFE);
+		assert_false(rf_path_exists(pathf("%s/x.json", outside)));
+		unlink(pathf("%s/referee", bagdir));
+		mkdir(pathf("%s/referee", bagdir), 0755);
+		assert_int_equal(symlink(pathf("%s/x.json", outside),
+					 pathf("%s/referee/y.json", bagdir)),
+				 0);
+		assert_int_equal(
+		    rf_bag_write_tag_file(bagdir, "referee/y.json", "{}", 2),
+		    RF_EUNSAFE);
+		assert_false(rf_path_exists(pathf("%s/x.json", outside)));
+		pack_fresh();
+	}
 	put(pathf("%s/referee/extra.json", bagdir), "{}");
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
-	assert_int_equal(count_kind(r, RF_BAG_UNLISTED, "referee/extra.json"), 1);
+	assert_int_equal(count_kind(r, RF_BAG_UNLISTED, "referee/extra.json"),
+			 1);
 	rf_bag_report_free(r);
 }
 
@@ -188,7 +220,8 @@ static void test_hook_and_force(void **state)
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), 0);
 	rf_bag_report_free(r);
 	assert_int_equal(rf_bag_open(&bag, bagdir), 0);
-	assert_non_null(rf_bag_tag_sha256(bag, "referee/attestation.dsse.json"));
+	assert_non_null(
+	    rf_bag_tag_sha256(bag, "referee/attestation.dsse.json"));
 	rf_bag_free(bag);
 	/* Existing OUT: refused without force; with force a failing hook
 	 * leaves the old bag untouched. */
@@ -213,7 +246,8 @@ static void test_hook_and_force(void **state)
 	/* force never replaces something that is not a bag. */
 	mkdir(pathf("%s/notabag", root), 0755);
 	put(pathf("%s/notabag/precious", root), "x");
-	assert_int_equal(rf_bag_pack(pathf("%s/notabag", root), paths, 1, &o), RF_EEXIST);
+	assert_int_equal(rf_bag_pack(pathf("%s/notabag", root), paths, 1, &o),
+			 RF_EEXIST);
 	assert_true(rf_path_exists(pathf("%s/notabag/precious", root)));
 }
 
@@ -241,7 +275,8 @@ static void test_pack_refusals(void **state)
 		static volatile sig_atomic_t stop = 1;
 		const char *ok_paths[] = {src};
 		o.cancel = &stop;
-		assert_int_equal(rf_bag_pack(out, ok_paths, 1, &o), RF_EINTERNAL);
+		assert_int_equal(rf_bag_pack(out, ok_paths, 1, &o),
+				 RF_EINTERNAL);
 		assert_string_equal(rf_error_last(), "interrupted");
 		o.cancel = NULL;
 	}
@@ -271,9 +306,9 @@ static void test_verify_problems(void **state)
 	rf_bag_report *r;
 	(void)state;
 	pack_fresh();
-	tamper("data/ev/a.txt", "alphA\n");               /* same size, new bytes */
-	unlink(pathf("%s/data/ev/sub/b.txt", bagdir));     /* deleted */
-	tamper("data/ev/planted", "evil");                /* unlisted */
+	tamper("data/ev/a.txt", "alphA\n"); /* same size, new bytes */
+	unlink(pathf("%s/data/ev/sub/b.txt", bagdir)); /* deleted */
+	tamper("data/ev/planted", "evil");	       /* unlisted */
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "data/ev/a.txt"), 1);
 	assert_int_equal(count_kind(r, RF_BAG_MISSING, "data/ev/sub/b.txt"), 1);
@@ -285,24 +320,32 @@ static void test_verify_problems(void **state)
 	pack_fresh();
 	{
 		FILE *f = fopen(pathf("%s/manifest-sha256.txt", bagdir), "a");
-		const char *h = "0000000000000000000000000000000000000000000000000000000000000000";
-		fprintf(f, "%s  /etc/passwd\n%s  data/../../etc/passwd\n%s  bagit.txt\n"
-			   "nonsense\n%s  data/x%%0Ay\n", h, h, h, h);
+		const char *h = "0000000000000000000000000000000000000000000000"
+				"000000000000000000";
+		fprintf(f,
+			"%s  /etc/passwd\n%s  data/../../etc/passwd\n%s  "
+			"bagit.txt\n"
+			"nonsense\n%s  data/x%%0Ay\n",
+			h, h, h, h);
 		fclose(f);
 	}
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "/etc/passwd"), 1);
-	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "data/../../etc/passwd"), 1);
+	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "data/../../etc/passwd"),
+			 1);
 	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "bagit.txt"), 1);
 	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "data/x?y"), 1);
-	assert_int_equal(count_kind(r, RF_BAG_MALFORMED, "manifest-sha256.txt"), 1);
+	assert_int_equal(count_kind(r, RF_BAG_MALFORMED, "manifest-sha256.txt"),
+			 1);
 	/* The edited manifest no longer matches the tag manifest either. */
-	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "manifest-sha256.txt"), 1);
+	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "manifest-sha256.txt"),
+			 1);
 	rf_bag_report_free(r);
 
 	/* An escaping symlink in the payload. */
 	pack_fresh();
-	assert_int_equal(symlink("/etc/passwd", pathf("%s/data/ev/esc", bagdir)), 0);
+	assert_int_equal(
+	    symlink("/etc/passwd", pathf("%s/data/ev/esc", bagdir)), 0);
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "data/ev/esc"), 1);
 	rf_bag_report_free(r);
@@ -310,7 +353,9 @@ static void test_verify_problems(void **state)
 	/* A listed file replaced by a symlink to outside is never read. */
 	pack_fresh();
 	unlink(pathf("%s/data/ev/a.txt", bagdir));
-	assert_int_equal(symlink(pathf("%s/a.txt", src), pathf("%s/data/ev/a.txt", bagdir)), 0);
+	assert_int_equal(
+	    symlink(pathf("%s/a.txt", src), pathf("%s/data/ev/a.txt", bagdir)),
+	    0);
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
 	assert_int_equal(count_kind(r, RF_BAG_UNSAFE, "data/ev/a.txt"), 1);
 	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "data/ev/a.txt"), 0);
@@ -318,15 +363,99 @@ static void test_verify_problems(void **state)
 
 	/* Not a bag at all / malformed declaration. */
 	pack_fresh();
-	tamper("bagit.txt", "BagIt-Version: 9.9\nTag-File-Character-Encoding: UTF-8\n");
+	tamper("bagit.txt",
+	       "BagIt-Version: 9.9\nTag-File-Character-Encoding: UTF-8\n");
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_EFORMAT);
 	assert_int_equal(count_kind(r, RF_BAG_MALFORMED, "bagit.txt"), 1);
 	rf_bag_report_free(r);
 	unlink(pathf("%s/bagit.txt", bagdir));
 	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_EFORMAT);
 	rf_bag_report_free(r);
-	assert_int_equal(rf_bag_verify(&r, pathf("%s/none", root), NULL), RF_ENOTFOUND);
+	assert_int_equal(rf_bag_verify(&r, pathf("%s/none", root), NULL),
+			 RF_ENOTFOUND);
 	assert_null(r);
+}
+
+/* Hostile-input sweep: random byte flips, insertions and truncations of
+ * every file a bag holds.  Every change to a file the tag manifest covers
+ * (or to the payload) must fail verification; changes to the tag manifest
+ * itself must at least never crash (ASan/UBSan in CI).  Deterministic. */
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* No fsync: hundreds of rewrites must stay quick. */
+static void put_bytes(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_mutations(void **state)
+{
+	static const char *const files[] = {
+	    "manifest-sha256.txt",     "bag-info.txt",	"bagit.txt",
+	    "referee/provenance.json", "data/ev/a.txt", "data/ev/sub/b.txt",
+	    "tagmanifest-sha256.txt"};
+	int failures_seen = 0, survivors = 0;
+	(void)state;
+	pack_fresh();
+	for (int iter = 0; iter < 420; iter++) {
+		size_t f = (size_t)iter % (sizeof files / sizeof files[0]);
+		const char *path = pathf("%s/%s", bagdir, files[f]);
+		rf_buf orig = RF_BUF_INIT, mut = RF_BUF_INIT;
+		rf_bag_report *r = NULL;
+		int rc, how = (int)(next_rand() % 3);
+		assert_int_equal(rf_file_read(&orig, path, 1u << 20), 0);
+		rf_buf_append(&mut, orig.data ? orig.data : "", orig.len);
+		if (how == 0 && mut.len) { /* flip bits of one byte */
+			size_t at = next_rand() % mut.len;
+			mut.data[at] ^= (char)(1 + next_rand() % 255);
+		} else if (how == 1 && mut.len) { /* truncate */
+			mut.len = next_rand() % mut.len;
+		} else { /* insert a byte, sometimes a hostile one */
+			static const char ins[] = "\n\r\t /.%\0a0";
+			size_t at = mut.len ? next_rand() % (mut.len + 1) : 0;
+			char c = ins[next_rand() % (sizeof ins - 1)];
+			rf_buf_grow(&mut, 1);
+			memmove(mut.data + at + 1, mut.data + at, mut.len - at);
+			mut.data[at] = c;
+			mut.len++;
+		}
+		put_bytes(path, mut.data, mut.len);
+		rc = rf_bag_verify(&r, bagdir, NULL);
+		if (strcmp(files[f], "tagmanifest-sha256.txt") != 0) {
+			if (rc == 0)
+				fail_msg("mutation %d of '%s' (%d) passed "
+					 "verification",
+					 iter, files[f], how);
+			assert_non_null(r);
+			assert_true(rf_bag_report_count(r) > 0);
+			failures_seen++;
+		} else if (rc == 0) {
+			survivors++; /* e.g. a tab for a space: still the same
+					lines */
+		}
+		rf_bag_report_free(r);
+		put_bytes(path, orig.data ? orig.data : "", orig.len);
+		rf_buf_free(&orig);
+		rf_buf_free(&mut);
+	}
+	assert_int_equal(failures_seen, 360);
+	assert_true(survivors < 60);
+	/* Restored: the bag is whole again. */
+	{
+		rf_bag_report *r;
+		assert_int_equal(rf_bag_verify(&r, bagdir, NULL), 0);
+		rf_bag_report_free(r);
+	}
 }
 
 static void test_report(void **state)
@@ -340,7 +469,8 @@ static void test_report(void **state)
 	rf_bag_report_add(r, RF_BAG_SIGNATURE, "referee/a\nb", "forged");
 	assert_int_equal(rf_bag_report_status(r), RF_ECHECK);
 	assert_string_equal(rf_bag_report_at(r, 1)->path, "referee/a?b");
-	assert_string_equal(rf_bag_problem_kind_name(RF_BAG_SIGNATURE), "signature");
+	assert_string_equal(rf_bag_problem_kind_name(RF_BAG_SIGNATURE),
+			    "signature");
 	assert_null(rf_bag_report_at(r, 2));
 	rf_bag_report_free(r);
 	rf_bag_report_free(NULL);
@@ -349,12 +479,13 @@ static void test_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pack_open),
-		cmocka_unit_test(test_verify_clean_and_tag_file),
-		cmocka_unit_test(test_hook_and_force),
-		cmocka_unit_test(test_pack_refusals),
-		cmocka_unit_test(test_verify_problems),
-		cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_pack_open),
+	    cmocka_unit_test(test_verify_clean_and_tag_file),
+	    cmocka_unit_test(test_hook_and_force),
+	    cmocka_unit_test(test_pack_refusals),
+	    cmocka_unit_test(test_verify_problems),
+	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests_name("bag", tests, setup, teardown);
 }

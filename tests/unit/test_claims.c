@@ -169,6 +169,12 @@ static void test_plausibility(void **state)
 	assert_int_equal(rf_check_run(c), 0);
 	expect_verdict(c, "x", RF_VERDICT_SUSPICIOUS);
 	rf_check_free(c);
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nsettings: {approx: 150%}\n"
+			      "claims:\n  - {id: x, claimed: 1, from: {source: claim, claim: x}}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:3:20: settings.approx: expected a percentage"));
+	rf_check_free(c);
 	/* a claimed FLOP count is compared with 6·N·D */
 	assert_int_equal(rf_check_new(&c, NULL), 0);
 	add(c, "config.yaml", v3_config);
@@ -241,6 +247,13 @@ static void test_sources(void **state)
 	assert_int_equal(rf_check_run(c), RF_EFORMAT);
 	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:27: from.valeu: unknown key"));
 	rf_check_free(c);
+	/* the built-in sources' parameters are checked before they run */
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - id: a\n    claimed: 1\n    from: {source: claim, claim: a, x: 1}\n");
+	assert_int_equal(rf_check_run(c), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "claims.yaml:6:37: claims[0].from.x: unknown key"));
+	rf_check_free(c);
 	/* so are references to claims that do not exist, and reused ids */
 	assert_int_equal(rf_check_new(&c, NULL), 0);
 	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
@@ -265,6 +278,37 @@ static void test_sources(void **state)
 	expect_verdict(c, "u", RF_VERDICT_UNVERIFIABLE);
 	rf_check_free(c);
 	rf_check_free(NULL);
+}
+
+static void test_lint(void **state)
+{
+	(void)state;
+	rf_manifest *m;
+	static const struct {
+		const char *claim, *msg;
+	} bad[] = {
+		{"{id: a, claimed: 5, from: {source: ledger, stgae: r1, quantity: cost}}",
+		 "t.yaml:4:48: claims[0].from.stgae: unknown key (allowed: source, ledger, stage,"},
+		{"{id: a, claimed: 5, precision: roughly, from: {source: claim, claim: b}}",
+		 "t.yaml:4:36: claims[0].precision: precision 'roughly'"},
+		{"{id: a, claimed: 5, from: {source: flops, format: 16}}", NULL},
+		{"{id: a, claimed: 5, from: {source: config}}", NULL},
+		{"{id: a, claimed: 5, from: {source: rescore, anything: 1}}", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "kind: claims\nschema: 1\nclaims:\n  - %s\n", bad[i].claim);
+		assert_int_equal(rf_manifest_load_buffer(&m, "t.yaml", buf, strlen(buf)), 0);
+		if (bad[i].msg) {
+			assert_int_equal(rf_claims_lint(m), RF_EFORMAT);
+			if (!strstr(rf_error_last(), bad[i].msg))
+				fail_msg("got '%s'", rf_error_last());
+		} else {
+			/* other sources' keys, and what only the check can tell */
+			assert_int_equal(rf_claims_lint(m), 0);
+		}
+		rf_manifest_free(m);
+	}
 }
 
 static void test_report(void **state)
@@ -379,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_total_off),
 		cmocka_unit_test(test_plausibility),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_mutated_check),
 	};

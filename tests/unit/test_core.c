@@ -44,6 +44,10 @@ static void test_buf(void **state)
 	assert_string_equal(s, "abc");
 	assert_null(b.data);
 	free(s);
+	s = rf_buf_detach(&b); /* never written: "" as documented */
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
 	rf_buf_free(&b);
 	rf_buf_free(NULL);
 }

@@ -18,6 +18,7 @@
 
 #include "referee/referee.h"
 #include "replay/gpt.h"
+#include "replay/gpt_kernels.h"
 #include "replay/philox.h"
 #include "replay/safetensors.h"
 
@@ -95,6 +96,105 @@ static void test_philox_known_answers(void **state)
 	}
 	assert_true(fabs(s1 / 20000) < 0.03);
 	assert_true(fabs(s2 / 20000 - 1.0) < 0.05);
+}
+
+/* ---- the matrix kernel ------------------------------------------------- */
+
+/* The documented semantics, one element at a time. */
+static void gemm_reference(float *C, int ldc, const float *A, int sam, int sak,
+			   const float *B, int ldb, const float *bias, int M, int Nc,
+			   int K, int accumulate)
+{
+	for (int r = 0; r < M; r++)
+		for (int c = 0; c < Nc; c++)
+			for (int k0 = 0; k0 < K || k0 == 0; k0 += RF_K_GEMM_KB) {
+				float s = 0.0f;
+				for (int k = k0; k < K && k < k0 + RF_K_GEMM_KB; k++)
+					s += A[r * sam + k * sak] * B[k * ldb + c];
+				float *p = &C[r * ldc + c];
+				if (k0 > 0 || accumulate)
+					*p = *p + s;
+				else
+					*p = bias ? s + bias[c] : s;
+			}
+}
+
+/* The SSE2 and AVX2 tiles (whichever this CPU has), any thread count, and
+ * the scalar reference agree to the last bit, on shapes with leftovers in
+ * every dimension and k running over several blocks. */
+static void test_gemm_bits(void **state)
+{
+	const int shapes[][3] = {{13, 37, 300}, {6, 16, 1}, {1, 5, 7}, {64, 48, 520},
+				 {7, 33, 256}};
+	uint32_t s = 42;
+	rf_pool *pool;
+	(void)state;
+	assert_int_equal(rf_pool_new(&pool, 3), 0);
+	for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+		int M = shapes[si][0], Nc = shapes[si][1], K = shapes[si][2];
+		size_t nA = (size_t)M * K, nB = (size_t)K * Nc, nC = (size_t)M * Nc;
+		float *A = malloc(nA * 4), *B = malloc(nB * 4), *bias = malloc((size_t)Nc * 4);
+		float *ref = malloc(nC * 4), *got = malloc(nC * 4), *init = malloc(nC * 4);
+		for (size_t i = 0; i < nA; i++)
+			A[i] = test_uniform(&s);
+		for (size_t i = 0; i < nB; i++)
+			B[i] = test_uniform(&s);
+		for (int i = 0; i < Nc; i++)
+			bias[i] = test_uniform(&s);
+		for (size_t i = 0; i < nC; i++)
+			init[i] = test_uniform(&s);
+		for (int mode = 0; mode < 3; mode++) {
+			/* 0: A row-major + bias; 1: A as a transposed view; 2: accumulate */
+			int sam = mode == 1 ? 1 : K, sak = mode == 1 ? M : 1;
+			const float *bb = mode == 0 ? bias : NULL;
+			memcpy(ref, init, nC * 4);
+			gemm_reference(ref, Nc, A, sam, sak, B, Nc, bb, M, Nc, K, mode == 2);
+			for (int sel = 0; sel < 2; sel++)
+				for (int th = 0; th < 2; th++) {
+					rf_k_gemm_select(sel);
+					memcpy(got, init, nC * 4);
+					rf_k_gemm(th ? pool : NULL, got, Nc, A, sam, sak, B, Nc, bb, M,
+						  Nc, K, mode == 2);
+					assert_memory_equal(got, ref, nC * 4);
+				}
+		}
+		rf_k_gemm_select(0);
+		free(A);
+		free(B);
+		free(bias);
+		free(ref);
+		free(got);
+		free(init);
+	}
+	rf_pool_free(pool);
+	/* expf and tanhf: close to libm's double results */
+	double worst = 0;
+	for (float x = -80.0f; x < 80.0f; x += 0.01f) {
+		double e = exp((double)x), r = fabs(rf_k_expf(x) - e) / e;
+		worst = r > worst ? r : worst;
+		assert_true(fabs(rf_k_tanhf(x) - tanh((double)x)) < 3e-7);
+	}
+	assert_true(worst < 2.5e-7); /* ~2 ulp */
+	assert_true(rf_k_expf(0.0f) == 1.0f);
+	worst = 0;
+	for (float x = 1e-30f; x < 1e30f; x *= 1.0137f) {
+		double l = log((double)x), r = fabs(rf_k_logf(x) - l) / fmax(fabs(l), 1e-30);
+		worst = r > worst ? r : worst;
+	}
+	for (float x = 0.5f; x < 2.0f; x += 1e-4f) /* near 1: absolute error */
+		assert_true(fabs(rf_k_logf(x) - log((double)x)) < 1.2e-7 * fmax(fabs(log((double)x)), 1.0));
+	assert_true(worst < 2.5e-7);
+	assert_true(rf_k_logf(1.0f) == 0.0f);
+	assert_true(isinf(rf_k_logf(0.0f)) && rf_k_logf(0.0f) < 0);
+	assert_true(isnan(rf_k_logf(-1.0f)));
+	/* GELU's vector lanes and scalar tail compute the same bits */
+	float gx[11], g4[11], g1[11];
+	for (int i = 0; i < 11; i++)
+		gx[i] = (float)(i - 5) * 0.7f;
+	rf_k_gelu_fwd(NULL, g4, gx, 11);
+	for (int i = 0; i < 11; i++)
+		rf_k_gelu_fwd(NULL, g1 + i, gx + i, 1);
+	assert_memory_equal(g4, g1, sizeof g4);
 }
 
 /* ---- config, layout, init ----------------------------------------------- */
@@ -349,20 +449,22 @@ static void free_run(struct run_out *o)
 
 static void test_threads_bit_identical(void **state)
 {
-	struct run_out r[3];
+	struct run_out r[4];
 	size_t np, nl = (size_t)8 * 16 * small.vocab;
 	rf_gpt *m = new_model(&small, 5, 1.0f);
 	(void)state;
 	np = rf_gpt_num_params(m);
 	rf_gpt_free(m);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		rf_pool *pool = NULL;
 		if (i)
-			assert_int_equal(rf_pool_new(&pool, i + 1), 0);
+			assert_int_equal(rf_pool_new(&pool, i == 3 ? 2 : i + 1), 0);
+		rf_k_gemm_select(i == 3); /* run 3: the SSE2 kernel forced */
 		run_once(pool, &r[i]);
+		rf_k_gemm_select(0);
 		rf_pool_free(pool);
 	}
-	for (int i = 1; i < 3; i++) {
+	for (int i = 1; i < 4; i++) {
 		assert_memory_equal(r[i].logits, r[0].logits, nl * sizeof(float));
 		assert_memory_equal(r[i].lp, r[0].lp, 8 * 16 * sizeof(float));
 		assert_memory_equal(r[i].grads, r[0].grads, np * sizeof(float));
@@ -371,7 +473,7 @@ static void test_threads_bit_identical(void **state)
 		assert_true(r[i].norm == r[0].norm);
 	}
 	assert_true(r[0].norm > 0.5f); /* clipping really happened */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free_run(&r[i]);
 }
 
@@ -680,6 +782,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_philox_known_answers),
+		cmocka_unit_test(test_gemm_bits),
 		cmocka_unit_test(test_config_and_layout),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_gradcheck_untied),

@@ -251,7 +251,7 @@ static void test_syntax_errors(void **state)
 	(void)state;
 	static const char *const bad[] = {"", "abc", "$", "1,23", "1,2345", "12,34,567", "5 parsecs",
 					  "10 % h", "1e999", "$5 GPUs", "~", "10 \xc2\xb1",
-					  "1.5*2", "99999999999999999999"};
+					  "1.5*2", "99999999999999999999", "512x"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		rf_figure f;
 		if (rf_figure_parse(&f, bad[i], NULL) != RF_EFORMAT)

@@ -47,7 +47,8 @@ static void score_all(rf_reward_verdict *v, const char *const *texts, size_t n,
 	rf_reward *r;
 	assert_int_equal(rf_reward_new(&r, "math"), 0);
 	for (size_t i = 0; i < n; i++) {
-		rf_reward_input in = {texts[i], strlen(texts[i]), gold, NULL, NULL, 0};
+		rf_reward_input in = {
+		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0};
 		v[i] = (rf_reward_verdict)RF_REWARD_VERDICT_INIT;
 		assert_int_equal(rf_reward_score(r, &v[i], &in), 0);
 	}
@@ -66,18 +67,21 @@ static void test_vote(void **state)
 	size_t votes;
 	(void)state;
 	/* a tie goes to the class that appears first */
-	const char *tie[] = {"\\boxed{1}", "\\boxed{2}", "\\boxed{2}", "\\boxed{1}"};
+	const char *tie[] = {"\\boxed{1}", "\\boxed{2}", "\\boxed{2}",
+			     "\\boxed{1}"};
 	score_all(v, tie, 4, "2");
 	assert_int_equal(rf_majority_vote(v, 4, &votes), 0);
 	assert_int_equal(votes, 2);
 	clear_all(v, 4);
-	const char *tie2[] = {"\\boxed{2}", "\\boxed{1}", "\\boxed{1}", "\\boxed{2}"};
+	const char *tie2[] = {"\\boxed{2}", "\\boxed{1}", "\\boxed{1}",
+			      "\\boxed{2}"};
 	score_all(v, tie2, 4, "2");
 	assert_int_equal(rf_majority_vote(v, 4, &votes), 0);
 	clear_all(v, 4);
 	/* equivalence classes, not strings: 0.5, 1/2 and \frac{2}{4} are one */
-	const char *eq[] = {"\\boxed{3}", "\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{3}",
-			    "\\boxed{\\frac{2}{4}}", "no answer here"};
+	const char *eq[] = {
+	    "\\boxed{3}", "\\boxed{0.5}",	   "\\boxed{1/2}",
+	    "\\boxed{3}", "\\boxed{\\frac{2}{4}}", "no answer here"};
 	score_all(v, eq, 6, "\\frac12");
 	assert_int_equal(rf_majority_vote(v, 6, &votes), 1);
 	assert_int_equal(votes, 3);
@@ -101,10 +105,11 @@ static void test_vote(void **state)
  * pass@1 = (2+2+1+3)/16 = 0.5; pass@2 = (5/6+5/6+1/2+1)/4; cons@4 = 0.5;
  * with k=2 (first two samples vote): cons@2 = (1+0+1+1)/4 = 0.75. */
 static const char *const P[4][5] = {
-	{"2", "\\boxed{2}", "\\boxed{2}", "\\boxed{3}", "\\boxed{3}"},
-	{"5", "\\boxed{3}", "\\boxed{5}", "\\boxed{5}", "\\boxed{3}"},
-	{"7", "I give up", "\\boxed{7}", "\\boxed{1}", "\\boxed{1}"},
-	{"\\frac{1}{2}", "\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{\\frac{2}{4}}", "\\boxed{3}"},
+    {"2", "\\boxed{2}", "\\boxed{2}", "\\boxed{3}", "\\boxed{3}"},
+    {"5", "\\boxed{3}", "\\boxed{5}", "\\boxed{5}", "\\boxed{3}"},
+    {"7", "I give up", "\\boxed{7}", "\\boxed{1}", "\\boxed{1}"},
+    {"\\frac{1}{2}", "\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{\\frac{2}{4}}",
+     "\\boxed{3}"},
 };
 
 static char *write_tmp(const char *text)
@@ -136,7 +141,8 @@ static char *problem_file(int per_completion)
 	for (int p = 0; p < 4; p++) {
 		const char *g = P[p][0];
 		if (!per_completion) {
-			rf_buf_printf(&b, "{\"id\": \"p%d\", \"answer\": ", p + 1);
+			rf_buf_printf(&b,
+				      "{\"id\": \"p%d\", \"answer\": ", p + 1);
 			jstr(&b, g);
 			rf_buf_puts(&b, ", \"completions\": [");
 			for (int s = 1; s <= 4; s++) {
@@ -147,7 +153,9 @@ static char *problem_file(int per_completion)
 			rf_buf_puts(&b, "]}\n");
 		} else {
 			for (int s = 1; s <= 4; s++) {
-				rf_buf_printf(&b, "{\"question_id\": %d, \"gold\": ", p + 1);
+				rf_buf_printf(
+				    &b,
+				    "{\"question_id\": %d, \"gold\": ", p + 1);
 				jstr(&b, g);
 				rf_buf_puts(&b, ", \"output\": {\"text\": ");
 				jstr(&b, P[p][s]);
@@ -186,10 +194,12 @@ static void check_summary(const rf_rescore_summary *s, size_t k)
 		assert_true(near(s->pass_k.value, 1.0));
 		assert_true(near(s->cons_k.value, 0.5));
 	} else {
-		assert_true(near(s->pass_k.value, (5.0 / 6 + 5.0 / 6 + 0.5 + 1) / 4));
+		assert_true(
+		    near(s->pass_k.value, (5.0 / 6 + 5.0 / 6 + 0.5 + 1) / 4));
 		assert_true(near(s->cons_k.value, 0.75));
 	}
-	assert_true(s->pass1.lo <= s->pass1.value && s->pass1.value <= s->pass1.hi);
+	assert_true(s->pass1.lo <= s->pass1.value &&
+		    s->pass1.value <= s->pass1.hi);
 	assert_true(s->pass1.lo < s->pass1.hi);
 }
 
@@ -221,7 +231,8 @@ static void test_rescore_shapes(void **state)
 	assert_int_equal(rf_rescore_file(&b, f2, &o), 0);
 	check_summary(&b, 4);
 	assert_int_equal(b.lines, 32); /* blank lines count as lines */
-	/* same figures and the same bootstrap intervals, whatever the threads */
+	/* same figures and the same bootstrap intervals, whatever the threads
+	 */
 	assert_true(a.pass1.lo == b.pass1.lo && a.pass1.hi == b.pass1.hi);
 	assert_true(a.cons_k.lo == b.cons_k.lo && a.cons_k.hi == b.cons_k.hi);
 	/* k = 2 */
@@ -255,7 +266,8 @@ static void expect_error(const char *text, int code, const char *needle)
 	o.threads = 2;
 	int rc = rf_rescore_file(&s, f, &o);
 	if (rc != code || !strstr(rf_error_last(), needle))
-		fail_msg("expected %d with '%s', got %d: %s", code, needle, rc, rf_error_last());
+		fail_msg("expected %d with '%s', got %d: %s", code, needle, rc,
+			 rf_error_last());
 	unlink(f);
 	free(f);
 	rf_reward_free(r);
@@ -264,21 +276,54 @@ static void expect_error(const char *text, int code, const char *needle)
 static void test_rescore_errors(void **state)
 {
 	(void)state;
-	expect_error("{\"answer\":\"1\",\"completions\":[\"\\\\boxed{1}\"]}\nnot json\n",
-		     RF_EFORMAT, "line 2: not JSON");
+	expect_error(
+	    "{\"answer\":\"1\",\"completions\":[\"\\\\boxed{1}\"]}\nnot json\n",
+	    RF_EFORMAT, "line 2: not JSON");
 	expect_error("[1,2]\n", RF_EFORMAT, "line 1: not a JSON object");
-	expect_error("{\"answer\":\"1\"}\n", RF_EFORMAT, "line 1: no completion field");
-	expect_error("{\"completion\":\"x\"}\n", RF_EFORMAT, "line 1: no reference answer");
+	expect_error("{\"answer\":\"1\"}\n", RF_EFORMAT,
+		     "line 1: no completion field");
+	expect_error("{\"completion\":\"x\"}\n", RF_EFORMAT,
+		     "line 1: no reference answer");
 	expect_error("{\"answer\":\"1\",\"completions\":[1]}\n", RF_EFORMAT,
 		     "line 1: completion 0 in 'completions' is not a string");
-	expect_error("{\"answer\":\"1\",\"completions\":[]}\n", RF_EFORMAT, "empty list");
-	expect_error("{\"answer\":\"1\",\"completion\":\"\xff\xfe\"}\n", RF_EFORMAT,
-		     "line 1: not JSON");
+	expect_error("{\"answer\":\"1\",\"completions\":[]}\n", RF_EFORMAT,
+		     "empty list");
+	expect_error("{\"answer\":\"1\",\"completion\":\"\xff\xfe\"}\n",
+		     RF_EFORMAT, "line 1: not JSON");
 	expect_error("", RF_EFORMAT, "no rollouts");
 	expect_error("\n\n", RF_EFORMAT, "no rollouts");
 	rf_rescore_summary s;
 	rf_rescore_opts o = {0};
-	assert_int_equal(rf_rescore_file(&s, "/nonexistent/x.jsonl", &o), RF_EIO);
+	/* an over-long line is refused with its number, also from the reader
+	 * thread */
+	{
+		rf_reward *r;
+		rf_buf b = RF_BUF_INIT;
+		rf_buf_puts(
+		    &b, "{\"answer\":\"1\",\"completion\":\"\\\\boxed{1}\"}\n");
+		rf_buf_puts(&b, "{\"answer\":\"1\",\"completion\":\"");
+		for (int i = 0; i < 300; i++)
+			rf_buf_puts(&b, "x");
+		rf_buf_puts(&b, "\"}\n");
+		char *f = write_tmp(b.data);
+		assert_int_equal(rf_reward_new(&r, "math"), 0);
+		o.reward = r;
+		o.max_line = 200;
+		for (int threads = 1; threads <= 2; threads++) {
+			o.threads = threads;
+			assert_int_equal(rf_rescore_file(&s, f, &o), RF_ELIMIT);
+			assert_non_null(strstr(
+			    rf_error_last(), "line 2: longer than 200 bytes"));
+		}
+		o.max_line = 0;
+		o.reward = NULL;
+		unlink(f);
+		free(f);
+		rf_buf_free(&b);
+		rf_reward_free(r);
+	}
+	assert_int_equal(rf_rescore_file(&s, "/nonexistent/x.jsonl", &o),
+			 RF_EIO);
 	assert_int_equal(rf_rescore_file(&s, "/dev/null", &o), RF_EINVAL);
 }
 
@@ -291,7 +336,9 @@ static void test_rescore_many_lines(void **state)
 	rf_rescore_opts o = {0};
 	(void)state;
 	for (int i = 0; i < 3000; i++)
-		rf_buf_printf(&b, "{\"id\":%d,\"answer\":\"%d\",\"completion\":\"\\\\boxed{%d}\"}\n",
+		rf_buf_printf(&b,
+			      "{\"id\":%d,\"answer\":\"%d\",\"completion\":"
+			      "\"\\\\boxed{%d}\"}\n",
 			      i / 3, i / 3, i % 3 == 0 ? i / 3 : -1);
 	char *f = write_tmp(b.data);
 	assert_int_equal(rf_reward_new(&r, "math"), 0);
@@ -303,7 +350,8 @@ static void test_rescore_many_lines(void **state)
 	assert_int_equal(s.k, 3);
 	assert_true(near(s.pass1.value, 1.0 / 3));
 	assert_true(near(s.pass_k.value, 1.0));
-	/* each problem: votes 1 (right) and 2 (wrong, same -1): the wrong one wins */
+	/* each problem: votes 1 (right) and 2 (wrong, same -1): the wrong one
+	 * wins */
 	assert_true(near(s.cons_k.value, 0.0));
 	assert_true(isnan(s.pass1.lo));
 	unlink(f);
@@ -315,11 +363,11 @@ static void test_rescore_many_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pass_at_k),
-		cmocka_unit_test(test_vote),
-		cmocka_unit_test(test_rescore_shapes),
-		cmocka_unit_test(test_rescore_errors),
-		cmocka_unit_test(test_rescore_many_lines),
+	    cmocka_unit_test(test_pass_at_k),
+	    cmocka_unit_test(test_vote),
+	    cmocka_unit_test(test_rescore_shapes),
+	    cmocka_unit_test(test_rescore_errors),
+	    cmocka_unit_test(test_rescore_many_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,8 @@ static void test_equivalence_table(void **state)
 	char *text = slurp("math_equiv_pairs.tsv"), *save = NULL, *line;
 	int n = 0, bad = 0, eq = 0, ne = 0;
 	(void)state;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[4], *p = line, why[128], why2[128];
 		int k = 0;
 		if (line[0] == '#')
@@ -52,12 +53,14 @@ static void test_equivalence_table(void **state)
 		want ? eq++ : ne++;
 		if (got != want || back != want) {
 			bad++;
-			printf("# pair %d (%s): '%s' vs '%s': expected %d, got %d/%d (%s)\n", n,
-			       f[3], f[1], f[2], want, got, back, why);
+			printf("# pair %d (%s): '%s' vs '%s': expected %d, got "
+			       "%d/%d (%s)\n",
+			       n, f[3], f[1], f[2], want, got, back, why);
 		}
 	}
 	free(text);
-	printf("# %d pairs (%d equal, %d not equal), %d wrong\n", n, eq, ne, bad);
+	printf("# %d pairs (%d equal, %d not equal), %d wrong\n", n, eq, ne,
+	       bad);
 	assert_true(n >= 200);
 	assert_true(eq >= 60 && ne >= 60);
 	assert_int_equal(bad, 0);
@@ -67,17 +70,20 @@ static void test_equivalence_table(void **state)
 static void test_known_false_positives(void **state)
 {
 	static const char *const pairs[][2] = {
-		{"1/2^{99}", "1/2^{98}"},
-		{"\\frac{1}{2004!}", "\\frac{1}{2006!}"},
-		{"n=2,3,4", "n=1,2,3"},
-		{"\\pm 2021", "2021"},
-		{"1-\\frac1e", "1+\\frac1e"},
+	    {"1/2^{99}", "1/2^{98}"},
+	    {"\\frac{1}{2004!}", "\\frac{1}{2006!}"},
+	    {"n=2,3,4", "n=1,2,3"},
+	    {"\\pm 2021", "2021"},
+	    {"1-\\frac1e", "1+\\frac1e"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-		assert_int_equal(rf_math_equal(pairs[i][0], pairs[i][1], NULL, 0), 0);
-		/* and each equals itself, so the 0 is a decision, not a failure */
-		assert_int_equal(rf_math_equal(pairs[i][0], pairs[i][0], NULL, 0), 1);
+		assert_int_equal(
+		    rf_math_equal(pairs[i][0], pairs[i][1], NULL, 0), 0);
+		/* and each equals itself, so the 0 is a decision, not a failure
+		 */
+		assert_int_equal(
+		    rf_math_equal(pairs[i][0], pairs[i][0], NULL, 0), 1);
 	}
 }
 
@@ -85,9 +91,11 @@ static void expect_extract(const char *text, int rc, const char *want)
 {
 	rf_buf b = RF_BUF_INIT;
 	const char *how;
-	int got = rf_math_extract(&b, text, strlen(text), RF_MATH_EXTRACT_DEFAULT, &how);
+	int got = rf_math_extract(&b, text, strlen(text),
+				  RF_MATH_EXTRACT_DEFAULT, &how);
 	if (got != rc)
-		fail_msg("extract '%s': rc %d, expected %d (%s)", text, got, rc, rf_error_last());
+		fail_msg("extract '%s': rc %d, expected %d (%s)", text, got, rc,
+			 rf_error_last());
 	if (want)
 		assert_string_equal(b.data ? b.data : "", want);
 	rf_buf_free(&b);
@@ -108,7 +116,8 @@ static void test_extract(void **state)
 	/* last-number is off by default, on when asked */
 	rf_buf b = RF_BUF_INIT;
 	assert_int_equal(rf_math_extract(&b, "we get 17 apples", 16,
-					 RF_MATH_EXTRACT_LAST_NUMBER, NULL), 0);
+					 RF_MATH_EXTRACT_LAST_NUMBER, NULL),
+			 0);
 	assert_string_equal(b.data, "17");
 	rf_buf_free(&b);
 }
@@ -120,7 +129,8 @@ static void test_hostile_answers(void **state)
 	char why[128];
 	clock_t t0 = clock();
 	(void)state;
-	/* 10,000 nested braces: extraction refuses the size, the parser the depth */
+	/* 10,000 nested braces: extraction refuses the size, the parser the
+	 * depth */
 	for (int i = 0; i < 10000; i++)
 		rf_buf_puts(&b, "{");
 	rf_buf_puts(&b, "1");
@@ -130,12 +140,15 @@ static void test_hostile_answers(void **state)
 	rf_buf_puts(&t, "\\boxed");
 	rf_buf_append(&t, b.data, b.len);
 	rf_buf out = RF_BUF_INIT;
-	assert_int_equal(rf_math_extract(&out, t.data, t.len, RF_MATH_EXTRACT_BOXED, NULL),
+	assert_int_equal(
+	    rf_math_extract(&out, t.data, t.len, RF_MATH_EXTRACT_BOXED, NULL),
+	    RF_ELIMIT);
+	assert_int_equal(rf_math_equal(b.data, "1", why, sizeof why),
 			 RF_ELIMIT);
-	assert_int_equal(rf_math_equal(b.data, "1", why, sizeof why), RF_ELIMIT);
 	rf_buf_free(&out);
 	rf_buf_free(&t);
-	/* deep but short: 1000 nested parentheses fit the size, not the depth */
+	/* deep but short: 1000 nested parentheses fit the size, not the depth
+	 */
 	rf_buf_clear(&b);
 	for (int i = 0; i < 1000; i++)
 		rf_buf_puts(&b, "(");
@@ -150,14 +163,21 @@ static void test_hostile_answers(void **state)
 	rf_math_answer_free(a);
 	assert_int_equal(rf_math_equal(b.data, "1", NULL, 0), 0);
 	/* huge numbers: overflow is never "equal" */
-	assert_int_equal(rf_math_equal("10^{10^{10}}", "10^{10^{10}}+1", why, sizeof why), 0);
+	assert_int_equal(
+	    rf_math_equal("10^{10^{10}}", "10^{10^{10}}+1", why, sizeof why),
+	    0);
 	assert_non_null(strstr(why, "too large"));
-	assert_int_equal(rf_math_equal("2^{2^{2^{2^{2^{2}}}}}", "2^{2^{2^{2^{2^{2}}}}}-1", NULL, 0), 0);
+	assert_int_equal(rf_math_equal("2^{2^{2^{2^{2^{2}}}}}",
+				       "2^{2^{2^{2^{2^{2}}}}}-1", NULL, 0),
+			 0);
 	assert_int_equal(rf_math_equal("100000!", "100001!", NULL, 0), 0);
-	assert_int_equal(rf_math_equal("(10^{100})!", "(10^{100})!+1", NULL, 0), 0);
-	assert_int_equal(rf_math_equal("\\binom{10^{9}}{500000}", "1", NULL, 0), 0);
+	assert_int_equal(rf_math_equal("(10^{100})!", "(10^{100})!+1", NULL, 0),
+			 0);
+	assert_int_equal(rf_math_equal("\\binom{10^{9}}{500000}", "1", NULL, 0),
+			 0);
 	assert_int_equal(rf_math_equal("1e100000", "1e99999", NULL, 0), 0);
-	/* a 4000-digit number is exact; 4001 digits are refused by the parser */
+	/* a 4000-digit number is exact; 4001 digits are refused by the parser
+	 */
 	rf_buf_clear(&b);
 	for (int i = 0; i < 4000; i++)
 		rf_buf_puts(&b, "9");
@@ -175,11 +195,14 @@ static void test_hostile_answers(void **state)
 	assert_int_equal(rf_math_equal("\xc3\x28", "\xc3\x28", NULL, 0), 1);
 	assert_int_equal(rf_math_equal("", "", NULL, 0), 0);
 	/* 2^{60000}·2^{60000}: exact would need 120,000 bits, over the cap */
-	assert_int_equal(rf_math_equal("2^{60000}\\cdot 2^{60000}", "4^{60000}", NULL, 0), 0);
+	assert_int_equal(
+	    rf_math_equal("2^{60000}\\cdot 2^{60000}", "4^{60000}", NULL, 0),
+	    0);
 	rf_buf_free(&b);
 	/* all of the above in well under a few seconds of CPU (sanitizers
 	 * included); a hang would never get here */
-	printf("# hostile answers: %.2f s CPU\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+	printf("# hostile answers: %.2f s CPU\n",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
 }
 
 /* Agreement with the Qwen grader on 640 real responses, and the listed
@@ -208,18 +231,23 @@ static void test_math_cot_80_agreement(void **state)
 		for (size_t i = 0; i < json_array_size(code); i++) {
 			json_t *c = json_array_get(code, i);
 			rf_reward_verdict v = RF_REWARD_VERDICT_INIT;
-			rf_reward_input in = {json_string_value(c), json_string_length(c),
-					      json_string_value(json_object_get(j, "answer")),
-					      NULL, NULL, 0};
+			rf_reward_input in = {
+			    json_string_value(c),
+			    json_string_length(c),
+			    json_string_value(json_object_get(j, "answer")),
+			    NULL,
+			    NULL,
+			    0};
 			assert_int_equal(rf_reward_score(rw, &v, &in), 0);
 			int qwen = json_is_true(json_array_get(score, i));
 			total++;
 			if (qwen == v.correct)
 				agree++;
 			else
-				rf_buf_printf(&actual, "%lld:%zu:%s;",
-					      (long long)json_integer_value(idx), i,
-					      v.correct ? "true" : "false");
+				rf_buf_printf(
+				    &actual, "%lld:%zu:%s;",
+				    (long long)json_integer_value(idx), i,
+				    v.correct ? "true" : "false");
 			rf_reward_verdict_clear(&v);
 		}
 		json_decref(j);
@@ -229,33 +257,112 @@ static void test_math_cot_80_agreement(void **state)
 	rf_reward_free(rw);
 	/* the fixture, in file order */
 	char *save = NULL;
-	for (char *l = strtok_r(fix, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = strtok_r(fix, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		long idx, smp;
 		char q[8], r[8];
 		if (l[0] == '#')
 			continue;
-		assert_int_equal(sscanf(l, "%ld\t%ld\t%7s\t%7s", &idx, &smp, q, r), 4);
+		assert_int_equal(
+		    sscanf(l, "%ld\t%ld\t%7s\t%7s", &idx, &smp, q, r), 4);
 		rf_buf_printf(&listed, "%ld:%ld:%s;", idx, smp, r);
 	}
 	free(fix);
-	printf("# math_cot_80: %zu of %zu agree with the Qwen grader (%.2f%%)\n", agree,
-	       total, 100.0 * (double)agree / (double)total);
+	printf(
+	    "# math_cot_80: %zu of %zu agree with the Qwen grader (%.2f%%)\n",
+	    agree, total, 100.0 * (double)agree / (double)total);
 	printf("# disagreements: %s\n", actual.data ? actual.data : "none");
 	assert_int_equal(total, 640);
 	assert_true((double)agree / (double)total >= 0.98);
-	assert_string_equal(actual.data ? actual.data : "", listed.data ? listed.data : "");
+	assert_string_equal(actual.data ? actual.data : "",
+			    listed.data ? listed.data : "");
 	rf_buf_free(&actual);
 	rf_buf_free(&listed);
+}
+
+/* Every Minerva and AIME gold answer equals itself in other clothes
+ * (inline math, a box, a trailing period, invisible delimiters) and is not
+ * equal to itself plus one. */
+static void test_gold_answers_dressed(void **state)
+{
+	const char *files[] = {"minerva_math.jsonl", "aime24.jsonl"};
+	size_t n = 0;
+	(void)state;
+	for (int fi = 0; fi < 2; fi++) {
+		char path[1024], *line = NULL;
+		size_t cap = 0;
+		snprintf(path, sizeof path, "%s/%s", RF_TEST_DATA, files[fi]);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		while (getline(&line, &cap, f) > 0) {
+			json_error_t e;
+			json_t *j = json_loads(line, 0, &e);
+			rf_buf gold = RF_BUF_INIT, dressed = RF_BUF_INIT;
+			const char *text;
+			assert_non_null(j);
+			if (fi == 0) {
+				text = json_string_value(
+				    json_object_get(j, "solution"));
+				assert_int_equal(
+				    rf_math_extract(&gold, text, strlen(text),
+						    RF_MATH_EXTRACT_BOXED,
+						    NULL),
+				    0);
+			} else {
+				rf_buf_puts(&gold,
+					    json_string_value(
+						json_object_get(j, "answer")));
+			}
+			static const char *const wrap[][2] = {
+			    {"$", "$"},
+			    {"\\boxed{", "}"},
+			    {"", "."},
+			    {"\\left. ", " \\right."},
+			    {" ", " "}};
+			for (size_t k = 0; k < sizeof wrap / sizeof wrap[0];
+			     k++) {
+				char why[128];
+				rf_buf_clear(&dressed);
+				rf_buf_puts(&dressed, wrap[k][0]);
+				rf_buf_puts(&dressed, gold.data);
+				rf_buf_puts(&dressed, wrap[k][1]);
+				int r = rf_math_equal(gold.data, dressed.data,
+						      why, sizeof why);
+				if (r != 1)
+					fail_msg("'%s' vs '%s': %d (%s)",
+						 gold.data, dressed.data, r,
+						 why);
+			}
+			/* plus one: never equal (an equation's right side is
+			 * changed) */
+			rf_buf_clear(&dressed);
+			if (strchr(gold.data, '=') || strchr(gold.data, ','))
+				rf_buf_printf(&dressed, "%s,1", gold.data);
+			else
+				rf_buf_printf(&dressed, "(%s)+1", gold.data);
+			assert_int_equal(
+			    rf_math_equal(gold.data, dressed.data, NULL, 0), 0);
+			n++;
+			rf_buf_free(&gold);
+			rf_buf_free(&dressed);
+			json_decref(j);
+		}
+		free(line);
+		fclose(f);
+	}
+	printf("# %zu gold answers\n", n);
+	assert_true(n >= 300);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_equivalence_table),
-		cmocka_unit_test(test_known_false_positives),
-		cmocka_unit_test(test_extract),
-		cmocka_unit_test(test_hostile_answers),
-		cmocka_unit_test(test_math_cot_80_agreement),
+	    cmocka_unit_test(test_equivalence_table),
+	    cmocka_unit_test(test_known_false_positives),
+	    cmocka_unit_test(test_extract),
+	    cmocka_unit_test(test_hostile_answers),
+	    cmocka_unit_test(test_math_cot_80_agreement),
+	    cmocka_unit_test(test_gold_answers_dressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

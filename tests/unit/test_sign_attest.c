@@ -29,7 +29,7 @@ static void put(const char *rel, const char *text)
 
 static int sign_hook(void *ctx, const char *dir)
 {
-	return rf_attest_bag(dir, ctx, 1);
+	return rf_attest_bag(dir, ctx);
 }
 
 static void pack_signed(const char *name, const char *src, rf_key *key)
@@ -102,7 +102,7 @@ static void test_attest_roundtrip(void **state)
 	rf_attest_result_free(&r);
 
 	/* signing twice is refused; countersigning adds bob */
-	assert_int_equal(rf_attest_bag(bag, a, 1), RF_EEXIST);
+	assert_int_equal(rf_attest_bag(bag, a), RF_EEXIST);
 	assert_int_equal(rf_attest_countersign(bag, a, &o), RF_EEXIST);
 	o.trust = only_c;
 	assert_int_equal(rf_attest_countersign(bag, b, &o), RF_ECHECK);
@@ -149,7 +149,7 @@ static void test_attest_roundtrip(void **state)
 	assert_int_equal(rf_attest_verify(&r, bag, &none), RF_ECHECK);
 	rf_attest_result_free(&r);
 	assert_int_equal(rf_attest_countersign(bag, b, &o), RF_ECHECK);
-	assert_int_equal(rf_attest_bag(bag, a, 1), 0);
+	assert_int_equal(rf_attest_bag(bag, a), 0);
 	assert_int_equal(rf_attest_verify(&r, bag, &o), 0);
 	rf_attest_result_free(&r);
 	rf_attest_result_free(NULL);

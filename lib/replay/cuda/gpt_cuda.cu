@@ -10,8 +10,16 @@
  * inputs give the same bits on the same GPU.  Layouts follow gpt.c: rows
  * [B*T, ...] row-major, weights [out, in], attention probabilities
  * [B, NH, T, T]. */
+#ifdef RF_CUDA_EMU
+/* tests only: the same source on the CPU (tests/gpu/emu) */
+#include "cuda_emu.h"
+#else
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
+/* A kernel launch, written so that tests/gpu/emu can run it on the CPU. */
+#define LAUNCH(k, g, b, s) k<<<(g), (b), (s)>>>
+#define RF_DYN_SHARED(T, name) extern __shared__ T name[]
+#endif
 
 #include <math.h>
 #include <stdarg.h>
@@ -480,7 +488,7 @@ __global__ void k_attn_decode(float *y, const float *qkv, const float *kc,
 			      const float *vc, int C, int NH, int P, int pos,
 			      float scale)
 {
-	extern __shared__ float sh[]; /* [P] scores, [DEC_THREADS] scratch */
+	RF_DYN_SHARED(float, sh); /* [P] scores, [DEC_THREADS] scratch */
 	float *sc = sh, *red = sh + P;
 	int b = blockIdx.x / NH, h = blockIdx.x % NH, hd = C / NH;
 	int tid = threadIdx.x;
@@ -932,7 +940,7 @@ static int linear(dev_model *d, float *Y, const float *X, size_t w, size_t b,
 		  int N, int I, int O)
 {
 	TRY(mm_xwT(d, Y, X, d->p + w, N, I, O, 0.0f));
-	k_add_bias<<<blocks_for((size_t)N * O, 256), 256>>>(Y, d->p + b, N, O);
+	LAUNCH(k_add_bias, blocks_for((size_t)N * O, 256), 256, 0)(Y, d->p + b, N, O);
 	LAUNCHED();
 	return 0;
 }
@@ -950,7 +958,7 @@ static int forward_dev(dev_model *d, int B, int T)
 	const float zero = 0.0f;
 	unsigned rb = blocks_for((size_t)N, WARPS);
 
-	k_embed<<<blocks_for(NC, 256), 256>>>(a.resid, a.tok, d->p + d->o_wte,
+	LAUNCH(k_embed, blocks_for(NC, 256), 256, 0)(a.resid, a.tok, d->p + d->o_wte,
 					       d->p + d->o_wpe, N, T, C);
 	LAUNCHED();
 	for (int l = 0; l < c->n_layer; l++) {
@@ -961,13 +969,13 @@ static int forward_dev(dev_model *d, int B, int T)
 		float *at = a.att + l * att, *atty = a.atty + l * NC;
 		float *fc = a.fc + (size_t)l * N * F, *ge = a.gelu + (size_t)l * N * F;
 
-		k_layernorm_fwd<<<rb, 32 * WARPS>>>(ln1, a.ln1m + (size_t)l * N,
+		LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(ln1, a.ln1m + (size_t)l * N,
 						    a.ln1r + (size_t)l * N, x,
 						    d->p + L.ln1w, d->p + L.ln1b,
 						    N, C);
 		LAUNCHED();
 		TRY(linear(d, qkv, ln1, L.qkvw, L.qkvb, N, C, 3 * C));
-		k_split_heads<<<blocks_for(NC, 256), 256>>>(a.q, a.k, a.v, qkv,
+		LAUNCH(k_split_heads, blocks_for(NC, 256), 256, 0)(a.q, a.k, a.v, qkv,
 							    B, T, C, NH);
 		LAUNCHED();
 		/* pre[T,T] = scale * q k^T per (b,h) */
@@ -976,8 +984,7 @@ static int forward_dev(dev_model *d, int B, int T)
 					     (long long)T * hd, a.q, hd,
 					     (long long)T * hd, &zero, a.pre, T,
 					     (long long)T * T, B * NH));
-		k_softmax_causal<<<blocks_for((size_t)B * NH * T, WARPS),
-				   32 * WARPS>>>(at, a.pre, B * NH * T, T);
+		LAUNCH(k_softmax_causal, blocks_for((size_t)B * NH * T, WARPS), 32 * WARPS, 0)(at, a.pre, B * NH * T, T);
 		LAUNCHED();
 		/* yh[T,hd] = att[T,T] v[T,hd] */
 		const float one = 1.0f;
@@ -986,28 +993,28 @@ static int forward_dev(dev_model *d, int B, int T)
 					     (long long)T * hd, at, T,
 					     (long long)T * T, &zero, a.yh, hd,
 					     (long long)T * hd, B * NH));
-		k_heads_rows<<<blocks_for(NC, 256), 256>>>(atty, a.yh, B, T, C,
+		LAUNCH(k_heads_rows, blocks_for(NC, 256), 256, 0)(atty, a.yh, B, T, C,
 							   NH, 0);
 		LAUNCHED();
 		TRY(mm_xwT(d, a.dW, atty, d->p + L.projw, N, C, C, 0.0f));
-		k_residual<<<blocks_for(NC, 256), 256>>>(xm, x, a.dW,
+		LAUNCH(k_residual, blocks_for(NC, 256), 256, 0)(xm, x, a.dW,
 							 d->p + L.projb, N, C);
 		LAUNCHED();
-		k_layernorm_fwd<<<rb, 32 * WARPS>>>(ln2, a.ln2m + (size_t)l * N,
+		LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(ln2, a.ln2m + (size_t)l * N,
 						    a.ln2r + (size_t)l * N, xm,
 						    d->p + L.ln2w, d->p + L.ln2b,
 						    N, C);
 		LAUNCHED();
 		TRY(mm_xwT(d, fc, ln2, d->p + L.fcw, N, C, F, 0.0f));
-		k_bias_gelu<<<blocks_for((size_t)N * F, 256), 256>>>(
+		LAUNCH(k_bias_gelu, blocks_for((size_t)N * F, 256), 256, 0)(
 			fc, ge, d->p + L.fcb, N, F);
 		LAUNCHED();
 		TRY(mm_xwT(d, a.dW, ge, d->p + L.mprojw, N, F, C, 0.0f));
-		k_residual<<<blocks_for(NC, 256), 256>>>(x + NC, xm, a.dW,
+		LAUNCH(k_residual, blocks_for(NC, 256), 256, 0)(x + NC, xm, a.dW,
 							 d->p + L.mprojb, N, C);
 		LAUNCHED();
 	}
-	k_layernorm_fwd<<<rb, 32 * WARPS>>>(a.lnf, a.lnfm, a.lnfr,
+	LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(a.lnf, a.lnfm, a.lnfr,
 					    a.resid + (size_t)c->n_layer * NC,
 					    d->p + d->o_lnfw, d->p + d->o_lnfb,
 					    N, C);
@@ -1081,7 +1088,7 @@ static int token_logprobs(void *h, const int32_t *targets, float *out)
 				    (int)targets[n]);
 	CK(cudaSetDevice(d->device));
 	CK(cudaMemcpy(a.targets, targets, (size_t)N * 4, cudaMemcpyHostToDevice));
-	k_logprobs<<<blocks_for((size_t)N, WARPS), 32 * WARPS>>>(
+	LAUNCH(k_logprobs, blocks_for((size_t)N, WARPS), 32 * WARPS, 0)(
 		a.lp, a.lse, a.logits, a.targets, N, V);
 	LAUNCHED();
 	CK(cudaMemcpy(out, a.lp, (size_t)N * 4, cudaMemcpyDeviceToHost));
@@ -1094,7 +1101,7 @@ static int layernorm_bwd(dev_model *d, float *dinp, const float *dout,
 			 const float *inp, size_t w, size_t b, const float *mean,
 			 const float *rstd, int N, int C)
 {
-	k_layernorm_bwd<<<blocks_for((size_t)N, WARPS), 32 * WARPS>>>(
+	LAUNCH(k_layernorm_bwd, blocks_for((size_t)N, WARPS), 32 * WARPS, 0)(
 		dinp, d->a.dW, dout, inp, d->p + w, mean, rstd, N, C);
 	LAUNCHED();
 	TRY(colsum(d, d->g + w, d->a.dW, N, C));
@@ -1118,7 +1125,7 @@ static int backward(void *h, const float *dlogp)
 
 	CK(cudaSetDevice(d->device));
 	CK(cudaMemcpy(a.dlogp, dlogp, (size_t)N * 4, cudaMemcpyHostToDevice));
-	k_logprobs_bwd<<<blocks_for((size_t)N * V, 256), 256>>>(
+	LAUNCH(k_logprobs_bwd, blocks_for((size_t)N * V, 256), 256, 0)(
 		a.dlogits, a.logits, a.lse, a.targets, a.dlogp, N, V);
 	LAUNCHED();
 	/* logits = lnf @ head^T */
@@ -1139,7 +1146,7 @@ static int backward(void *h, const float *dlogp)
 		TRY(mm_dyTx(d, g + L.mprojw, a.dx, ge, N, F, C));
 		TRY(colsum(d, g + L.mprojb, a.dx, N, C));
 		TRY(mm_dyW(d, a.dC, a.dx, p + L.mprojw, N, F, C));
-		k_gelu_bwd<<<blocks_for((size_t)N * F, 256), 256>>>(
+		LAUNCH(k_gelu_bwd, blocks_for((size_t)N * F, 256), 256, 0)(
 			a.dC, fc, (size_t)N * F);
 		LAUNCHED();
 		TRY(mm_dyTx(d, g + L.fcw, a.dC, ln2, N, C, F));
@@ -1154,10 +1161,10 @@ static int backward(void *h, const float *dlogp)
 		TRY(colsum(d, g + L.projb, a.dx, N, C));
 		TRY(mm_dyW(d, a.dC, a.dx, p + L.projw, N, C, C));
 		/* recompute q, k, v of this layer from its saved qkv */
-		k_split_heads<<<blocks_for(NC, 256), 256>>>(
+		LAUNCH(k_split_heads, blocks_for(NC, 256), 256, 0)(
 			a.q, a.k, a.v, a.qkv + (size_t)l * NC * 3, B, T, C, NH);
 		LAUNCHED();
-		k_heads_rows<<<blocks_for(NC, 256), 256>>>(a.dC, a.yh, B, T, C,
+		LAUNCH(k_heads_rows, blocks_for(NC, 256), 256, 0)(a.dC, a.yh, B, T, C,
 							   NH, 1);
 		LAUNCHED();
 		/* dpre (in a.pre) = dyh[T,hd] v[T,hd]^T */
@@ -1173,8 +1180,7 @@ static int backward(void *h, const float *dlogp)
 					     (long long)T * hd, at, T,
 					     (long long)T * T, &zero, dv, hd,
 					     (long long)T * hd, B * NH));
-		k_softmax_causal_bwd<<<blocks_for((size_t)B * NH * T, WARPS),
-				       32 * WARPS>>>(a.pre, at, B * NH * T, T,
+		LAUNCH(k_softmax_causal_bwd, blocks_for((size_t)B * NH * T, WARPS), 32 * WARPS, 0)(a.pre, at, B * NH * T, T,
 						     scale);
 		LAUNCHED();
 		/* dq = dpre k ; dk = dpre^T q */
@@ -1189,7 +1195,7 @@ static int backward(void *h, const float *dlogp)
 					     (long long)T * T, &zero, dk, hd,
 					     (long long)T * hd, B * NH));
 		/* dqkv [N,3C] into dC (wide enough: 3C columns) */
-		k_merge_heads3<<<blocks_for(NC, 256), 256>>>(a.dC, dq, dk, dv, B,
+		LAUNCH(k_merge_heads3, blocks_for(NC, 256), 256, 0)(a.dC, dq, dk, dv, B,
 							     T, C, NH);
 		LAUNCHED();
 		TRY(mm_dyTx(d, g + L.qkvw, a.dC, ln1, N, C, 3 * C));
@@ -1199,10 +1205,10 @@ static int backward(void *h, const float *dlogp)
 				  a.ln1m + (size_t)l * N, a.ln1r + (size_t)l * N,
 				  N, C));
 	}
-	k_wpe_bwd<<<blocks_for((size_t)T * C, 256), 256>>>(g + d->o_wpe, a.dx,
+	LAUNCH(k_wpe_bwd, blocks_for((size_t)T * C, 256), 256, 0)(g + d->o_wpe, a.dx,
 							   B, T, C);
 	LAUNCHED();
-	k_wte_bwd<<<blocks_for((size_t)V * C, 256), 256>>>(
+	LAUNCH(k_wte_bwd, blocks_for((size_t)V * C, 256), 256, 0)(
 		g + d->o_wte, a.dx, a.tok_off, a.tok_idx, V, C);
 	LAUNCHED();
 	return 0;
@@ -1221,9 +1227,9 @@ static int grad_norm(void *h, double *norm)
 	dev_model *d = (dev_model *)h;
 	double ss = 0.0;
 	CK(cudaSetDevice(d->device));
-	k_sumsq<<<NORM_BLOCKS, NORM_THREADS>>>(d->part, d->g, d->nparam);
+	LAUNCH(k_sumsq, NORM_BLOCKS, NORM_THREADS, 0)(d->part, d->g, d->nparam);
 	LAUNCHED();
-	k_sum_parts<<<1, NORM_BLOCKS>>>(d->norm, d->part);
+	LAUNCH(k_sum_parts, 1, NORM_BLOCKS, 0)(d->norm, d->part);
 	LAUNCHED();
 	CK(cudaMemcpy(&ss, d->norm, sizeof ss, cudaMemcpyDeviceToHost));
 	*norm = sqrt(ss);
@@ -1234,7 +1240,7 @@ static int scale_grads(void *h, float s)
 {
 	dev_model *d = (dev_model *)h;
 	CK(cudaSetDevice(d->device));
-	k_scale<<<blocks_for(d->nparam, 256), 256>>>(d->g, s, d->nparam);
+	LAUNCH(k_scale, blocks_for(d->nparam, 256), 256, 0)(d->g, s, d->nparam);
 	LAUNCHED();
 	return 0;
 }
@@ -1244,7 +1250,7 @@ static int adamw_step(void *h, float b1, float b2, float eps, float dec,
 {
 	dev_model *d = (dev_model *)h;
 	CK(cudaSetDevice(d->device));
-	k_adamw<<<blocks_for(d->nparam, 256), 256>>>(d->p, d->m, d->v, d->g,
+	LAUNCH(k_adamw, blocks_for(d->nparam, 256), 256, 0)(d->p, d->m, d->v, d->g,
 						     d->decay, d->nparam, b1,
 						     b2, eps, dec, step, bc2s);
 	LAUNCHED();
@@ -1324,42 +1330,41 @@ static int decode_step(void *h, void *ch, const int32_t *tokens, int pos,
 				    (int)tokens[b]);
 	CK(cudaSetDevice(d->device));
 	CK(cudaMemcpy(k->tok, tokens, (size_t)Bn * 4, cudaMemcpyHostToDevice));
-	k_embed_pos<<<blocks_for(BC, 256), 256>>>(k->x, k->tok, d->p + d->o_wte,
+	LAUNCH(k_embed_pos, blocks_for(BC, 256), 256, 0)(k->x, k->tok, d->p + d->o_wte,
 						  d->p + d->o_wpe, Bn, pos, C);
 	LAUNCHED();
 	for (int l = 0; l < c->n_layer; l++) {
 		const layer_off &L = d->lo[l];
-		k_layernorm_fwd<<<rb, 32 * WARPS>>>(k->ln, nullptr, nullptr, k->x,
+		LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(k->ln, nullptr, nullptr, k->x,
 						    d->p + L.ln1w, d->p + L.ln1b,
 						    Bn, C);
 		LAUNCHED();
 		TRY(linear(d, k->qkv, k->ln, L.qkvw, L.qkvb, Bn, C, 3 * C));
-		k_cache_put<<<blocks_for(BC, 256), 256>>>(
+		LAUNCH(k_cache_put, blocks_for(BC, 256), 256, 0)(
 			k->kc + l * kvl, k->vc + l * kvl, k->qkv, Bn, C, NH, P, pos);
 		LAUNCHED();
-		k_attn_decode<<<Bn * NH, DEC_THREADS,
-				(P + DEC_THREADS) * sizeof(float)>>>(
+		LAUNCH(k_attn_decode, Bn * NH, DEC_THREADS, (P + DEC_THREADS) * sizeof(float))(
 			k->y, k->qkv, k->kc + l * kvl, k->vc + l * kvl, C, NH, P,
 			pos, scale);
 		LAUNCHED();
 		TRY(mm_xwT(d, k->tmp, k->y, d->p + L.projw, Bn, C, C, 0.0f));
-		k_residual<<<blocks_for(BC, 256), 256>>>(k->x, k->x, k->tmp,
+		LAUNCH(k_residual, blocks_for(BC, 256), 256, 0)(k->x, k->x, k->tmp,
 							 d->p + L.projb, Bn, C);
 		LAUNCHED();
-		k_layernorm_fwd<<<rb, 32 * WARPS>>>(k->ln, nullptr, nullptr, k->x,
+		LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(k->ln, nullptr, nullptr, k->x,
 						    d->p + L.ln2w, d->p + L.ln2b,
 						    Bn, C);
 		LAUNCHED();
 		TRY(mm_xwT(d, k->fc, k->ln, d->p + L.fcw, Bn, C, F, 0.0f));
-		k_bias_gelu<<<blocks_for((size_t)Bn * F, 256), 256>>>(
+		LAUNCH(k_bias_gelu, blocks_for((size_t)Bn * F, 256), 256, 0)(
 			k->fc, k->gelu, d->p + L.fcb, Bn, F);
 		LAUNCHED();
 		TRY(mm_xwT(d, k->tmp, k->gelu, d->p + L.mprojw, Bn, F, C, 0.0f));
-		k_residual<<<blocks_for(BC, 256), 256>>>(k->x, k->x, k->tmp,
+		LAUNCH(k_residual, blocks_for(BC, 256), 256, 0)(k->x, k->x, k->tmp,
 							 d->p + L.mprojb, Bn, C);
 		LAUNCHED();
 	}
-	k_layernorm_fwd<<<rb, 32 * WARPS>>>(k->ln, nullptr, nullptr, k->x,
+	LAUNCH(k_layernorm_fwd, rb, 32 * WARPS, 0)(k->ln, nullptr, nullptr, k->x,
 					    d->p + d->o_lnfw, d->p + d->o_lnfb,
 					    Bn, C);
 	LAUNCHED();
