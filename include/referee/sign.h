@@ -93,6 +93,12 @@ int rf_key_verify(const rf_key *key, const void *msg, size_t len,
 /** Release a key, wiping the private half.  NULL-safe. */
 void rf_key_free(rf_key *key);
 
+/** 1 when the secrets `a` (`alen` bytes) and `b` (`blen` bytes) are equal,
+ *  else 0, in time that depends on the lengths only, never on the bytes
+ *  (e.g. a passphrase against its confirmation).  A pointer may be NULL
+ *  when its length is 0. */
+int rf_secret_equal(const void *a, size_t alen, const void *b, size_t blen);
+
 /* ---- trust lists ---------------------------------------------------- */
 
 /** A set of named, trusted public keys.  Free with rf_trust_free(). */

@@ -242,6 +242,17 @@ static void test_dsse(void **state)
 	rf_key_free(c);
 }
 
+static void test_secret_equal(void **state)
+{
+	(void)state;
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3cret", 6), 1);
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3creT", 6), 0);
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3cre", 5), 0);
+	assert_int_equal(rf_secret_equal("", 0, "x", 1), 0);
+	assert_int_equal(rf_secret_equal(NULL, 0, NULL, 0), 1);
+	assert_int_equal(rf_secret_equal(NULL, 0, "", 0), 1);
+}
+
 static void write_text(const char *name, const char *text)
 {
 	char p[512];
@@ -383,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_dsse),
+		cmocka_unit_test(test_secret_equal),
 		cmocka_unit_test(test_trust_load),
 		cmocka_unit_test(test_statement),
 	};
