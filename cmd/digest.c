@@ -15,7 +15,10 @@ int cmd_digest(int argc, char **argv)
 			canonical = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s\n\nSHA-256 of the RFC 8785 canonical JSON of each "
-			       "parsed manifest.\n", usage_text);
+			       "parsed manifest.\n\n"
+			       "exit: 0 every file digested; 2 bad usage, or a file unreadable,\n"
+			       "malformed or over a limit (as for lint: syntax error, duplicate key,\n"
+			       "4 MiB, nesting 64, a YAML bomb); 3 internal error\n", usage_text);
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(argv[i], "--")) {
 			i++;

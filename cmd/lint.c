@@ -1,6 +1,7 @@
 /* referee lint — validate manifests against their kinds; each error names
- * file:line:column and the field.  Exit 0 all valid, 1 some manifest is
- * invalid, 2 bad usage or a path that cannot be read. */
+ * file:line:column and the field.  Exit 0 all valid, 1 some manifest fails
+ * validation, 2 bad usage or input that is unreadable, malformed or over a
+ * limit. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,34 +69,43 @@ static int read_stdin(rf_buf *b)
 	}
 }
 
-/* 0 valid, 1 invalid, 2 unreadable */
+/* Exit status: input that cannot be read as one YAML document within the
+ * limits (unreadable, syntax error, duplicate key, too large, too deep, an
+ * alias bomb) is bad input, 2, as for digest and check; a document that
+ * parses but fails its kind's validation is a failed check, 1. */
 static int lint_one(const char *path, int quiet)
 {
 	rf_manifest *m = NULL;
-	int rc;
-	if (!strcmp(path, "-")) {
-		rf_buf b = RF_BUF_INIT;
+	rf_buf b = RF_BUF_INIT;
+	int rc, status;
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	if (!strcmp(path, "-"))
 		rc = read_stdin(&b);
-		if (!rc)
-			rc = rf_manifest_load_buffer(&m, "<stdin>", b.data ? b.data : "", b.len);
-		rf_buf_free(&b);
-	} else {
-		rc = rf_manifest_load(&m, path);
-	}
-	if (!rc && rf_manifest_kind_name(m) && !strcmp(rf_manifest_kind_name(m), "claims") &&
-	    (rc = rf_claims_lint(m))) {
-		rf_manifest_free(m);
-		m = NULL;
-	}
+	else
+		rc = rf_file_read(&b, path, RF_YAML_DEFAULT_MAX_BYTES);
+	if (!rc)
+		rc = rf_manifest_parse(&m, name, b.data ? b.data : "", b.len, NULL);
+	rf_buf_free(&b);
 	if (rc) {
-		fprintf(stderr, "referee lint: %s\n", rf_error_last());
-		return rc == RF_EIO || rc == RF_ENOTFOUND || rc == RF_ENOMEM ? CLI_USAGE
-									       : CLI_FAILED;
+		status = rf_error_exit_status(rc);
+		goto fail;
+	}
+	rc = rf_manifest_validate(m);
+	if (!rc && rf_manifest_kind_name(m) && !strcmp(rf_manifest_kind_name(m), "claims"))
+		rc = rf_claims_lint(m);
+	if (rc) {
+		status = rc == RF_ENOMEM || rc == RF_EINTERNAL ? rf_error_exit_status(rc)
+								: CLI_FAILED;
+		goto fail;
 	}
 	if (!quiet)
 		printf("ok %s (%s)\n", rf_manifest_file(m), rf_manifest_kind_name(m));
 	rf_manifest_free(m);
 	return CLI_OK;
+fail:
+	fprintf(stderr, "referee lint: %s\n", rf_error_last());
+	rf_manifest_free(m);
+	return status;
 }
 
 static int worse(int a, int b)
@@ -112,8 +122,18 @@ int cmd_lint(int argc, char **argv)
 		else if (!strcmp(argv[i], "--kinds"))
 			return list_kinds();
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s\n\nValidate manifests (every *.yaml/*.yml of a DIR).\n"
-			       "exit: 0 all valid, 1 some manifest invalid, 2 unreadable/usage\n",
+			printf("usage: %s\n\nValidate manifests (every *.yaml/*.yml of a DIR; - reads\n"
+			       "standard input) against their kinds; errors name file:line:column\n"
+			       "and the field.\n\n"
+			       "exit (the worst over all files):\n"
+			       "  0  every manifest is valid\n"
+			       "  1  some manifest is valid YAML but fails its kind's validation\n"
+			       "     (unknown key or kind, wrong type, bad figure, missing field)\n"
+			       "  2  bad usage, or input unreadable, malformed or over a limit:\n"
+			       "     a YAML syntax error or duplicate key; over 4 MiB, nesting 64,\n"
+			       "     200,000 nodes, 1 MiB per scalar, or aliases copying more than\n"
+			       "     1,000 nodes (a YAML bomb) -- as for digest and check\n"
+			       "  3  internal error\n",
 			       usage_text);
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(argv[i], "--")) {

@@ -2,6 +2,7 @@
  * here so that pack.c and verify.c only parse, call and print. */
 #include <string.h>
 
+#include "bagcli.h"
 #include "keyio.h"
 #include "signing.h"
 
@@ -75,6 +76,7 @@ int signing_verify_run(const struct signing_verify *s, const char *verb,
 {
 	rf_attest_opts o = RF_ATTEST_OPTS_INIT;
 	rf_attest_result r;
+	struct cli_progress progress;
 	rf_trust *trust = NULL;
 	int rc, status;
 	if (s->min_signatures && !s->trust_path)
@@ -85,7 +87,11 @@ int signing_verify_run(const struct signing_verify *s, const char *verb,
 	o.min_signatures = (size_t)s->min_signatures;
 	o.require_signature = s->require_signature;
 	o.threads = s->threads;
+	cli_progress_start(&progress, "checking signed digests", quiet || json);
+	o.progress = cli_progress_update;
+	o.progress_ctx = &progress;
 	rc = rf_attest_verify(&r, bag, &o);
+	cli_progress_end(&progress);
 	if (rc) {
 		status = rf_error_exit_status(rc);
 		if (json)

@@ -40,9 +40,10 @@ extern "C" {
 
 /** Bounds applied to every bag read (hostile input). */
 #define RF_BAG_MAX_TAG_FILE (64u << 20) /**< bytes in one tag file */
-#define RF_BAG_MAX_MANIFEST (1u << 30)	/**< bytes in one manifest (or provenance.json) */
-#define RF_BAG_MAX_FILES 10000000u	/**< payload files in one bag */
-#define RF_BAG_MAX_DEPTH 64		/**< directory nesting under data/ */
+#define RF_BAG_MAX_MANIFEST                                                    \
+	(1u << 30) /**< bytes in one manifest (or provenance.json) */
+#define RF_BAG_MAX_FILES 10000000u /**< payload files in one bag */
+#define RF_BAG_MAX_DEPTH 64	   /**< directory nesting under data/ */
 
 /* ------------------------------------------------------------------ pack */
 
@@ -90,21 +91,20 @@ typedef struct rf_pack_opts {
 	const volatile sig_atomic_t *cancel;
 } rf_pack_opts;
 
-#define RF_PACK_OPTS_INIT                                                      \
-	{                                                                      \
-		0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,    \
-		    NULL, NULL, NULL                                           \
-	}
+/* clang-format off */
+#define RF_PACK_OPTS_INIT {0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, \
+			   NULL, NULL, NULL, NULL, NULL}
+/* clang-format on */
 
 /** Pack `paths` (files and directories) into a new bag at `out`.
  *
  *  In-bag names: a relative PATH keeps its normalised relative layout
  *  (`a/b.txt` -> `data/a/b.txt`, `.` -> the contents of the current
  *  directory); an absolute PATH, or one that climbs with `..`, is packed
- *  under its last component.  Names with CR, LF or `%` (and anything
- *  rf_path_check_relative() refuses) are refused, as are two inputs that
- *  map to the same name, special files, and symlinks unless
- *  `follow_symlinks`.
+ *  under its last component.  Names that are not UTF-8 or hold CR, LF
+ *  or `%` (and anything rf_path_check_relative() refuses) are refused, as
+ *  are two inputs that map to the same name, special files, and symlinks
+ *  unless `follow_symlinks`.
  *
  *  The bag is built in a temporary sibling "<out>.tmp-XXXXXX" and renamed
  *  into place, so an interrupted pack leaves nothing at `out`.  An existing
@@ -238,10 +238,9 @@ typedef struct rf_verify_opts {
 	void *progress_ctx;
 } rf_verify_opts;
 
-#define RF_VERIFY_OPTS_INIT                                                    \
-	{                                                                      \
-		0, NULL, NULL, NULL                                            \
-	}
+/* clang-format off */
+#define RF_VERIFY_OPTS_INIT {0, NULL, NULL, NULL}
+/* clang-format on */
 
 /** Check that the bag at `dir` is complete and valid (RFC 8493 §3): every
  *  line of every manifest-<alg>.txt (sha256, sha512) names a file that

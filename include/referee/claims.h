@@ -3,9 +3,11 @@
  * given a verdict).
  *
  * A reported number is an interval: "101K" is [100.5K, 101.5K) (its written
- * rounding), "10 ± 0.5" and "10 ±5%" carry their tolerance, and the hedge
- * words "~", "approximately", "about", "roughly" mean ±5% of the stated value
- * by default (manifests/README.md documents the syntax).  Arithmetic rounds
+ * rounding), "10 ± 0.5" and "10 ±5%" carry their tolerance, and a figure
+ * after a hedge word ("~", "approximately", "about", "roughly") is the
+ * interval of its written rounding too ("~198 h" is [197.5, 198.5) h, as
+ * DESIGN.md states), unless a relative hedge tolerance is asked for
+ * explicitly (manifests/README.md documents the syntax).  Arithmetic rounds
  * outward, so a derived interval always contains the exact result.
  *
  * Derivation sources are the extension point: a claim's `from:` names a
@@ -83,13 +85,11 @@ void rf_unit_canonical(rf_unit *u);
 
 /* --------------------------------------------------------------- figures */
 
-/** Default relative tolerance of "~", "approximately", "about", "roughly". */
-#define RF_APPROX_DEFAULT 0.05
-
 /** How a figure's interval came about. */
 enum {
 	RF_FIGURE_ROUNDED = 1u << 0, /**< from its written rounding */
-	RF_FIGURE_APPROX = 1u << 1,  /**< hedge word: ±approx relative */
+	RF_FIGURE_APPROX = 1u << 1,  /**< hedge word: written rounding,
+					  widened by rf_figure_opts.approx */
 	RF_FIGURE_TOL = 1u << 2,     /**< explicit ± or ±% */
 	RF_FIGURE_EXACT = 1u << 3    /**< taken as exact */
 };
@@ -106,7 +106,10 @@ typedef struct rf_figure {
 
 /** Options for rf_figure_parse; zero-initialised means the defaults. */
 typedef struct rf_figure_opts {
-	double approx;            /**< hedge tolerance; 0: RF_APPROX_DEFAULT */
+	double approx;            /**< relative tolerance that widens hedged
+				       figures (0.05: ±5% of the stated value,
+				       never narrower than the written
+				       rounding); 0: the written rounding */
 	int exact;                /**< plain numbers are exact (settings) */
 	const char *default_unit; /**< unit when none is written */
 	const char *precision;    /**< a stated precision that replaces the
@@ -160,7 +163,9 @@ typedef struct rf_claims_env rf_claims_env;
 
 /** Check settings; zero means the default. */
 typedef struct rf_check_options {
-	double approx;         /**< hedge tolerance (default 0.05) */
+	double approx;         /**< relative tolerance that widens hedged
+				    figures (rf_figure_opts.approx); 0: none,
+				    a hedge is its written rounding */
 	double suspicious_mfu; /**< utilisation above which a claim is
 				    SUSPICIOUS (default 0.60) */
 } rf_check_options;

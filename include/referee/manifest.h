@@ -138,7 +138,9 @@ int rf_node_get_bool(int *out, const rf_node *n, const char *path);
 int rf_node_get_string(const char **out, const rf_node *n, const char *path);
 
 /** Set the last error as "file:line:col: path: message" for node `n`
- *  (`path` may be NULL); returns `code`. */
+ *  (`path` may be NULL); returns `code`.  A message that already starts
+ *  with "path: " (from a helper given the path as its subject) names the
+ *  field once. */
 int rf_node_error(int code, const rf_node *n, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "digest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -269,9 +270,13 @@ typedef struct rf_attest_opts {
 	int require_signature;
 	/** Threads hashing the payload (0 = all cores). */
 	int threads;
+	/** Progress while hashing the payload against the statement (may be
+	 *  NULL). */
+	rf_progress_fn progress;
+	void *progress_ctx;
 } rf_attest_opts;
 
-#define RF_ATTEST_OPTS_INIT {NULL, 0, 0, 0}
+#define RF_ATTEST_OPTS_INIT {NULL, 0, 0, 0, NULL, NULL}
 
 /** The stage at which a verification stopped. */
 typedef enum rf_attest_stage {

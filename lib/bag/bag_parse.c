@@ -206,8 +206,15 @@ int bag_manifest_parse(struct bag_manifest *m, const char *name,
 				    m->lines[i].lineno, m->lines[i].path);
 			free(m->lines[i].path);
 			free(m->lines[i].hex);
-			if (rc)
+			if (rc) {
+				/* Keep the lines not yet visited, so that
+				 * bag_manifest_free() frees each exactly once. */
+				size_t rest = m->n - i - 1;
+				memmove(&m->lines[w], &m->lines[i + 1],
+					rest * sizeof *m->lines);
+				m->n = w + rest;
 				return rc;
+			}
 			continue;
 		}
 		m->lines[w++] = m->lines[i];

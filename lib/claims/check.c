@@ -582,8 +582,9 @@ static int apply_settings(rf_check *c)
 			c->eff.suspicious_mfu = f.v.hi;
 		}
 	}
+	/* no tolerance: a hedge is its written rounding (DESIGN.md) */
 	if (!(c->eff.approx > 0 && c->eff.approx < 1))
-		c->eff.approx = RF_APPROX_DEFAULT;
+		c->eff.approx = 0;
 	if (!(c->eff.suspicious_mfu > 0))
 		c->eff.suspicious_mfu = 0.60;
 	return 0;

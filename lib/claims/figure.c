@@ -402,13 +402,59 @@ static rf_interval to_base(rf_interval v, const rf_unit *u)
 	return v;
 }
 
+/* The interval of the written rounding: half a unit of the last written
+ * digit each side, (2m ± 1) × 5 × 10^(e-1), half-open like any rounding. */
+static int written_rounding(rf_interval *out, const struct dec *d, const rf_unit *u)
+{
+	rf_interval w;
+	if (d->m > LLONG_MAX / 16 || d->m < -(LLONG_MAX / 16))
+		return rf_error_set(RF_EFORMAT, "too many digits");
+	w.lo = dec_interval((2 * d->m - 1) * 5, d->e - 1).lo;
+	w.hi = dec_interval((2 * d->m + 1) * 5, d->e - 1).hi;
+	w.lo_open = 0;
+	w.hi_open = 1;
+	*out = to_base(w, u);
+	return 0;
+}
+
+/* The smallest interval holding both a and b, each end keeping the openness
+ * of the interval it came from (closed wins a tie). */
+static rf_interval hull(rf_interval a, rf_interval b)
+{
+	rf_interval r = a;
+	if (b.lo < r.lo || (b.lo == r.lo && !b.lo_open)) {
+		r.lo = b.lo;
+		r.lo_open = b.lo_open;
+	}
+	if (b.hi > r.hi || (b.hi == r.hi && !b.hi_open)) {
+		r.hi = b.hi;
+		r.hi_open = b.hi_open;
+	}
+	return r;
+}
+
+/* A hedged figure ("~198 h", "about 4 days", precision "approximate"):
+ * DESIGN.md's "figures carry their precision" — the interval of its written
+ * rounding, so "~198 h" is [197.5, 198.5) h.  `approx` > 0 (--approx,
+ * settings.approx) widens it to ±approx of the stated value; the result is
+ * never narrower than the rounding. */
+static int hedged(rf_figure *f, const struct dec *d, double approx)
+{
+	int rc = written_rounding(&f->v, d, &f->unit);
+	if (rc)
+		return rc;
+	if (approx > 0)
+		f->v = hull(f->v, relative(f->stated, approx));
+	f->flags = RF_FIGURE_APPROX;
+	return 0;
+}
+
 static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 			   const char *precision, const rf_figure_opts *o,
 			   double approx)
 {
 	const char *p = skip_sp(precision);
 	struct tol t;
-	rf_interval w;
 	if (!strcasecmp(p, "exact")) {
 		f->v = f->stated;
 		f->flags = RF_FIGURE_EXACT;
@@ -420,23 +466,11 @@ static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 			f->flags = RF_FIGURE_EXACT;
 			return 0;
 		}
-		/* half a unit of the last written digit each side:
-		 * (2m ± 1) × 5 × 10^(e-1) */
-		if (d->m > LLONG_MAX / 16 || d->m < -(LLONG_MAX / 16))
-			return rf_error_set(RF_EFORMAT, "too many digits");
-		w.lo = dec_interval((2 * d->m - 1) * 5, d->e - 1).lo;
-		w.hi = dec_interval((2 * d->m + 1) * 5, d->e - 1).hi;
-		w.lo_open = 0;
-		w.hi_open = 1;
-		f->v = to_base(w, &f->unit);
 		f->flags = RF_FIGURE_ROUNDED;
-		return 0;
+		return written_rounding(&f->v, d, &f->unit);
 	}
-	if (!strcasecmp(p, "approximate") || !strcasecmp(p, "approximately")) {
-		f->v = relative(f->stated, approx);
-		f->flags = RF_FIGURE_APPROX;
-		return 0;
-	}
+	if (!strcasecmp(p, "approximate") || !strcasecmp(p, "approximately"))
+		return hedged(f, d, approx);
 	{
 		const char *q = parse_pm(p);
 		const char *end = parse_tol(q ? q : p, &t);
@@ -465,7 +499,7 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 {
 	rf_figure_opts none = {0};
 	const rf_figure_opts *o = opts ? opts : &none;
-	double approx = o->approx > 0 ? o->approx : RF_APPROX_DEFAULT;
+	double approx = o->approx > 0 ? o->approx : 0;
 	const char *p = text;
 	struct dec d;
 	struct tol tol = {0};
@@ -570,8 +604,8 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 		out->v = relative(out->stated, r.hi);
 		out->flags = RF_FIGURE_TOL;
 	} else if (approx_word) {
-		out->v = relative(out->stated, approx);
-		out->flags = RF_FIGURE_APPROX;
+		if ((rc = hedged(out, &d, approx)))
+			return rc;
 	} else if (product || o->exact) {
 		out->v = out->stated;
 		out->flags = RF_FIGURE_EXACT;

@@ -10,7 +10,7 @@
 
 static const rf_field settings_fields[] = {
 	{.name = "approx", .type = RF_FIELD_FIGURE, .unit = "",
-	 .doc = "tolerance of ~/about/approximately/roughly (default 5%)"},
+	 .doc = "widens ~/about/approximately/roughly to ±X% of the stated value (default: none, the written rounding)"},
 	{.name = "suspicious-mfu", .type = RF_FIELD_FIGURE, .unit = "",
 	 .doc = "utilisation above which a claim is SUSPICIOUS (default 60%)"},
 	{NULL}};

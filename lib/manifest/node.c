@@ -99,13 +99,20 @@ int rf_node_error(int code, const rf_node *n, const char *path,
 		  const char *fmt, ...)
 {
 	char msg[768];
+	const char *body = msg;
+	size_t plen = path ? strlen(path) : 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (path && *path)
+	/* The message often comes from a helper that was told the field path
+	 * as its subject (rf_path_check_relative(rel, "from.rollouts") says
+	 * "from.rollouts: ..."): name the field once, whoever named it. */
+	if (plen && !strncmp(msg, path, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
+		body = msg + plen + 2;
+	if (plen)
 		return rf_error_set(code, "%s:%u:%u: %s: %s", n->file, n->line,
-				    n->col, path, msg);
+				    n->col, path, body);
 	return rf_error_set(code, "%s:%u:%u: %s", n->file, n->line, n->col, msg);
 }
 

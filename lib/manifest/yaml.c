@@ -361,7 +361,9 @@ static int on_alias(struct parser *p, yaml_event_t *e)
 				    e->start_mark.column + 1, name);
 	if (a->count > p->lim.max_alias - p->alias_nodes ||
 	    p->alias_nodes + a->count > p->lim.max_alias)
-		return rf_error_set(RF_EUNSAFE,
+		/* a limit like size and depth (bad input, exit 2), not a
+		 * refused path */
+		return rf_error_set(RF_ELIMIT,
 				    "%s:%zu:%zu: aliases expand to more than %zu nodes (a YAML bomb?)",
 				    p->file, e->start_mark.line + 1,
 				    e->start_mark.column + 1, p->lim.max_alias);

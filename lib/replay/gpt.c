@@ -65,7 +65,7 @@ struct rf_gpt {
 	float *dres, *dln, *datty, *dqkv, *dfch, *dlogits, *attn_scratch;
 	float *wt;               /* [max IC*OC] a transposed weight */
 	rf_gpt_dev *dev;         /* set: the model lives on a device (gpt_device.c) */
-	float *tbuf;             /* [N * max(3C,F,V)] a transposed gradient */
+	float *tbuf; /* [N * max(3C,F,V)] scratch: transposed keys, gradients */
 };
 
 struct rf_gpt_cache {
@@ -73,7 +73,11 @@ struct rf_gpt_cache {
 	rf_gpt_dev_cache *dev;   /* set: a cache of a device model */
 	float *k, *v;            /* [L, batch, P, C] */
 	float *mem;              /* scratch block below */
-	float *x, *ln, *qkv, *atty, *fch, *fch_gelu, *tmp, *att, *wt;
+	float *x, *ln, *qkv, *atty, *fch, *fch_gelu, *tmp, *att;
+	/* every weight matrix transposed ([in, out]), taken at position 0: the
+	 * weights of one decoding run do not change */
+	float *wt;
+	size_t wt_layer; /* floats per layer in wt */
 };
 
 int rf_gpt_config_check(const rf_gpt_config *cfg)
@@ -419,14 +423,21 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	return 0;
 }
 
-/* out[N,OC] = inp[N,IC] W[OC,IC]^T + b[OC], through a transposed copy of W
- * so that the product runs along contiguous rows. */
+/* out[N,OC] = inp[N,IC] W[OC,IC]^T + b[OC], given wt = W^T [IC,OC], so
+ * that the product runs along contiguous rows. */
+static void linear_fwd_t(rf_pool *pool, float *out, const float *inp,
+			 const float *wt, const float *b, int N, int IC, int OC)
+{
+	rf_k_gemm(pool, out, OC, inp, IC, 1, wt, OC, b, N, OC, IC, 0);
+}
+
+/* The same, transposing W into the scratch wt first. */
 static void linear_fwd(rf_pool *pool, float *out, const float *inp,
 		       const float *w, const float *b, int N, int IC, int OC,
 		       float *wt)
 {
 	rf_k_transpose(pool, wt, w, OC, IC); /* wt [IC,OC] */
-	rf_k_gemm(pool, out, OC, inp, IC, 1, wt, OC, b, N, OC, IC, 0);
+	linear_fwd_t(pool, out, inp, wt, b, N, IC, OC);
 }
 
 /* dinp[N,IC] = dout[N,OC] W[OC,IC] (overwrites, if dinp);
@@ -503,7 +514,7 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 		rf_k_layernorm_fwd(pool, a->ln1, a->ln1_mean, a->ln1_rstd, x, w->ln1w,
 				   w->ln1b, N, C);
 		linear_fwd(pool, a->qkv, a->ln1, w->qkvw, w->qkvb, N, C, 3 * C, m->wt);
-		rf_k_attention_fwd(pool, a->atty, a->att, a->qkv, B, T, C, NH);
+		rf_k_attention_fwd(pool, a->atty, a->att, m->tbuf, a->qkv, B, T, C, NH);
 		linear_fwd(pool, a->xmid, a->atty, w->projw, w->projb, N, C, C, m->wt);
 		rf_k_add(pool, a->xmid, a->xmid, x, (size_t)N * C);
 		rf_k_layernorm_fwd(pool, a->ln2, a->ln2_mean, a->ln2_rstd, a->xmid,
@@ -722,11 +733,7 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	       P = (size_t)m->cfg.max_seq, C = (size_t)m->cfg.d_model,
 	       F = (size_t)m->cfg.d_ff, V = (size_t)m->cfg.vocab,
 	       NH = (size_t)m->cfg.n_head;
-	size_t wmax = 3 * C * C;
-	if (F * C > wmax)
-		wmax = F * C;
-	if (V * C > wmax)
-		wmax = V * C;
+	size_t wt_layer = 4 * C * C + 2 * F * C, wt_all = L * wt_layer + V * C;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return rf_error_set(RF_ENOMEM, "out of memory");
@@ -745,7 +752,7 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	}
 	c->k = calloc(L * Bn * P * C, sizeof(float));
 	c->v = calloc(L * Bn * P * C, sizeof(float));
-	size_t total = Bn * C * 5 + 3 * Bn * C + 2 * Bn * F + Bn * NH * P + wmax;
+	size_t total = Bn * C * 5 + 3 * Bn * C + 2 * Bn * F + Bn * NH * P + wt_all;
 	c->mem = malloc(total * sizeof(float));
 	if (!c->k || !c->v || !c->mem) {
 		rf_gpt_cache_free(c);
@@ -761,6 +768,7 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	c->fch_gelu = p, p += Bn * F;
 	c->att = p, p += Bn * NH * P;
 	c->wt = p;
+	c->wt_layer = wt_layer;
 	*out = c;
 	return 0;
 }
@@ -805,6 +813,19 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 		return rf_error_set(RF_EINVAL, "gpt decode: cache made for a model on another device");
 	if (m->dev)
 		return rf_gpt_dev_decode_step(m->dev, c->dev, tokens, pos, logits);
+	if (pos == 0) /* a new run: snapshot the weights, transposed */
+		for (int l = 0; l <= L; l++) {
+			float *wt = c->wt + (size_t)l * c->wt_layer;
+			if (l == L) {
+				rf_k_transpose(pool, wt, m->lmw, V, C);
+				break;
+			}
+			const struct gpt_layer *w = &m->w[l];
+			rf_k_transpose(pool, wt, w->qkvw, 3 * C, C);
+			rf_k_transpose(pool, wt + (size_t)3 * C * C, w->projw, C, C);
+			rf_k_transpose(pool, wt + (size_t)4 * C * C, w->fcw, F, C);
+			rf_k_transpose(pool, wt + (size_t)4 * C * C + (size_t)F * C, w->fcpw, C, F);
+		}
 	for (int b = 0; b < Bn; b++) {
 		const float *we = m->wte + (size_t)tokens[b] * C;
 		const float *pe = m->wpe + (size_t)pos * C;
@@ -815,8 +836,9 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 	for (int l = 0; l < L; l++) {
 		const struct gpt_layer *w = &m->w[l];
 		float *xmid = c->tmp, *xout = c->tmp + (size_t)Bn * C;
+		const float *wt = c->wt + (size_t)l * c->wt_layer;
 		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, w->ln1w, w->ln1b, Bn, C);
-		linear_fwd(pool, c->qkv, c->ln, w->qkvw, w->qkvb, Bn, C, 3 * C, c->wt);
+		linear_fwd_t(pool, c->qkv, c->ln, wt, w->qkvb, Bn, C, 3 * C);
 		for (int b = 0; b < Bn; b++) { /* append k, v at pos */
 			size_t kv = (((size_t)l * Bn + b) * P + pos) * C;
 			memcpy(c->k + kv, c->qkv + (size_t)b * 3 * C + C, (size_t)C * sizeof(float));
@@ -825,16 +847,17 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 		}
 		struct dec_attn_ctx d = {c, l, pos, NH};
 		rf_pool_for(pool, (size_t)Bn * NH, 4, dec_attn_task, &d);
-		linear_fwd(pool, xmid, c->atty, w->projw, w->projb, Bn, C, C, c->wt);
+		linear_fwd_t(pool, xmid, c->atty, wt + (size_t)3 * C * C, w->projb, Bn, C, C);
 		rf_k_add(pool, xmid, xmid, c->x, (size_t)Bn * C);
 		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, xmid, w->ln2w, w->ln2b, Bn, C);
-		linear_fwd(pool, c->fch, c->ln, w->fcw, w->fcb, Bn, C, F, c->wt);
+		linear_fwd_t(pool, c->fch, c->ln, wt + (size_t)4 * C * C, w->fcb, Bn, C, F);
 		rf_k_gelu_fwd(pool, c->fch_gelu, c->fch, (size_t)Bn * F);
-		linear_fwd(pool, xout, c->fch_gelu, w->fcpw, w->fcpb, Bn, F, C, c->wt);
+		linear_fwd_t(pool, xout, c->fch_gelu, wt + (size_t)4 * C * C + (size_t)F * C,
+			     w->fcpb, Bn, F, C);
 		rf_k_add(pool, c->x, xout, xmid, (size_t)Bn * C);
 	}
 	rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, m->lnfw, m->lnfb, Bn, C);
-	linear_fwd(pool, logits, c->ln, m->lmw, NULL, Bn, C, V, c->wt);
+	linear_fwd_t(pool, logits, c->ln, c->wt + (size_t)L * c->wt_layer, NULL, Bn, C, V);
 	return 0;
 }
 

@@ -108,7 +108,9 @@ void rf_gpt_cache_free(rf_gpt_cache *c);
 /** Feed one token per sequence (tokens [batch]) at position `pos` (the same
  *  for all; positions 0..pos-1 must have been fed before); writes the next-
  *  token logits [batch, V] to `logits`.  Results equal rf_gpt_forward's
- *  logits at that position (up to float rounding). */
+ *  logits at that position (up to float rounding; in this implementation
+ *  bit for bit).  The cache takes a copy of the weights at pos 0, so a run
+ *  of steps 0, 1, ... decodes with the weights as they were at its start. */
 int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 		       const int32_t *tokens, int pos, float *logits);
 

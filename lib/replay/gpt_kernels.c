@@ -432,16 +432,14 @@ static inline float dot1(const float *x, const float *r, int n)
 	return s;
 }
 
-void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
-			const float *v, int kvs, int t, int hd, float scale)
+/* Given raw scores att[0..t] (q . k[t2], not yet scaled): softmax them in
+ * place and y[0..hd) = sum_t2 att[t2] v[t2].  Shared by the forward pass
+ * and decoding so that both compute the same numbers. */
+static void softmax_mix(float *y, float *att, const float *v, int kvs, int t,
+			int hd, float scale)
 {
 	float mx = -INFINITY, sum = 0.0f;
-	int t2 = 0;
-	for (; t2 + 4 <= t + 1; t2 += 4) /* scores q . k[t2] */
-		dot4(att + t2, q, k + (size_t)t2 * kvs, k + (size_t)(t2 + 1) * kvs,
-		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
-	for (; t2 <= t; t2++)
-		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
+	int t2;
 	for (t2 = 0; t2 <= t; t2++) {
 		att[t2] *= scale;
 		if (att[t2] > mx)
@@ -461,13 +459,27 @@ void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
 }
 
+void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
+			const float *v, int kvs, int t, int hd, float scale)
+{
+	int t2 = 0;
+	for (; t2 + 4 <= t + 1; t2 += 4) /* scores q . k[t2] */
+		dot4(att + t2, q, k + (size_t)t2 * kvs, k + (size_t)(t2 + 1) * kvs,
+		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
+	for (; t2 <= t; t2++)
+		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
+	softmax_mix(y, att, v, kvs, t, hd, scale);
+}
+
 struct attn_ctx {
 	float *y, *att, *dqkv, *scratch;
 	const float *qkv, *cy, *catt, *dy;
 	int B, T, C, NH;
 };
 
-/* One index per (b, h, t) row: rows are independent in the forward. */
+/* One index per (b, h).  The head's keys are first transposed to kT [hd,T]
+ * so that four scores are computed as one vector op per i -- each score
+ * still the sum over i in order, the same bits as rf_k_attention_row. */
 static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct attn_ctx *a = ctx;
@@ -475,26 +487,45 @@ static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	float scale = 1.0f / sqrtf((float)hd);
 	(void)worker;
 	for (size_t i = begin; i < end; i++) {
-		int t = (int)(i % (size_t)T);
-		int h = (int)((i / (size_t)T) % (size_t)NH);
-		int b = (int)(i / ((size_t)T * NH));
+		int h = (int)(i % (size_t)NH), b = (int)(i / (size_t)NH);
 		const float *base = a->qkv + (size_t)b * T * 3 * C; /* [T,3C] */
-		const float *q = base + (size_t)t * 3 * C + h * hd;
-		float *att = a->att + i * (size_t)T; /* [T] row of [B,NH,T,T] */
-		float *y = a->y + ((size_t)b * T + t) * C + h * hd;
-		rf_k_attention_row(y, att, q, base + C + h * hd,
-				   base + 2 * C + h * hd, 3 * C, t, hd, scale);
-		for (int t2 = t + 1; t2 < T; t2++)
-			att[t2] = 0.0f;
+		float *kT = a->scratch + i * (size_t)hd * T;      /* [hd,T] */
+		for (int t2 = 0; t2 < T; t2++)
+			for (int j = 0; j < hd; j++)
+				kT[(size_t)j * T + t2] = base[(size_t)t2 * 3 * C + C + h * hd + j];
+		for (int t = 0; t < T; t++) {
+			const float *q = base + (size_t)t * 3 * C + h * hd;
+			float *att = a->att + (i * T + t) * (size_t)T; /* [T] */
+			int t2 = 0;
+			for (; t2 + 4 <= t + 1; t2 += 4) {
+				v4f acc = {0};
+				for (int j = 0; j < hd; j++) {
+					v4f kk;
+					V4_LOAD(kk, kT + (size_t)j * T + t2);
+					acc += ((v4f){0} + q[j]) * kk;
+				}
+				V4_STORE(att + t2, acc);
+			}
+			for (; t2 <= t; t2++) {
+				float sc = 0.0f;
+				for (int j = 0; j < hd; j++)
+					sc += q[j] * kT[(size_t)j * T + t2];
+				att[t2] = sc;
+			}
+			softmax_mix(a->y + ((size_t)b * T + t) * C + h * hd, att,
+				    base + 2 * C + h * hd, 3 * C, t, hd, scale);
+			for (t2 = t + 1; t2 < T; t2++)
+				att[t2] = 0.0f;
+		}
 	}
 }
 
-void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, const float *qkv,
-			int B, int T, int C, int NH)
+void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
+			const float *qkv, int B, int T, int C, int NH)
 {
-	struct attn_ctx a = {y, att, NULL, NULL, qkv, NULL, NULL, NULL,
+	struct attn_ctx a = {y, att, NULL, scratch, qkv, NULL, NULL, NULL,
 			     B, T, C, NH};
-	rf_pool_for(pool, (size_t)B * NH * T, 8, attn_fwd_task, &a);
+	rf_pool_for(pool, (size_t)B * NH, 1, attn_fwd_task, &a);
 }
 
 /* One index per (b, h): dk and dv of a position sum over all later query

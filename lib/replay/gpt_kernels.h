@@ -43,9 +43,10 @@ void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 			const float *mean, const float *rstd, int N, int C);
 
 /** Causal self-attention forward.  qkv [B,T,3C] (q|k|v, head h in columns
- *  h*hd..), att [B,NH,T,T] softmax rows (entries t2 > t are 0), y [B,T,C]. */
-void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, const float *qkv,
-			int B, int T, int C, int NH);
+ *  h*hd..), att [B,NH,T,T] softmax rows (entries t2 > t are 0), y [B,T,C];
+ *  scratch needs B*T*C floats. */
+void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
+			const float *qkv, int B, int T, int C, int NH);
 /** Backward: dqkv [B,T,3C] (overwritten), from dy [B,T,C]; scratch needs
  *  B*NH*T floats. */
 void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,

@@ -371,7 +371,8 @@ out:
 
 /* Stage 3: the statement (from verified bytes) against the files on disk. */
 static int check_statement(rf_attest_result *res, const rf_bag *bag,
-			   const char *bag_dir, const rf_statement *st, int threads)
+			   const char *bag_dir, const rf_statement *st,
+			   const rf_attest_opts *opts)
 {
 	struct file_list files = {0};
 	rf_digest_job *jobs = NULL;
@@ -442,8 +443,9 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 		}
 		jobs[i].path = full[i].data;
 	}
-	if ((rc = rf_pool_new(&pool, threads)) != 0 ||
-	    (rc = rf_digest_files(jobs, njobs, RF_DIGEST_SHA256, pool, NULL, NULL)) != 0)
+	if ((rc = rf_pool_new(&pool, opts->threads)) != 0 ||
+	    (rc = rf_digest_files(jobs, njobs, RF_DIGEST_SHA256, pool, opts->progress,
+				  opts->progress_ctx)) != 0)
 		goto out;
 	for (size_t i = 0; i < njobs; i++) {
 		const rf_subject *s = rf_statement_subject(st, i);
@@ -581,7 +583,7 @@ static int verify_impl(rf_attest_result *res, const char *bag_dir,
 	res->failed = RF_ATTEST_STAGE_STATEMENT;
 	payload = rf_dsse_payload(env, &plen);
 	if ((rc = rf_statement_parse(&st, payload, plen, "signed statement")) != 0 ||
-	    (rc = check_statement(res, bag, bag_dir, st, opts->threads)) != 0)
+	    (rc = check_statement(res, bag, bag_dir, st, opts)) != 0)
 		goto out;
 	res->failed = RF_ATTEST_STAGE_NONE;
 	if (env_out) {

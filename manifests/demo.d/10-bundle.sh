@@ -20,7 +20,7 @@ done
 
 bundle="$DEMO_DIR/bundle"
 rm -rf "$bundle"
-say referee pack --source-organization "referee demo" "$bundle" "${examples[@]}"
+say referee pack --source-organization "'referee demo'" "$bundle" "${examples[@]}"
 if ! "$REFEREE" pack --source-organization "referee demo" \
       --external-description "example evidence for a peer-reviewed ML paper" \
       "$bundle" "${examples[@]}" 2>"$DEMO_DIR/pack.err"; then

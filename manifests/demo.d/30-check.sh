@@ -24,9 +24,10 @@ set +e
 status=$?
 set -e
 case $status in
-  1) echo "(exit 1, as expected: every cost and GPU-hour figure of R1 is CONFIRMED, but"
-     echo " 'about 4 days' (91-101 h) and 'roughly 80 hours' (76-84 h) cannot both hold," \
-          "and 41K GPU-hours / 512 GPUs = 79-81 h agrees with the hours, not the days)" ;;
+  1) echo "(exit 1, as expected: every cost and GPU-hour figure of R1 is CONFIRMED --"
+     echo " 512 GPUs x ~198 h = [101,120; 101,632) GPU-h meets '101K', x \$2 meets '\$202K' --"
+     echo " but 'about 4 days' ([84, 108) h) and 'roughly 80 hours' ([79.5, 80.5) h) cannot" \
+          "both hold, and 41K GPU-hours / 512 GPUs = 79-81 h agrees with the hours, not the days)" ;;
   *) echo "(unexpected exit $status)"; exit 1 ;;
 esac
 

@@ -18,13 +18,30 @@ expect_err_match "R1: stderr says why it failed" "^referee check: 2 claim\(s\) I
 if grep -E "(IMPOSSIBLE|SUSPICIOUS)$" "$T/out" >/dev/null; then
   not_ok "R1: nothing impossible or suspicious"; else ok "R1: nothing impossible or suspicious"; fi
 
+# Hedges are their written rounding (DESIGN.md): "~198 h" is [197.5, 198.5) h,
+# so figures a few percent off the evidence are caught, not absorbed.
+tamper_r1() { # name sed-expression claim-id
+  rm -rf "$T/r1t" && cp -r "$M/deepseek-r1" "$T/r1t"
+  sed -i "$2" "$T/r1t/ledger.yaml"
+  expect_exit "$1: exit 1" 1 "$REFEREE" check "$T/r1t"
+  expect_out_match "$1: $3 INCONSISTENT" "^$3 +.* INCONSISTENT$"
+}
+tamper_r1 "R1-Zero's cost changed to \$211K" 's/cost: \$202K /cost: $211K /' ledger.r1-zero.cost
+expect_out_match "\$211K: the derivation is 512 × ~198 h × \$2" \
+  "^ledger.r1-zero.cost +\\\$211K +\\[202.24K, 203.264K[])] USD +INCONSISTENT$"
+tamper_r1 "the total cost changed to \$300K" 's/cost: \$294K /cost: $300K /' ledger.total.cost.from-evidence
+tamper_r1 "R1-Zero's GPU-hours changed to 105K" 's/gpu-hours: 101K GPU-hours/gpu-hours: 105K GPU-hours/' \
+  ledger.r1-zero.gpu-hours
+tamper_r1 "R1's hours changed to roughly 83 hours" 's/hours: roughly 80 hours/hours: roughly 83 hours/' \
+  ledger.r1.gpu-hours
+
 expect_exit "V3: exit 0" 0 "$REFEREE" check "$M/deepseek-v3"
 expect_out_match "V3: pre-training utilisation plausible" \
   "^v3-pretraining-plausible +2,664K GPU-hours +\[3[0-9]\.[0-9]+, 3[0-9]\.[0-9]+\]% MFU +CONFIRMED$"
 expect_out_match "V3: all 9 confirmed" "^9 claims: 9 confirmed"
 
 expect_exit "--explain shows the derivation" 1 "$REFEREE" check --explain "$M/deepseek-r1"
-expect_out_match "--explain: GPUs × hours" "r1-zero: GPU-hours = 512 GPUs × hours = \[96.3072K, 106.445K\] GPU-hours"
+expect_out_match "--explain: GPUs × hours (DESIGN.md: [101,120; 101,632))" "r1-zero: GPU-hours = 512 GPUs × hours = \[101.12K, 101.632K\) GPU-hours"
 run "$REFEREE" check --explain "$M/deepseek-v3"
 expect_out_match "--explain: implied throughput per GPU (V3: 337-349 TFLOP/s)" "implied throughput = FLOPs / accelerator time = \[336.758, 348.461\] TFLOP/s per GPU"
 expect_out_match "--explain: 6·N·D" "FLOPs = 6·N·D = \[3.23025e\+24, 3.34125e\+24\] FLOP"
@@ -41,6 +58,11 @@ if python3 -c 'import sys, xml.etree.ElementTree as E; s=E.parse(sys.argv[1]).ge
 if [ -s "$T/out" ]; then not_ok "-q prints no table"; else ok "-q prints no table"; fi
 expect_exit "--html writes a page" 0 "$REFEREE" check -q --html "$T/v3.html" "$M/deepseek-v3"
 expect_true "--html page holds the table" grep -q "<tr class=\"pass\"><td>v3-gpus</td>" "$T/v3.html"
+run "$REFEREE" check --approx 4 "$M/deepseek-r1"
+expect_out_match "--approx 4: 'roughly 80 hours' widened to [76.8, 83.2] h still misses [84, 108) h" \
+  "^r1-days-vs-hours .* INCONSISTENT$"
+run "$REFEREE" check --approx 5 "$M/deepseek-r1"
+expect_out_match "--approx 5: [76, 84] h meets [84, 108) h (manifests/README.md)" "^r1-days-vs-hours .* CONFIRMED$"
 expect_exit "--approx 10: only 'about 4 days' vs the table stays inconsistent" 1 "$REFEREE" check --approx 10 "$M/deepseek-r1"
 expect_out_match "--approx 10: the pair is consistent" "^r1-days-vs-hours .* CONFIRMED$"
 expect_out_match "--approx 10: 4 days still misses 41K / 512 GPUs" "^r1-days .* INCONSISTENT$"
@@ -57,6 +79,14 @@ expect_out_match "1,400K is plausible under 70%" "^fast .* CONFIRMED$"
 
 expect_exit "a malformed claims file is exit 2" 2 "$REFEREE" check "$D/malformed"
 expect_err_match "names file:line:column and the field" "^referee check: .*malformed/claims.yaml:8:14: claims\[1\]\.claimed: .*unknown unit 'K-hours'$"
+# A source's field errors name the field once (rf_node_error does not repeat
+# a path the message already starts with).
+mkdir -p "$T/dotdot"
+printf 'kind: claims\nschema: 1\nclaims:\n  - id: a\n    claimed: 50%%\n    from: {source: rescore, rollouts: ../x.jsonl, reward: math, metric: pass@1}\n' \
+  >"$T/dotdot/claims.yaml"
+expect_exit "a rollouts path with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
+expect_err_match "the message names from.rollouts once" \
+  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\.' component in '\\.\\./x\\.jsonl' refused$"
 mkdir -p "$T/empty"
 expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
 expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"

@@ -7,10 +7,20 @@ D="$TESTS_DIR/data/manifests"
 expect_exit "valid manifest passes" 0 "$REFEREE" lint "$D/digest-a.yaml"
 expect_out_match "reports the kind" "^ok .*digest-a.yaml \(training-config\)$"
 
+# exit 1: well-formed YAML whose content fails its kind's validation
 lint_fails() { # name file-content expected-regex
   printf '%s' "$2" >"$T/m.yaml"
   expect_exit "$1: exit 1" 1 "$REFEREE" lint "$T/m.yaml"
   expect_err_match "$1: message" "$3"
+}
+# exit 2: input that is not a YAML document referee will read at all
+# (syntax errors, duplicate keys, over a limit) -- as for digest and check
+lint_bad_input() { # name file-content expected-regex
+  printf '%s' "$2" >"$T/m.yaml"
+  expect_exit "$1: exit 2" 2 "$REFEREE" lint "$T/m.yaml"
+  expect_err_match "$1: message" "$3"
+  expect_exit "$1: digest exits 2 too" 2 "$REFEREE" digest "$T/m.yaml"
+  expect_exit "$1: check exits 2 too" 2 "$REFEREE" check "$T"
 }
 L='kind: cost-ledger
 schema: 1
@@ -31,24 +41,37 @@ lint_fails "figure without a known unit" "${L}  - id: a
     gpus: 8
     hours: 3 fortnights
 " "m.yaml:10:12: stages\[0\]\.hours: .*unknown unit"
-lint_fails "duplicate key" "${L}  - id: a
+lint_bad_input "duplicate key" "${L}  - id: a
     accelerator: H800
     id: b
 " "m.yaml:9:5: duplicate key 'id'"
-lint_fails "YAML syntax error" "kind: claims
+lint_bad_input "YAML syntax error" "kind: claims
 schema: 1
 claims: [
 " "m.yaml:4:1: "
 lint_fails "unknown kind" "kind: costledger
 schema: 1
 " "m.yaml:1:7: kind: unknown kind"
-lint_fails "YAML bomb" "a: &a [x,x,x,x,x,x,x,x,x,x]
+lint_bad_input "YAML bomb" "a: &a [x,x,x,x,x,x,x,x,x,x]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
 c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
 d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
 e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
 f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
 " "m.yaml:3:[0-9]+: aliases expand to more than 1000 nodes"
+
+deep=$(python3 -c 'print("a: " + "[" * 70 + "]" * 70)')
+lint_bad_input "nesting deeper than the limit" "$deep
+" "m.yaml:1:[0-9]+: nesting deeper than 64"
+head -c 4194305 /dev/zero | tr '\0' '#' >"$T/big.yaml"
+expect_exit "a file over 4 MiB: exit 2" 2 "$REFEREE" lint "$T/big.yaml"
+expect_err_match "a file over 4 MiB: message" "big.yaml.* larger than"
+expect_exit "a file over 4 MiB: digest exits 2 too" 2 "$REFEREE" digest "$T/big.yaml"
+rm -f "$T/big.yaml"
+expect_exit "over 4 MiB on standard input: exit 2" 2 sh -c "head -c 4194305 /dev/zero | tr '\\0' '#' | '$REFEREE' lint -"
+expect_exit "--help states the exit rule" 0 "$REFEREE" lint --help
+expect_out_match "--help: 1 is a failed validation" "^ *1 +.*valid YAML.*fails"
+expect_out_match "--help: 2 is malformed or over-limit input" "^ *2 +.*malformed.*limit"
 
 lint_fails "a typo in a built-in source's parameters" "kind: claims
 schema: 1

@@ -51,6 +51,17 @@ static void expect_interval(rf_interval v, double lo, double hi, int lo_open, in
 			 hi_open ? ')' : ']');
 }
 
+/* Outward-rounded bounds of decimals without an exact binary form: each end
+ * within 1e-9 relative of the exact value, and not inside it. */
+static void expect_near(rf_interval v, double lo, double hi, int lo_open, int hi_open)
+{
+	if (!(v.lo <= lo && v.lo >= lo - fabs(lo) * 1e-9 && v.hi >= hi &&
+	      v.hi <= hi + fabs(hi) * 1e-9) || v.lo_open != lo_open || v.hi_open != hi_open)
+		fail_msg("got %c%.17g, %.17g%c, expected about %c%.17g, %.17g%c",
+			 v.lo_open ? '(' : '[', v.lo, v.hi, v.hi_open ? ')' : ']',
+			 lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
+}
+
 static void test_rounding_from_digits(void **state)
 {
 	(void)state;
@@ -128,24 +139,52 @@ static void test_hedges(void **state)
 {
 	(void)state;
 	rf_figure a = fig("~198 h"), b = fig("approximately 198 hours"), c, d;
+	/* DESIGN.md, "Figures carry their precision": a hedged figure is the
+	 * interval of its written rounding, half a unit of the last digit */
 	assert_true(a.flags & RF_FIGURE_APPROX);
-	assert_true(a.v.lo <= 198 * 3600 * 0.95 && a.v.lo > 198 * 3600 * 0.9499999);
-	assert_true(a.v.hi >= 198 * 3600 * 1.05 && a.v.hi < 198 * 3600 * 1.0500001);
-	assert_true(a.v.lo == b.v.lo && a.v.hi == b.v.hi);
+	expect_interval(a.v, 197.5 * 3600, 198.5 * 3600, 0, 1);
+	expect_interval(b.v, 197.5 * 3600, 198.5 * 3600, 0, 1);
 	c = fig("about 4 days");
 	d = fig("roughly 80 hours");
-	/* the R1 pair: inconsistent at the default ±5% ... */
+	expect_interval(c.v, 3.5 * 86400, 4.5 * 86400, 0, 1);
+	expect_interval(d.v, 79.5 * 3600, 80.5 * 3600, 0, 1);
+	/* the R1 pair: [84, 108) h against [79.5, 80.5) h */
 	assert_false(rf_interval_overlaps(c.v, d.v));
-	/* ... and up to 9.09% (16/176), consistent from there on */
-	c = fig_opts("about 4 days", 0.09, 0, NULL);
-	d = fig_opts("roughly 80 hours", 0.09, 0, NULL);
-	assert_false(rf_interval_overlaps(c.v, d.v));
-	c = fig_opts("about 4 days", 0.0915, 0, NULL);
-	d = fig_opts("roughly 80 hours", 0.0915, 0, NULL);
-	assert_true(rf_interval_overlaps(c.v, d.v));
+	expect_near(fig("about 4.0 days").v, 341280, 349920, 0, 0); /* widened: closed */
+	expect_near(fig("~$5.3M").v, 5.25e6, 5.35e6, 0, 1);
+	expect_interval(fig("approximately 101K GPU-hours").v, 100500 * 3600.0,
+			101500 * 3600.0, 0, 1);
+	/* an explicit tolerance beats the hedge */
+	expect_interval(fig("~10 \xc2\xb1 2 h").v, 8 * 3600, 12 * 3600, 0, 0);
 	/* ≈ and "around" are hedges too */
 	assert_true(fig("\xe2\x89\x88 10 h").flags & RF_FIGURE_APPROX);
 	assert_true(fig("around $5").flags & RF_FIGURE_APPROX);
+	expect_interval(fig("around $5").v, 4.5, 5.5, 0, 1);
+}
+
+/* --approx / settings.approx widen hedges to a relative tolerance, never
+ * narrower than the written rounding. */
+static void test_hedges_widened(void **state)
+{
+	(void)state;
+	rf_figure c, d;
+	/* "roughly 80 hours" ±9% is [72.8, 87.2] h, "about 4 days" stays
+	 * [84, 108) h (its rounding is ±12.5%): they meet from 5% on */
+	c = fig_opts("about 4 days", 0.04, 0, NULL);
+	d = fig_opts("roughly 80 hours", 0.04, 0, NULL);
+	assert_false(rf_interval_overlaps(c.v, d.v));
+	c = fig_opts("about 4 days", 0.09, 0, NULL);
+	d = fig_opts("roughly 80 hours", 0.09, 0, NULL);
+	expect_interval(c.v, 3.5 * 86400, 4.5 * 86400, 0, 1);
+	assert_true(d.v.lo <= 72.8 * 3600 && d.v.lo > 72.79999 * 3600);
+	assert_true(d.v.hi >= 87.2 * 3600 && d.v.hi < 87.20001 * 3600);
+	assert_int_equal(d.v.lo_open, 0);
+	assert_int_equal(d.v.hi_open, 0);
+	assert_true(rf_interval_overlaps(c.v, d.v));
+	/* a relative tolerance narrower than the rounding keeps the rounding */
+	expect_interval(fig_opts("~198 h", 0.001, 0, NULL).v, 197.5 * 3600, 198.5 * 3600, 0, 1);
+	/* the widening applies to hedged figures only */
+	expect_interval(fig_opts("198 h", 0.5, 0, NULL).v, 197.5 * 3600, 198.5 * 3600, 0, 1);
 }
 
 static void test_r1_arithmetic(void **state)
@@ -162,8 +201,14 @@ static void test_r1_arithmetic(void **state)
 	rf_figure_mul(&cost, &gh, &rate);
 	assert_true(rf_unit_same_dim(&gh.unit, &F("1 GPU-hour")->unit));
 	assert_true(rf_unit_same_dim(&cost.unit, &F("$1")->unit));
+	/* DESIGN.md: 512 GPUs × ~198 h = [101,120; 101,632) GPU-h */
+	expect_interval(gh.v, 101120 * 3600.0, 101632 * 3600.0, 0, 1);
+	expect_near(cost.v, 202240, 203264, 0, 0); /* $2/3600 per GPU-s is inexact */
 	assert_true(rf_interval_overlaps(gh.v, fig("101K GPU-hours").v));
 	assert_true(rf_interval_overlaps(cost.v, fig("$202K").v));
+	/* a cost changed by 4% is no longer covered by "~198 h" */
+	assert_false(rf_interval_overlaps(cost.v, fig("$211K").v));
+	assert_false(rf_interval_overlaps(cost.v, fig("$194K").v));
 	assert_false(rf_interval_contains(fig("$202K").v, 512 * 198 * 2.0));
 	assert_true(rf_interval_contains(cost.stated, 202752));
 	assert_true(cost.stated.hi - cost.stated.lo < 1e-6);
@@ -196,6 +241,10 @@ static void test_tolerances_and_precision(void **state)
 		assert_true(f.v.lo <= 0.797 && f.v.lo > 0.79699 && f.v.hi >= 0.799 && f.v.hi < 0.79901);
 		f = fig_opts("200", 0, 0, "10%");
 		assert_true(f.v.lo <= 180 && f.v.lo > 179.99 && f.v.hi >= 220 && f.v.hi < 220.01);
+		/* "approximate" as a precision means what a hedge word does */
+		f = fig_opts("200", 0, 0, "approximate");
+		expect_interval(f.v, 199.5, 200.5, 0, 1);
+		assert_true(f.flags & RF_FIGURE_APPROX);
 		f = fig_opts("200", 0.1, 0, "approximate");
 		assert_true(f.v.lo <= 180 && f.v.hi >= 220);
 	}
@@ -308,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_rounding_from_digits),
 		cmocka_unit_test(test_rounding_edges),
 		cmocka_unit_test(test_hedges),
+		cmocka_unit_test(test_hedges_widened),
 		cmocka_unit_test(test_r1_arithmetic),
 		cmocka_unit_test(test_tolerances_and_precision),
 		cmocka_unit_test(test_units),

@@ -77,6 +77,31 @@ static void test_tree_and_positions(void **state)
 	rf_manifest_free(NULL);
 }
 
+/* rf_node_error names the field once, even when the message it is given
+ * already starts with it (a helper told the field path as its subject, as
+ * rf_path_check_relative(rel, "from.rollouts") is). */
+static void test_node_error_names_field_once(void **state)
+{
+	(void)state;
+	rf_manifest *m = parse_ok("from: {rollouts: ../x.jsonl}\n");
+	const rf_node *n = rf_node_path(rf_manifest_root(m), "from.rollouts");
+	assert_non_null(n);
+	assert_int_equal(rf_path_check_relative(rf_node_text(n), "from.rollouts"), RF_EUNSAFE);
+	assert_int_equal(rf_node_error(RF_EFORMAT, n, "from.rollouts", "%s", rf_error_last()),
+			 RF_EFORMAT);
+	assert_string_equal(rf_error_last(), "t.yaml:1:18: from.rollouts: '..' component in "
+					     "'../x.jsonl' refused");
+	/* a message about another field, or one that only starts alike, keeps
+	 * its own words */
+	rf_node_error(RF_EFORMAT, n, "from.rollouts", "from.rollouts2: x");
+	assert_string_equal(rf_error_last(), "t.yaml:1:18: from.rollouts: from.rollouts2: x");
+	rf_node_error(RF_EFORMAT, n, "from", "from.rollouts: y");
+	assert_string_equal(rf_error_last(), "t.yaml:1:18: from: from.rollouts: y");
+	rf_node_error(RF_EFORMAT, n, NULL, "from.rollouts: z");
+	assert_string_equal(rf_error_last(), "t.yaml:1:18: from.rollouts: z");
+	rf_manifest_free(m);
+}
+
 static void test_yaml_errors(void **state)
 {
 	(void)state;
@@ -131,7 +156,9 @@ static void test_limits_and_bomb(void **state)
 		rf_buf_printf(&b, "%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c, c,
 			      c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
 	t0 = clock();
-	assert_int_equal(rf_manifest_parse(&m, "bomb.yaml", b.data, b.len, NULL), RF_EUNSAFE);
+	/* a limit, like size and depth: bad input (exit 2), not a failed check */
+	assert_int_equal(rf_manifest_parse(&m, "bomb.yaml", b.data, b.len, NULL), RF_ELIMIT);
+	assert_int_equal(rf_error_exit_status(RF_ELIMIT), 2);
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
 	assert_non_null(strstr(rf_error_last(), "bomb.yaml:4:"));
 	assert_non_null(strstr(rf_error_last(), "aliases expand to more than 1000 nodes"));
@@ -358,6 +385,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_and_positions),
+		cmocka_unit_test(test_node_error_names_field_once),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_limits_and_bomb),
 		cmocka_unit_test(test_schema_errors),
