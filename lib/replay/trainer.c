@@ -750,6 +750,21 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 
 	if ((rc = warmstart(&tr)))
 		goto out;
+	if (r->warmstart.steps > 0) {
+		/* GRPO starts its own AdamW (zero moments, t from 1), as an RL
+		 * stage after supervised training does: a fresh model holding
+		 * the warm-started weights */
+		rf_gpt *fresh = NULL;
+		if ((rc = rf_gpt_new(&fresh, &cfg)) ||
+		    (tr.be && (rc = rf_gpt_to_device(fresh, tr.be, tr.dev_index))) ||
+		    (rc = rf_gpt_copy_params(fresh, tr.policy))) {
+			rf_gpt_free(fresh);
+			goto out;
+		}
+		rf_gpt_free(tr.policy);
+		tr.policy = fresh;
+		tr.adam_t = 0;
+	}
 	if ((rc = rf_gpt_cache_new(&gcache, tr.policy,
 				   r->grpo.prompts * r->grpo.group)) ||
 	    (rc = rf_gpt_cache_new(&ecache, tr.policy,
