@@ -6,8 +6,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "keyio.h"
 
 #define PASS_MAX 1024
@@ -124,7 +122,7 @@ int keyio_passphrase(rf_buf *out, const char *file, const char *prompt,
 			rf_buf_wipe(&again);
 			return rc;
 		}
-		if (again.len != out->len || CRYPTO_memcmp(again.data, out->data, out->len))
+		if (!rf_secret_equal(again.data, again.len, out->data, out->len))
 			rc = rf_error_set(RF_EINVAL, "the passphrases do not match");
 		rf_buf_wipe(&again);
 	}

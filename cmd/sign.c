@@ -14,16 +14,16 @@ static void help(void)
 	printf("usage: %s\n\n"
 	       "An unsigned bag is verified (BagIt) and signed: referee/attestation.dsse.json\n"
 	       "and referee/attestation.sigstore.json are written.  A signed bag is\n"
-	       "verified — envelope, signatures (against --trust), the statement against\n"
-	       "the files on disk, BagIt — and KEY's signature is added over the same\n"
-	       "statement.  Without --trust the existing signatures are not checked\n"
-	       "against any key: the new signature then vouches only for what was\n"
-	       "checked (the statement matches the bag).\n\n"
+	       "countersigned: it needs --trust, and every existing signature must be\n"
+	       "valid for a trusted key; then the statement is checked against the files\n"
+	       "on disk, BagIt too, and KEY's signature is added over the same statement.\n"
+	       "If anything fails the bag is left untouched.\n\n"
 	       "  --key KEY              private key (PKCS#8 PEM, from 'referee keygen')\n"
 	       "  --passphrase-file FILE passphrase of an encrypted key (else asked on\n"
 	       "                         the terminal)\n"
 	       "  --trust PATH           .pub file, folder of .pub files, or allowed-signers\n"
-	       "                         file the existing signatures must verify against\n"
+	       "                         file every existing signature must verify against\n"
+	       "                         (required to countersign)\n"
 	       "  --min-signatures N     trusted signatures required before countersigning\n"
 	       "                         (default 1 with --trust)\n"
 	       "  -j N                   hashing threads (default: all cores)\n",
@@ -52,7 +52,7 @@ int cmd_sign(int argc, char **argv)
 	rf_trust *trust = NULL;
 	rf_key *key = NULL;
 	rf_bag_report *report = NULL;
-	int rc, status;
+	int rc, status, is_signed;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -85,6 +85,21 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage(usage_line);
 	if (min && !trustpath)
 		return cli_fail(argv[0], CLI_USAGE, "--min-signatures needs --trust");
+	/* A first signature needs a valid bag; a countersignature needs the
+	 * whole attestation to hold as well, every existing signature by a
+	 * trusted key (rf_attest_countersign checks) — so it needs --trust.
+	 * Said before any passphrase is asked for. */
+	if ((rc = rf_path_join(&env_path, bag, RF_ATTEST_DSSE)) != 0) {
+		rf_buf_free(&env_path);
+		return cli_error(argv[0], rc);
+	}
+	is_signed = rf_path_exists(env_path.data);
+	rf_buf_free(&env_path);
+	if (is_signed && !trustpath)
+		return cli_fail(argv[0], CLI_USAGE,
+				"'%s' is already signed: countersigning needs --trust "
+				"PATH, the keys every existing signature must verify "
+				"against", bag);
 	if (trustpath && (rc = rf_trust_load(&trust, trustpath)) != 0)
 		return cli_error(argv[0], rc);
 	if ((rc = keyio_load_signing_key(&key, keypath, passfile)) != 0) {
@@ -95,13 +110,7 @@ int cmd_sign(int argc, char **argv)
 	opts.min_signatures = (size_t)min;
 	opts.threads = (int)threads;
 
-	/* A first signature needs a valid bag; a countersignature needs the
-	 * whole attestation to hold as well (rf_attest_countersign checks). */
-	if (rf_path_join(&env_path, bag, RF_ATTEST_DSSE)) {
-		status = cli_error(argv[0], RF_ENOMEM);
-		goto out;
-	}
-	if (!rf_path_exists(env_path.data)) {
+	if (!is_signed) {
 		rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
 		vo.threads = (int)threads;
 		rc = rf_bag_verify(&report, bag, &vo);
@@ -119,9 +128,6 @@ int cmd_sign(int argc, char **argv)
 		status = cli_finish(CLI_OK);
 		goto out;
 	}
-	if (!trust)
-		fprintf(stderr, "referee %s: note: existing signatures not checked "
-			"against trusted keys (no --trust)\n", argv[0]);
 	if ((rc = rf_attest_countersign(bag, key, &opts)) != 0) {
 		status = cli_error(argv[0], rc);
 		goto out;
@@ -129,7 +135,6 @@ int cmd_sign(int argc, char **argv)
 	printf("countersigned '%s' with key %s\n", bag, rf_key_id(key));
 	status = cli_finish(CLI_OK);
 out:
-	rf_buf_free(&env_path);
 	rf_bag_report_free(report);
 	rf_key_free(key);
 	rf_trust_free(trust);

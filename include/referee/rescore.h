@@ -4,9 +4,12 @@
  *
  * Input lines are either one problem with a list of k completions, or one
  * completion each (consecutive lines with the same problem id form one
- * problem).  Field names are mappable.  The file is streamed in batches
- * scored on a thread pool: memory does not grow with the number of lines,
- * and results do not depend on the thread count. */
+ * problem).  A problem's lines must be consecutive: an id seen before,
+ * after another id or on a second one-problem line, is an error.  Field
+ * names are mappable.  The file is streamed in batches scored on a thread
+ * pool: memory does not grow with the number of lines or samples (only a
+ * few dozen bytes per problem, for its id), and results do not depend on
+ * the thread count. */
 #ifndef REFEREE_RESCORE_H
 #define REFEREE_RESCORE_H
 
@@ -22,6 +25,9 @@ extern "C" {
 
 /** Longest input line accepted by default (bytes). */
 #define RF_RESCORE_MAX_LINE ((size_t)256 << 20)
+/** Longest problem id (bytes); every id is remembered, to catch one that
+ *  comes back (about 64 bytes a problem plus twice the id's length). */
+#define RF_RESCORE_MAX_ID 1024
 /** Most samples one problem may have. */
 #define RF_RESCORE_MAX_SAMPLES 100000
 /** Bootstrap defaults: replicates and seed. */
@@ -113,8 +119,10 @@ typedef struct rf_rescore_summary {
 
 /** Re-score the rollouts in `f` (`name` names it in messages).  Errors name
  *  the line: RF_EFORMAT for a line that is not a JSON object or lacks a
- *  field, RF_ELIMIT for an over-long line or too many samples, RF_EIO for a
- *  read error, or the callback's code. */
+ *  field, or whose problem id was already seen before another id (both
+ *  lines named), RF_ELIMIT for an over-long line or id or too many
+ *  samples, RF_EIO for a read error, or the callback's code.  Memory holds
+ *  a batch of lines, the open problem, and each problem's id. */
 int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		      const rf_rescore_opts *opts);
 

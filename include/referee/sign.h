@@ -93,6 +93,12 @@ int rf_key_verify(const rf_key *key, const void *msg, size_t len,
 /** Release a key, wiping the private half.  NULL-safe. */
 void rf_key_free(rf_key *key);
 
+/** 1 when the secrets `a` (`alen` bytes) and `b` (`blen` bytes) are equal,
+ *  else 0, in time that depends on the lengths only, never on the bytes
+ *  (e.g. a passphrase against its confirmation).  A pointer may be NULL
+ *  when its length is 0. */
+int rf_secret_equal(const void *a, size_t alen, const void *b, size_t blen);
+
 /* ---- trust lists ---------------------------------------------------- */
 
 /** A set of named, trusted public keys.  Free with rf_trust_free(). */
@@ -189,12 +195,22 @@ typedef struct rf_dsse_check {
 	size_t verified;       /**< distinct trusted keys with a valid signature */
 	size_t unmatched;      /**< signatures no trusted key verifies */
 	char **signers;        /**< names of the verified keys (verified of them) */
+	size_t first_unmatched; /**< 1-based index of the first unmatched
+				     signature; 0 when every one verified */
+	size_t forged;         /**< unmatched signatures whose keyid names a
+				    trusted key (altered or forged in its name) */
+	size_t first_forged;   /**< 1-based index of the first of those; 0 none */
 } rf_dsse_check;
 
-/** Try every signature against every trusted key (the keyid is never used
- *  to decide).  Fills `check` (release with rf_dsse_check_free).  Returns 0
- *  when at least `min_signatures` distinct trusted keys signed, RF_ECHECK
- *  (with a reason) otherwise. */
+/** Try every signature against every trusted key.  The keyid never makes
+ *  a signature count: only a valid signature by a trusted key does.  A
+ *  signature that no trusted key verifies is ignored (and counted in
+ *  `unmatched`) when its keyid names no trusted key — a stranger's — but
+ *  is evidence of tampering when its keyid names a trusted key: then the
+ *  check fails whatever the count.  Fills `check` (release with
+ *  rf_dsse_check_free).  Returns 0 when no signature is forged in a
+ *  trusted key's name and at least `min_signatures` distinct trusted keys
+ *  signed, RF_ECHECK (naming the signature's index and keyid) otherwise. */
 int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 		   const rf_trust *trust, size_t min_signatures);
 
@@ -329,10 +345,16 @@ int rf_attest_verify(rf_attest_result *res, const char *bag_dir,
 void rf_attest_result_free(rf_attest_result *res);
 
 /** Countersign: verify the bag (rf_attest_verify with `opts`, then the
- *  BagIt checks), then add `key`'s signature over the same payload and
- *  rewrite both attestation files and the tag manifest.  RF_EEXIST when
- *  `key` already signed; RF_ECHECK when the bag or its attestation does
- *  not verify; RF_ENOTFOUND when the bag is unsigned. */
+ *  BagIt checks) and require EVERY existing signature to verify against a
+ *  key of `opts->trust` — a countersignature vouches for what is already
+ *  there, so it must not sit next to a signature nobody checked — then add
+ *  `key`'s signature over the same payload and rewrite both attestation
+ *  files and the tag manifest.  Nothing is written unless all of that
+ *  holds.  RF_EINVAL without a trust list; RF_EEXIST when `key` already
+ *  signed; RF_ECHECK when the bag or its attestation does not verify, a
+ *  signature is not valid for any trusted key (the message names its
+ *  1-based index and keyid), or the bag is unsigned (sign it with
+ *  rf_attest_bag instead). */
 int rf_attest_countersign(const char *bag_dir, const rf_key *key,
 			  const rf_attest_opts *opts);
 

@@ -69,7 +69,7 @@ struct rf_gpt {
 };
 
 struct rf_gpt_cache {
-	int batch, L, P, C;
+	int batch, L, P, C, F, V, NH; /* the model's sizes it was made for */
 	rf_gpt_dev_cache *dev;   /* set: a cache of a device model */
 	float *k, *v;            /* [L, batch, P, C] */
 	float *mem;              /* scratch block below */
@@ -342,6 +342,17 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	size_t natt = (size_t)B * NH * T * T;
 	if (N <= m->cap_n && natt <= m->cap_att)
 		return 0;
+	/* the activations were sized for smaller batches: the last forward's
+	 * results go away with them */
+	m->B = m->T = m->have_logp = 0;
+	/* bound the block (2^40 floats) before any size_t product can wrap */
+	double need = (double)L * (10.0 * N * C + 4.0 * N + (double)B * NH * T * T +
+				   2.0 * N * F) +
+		      (double)N * (8.0 * C + V + NH + 3.0 * (F > V ? F : V) + 3.0 * C) +
+		      (double)(F + V + 3 * C) * C;
+	if (need > 1099511627776.0)
+		return rf_error_set(RF_ELIMIT, "gpt forward: activations for %d x %d tokens too large",
+				    B, T);
 	if (N > m->cap_n)
 		m->cap_n = N;
 	if (natt > m->cap_att)
@@ -741,6 +752,9 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	c->L = (int)L;
 	c->P = (int)P;
 	c->C = (int)C;
+	c->F = (int)F;
+	c->V = (int)V;
+	c->NH = (int)NH;
 	if (m->dev) { /* the cache lives on the model's device */
 		int rc = rf_gpt_dev_cache_new(&c->dev, m->dev, batch);
 		if (rc) {
@@ -803,7 +817,7 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 	const int Bn = c->batch, C = m->cfg.d_model, L = m->cfg.n_layer,
 		  NH = m->cfg.n_head, F = m->cfg.d_ff, V = m->cfg.vocab,
 		  P = m->cfg.max_seq;
-	if (c->L != L || c->C != C || c->P != P)
+	if (c->L != L || c->C != C || c->P != P || c->F != F || c->V != V || c->NH != NH)
 		return rf_error_set(RF_EINVAL, "gpt decode: cache made for another model");
 	if (pos < 0 || pos >= P)
 		return rf_error_set(RF_EINVAL, "gpt decode: position %d outside 0..%d", pos, P - 1);

@@ -1,8 +1,9 @@
 /* Re-scoring rollouts: read JSON Lines in batches, parse and score each
  * line's completions on the thread pool, group samples into problems in
  * input order, vote, and fold each finished problem into the summary and
- * the streaming bootstrap.  Only the current batch and the problem still
- * open are held in memory. */
+ * the streaming bootstrap.  Only the current batch, the problem still
+ * open, and the ids of the problems already closed (rescore/idset.h) are
+ * held in memory. */
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include "referee/error.h"
 #include "referee/pool.h"
 #include "referee/rescore.h"
+#include "rescore/idset.h"
 #include "rescore/metrics.h"
 
 #define BATCH_LINES 1024
@@ -59,6 +61,7 @@ struct line {
 	rf_reward_verdict *v;
 	size_t nv;
 	int is_group; /* the completion field was an array: a whole problem */
+	int auto_id;  /* no id field: the id names the line, unique anyway */
 };
 
 /* One problem: its samples in order and, once closed, its figures. */
@@ -239,6 +242,12 @@ static void score_line(const struct run *r, struct line *l)
 				  used, "");
 			goto out;
 		}
+		if (strlen(l->id) > RF_RESCORE_MAX_ID) {
+			line_fail(l, RF_ELIMIT,
+				  "problem id longer than %d bytes%s",
+				  RF_RESCORE_MAX_ID, "");
+			goto out;
+		}
 	} else if (o->fields.id) {
 		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id,
 			  "");
@@ -248,6 +257,7 @@ static void score_line(const struct run *r, struct line *l)
 		snprintf(tmp, sizeof tmp, "line-%zu", l->lineno);
 		l->id = strdup(tmp);
 		l->is_group = 1;
+		l->auto_id = 1;
 	}
 	if (rf_reward_needs_reference(o->reward)) {
 		ans = get_field(root, o->fields.answer, def_answer, &used);
@@ -658,6 +668,32 @@ static void reader_stop(struct reader *rd)
 	memset(rd, 0, sizeof *rd);
 }
 
+/* A line that opens a problem: its id must be new.  An id that comes back
+ * after another one would otherwise be counted as a second problem (wrong
+ * pass@k for interleaved output, with no warning); one-problem-per-line
+ * files with a repeated id likewise. */
+static int check_new_id(struct rs_idset *ids, const struct line *l,
+			const char *name)
+{
+	size_t first = 0;
+	int rc;
+	if (l->auto_id)
+		return 0;
+	rc = rs_idset_add(ids, l->id, strlen(l->id), l->lineno, &first);
+	if (rc < 0)
+		return rf_error_wrap(rc, "'%s' line %zu", name, l->lineno);
+	if (rc == 0)
+		return 0;
+	/* the id shortened so that both line numbers fit the message
+	 * (rf_error_set() already masks control bytes) */
+	return rf_error_set(RF_EFORMAT,
+			    "'%s' line %zu: problem id '%.80s%s' already seen "
+			    "at line %zu (a problem's lines must be "
+			    "consecutive)",
+			    name, l->lineno, l->id,
+			    strlen(l->id) > 80 ? "..." : "", first);
+}
+
 struct acc {
 	double sum[RS_NMETRICS];
 	size_t cnt[RS_NMETRICS];
@@ -739,6 +775,7 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	struct group *ready = NULL;
 	size_t nready = 0, problem = 0;
 	struct reader rd;
+	struct rs_idset ids;
 	rf_pool *pool = NULL;
 	struct acc acc;
 	int rc = 0, eof = 0, have_open = 0, slot = 0;
@@ -747,6 +784,7 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	memset(out, 0, sizeof *out);
 	memset(&acc, 0, sizeof acc);
 	memset(&rd, 0, sizeof rd);
+	rs_idset_init(&ids, NULL);
 	if (!o || !o->reward)
 		return rf_error_set(RF_EINVAL, "rescore: no reward given");
 	max_line = o->max_line ? o->max_line : RF_RESCORE_MAX_LINE;
@@ -804,6 +842,9 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 				memset(&open, 0, sizeof open);
 				have_open = 0;
 			}
+			if (!have_open &&
+			    (rc = check_new_id(&ids, l, name)) != 0)
+				break;
 			if (!have_open && r.k == 0 && problem + nready == 0 &&
 			    l->is_group)
 				r.k = l->nv;
@@ -870,6 +911,7 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		rc = rf_error_set(RF_EFORMAT, "'%s': no rollouts", name);
 out:
 	reader_stop(&rd);
+	rs_idset_free(&ids);
 	group_free(&open);
 	for (size_t g = 0; g < nready; g++)
 		group_free(&ready[g]);

@@ -609,11 +609,30 @@ int rf_attest_countersign(const char *bag_dir, const rf_key *key,
 	rf_attest_result res;
 	rf_bag_report *report = NULL;
 	rf_dsse *env = NULL;
-	int rc = verify_impl(&res, bag_dir, opts, &env);
+	int rc;
+	/* A countersignature vouches for the signatures already there, so each
+	 * of them must be checked, which takes keys to check them against. */
+	if (!opts || !opts->trust)
+		return rf_error_set(RF_EINVAL,
+				    "countersigning '%s' needs a trust list: every "
+				    "existing signature must verify against a trusted key",
+				    bag_dir);
+	rc = verify_impl(&res, bag_dir, opts, &env);
 	if (rc)
 		goto out;
 	if (!res.is_signed) {
-		rc = rf_error_set(RF_ENOTFOUND, "'%s' is unsigned", bag_dir);
+		rc = rf_error_set(RF_ECHECK, "'%s' is unsigned", bag_dir);
+		goto out;
+	}
+	/* verify_impl let untrusted signers pass as long as enough trusted
+	 * ones signed; a countersignature must not sit next to one of them. */
+	if (res.check.unmatched) {
+		size_t i = res.check.first_unmatched;
+		const char *hint = rf_dsse_signature_keyid(env, i - 1);
+		rc = rf_error_set(RF_ECHECK,
+				  "signature %zu (keyid %.16s) is not valid for any "
+				  "trusted key; every existing signature must verify "
+				  "before countersigning", i, hint[0] ? hint : "none");
 		goto out;
 	}
 	rc = rf_bag_verify(&report, bag_dir, NULL);
@@ -628,6 +647,8 @@ int rf_attest_countersign(const char *bag_dir, const rf_key *key,
 		goto out;
 	rc = write_attestation(bag_dir, env);
 out:
+	if (rc == RF_ECHECK || rc == RF_EUNSAFE)
+		rf_error_wrap(rc, "not countersigning '%s'", bag_dir);
 	rf_attest_result_free(&res);
 	rf_bag_report_free(report);
 	rf_dsse_free(env);

@@ -338,7 +338,7 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 	rf_buf pae = RF_BUF_INIT;
 	size_t nkeys = rf_trust_count(trust);
 	unsigned char *used = NULL;
-	size_t first_bad = 0;
+	size_t first_bad = 0, forged_key = 0;
 	int rc = 0;
 	memset(check, 0, sizeof *check);
 	check->signatures = env->n;
@@ -353,6 +353,7 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 	}
 	for (size_t i = 0; i < env->n; i++) {
 		int matched = 0;
+		size_t named = nkeys; /* the trusted key the keyid names, if any */
 		const char *hint = env->sigs[i].keyid ? env->sigs[i].keyid : "";
 		/* keyid is a hint only: every key is tried.  The hinted key goes
 		 * first (pass 0) so that an honest envelope costs one Ed25519
@@ -362,6 +363,8 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 			int hinted = !strcmp(rf_key_id(rf_trust_key(trust, k)), hint);
 			if ((step < nkeys) != hinted)
 				continue;
+			if (hinted)
+				named = k;
 			if (rf_key_verify(rf_trust_key(trust, k), pae.data, pae.len,
 					  env->sigs[i].sig, RF_SIG_LEN) != 0)
 				continue;
@@ -379,11 +382,26 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 		}
 		if (!matched) {
 			if (!check->unmatched)
-				first_bad = i + 1;
+				check->first_unmatched = i + 1;
 			check->unmatched++;
+			/* The keyid never makes a signature count, but one that names
+			 * a trusted key and fails is no stranger's signature: that
+			 * key's signature was altered, or forged in its name. */
+			if (named < nkeys && check->forged++ == 0) {
+				check->first_forged = i + 1;
+				forged_key = named;
+			}
 		}
 	}
-	if (check->verified < min_signatures) {
+	first_bad = check->first_unmatched;
+	if (check->forged) {
+		rc = rf_error_set(RF_ECHECK,
+				  "signature %zu (keyid %.16s) names trusted key '%s' but "
+				  "is not valid for any trusted key: the envelope was "
+				  "altered", check->first_forged,
+				  rf_dsse_signature_keyid(env, check->first_forged - 1),
+				  rf_trust_name(trust, forged_key));
+	} else if (check->verified < min_signatures) {
 		if (check->unmatched)
 			rc = rf_error_set(RF_ECHECK,
 					  "%zu of %zu required signatures verified; "

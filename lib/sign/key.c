@@ -374,3 +374,16 @@ void rf_key_free(rf_key *key)
 	OPENSSL_cleanse(key, sizeof *key);
 	free(key);
 }
+
+int rf_secret_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	/* The lengths are not secret; the bytes are: CRYPTO_memcmp reads all
+	 * of them whatever the first difference. */
+	if (alen != blen)
+		return 0;
+	if (alen == 0)
+		return 1;
+	if (!a || !b)
+		return 0;
+	return CRYPTO_memcmp(a, b, alen) == 0;
+}

@@ -172,6 +172,39 @@ fresh g9; cp g9/referee/provenance.json outside.json; rm g9/referee/provenance.j
 ln -s "$T/outside.json" g9/referee/provenance.json
 expect_exit "provenance as a symlink out of the bag" 1 "$REFEREE" verify g9 --trust author.pub
 
+# 9. countersigning over a bad signature.  A reviewer flipped a byte of the
+# author's signature (sigstore twin and tag manifest kept consistent); a
+# countersignature must not launder it, and verify must not count around it.
+keyid16() { openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | sha256sum | cut -c1-16; }
+author16=$(keyid16 author.pub); stranger16=$(keyid16 stranger.pub)
+fresh h1; "$PY" envtool.py h1 flip-sig; rehash h1; cp -a h1 h1.orig
+expect_exit "countersigning a signed bag without --trust is a usage error" 2 "$REFEREE" sign h1 --key reviewer.key --passphrase-file rpass
+expect_err_match "reason: countersigning needs --trust" "already signed.*needs --trust"
+expect_exit "countersigning over a flipped signature is refused" 1 "$REFEREE" sign h1 --key reviewer.key --passphrase-file rpass --trust both
+expect_err_match "reason names signature 1 and its keyid" "signature 1 \(keyid $author16"
+if diff -r h1 h1.orig >/dev/null; then ok "bag untouched after the refused countersignatures"
+else not_ok "bag untouched after the refused countersignatures"; fi
+# author + reviewer signed; the author's signature is then flipped
+fresh h2; "$REFEREE" sign h2 --key reviewer.key --passphrase-file rpass --trust author.pub >/dev/null 2>&1
+"$PY" envtool.py h2 flip-sig; rehash h2; cp -a h2 h2.orig
+expect_exit "a flipped trusted signature fails verify though another meets the threshold" 1 "$REFEREE" verify h2 --trust both
+expect_err_match "reason names the tampered signature and its trusted key" "signature 1 \(keyid $author16.*trusted key 'author'"
+expect_exit "countersigning next to a flipped trusted signature is refused" 1 "$REFEREE" sign h2 --key stranger.key --trust both
+expect_err_match "reason names signature 1" "signature 1 \(keyid $author16"
+if diff -r h2 h2.orig >/dev/null; then ok "bag untouched after the refused countersignature"
+else not_ok "bag untouched after the refused countersignature"; fi
+# author + stranger signed: the stranger's signature is valid but not trusted
+fresh h3; "$REFEREE" sign h3 --key stranger.key --trust author.pub >/dev/null 2>&1; cp -a h3 h3.orig
+expect_exit "an untrusted signer's signature is ignored by verify" 0 "$REFEREE" verify h3 --trust author.pub
+expect_out_match "...but reported" "1 of 2 signatures from trusted keys"
+expect_exit "countersigning needs every existing signature trusted" 1 "$REFEREE" sign h3 --key reviewer.key --passphrase-file rpass --trust author.pub
+expect_err_match "reason names signature 2 and its keyid" "signature 2 \(keyid $stranger16"
+if diff -r h3 h3.orig >/dev/null; then ok "bag untouched when a signer is untrusted"
+else not_ok "bag untouched when a signer is untrusted"; fi
+mkdir -p all3 && cp author.pub stranger.pub reviewer.pub all3/
+expect_exit "...and goes ahead once every signer is trusted" 0 "$REFEREE" sign h3 --key reviewer.key --passphrase-file rpass --trust all3
+expect_exit "three signatures verify" 0 "$REFEREE" verify h3 --trust all3 --min-signatures 3
+
 # unsigned bags
 expect_exit "an unsigned bag verifies for integrity" 0 "$REFEREE" verify unsigned
 expect_out_match "reported as unsigned" "unsigned"

@@ -128,6 +128,15 @@ printf '{"id":1,"answer":"1","completion":"\\\\boxed{\xff\xfe}"}\n' >"$T/utf.jso
 expect_exit "invalid UTF-8" 2 "$REFEREE" rescore "$T/utf.jsonl"
 expect_err_match "invalid UTF-8 names the line" "line 1: not JSON: .*UTF-8"
 
+# interleaved per-completion lines (a, b, a) are not three problems
+printf '{"id":"a","answer":"1","completion":"\\\\boxed{1}"}\n{"id":"b","answer":"2","completion":"\\\\boxed{2}"}\n{"id":"a","answer":"1","completion":"\\\\boxed{3}"}\n' >"$T/dup.jsonl"
+expect_exit "an id that comes back after another" 2 "$REFEREE" rescore "$T/dup.jsonl"
+expect_err_match "names the file and both lines" "^referee rescore: '.*dup.jsonl' line 3: problem id 'a' already seen at line 1"
+# the per-problem shape of math_cot_80 with its first problem repeated at the end
+{ cat "$DATA"; head -n 1 "$DATA"; } >"$T/dup80.jsonl"
+expect_exit "a per-problem line whose id was seen" 2 "$REFEREE" rescore "$T/dup80.jsonl" -j 2
+expect_err_match "names both lines" "dup80.jsonl' line 81: problem id '1' already seen at line 1"
+
 expect_exit "missing file" 2 "$REFEREE" rescore "$T/nope.jsonl"
 expect_err_match "missing file named" "cannot open '.*nope.jsonl'"
 expect_exit "unknown reward" 2 "$REFEREE" rescore "$DATA" --reward vibes

@@ -198,4 +198,10 @@ expect_exit "it verifies with --trust" 0 "$REFEREE" verify plain --trust author.
 expect_exit "signing a tampered bag is refused" 1 sh -c "'$REFEREE' pack plain2 src >/dev/null 2>&1; echo x >> plain2/data/src/sub/notes.txt; '$REFEREE' sign plain2 --key author.key"
 if [ ! -e plain2/referee/attestation.dsse.json ]; then ok "no attestation written on a tampered bag"; else not_ok "no attestation written on a tampered bag"; fi
 expect_exit "sign without --key is a usage error" 2 "$REFEREE" sign plain
+# --- cmd/ uses only referee's public headers (STYLE.md) -------------------
+# keyio.c once included <openssl/crypto.h> for a constant-time compare; that
+# now lives behind rf_secret_equal() in lib/sign.
+if hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(openssl|git2|yaml|jansson|cmocka|cuda)' "$REPO_DIR"/cmd/*.c "$REPO_DIR"/cmd/*.h); then
+  not_ok "cmd/ includes no dependency headers" "$hits"
+else ok "cmd/ includes no dependency headers"; fi
 done_testing

@@ -521,6 +521,11 @@ static void test_decode_matches_forward(void **state)
 		rf_gpt *m2 = new_model(&other, 1, 1.0f);
 		assert_int_equal(rf_gpt_decode_step(m2, c, pool, col, 0, lg), RF_EINVAL);
 		rf_gpt_free(m2);
+		other = cfg;
+		other.d_ff = 2 * cfg.d_ff; /* same L, C, P: still refused */
+		m2 = new_model(&other, 1, 1.0f);
+		assert_int_equal(rf_gpt_decode_step(m2, c, pool, col, 0, lg), RF_EINVAL);
+		rf_gpt_free(m2);
 		rf_gpt_cache_free(c);
 		rf_pool_free(pool);
 		rf_gpt_free(m);

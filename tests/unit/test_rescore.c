@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "referee/referee.h"
+#include "rescore/idset.h"
 
 static int near(double a, double b)
 {
@@ -327,6 +328,107 @@ static void test_rescore_errors(void **state)
 	assert_int_equal(rf_rescore_file(&s, "/dev/null", &o), RF_EINVAL);
 }
 
+/* A problem's lines must be consecutive: an id that comes back after
+ * another one, or a per-problem line whose id was already seen, is an
+ * error naming both lines, never a second problem with the same id. */
+static void test_rescore_duplicate_ids(void **state)
+{
+	(void)state;
+#define C(id)                                                                  \
+	"{\"id\":" id ",\"answer\":\"1\",\"completion\":\"\\\\boxed{1}\"}\n"
+#define G(id)                                                                  \
+	"{\"id\":" id ",\"answer\":\"1\",\"completions\":[\"\\\\boxed{1}\"]}"  \
+		      "\n"
+	/* one completion per line: a, b, a */
+	expect_error(C("\"a\"") C("\"b\"") C("\"a\""), RF_EFORMAT,
+		     "line 3: problem id 'a' already seen at line 1");
+	/* consecutive lines of a are one problem; a comes back at line 5 */
+	expect_error(C("\"a\"") C("\"a\"") "\n" C("\"b\"") C("\"a\""),
+		     RF_EFORMAT,
+		     "line 5: problem id 'a' already seen at line 1");
+	/* one problem per line, same id twice */
+	expect_error(G("7") G("8") G("7"), RF_EFORMAT,
+		     "line 3: problem id '7' already seen at line 1");
+	expect_error(G("7") G("7"), RF_EFORMAT,
+		     "line 2: problem id '7' already seen at line 1");
+	/* the shapes mixed, either way round; a number and a string that
+	 * print alike are the same id */
+	expect_error(C("\"7\"") G("7"), RF_EFORMAT,
+		     "line 2: problem id '7' already seen at line 1");
+	expect_error(G("\"x\"") C("\"x\""), RF_EFORMAT,
+		     "line 2: problem id 'x' already seen at line 1");
+	/* an over-long id is refused, not hashed blind */
+	{
+		rf_buf b = RF_BUF_INIT;
+		rf_buf_puts(&b, "{\"id\":\"");
+		for (int i = 0; i < RF_RESCORE_MAX_ID + 1; i++)
+			rf_buf_puts(&b, "i");
+		rf_buf_puts(&b, "\",\"answer\":\"1\",\"completion\":\"1\"}\n");
+		expect_error(b.data, RF_ELIMIT,
+			     "line 1: problem id longer than");
+		rf_buf_free(&b);
+	}
+#undef C
+#undef G
+	/* far apart, across batches and from the reader thread: problem 0
+	 * comes back at line 3001 */
+	rf_buf b = RF_BUF_INIT;
+	for (int i = 0; i < 3000; i++)
+		rf_buf_printf(&b,
+			      "{\"id\":\"p%d\",\"answer\":\"1\",\"completion\":"
+			      "\"\\\\boxed{1}\"}\n",
+			      i / 3);
+	rf_buf_puts(&b,
+		    "{\"id\":\"p0\",\"answer\":\"1\",\"completion\":\"x\"}\n");
+	expect_error(b.data, RF_EFORMAT,
+		     "line 3001: problem id 'p0' already seen at line 1");
+	rf_buf_free(&b);
+}
+
+/* Every hash the same: the exact id decides, so distinct ids are never
+ * taken for duplicates and a real duplicate is still found. */
+static int same_hash(uint64_t *out, const char *id, size_t len)
+{
+	(void)id;
+	(void)len;
+	*out = 42;
+	return 0;
+}
+
+static void test_idset(void **state)
+{
+	struct rs_idset s;
+	size_t first = 0;
+	char id[32];
+	(void)state;
+	for (int pass = 0; pass < 2; pass++) {
+		rs_idset_init(&s, pass ? same_hash : NULL);
+		for (int i = 0; i < 2000; i++) {
+			int n = snprintf(id, sizeof id, "q%d", i);
+			assert_int_equal(rs_idset_add(&s, id, (size_t)n,
+						      (size_t)i + 1, &first),
+					 0);
+		}
+		assert_int_equal(s.n, 2000);
+		/* a prefix, an extension and the empty id are other ids */
+		assert_int_equal(rs_idset_add(&s, "q1", 1, 5000, &first), 0);
+		assert_int_equal(rs_idset_add(&s, "q19999", 6, 5001, &first),
+				 0);
+		assert_int_equal(rs_idset_add(&s, "", 0, 5002, &first), 0);
+		assert_int_equal(rs_idset_add(&s, "q1234", 5, 6000, &first), 1);
+		assert_int_equal(first, 1235);
+		assert_int_equal(rs_idset_add(&s, "", 0, 6001, &first), 1);
+		assert_int_equal(first, 5002);
+		/* ids may hold NUL bytes: compared by length, not strcmp */
+		assert_int_equal(rs_idset_add(&s, "q1\0x", 4, 7000, &first), 0);
+		assert_int_equal(rs_idset_add(&s, "q1\0y", 4, 7001, &first), 0);
+		assert_int_equal(rs_idset_add(&s, "q1\0x", 4, 7002, &first), 1);
+		assert_int_equal(first, 7000);
+		rs_idset_free(&s);
+	}
+	rs_idset_free(&s); /* again: harmless */
+}
+
 /* Many more lines than one batch: the figures still add up. */
 static void test_rescore_many_lines(void **state)
 {
@@ -368,6 +470,8 @@ int main(void)
 	    cmocka_unit_test(test_rescore_shapes),
 	    cmocka_unit_test(test_rescore_errors),
 	    cmocka_unit_test(test_rescore_many_lines),
+	    cmocka_unit_test(test_rescore_duplicate_ids),
+	    cmocka_unit_test(test_idset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

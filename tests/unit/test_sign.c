@@ -242,6 +242,95 @@ static void test_dsse(void **state)
 	rf_key_free(c);
 }
 
+/* A signature that no trusted key verifies is a stranger's and ignored —
+ * unless its keyid names a trusted key: then it was altered (or forged in
+ * that key's name) and the check fails even with enough other signers. */
+static void test_dsse_tampered(void **state)
+{
+	rf_key *a, *b, *c;
+	rf_trust *t;
+	rf_dsse *env, *back;
+	rf_dsse_check chk;
+	rf_buf json = RF_BUF_INIT, text = RF_BUF_INIT;
+	char *p;
+	(void)state;
+	assert_int_equal(rf_key_generate(&a), 0);
+	assert_int_equal(rf_key_generate(&b), 0);
+	assert_int_equal(rf_key_generate(&c), 0);
+	assert_int_equal(rf_trust_new(&t), 0);
+	assert_int_equal(rf_trust_add(t, "alice", a), 0);
+	assert_int_equal(rf_trust_add(t, "bob", b), 0);
+	assert_int_equal(rf_dsse_new(&env, RF_DSSE_INTOTO, "{\"y\":2}", 7), 0);
+	assert_int_equal(rf_dsse_sign(env, a), 0);
+	assert_int_equal(rf_dsse_sign(env, b), 0);
+	assert_int_equal(rf_dsse_sign(env, c), 0);
+	assert_int_equal(rf_dsse_serialize(&json, env), 0);
+
+	/* untouched: carol is a stranger, ignored but counted */
+	assert_int_equal(rf_dsse_parse(&back, json.data, json.len, "env"), 0);
+	assert_int_equal(rf_dsse_verify(&chk, back, t, 2), 0);
+	assert_int_equal(chk.verified, 2);
+	assert_int_equal(chk.unmatched, 1);
+	assert_int_equal(chk.first_unmatched, 3);
+	assert_int_equal(chk.forged, 0);
+	rf_dsse_check_free(&chk);
+	rf_dsse_free(back);
+
+	/* one byte of alice's signature flipped: bob alone would meet a
+	 * threshold of 1, but the envelope was altered */
+	assert_int_equal(rf_buf_append(&text, json.data, json.len), 0);
+	p = strstr(text.data, rf_key_id(a));
+	assert_non_null(p);
+	p = strstr(p, "\"sig\":\"");
+	assert_non_null(p);
+	p += 7 + 10;
+	*p = *p == 'A' ? 'B' : 'A';
+	assert_int_equal(rf_dsse_parse(&back, text.data, text.len, "env"), 0);
+	assert_int_equal(rf_dsse_verify(&chk, back, t, 1), RF_ECHECK);
+	assert_int_equal(chk.verified, 1);
+	assert_int_equal(chk.forged, 1);
+	assert_int_equal(chk.first_forged, 1);
+	assert_non_null(strstr(rf_error_last(), "signature 1 (keyid "));
+	assert_non_null(strstr(rf_error_last(), "'alice'"));
+	rf_dsse_check_free(&chk);
+	rf_dsse_free(back);
+
+	/* carol's valid signature relabelled with bob's keyid: forged in
+	 * bob's name */
+	rf_buf_clear(&text);
+	assert_int_equal(rf_buf_append(&text, json.data, json.len), 0);
+	p = strstr(text.data, rf_key_id(c));
+	assert_non_null(p);
+	memcpy(p, rf_key_id(b), RF_KEYID_HEX_LEN);
+	assert_int_equal(rf_dsse_parse(&back, text.data, text.len, "env"), 0);
+	assert_int_equal(rf_dsse_verify(&chk, back, t, 1), RF_ECHECK);
+	assert_int_equal(chk.forged, 1);
+	assert_int_equal(chk.first_forged, 3);
+	assert_non_null(strstr(rf_error_last(), "signature 3"));
+	assert_non_null(strstr(rf_error_last(), "'bob'"));
+	rf_dsse_check_free(&chk);
+	rf_dsse_free(back);
+
+	rf_buf_free(&text);
+	rf_buf_free(&json);
+	rf_dsse_free(env);
+	rf_trust_free(t);
+	rf_key_free(a);
+	rf_key_free(b);
+	rf_key_free(c);
+}
+
+static void test_secret_equal(void **state)
+{
+	(void)state;
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3cret", 6), 1);
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3creT", 6), 0);
+	assert_int_equal(rf_secret_equal("s3cret", 6, "s3cre", 5), 0);
+	assert_int_equal(rf_secret_equal("", 0, "x", 1), 0);
+	assert_int_equal(rf_secret_equal(NULL, 0, NULL, 0), 1);
+	assert_int_equal(rf_secret_equal(NULL, 0, "", 0), 1);
+}
+
 static void write_text(const char *name, const char *text)
 {
 	char p[512];
@@ -383,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_dsse),
+		cmocka_unit_test(test_dsse_tampered),
+		cmocka_unit_test(test_secret_equal),
 		cmocka_unit_test(test_trust_load),
 		cmocka_unit_test(test_statement),
 	};

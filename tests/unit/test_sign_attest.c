@@ -74,7 +74,7 @@ static int teardown(void **state)
 static void test_attest_roundtrip(void **state)
 {
 	rf_key *a, *b, *c;
-	rf_trust *t, *only_c;
+	rf_trust *t, *only_c, *only_a;
 	rf_attest_opts o = RF_ATTEST_OPTS_INIT;
 	rf_attest_result r;
 	char bag[512], f[512];
@@ -87,6 +87,8 @@ static void test_attest_roundtrip(void **state)
 	assert_int_equal(rf_trust_add(t, "bob", b), 0);
 	assert_int_equal(rf_trust_new(&only_c), 0);
 	assert_int_equal(rf_trust_add(only_c, "carol", c), 0);
+	assert_int_equal(rf_trust_new(&only_a), 0);
+	assert_int_equal(rf_trust_add(only_a, "alice", a), 0);
 
 	pack_signed("bag", "src", a);
 	snprintf(bag, sizeof bag, "%s/bag", tmp);
@@ -108,6 +110,23 @@ static void test_attest_roundtrip(void **state)
 	assert_int_equal(rf_attest_countersign(bag, b, &o), RF_ECHECK);
 	o.trust = t;
 	assert_int_equal(rf_attest_countersign(bag, b, &o), 0);
+	/* countersigning takes a trust list, and every signature already
+	 * there must verify against it; the bag is untouched otherwise */
+	rf_attest_opts no_trust = RF_ATTEST_OPTS_INIT;
+	assert_int_equal(rf_attest_countersign(bag, c, &no_trust), RF_EINVAL);
+	assert_int_equal(rf_attest_countersign(bag, c, NULL), RF_EINVAL);
+	o.trust = only_a;
+	assert_int_equal(rf_attest_countersign(bag, c, &o), RF_ECHECK);
+	assert_non_null(strstr(rf_error_last(), "signature 2 (keyid "));
+	{
+		char hint[40];
+		snprintf(hint, sizeof hint, "(keyid %.16s)", rf_key_id(b));
+		assert_non_null(strstr(rf_error_last(), hint));
+	}
+	o.trust = t;
+	assert_int_equal(rf_attest_verify(&r, bag, &o), 0);
+	assert_int_equal(r.check.signatures, 2);
+	rf_attest_result_free(&r);
 	o.min_signatures = 2;
 	assert_int_equal(rf_attest_verify(&r, bag, &o), 0);
 	assert_int_equal(r.check.verified, 2);
@@ -156,6 +175,7 @@ static void test_attest_roundtrip(void **state)
 
 	rf_trust_free(t);
 	rf_trust_free(only_c);
+	rf_trust_free(only_a);
 	rf_key_free(a);
 	rf_key_free(b);
 	rf_key_free(c);
