@@ -130,10 +130,6 @@ static int check_at(const rf_replay_recipe *r, const char **where)
 		return rf_error_set(RF_EINVAL, "problems longer than %d tokens",
 				    RF_TASK_MAX_PROMPT);
 	}
-	if (r->grpo.max_len > 0 && r->grpo.max_len < 1) {
-		*where = "grpo.max-length";
-		return rf_error_set(RF_EINVAL, "too short");
-	}
 	return 0;
 }
 

@@ -26,3 +26,8 @@ echo
 echo "# one logged GRPO batch, recomputed without the model:"
 echo "\$ referee grpo audit $D/run/batches/step-000003-1.jsonl"
 "$REFEREE" grpo audit "$D/run/batches/step-000003-1.jsonl"
+echo
+echo "# the showcase's claims, read from the author's replay shipped with it"
+echo "# (re-running it: referee replay --check manifests/tiny-grpo/replay, ~25 s):"
+echo "\$ referee check manifests/tiny-grpo"
+"$REFEREE" check manifests/tiny-grpo

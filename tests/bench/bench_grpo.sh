@@ -67,7 +67,9 @@ PY
   pct=$(awk -v g="$c_gf" -v p="$peak" 'BEGIN {if (p > 0) printf "%.2f%% of %.0f", 100 * g / p, p; else print "?"}')
   printf '%-8s %-10s %10s %12s %10s %14s\n' "$t" referee "$c_sps" "$c_tps" "$c_gf" "$pct"
   if [ $have_torch = 1 ]; then
-    j=$("$SYSPY" tests/py/grpo_torch.py bench --threads "$t" --steps "$STEPS" \
+    # the same thread budget for PyTorch's own pool and its BLAS's
+    j=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t MKL_NUM_THREADS=$t \
+        "$SYSPY" tests/py/grpo_torch.py bench --threads "$t" --steps "$STEPS" \
         --prompt-len 7 --max-len 6 --prompts 16 --group 8)
     read -r p_sps p_tps <<<"$(python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print("%.4f %.1f" % (o["steps_per_s"], o["tokens_per_s"]))' "$j")"
     printf '%-8s %-10s %10s %12s\n' "$t" pytorch "$p_sps" "$p_tps"

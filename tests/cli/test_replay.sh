@@ -149,6 +149,14 @@ expect_out_match "named" "step-2.*UNVERIFIABLE"
 sed -i 's/step: 3}/step: 2, dir: ..\/x}/' "$T/cl/claims.yaml"
 expect_exit "a dir leaving the bundle is refused" 2 "$REFEREE" check "$T/cl"
 
+# the showcase's claims, from the author's replay committed with it
+expect_exit "tiny-grpo's claims are CONFIRMED by its replay" 0 "$REFEREE" check "$REPO_DIR/manifests/tiny-grpo"
+expect_out_match "all four" "4 claims: 4 confirmed"
+mkdir -p "$T/tg" && cp -r "$REPO_DIR/manifests/tiny-grpo/claims.yaml" "$REPO_DIR/manifests/tiny-grpo/replay" "$T/tg/"
+sed -i 's/claimed: "0.88"/claimed: "0.95"/' "$T/tg/claims.yaml"
+expect_exit "an overstated accuracy after RL is INCONSISTENT" 1 "$REFEREE" check "$T/tg"
+expect_out_match "named" "accuracy-after-rl +0.95 +0.882 +INCONSISTENT"
+
 # bad input
 expect_exit "--check on a directory without a replay" 2 "$REFEREE" replay --check "$T" --quiet
 expect_exit "no --out" 2 "$REFEREE" replay "$R"
