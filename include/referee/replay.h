@@ -137,14 +137,33 @@ typedef struct rf_replay_diff {
 	double author, replay;/**< the two values */
 	char detail[256];     /**< a sentence when the rows cannot be compared */
 	char author_digest[65], replay_digest[65];
+	/** every figure of the author's summary.json equals (within the
+	 *  tolerance) the re-run's, and its log_sha256 is its log's */
+	int summary_ok;
+	char summary_detail[256]; /**< the first disagreement, a sentence */
+	/** the author's model.safetensors, when shipped, hashes to the
+	 *  summary's weights_sha256 (1 when not shipped) */
+	int model_ok;
+	int model_present;
+	char model_digest[65];    /**< its SHA-256 when present */
 } rf_replay_diff;
 
-/** Compare two replay directories' log.jsonl and summary.json: the first
+/** Read and validate a replay directory's log.jsonl (every row) and
+ *  summary.json without re-running anything: RF_EFORMAT naming 'file':line
+ *  on the first malformed row or field, RF_ENOTFOUND for a missing file. */
+int rf_replay_validate(const char *dir);
+
+/** Compare an author's replay directory with a re-run's: the first log
  *  row and metric that differ by more than `tolerance` (absolute, or
- *  relative to the larger magnitude, whichever is looser; 0: bit-exact).
- *  Returns 0 with out->identical set, or another 0 with the first difference
- *  described (mismatch is not an error); negative codes for unreadable or
- *  malformed input. */
+ *  relative to the larger magnitude, whichever is looser; 0: bit-exact);
+ *  every figure of the author's summary.json against the re-run's (counts
+ *  and digests exactly; log_sha256 against the author's own log, and
+ *  against the re-run's when bit-exact); and the author's shipped
+ *  model.safetensors, when present, against the summary's weights_sha256.
+ *  out->identical: all of that holds and the weights' digests are equal
+ *  (with a tolerance, digests may differ).  Returns 0 with the first
+ *  difference of each kind described (mismatch is not an error); negative
+ *  codes for unreadable or malformed input. */
 int rf_replay_compare(rf_replay_diff *out, const char *author_dir,
 		      const char *replay_dir, double tolerance);
 
@@ -155,7 +174,11 @@ int rf_replay_locate(char **out, const char *path);
 
 /** The `replay` derivation source for claims (`from: {source: replay,
  *  dir: replay, metric: accuracy-final}`; manifests/README.md): a figure
- *  read from a replay's summary.json or an evaluation row of its log.
+ *  derived from the evaluation rows of a replay's log.jsonl, the evidence
+ *  a re-run reproduces.  The summary.json must agree with that log (its
+ *  log_sha256, accuracies, final reward and step count), else the claim is
+ *  INCONSISTENT; the claim is as good as the log, which only
+ *  `referee replay --check` confirms by re-running.
  *  Borrowed, static; register with rf_check_add_source(). */
 const rf_claims_source *rf_replay_claims_source(void);
 

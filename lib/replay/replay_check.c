@@ -1,87 +1,26 @@
 /* Comparing a reviewer's re-run of a replay with the author's: the log row
  * by row and metric by metric (the first place they part, and by how much),
- * and the final weights' digest; and finding the replay inside a bundle. */
+ * every figure of the summary, the final weights' digest and the shipped
+ * weights themselves; and finding the replay inside a bundle. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "referee/digest.h"
 #include "referee/error.h"
 #include "referee/file.h"
 #include "referee/path.h"
 #include "referee/replay.h"
-
-#define LOG_MAX_BYTES (256u << 20)
-
-static int read_in(rf_buf *b, const char *dir, const char *name, size_t max)
-{
-	rf_buf p = RF_BUF_INIT;
-	int rc = rf_path_join(&p, dir, name);
-	if (!rc)
-		rc = rf_file_read(b, p.data, max);
-	rf_buf_free(&p);
-	return rc;
-}
-
-static int summary_digest(const char *dir, char hex[65])
-{
-	rf_buf b = RF_BUF_INIT;
-	json_error_t jerr;
-	json_t *o, *d;
-	const char *s;
-	int rc = read_in(&b, dir, "summary.json", 1u << 20);
-	if (rc)
-		return rc;
-	o = json_loadb(b.data ? b.data : "", b.len, 0, &jerr);
-	rf_buf_free(&b);
-	if (!o)
-		return rf_error_set(RF_EFORMAT, "'%s/summary.json':%d:%d: %s", dir,
-				    jerr.line, jerr.column, jerr.text);
-	d = json_object_get(o, "weights_sha256");
-	s = json_string_value(d);
-	if (!s || strlen(s) != 64 || strspn(s, "0123456789abcdef") != 64) {
-		json_decref(o);
-		return rf_error_set(RF_EFORMAT,
-				    "'%s/summary.json': weights_sha256: expected 64 hex digits",
-				    dir);
-	}
-	memcpy(hex, s, 65);
-	json_decref(o);
-	return 0;
-}
-
-/* Next non-empty line as a JSON object; *o NULL at the end. */
-static int next_row(const rf_buf *b, size_t *pos, long *line, const char *dir,
-		    json_t **o)
-{
-	*o = NULL;
-	while (*pos < b->len) {
-		const char *s = b->data + *pos;
-		const char *nl = memchr(s, '\n', b->len - *pos);
-		size_t n = nl ? (size_t)(nl - s) : b->len - *pos;
-		json_error_t jerr;
-		*pos += n + (nl != NULL);
-		(*line)++;
-		if (n == 0)
-			continue;
-		*o = json_loadb(s, n, JSON_PRESERVE_ORDER | JSON_REJECT_DUPLICATES,
-				&jerr);
-		if (!*o || !json_is_object(*o)) {
-			json_decref(*o);
-			*o = NULL;
-			return rf_error_set(RF_EFORMAT,
-					    "'%s/log.jsonl':%ld: not a JSON object", dir,
-					    *line);
-		}
-		return 0;
-	}
-	return 0;
-}
+#include "replay_files.h"
 
 static int values_agree(json_t *a, json_t *b, double tol)
 {
 	double x, y;
+	/* counts (steps, parameters) are exact whatever the tolerance */
+	if (json_is_integer(a) && json_is_integer(b))
+		return json_integer_value(a) == json_integer_value(b);
 	if (json_is_number(a) && json_is_number(b)) {
 		x = json_number_value(a);
 		y = json_number_value(b);
@@ -107,89 +46,178 @@ static void describe_row(rf_replay_diff *d, json_t *row, long line)
 	d->step = json_is_integer(st) ? (long)json_integer_value(st) : -1;
 }
 
-int rf_replay_compare(rf_replay_diff *d, const char *adir, const char *rdir,
-		      double tol)
+static void compare_log(rf_replay_diff *d, const rf_replay_files *a,
+			const rf_replay_files *b, double tol)
 {
-	rf_buf a = RF_BUF_INIT, b = RF_BUF_INIT;
-	size_t pa = 0, pb = 0;
-	long la = 0, lb = 0;
-	int rc;
-
-	memset(d, 0, sizeof d[0]);
-	d->author = d->replay = NAN;
-	if (!(tol >= 0))
-		return rf_error_set(RF_EINVAL, "tolerance must be >= 0");
-	if ((rc = summary_digest(adir, d->author_digest)) ||
-	    (rc = summary_digest(rdir, d->replay_digest)) ||
-	    (rc = read_in(&a, adir, "log.jsonl", LOG_MAX_BYTES)) ||
-	    (rc = read_in(&b, rdir, "log.jsonl", LOG_MAX_BYTES)))
-		goto out;
-	d->digest_ok = !strcmp(d->author_digest, d->replay_digest);
 	d->log_ok = 1;
-	for (;;) {
-		json_t *ra, *rb, *v;
+	for (size_t i = 0;; i++) {
+		json_t *ra = i < a->nrows ? a->rows[i] : NULL;
+		json_t *rb = i < b->nrows ? b->rows[i] : NULL, *v;
 		const char *key;
-		if ((rc = next_row(&a, &pa, &la, adir, &ra)))
-			goto out;
-		if ((rc = next_row(&b, &pb, &lb, rdir, &rb))) {
-			json_decref(ra);
-			goto out;
-		}
 		if (!ra && !rb)
-			break;
+			return;
 		if (!ra || !rb) {
 			d->log_ok = 0;
-			describe_row(d, ra ? ra : rb, ra ? la : lb);
+			describe_row(d, ra ? ra : rb, ra ? a->lines[i] : b->lines[i]);
 			snprintf(d->detail, sizeof d->detail,
 				 ra ? "the re-run's log ends before this row"
 				    : "the re-run's log has rows the author's lacks");
-			json_decref(ra);
-			json_decref(rb);
-			break;
+			return;
 		}
 		if (!json_equal(json_object_get(ra, "type"),
 				json_object_get(rb, "type")) ||
 		    !json_equal(json_object_get(ra, "step"),
 				json_object_get(rb, "step"))) {
 			d->log_ok = 0;
-			describe_row(d, ra, la);
+			describe_row(d, ra, a->lines[i]);
 			snprintf(d->detail, sizeof d->detail,
 				 "rows differ in type or step");
-			json_decref(ra);
-			json_decref(rb);
-			break;
+			return;
 		}
 		json_object_foreach(ra, key, v) {
 			json_t *w = json_object_get(rb, key);
 			if (w && values_agree(v, w, tol))
 				continue;
 			d->log_ok = 0;
-			describe_row(d, ra, la);
+			describe_row(d, ra, a->lines[i]);
 			snprintf(d->metric, sizeof d->metric, "%s", key);
 			d->author = as_double(v);
 			d->replay = w ? as_double(w) : NAN;
 			if (!w)
 				snprintf(d->detail, sizeof d->detail,
 					 "the re-run does not log '%s'", key);
-			break;
+			return;
 		}
-		if (d->log_ok && json_object_size(ra) != json_object_size(rb)) {
+		if (json_object_size(ra) != json_object_size(rb)) {
 			d->log_ok = 0;
-			describe_row(d, ra, la);
+			describe_row(d, ra, a->lines[i]);
 			snprintf(d->detail, sizeof d->detail,
 				 "the re-run logs metrics the author's row lacks");
+			return;
 		}
-		json_decref(ra);
-		json_decref(rb);
-		if (!d->log_ok)
-			break;
 	}
+}
+
+static void show_value(char *out, size_t n, json_t *v)
+{
+	char *s;
+	if (!v) {
+		snprintf(out, n, "absent");
+		return;
+	}
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(9));
+	snprintf(out, n, "%.60s", s ? s : "?");
+	free(s);
+}
+
+/* Every figure of the author's summary against the re-run's.  The weights'
+ * digest has its own verdict (digest_ok, excused by a tolerance); the log's
+ * digest must be its own log's, and the re-run's when bit-exact; what the
+ * summary files under not_part_of_the_result (threads, wall time) is not
+ * part of the result. */
+static void compare_summary(rf_replay_diff *d, const rf_replay_files *a,
+			    const rf_replay_files *b, double tol)
+{
+	const char *ls = json_string_value(json_object_get(a->summary, "log_sha256"));
+	const char *key;
+	json_t *v;
+	char x[64], y[64];
+
+	d->summary_ok = 1;
+	if (ls && strcmp(ls, a->log_sha256)) {
+		d->summary_ok = 0;
+		snprintf(d->summary_detail, sizeof d->summary_detail,
+			 "log_sha256 is %.16s... in the author's summary, but the "
+			 "author's log.jsonl hashes to %.16s...",
+			 ls, a->log_sha256);
+		return;
+	}
+	json_object_foreach(a->summary, key, v) {
+		json_t *w = json_object_get(b->summary, key);
+		if (!strcmp(key, "not_part_of_the_result") ||
+		    !strcmp(key, "weights_sha256") ||
+		    (!strcmp(key, "log_sha256") && tol > 0))
+			continue;
+		if (w && values_agree(v, w, tol))
+			continue;
+		d->summary_ok = 0;
+		show_value(x, sizeof x, v);
+		show_value(y, sizeof y, w);
+		snprintf(d->summary_detail, sizeof d->summary_detail,
+			 "%.48s is %s in the author's summary, %s in the re-run's",
+			 key, x, y);
+		return;
+	}
+	json_object_foreach(b->summary, key, v) {
+		if (strcmp(key, "not_part_of_the_result") &&
+		    !json_object_get(a->summary, key)) {
+			d->summary_ok = 0;
+			snprintf(d->summary_detail, sizeof d->summary_detail,
+				 "the author's summary lacks %.48s", key);
+			return;
+		}
+	}
+}
+
+/* The shipped weights must be the ones the summary names. */
+static int check_model(rf_replay_diff *d, const char *adir)
+{
+	rf_buf p = RF_BUF_INIT;
+	unsigned char md[32];
+	int rc = rf_path_join(&p, adir, "model.safetensors");
+	d->model_ok = 1;
+	if (!rc && rf_path_exists(p.data)) {
+		d->model_present = 1;
+		rc = rf_digest_file(md, NULL, RF_DIGEST_SHA256, p.data);
+		if (!rc) {
+			rf_digest_to_hex(d->model_digest, md, sizeof md);
+			d->model_ok = !strcmp(d->model_digest, d->author_digest);
+		}
+	}
+	rf_buf_free(&p);
+	return rc;
+}
+
+int rf_replay_validate(const char *dir)
+{
+	rf_replay_files f;
+	int rc = rf_replay_files_load(&f, dir);
+	if (!rc)
+		rf_replay_files_free(&f);
+	return rc;
+}
+
+int rf_replay_compare(rf_replay_diff *d, const char *adir, const char *rdir,
+		      double tol)
+{
+	rf_replay_files a, b;
+	int rc;
+
+	memset(d, 0, sizeof d[0]);
+	d->author = d->replay = NAN;
+	if (!(tol >= 0))
+		return rf_error_set(RF_EINVAL, "tolerance must be >= 0");
+	if ((rc = rf_replay_files_load(&a, adir)))
+		return rc;
+	if ((rc = rf_replay_files_load(&b, rdir))) {
+		rf_replay_files_free(&a);
+		return rc;
+	}
+	snprintf(d->author_digest, sizeof d->author_digest, "%s",
+		 json_string_value(json_object_get(a.summary, "weights_sha256")));
+	snprintf(d->replay_digest, sizeof d->replay_digest, "%s",
+		 json_string_value(json_object_get(b.summary, "weights_sha256")));
+	d->digest_ok = !strcmp(d->author_digest, d->replay_digest);
+	compare_log(d, &a, &b, tol);
+	compare_summary(d, &a, &b, tol);
+	rc = check_model(d, adir);
 	/* on other hardware the weights differ in their last bits; with a
-	 * tolerance only the log has to agree */
-	d->identical = d->log_ok && (d->digest_ok || tol > 0);
-out:
-	rf_buf_free(&a);
-	rf_buf_free(&b);
+	 * tolerance the log and the summary's figures have to agree, and the
+	 * shipped weights must still be the ones the author's summary names */
+	d->identical = d->log_ok && d->summary_ok && d->model_ok &&
+		       (d->digest_ok || tol > 0);
+	rf_replay_files_free(&a);
+	rf_replay_files_free(&b);
 	return rc;
 }
 
@@ -216,8 +244,10 @@ int rf_replay_locate(char **out, const char *path)
 			/* a bundle is hostile until verified: its replay must
 			 * not lead outside it through a symlink */
 			static const char *const names[] = {
-				"recipe.yaml", "log.jsonl", "summary.json"};
-			for (size_t k = 0; k < 3 && !rc; k++) {
+				"recipe.yaml", "log.jsonl", "summary.json",
+				"model.safetensors"};
+			for (size_t k = 0; k < sizeof names / sizeof *names && !rc;
+			     k++) {
 				rf_buf_clear(&f);
 				rc = rf_path_join(&f, dir.data, names[k]);
 				if (!rc && rf_path_exists(f.data))

@@ -1,7 +1,7 @@
 /* The `replay` derivation source for claims: a figure such as "held-out
- * accuracy after RL is 0.9" derived from a replay's summary.json or from an
- * evaluation row of its log.jsonl (the replay itself is confirmed by
- * `referee replay --check`). */
+ * accuracy after RL is 0.9" derived from the evaluation rows of a replay's
+ * log.jsonl, with its summary.json held to that log.  The claim is as good
+ * as the log; `referee replay --check` re-runs the recipe to confirm it. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "referee/manifest.h"
 #include "referee/path.h"
 #include "referee/replay.h"
+#include "replay_files.h"
 
 static const rf_field from_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
@@ -27,84 +28,26 @@ static const rf_field from_fields[] = {
 	 .max = 1e9, .doc = "read the evaluation row of this GRPO step"},
 	{NULL}};
 
-static int read_json(json_t **out, const char *dir, const char *name,
-		     size_t max)
+/* The `metric` of the evaluation row of GRPO step `step`. */
+static int log_number(double *v, const rf_replay_files *f, const char *rel,
+		      long step, const char *metric)
 {
-	rf_buf p = RF_BUF_INIT, b = RF_BUF_INIT;
-	json_error_t jerr;
-	int rc = rf_path_join(&p, dir, name);
-	if (!rc && !rf_path_exists(p.data))
-		rc = rf_error_set(RF_ENOTFOUND, "no '%s'", p.data);
-	if (!rc)
-		rc = rf_file_read(&b, p.data, max);
-	if (!rc) {
-		*out = json_loadb(b.data ? b.data : "", b.len, 0, &jerr);
-		if (!*out)
-			rc = rf_error_set(RF_EFORMAT, "'%s':%d:%d: %s", p.data,
-					  jerr.line, jerr.column, jerr.text);
-	}
-	rf_buf_free(&p);
-	rf_buf_free(&b);
-	return rc;
-}
-
-static int summary_number(double *v, const char *dir, const char *key)
-{
-	json_t *o = NULL, *x;
-	int rc = read_json(&o, dir, "summary.json", 1u << 20);
-	if (rc)
-		return rc;
-	x = json_object_get(o, key);
-	if (!json_is_number(x))
-		rc = rf_error_set(RF_ENOTFOUND, "'%s/summary.json' has no number '%s'",
-				  dir, key);
-	else
-		*v = json_number_value(x);
-	json_decref(o);
-	return rc;
-}
-
-/* The `metric` of the evaluation row of GRPO step `step` in log.jsonl. */
-static int log_number(double *v, const char *dir, long step, const char *metric)
-{
-	rf_buf p = RF_BUF_INIT, b = RF_BUF_INIT;
-	size_t pos = 0;
-	int rc = rf_path_join(&p, dir, "log.jsonl");
-	if (!rc && !rf_path_exists(p.data))
-		rc = rf_error_set(RF_ENOTFOUND, "no '%s'", p.data);
-	if (!rc)
-		rc = rf_file_read(&b, p.data, 256u << 20);
-	while (!rc && pos < b.len) {
-		const char *s = b.data + pos, *nl = memchr(s, '\n', b.len - pos);
-		size_t n = nl ? (size_t)(nl - s) : b.len - pos;
-		json_t *o = json_loadb(s, n, 0, NULL), *x;
-		pos += n + 1;
-		if (!o)
+	for (size_t i = 0; i < f->nrows; i++) {
+		json_t *o = f->rows[i], *x;
+		if (strcmp(json_string_value(json_object_get(o, "type")), "eval") ||
+		    json_integer_value(json_object_get(o, "step")) != step)
 			continue;
-		if (json_is_string(json_object_get(o, "type")) &&
-		    !strcmp(json_string_value(json_object_get(o, "type")), "eval") &&
-		    json_integer_value(json_object_get(o, "step")) == step) {
-			x = json_object_get(o, metric);
-			if (json_is_number(x)) {
-				*v = json_number_value(x);
-				json_decref(o);
-				goto out;
-			}
-			json_decref(o);
-			rc = rf_error_set(RF_ENOTFOUND,
-					  "'%s': the evaluation at step %ld has no '%s'",
-					  p.data, step, metric);
-			goto out;
-		}
-		json_decref(o);
+		x = json_object_get(o, metric);
+		if (!json_is_number(x))
+			return rf_error_set(RF_ENOTFOUND,
+					    "'%s/log.jsonl':%ld: the evaluation at "
+					    "step %ld has no number '%.40s'",
+					    rel, f->lines[i], step, metric);
+		*v = json_number_value(x);
+		return 0;
 	}
-	if (!rc)
-		rc = rf_error_set(RF_ENOTFOUND, "'%s' has no evaluation at step %ld",
-				  p.data, step);
-out:
-	rf_buf_free(&p);
-	rf_buf_free(&b);
-	return rc;
+	return rf_error_set(RF_ENOTFOUND, "'%s/log.jsonl' has no evaluation at step %ld",
+			    rel, step);
 }
 
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
@@ -113,8 +56,10 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
 	const char *rel = "replay", *metric = NULL;
 	long long step = -1;
 	rf_buf dir = RF_BUF_INIT;
-	double v = NAN, a = NAN;
-	int rc;
+	rf_replay_files f;
+	char why[256];
+	double v = NAN;
+	int rc, loaded = 0;
 	(void)ctx;
 	if ((rc = rf_schema_check(params, from_fields, "from")))
 		return rc;
@@ -137,31 +82,48 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
 	}
 	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), dir.data)))
 		goto out;
+	if ((rc = rf_replay_files_load(&f, dir.data)))
+		goto out;
+	loaded = 1;
 	if (step >= 0) {
-		rc = log_number(&v, dir.data, (long)step, metric);
+		rc = log_number(&v, &f, rel, (long)step, metric);
 		if (!rc)
 			rf_buf_printf(explain, "%s/log.jsonl: evaluation at GRPO step %lld: "
 				      "%s = %.9g\n", rel, step, metric, v);
 	} else if (!strcmp(metric, "accuracy-final") ||
 		   !strcmp(metric, "accuracy-after-warmstart") ||
-		   !strcmp(metric, "eval-reward-final")) {
-		const char *key = !strcmp(metric, "accuracy-final") ? "accuracy_final"
-				  : !strcmp(metric, "eval-reward-final")
-					  ? "eval_reward_final"
-					  : "accuracy_after_warmstart";
-		rc = summary_number(&v, dir.data, key);
-		if (!rc)
-			rf_buf_printf(explain, "%s/summary.json: %s = %.9g\n", rel, key, v);
-	} else if (!strcmp(metric, "accuracy-gain")) {
-		rc = summary_number(&v, dir.data, "accuracy_final");
-		if (!rc)
-			rc = summary_number(&a, dir.data, "accuracy_after_warmstart");
-		if (!rc) {
+		   !strcmp(metric, "eval-reward-final") ||
+		   !strcmp(metric, "accuracy-gain")) {
+		if (f.first_eval_step < 0) {
+			rc = rf_error_set(RF_ENOTFOUND,
+					  "'%s/log.jsonl' has no evaluation row", rel);
+			goto out;
+		}
+		if (!strcmp(metric, "accuracy-final")) {
+			v = f.last_accuracy;
 			rf_buf_printf(explain,
-				      "%s/summary.json: accuracy_final %.9g - "
-				      "accuracy_after_warmstart %.9g = %.9g\n",
-				      rel, v, a, v - a);
-			v -= a;
+				      "%s/log.jsonl: last evaluation (step %ld): "
+				      "accuracy = %.9g\n",
+				      rel, f.last_eval_step, v);
+		} else if (!strcmp(metric, "eval-reward-final")) {
+			v = f.last_reward;
+			rf_buf_printf(explain,
+				      "%s/log.jsonl: last evaluation (step %ld): "
+				      "reward_mean = %.9g\n",
+				      rel, f.last_eval_step, v);
+		} else if (!strcmp(metric, "accuracy-after-warmstart")) {
+			v = f.first_accuracy;
+			rf_buf_printf(explain,
+				      "%s/log.jsonl: first evaluation (step %ld): "
+				      "accuracy = %.9g\n",
+				      rel, f.first_eval_step, v);
+		} else {
+			v = f.last_accuracy - f.first_accuracy;
+			rf_buf_printf(explain,
+				      "%s/log.jsonl: accuracy at step %ld %.9g - at "
+				      "step %ld %.9g = %.9g\n",
+				      rel, f.last_eval_step, f.last_accuracy,
+				      f.first_eval_step, f.first_accuracy, v);
 		}
 	} else {
 		rc = rf_node_error(RF_EFORMAT, rf_node_get(params, "metric"),
@@ -180,9 +142,22 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
 	out->figure.stated = out->figure.v;
 	out->figure.flags = RF_FIGURE_EXACT;
 	out->verdict = 0;
-	rf_buf_puts(explain, "(the replay itself is confirmed by "
-			     "'referee replay --check')\n");
+	if (rf_replay_files_inconsistent(&f, why, sizeof why)) {
+		/* a summary that disagrees with its own log: the author's
+		 * figures contradict each other, whatever the claim says */
+		rf_buf_printf(explain, "%s: %s\n", rel, why);
+		out->verdict = RF_VERDICT_INCONSISTENT;
+		goto out;
+	}
+	rf_buf_printf(explain,
+		      "%s/summary.json agrees with its log (log_sha256, accuracies, "
+		      "final reward, steps)\n"
+		      "(as good as the log: 'referee replay --check' re-runs the "
+		      "recipe to confirm it)\n",
+		      rel);
 out:
+	if (loaded)
+		rf_replay_files_free(&f);
 	rf_buf_free(&dir);
 	return rc;
 }

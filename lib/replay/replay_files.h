@@ -1,0 +1,41 @@
+/* referee replay — an author's replay directory read and checked as
+ * evidence (internal to lib/): every row of log.jsonl parsed and
+ * validated, summary.json parsed and validated, and the figures the log
+ * itself supports.  Shared by `replay --check` and the claims source. */
+#ifndef REFEREE_LIB_REPLAY_FILES_H
+#define REFEREE_LIB_REPLAY_FILES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/** One parsed, validated replay directory. */
+typedef struct rf_replay_files {
+	char *dir;          /**< as given (for messages) */
+	json_t *summary;    /**< the summary object */
+	json_t **rows;      /**< the log's rows, in order */
+	long *lines;        /**< each row's 1-based line in log.jsonl */
+	size_t nrows;
+	char log_sha256[65];/**< SHA-256 of log.jsonl's bytes */
+	/* what the log's evaluation rows say (NaN/-1 without them) */
+	long first_eval_step, last_eval_step;
+	double first_accuracy, last_accuracy, last_reward;
+} rf_replay_files;
+
+/** Read and validate `dir`/log.jsonl and `dir`/summary.json; RF_EFORMAT
+ *  naming 'file':line on the first malformed row or field. */
+int rf_replay_files_load(rf_replay_files *out, const char *dir);
+
+/** Where the summary disagrees with its own log (log_sha256, the
+ *  accuracies and reward, grpo_steps): 0 when it agrees, else 1 with a
+ *  sentence in `why` (size n). */
+int rf_replay_files_inconsistent(const rf_replay_files *f, char *why,
+				 size_t n);
+
+/** The summary's number `key`, or NaN. */
+double rf_replay_files_summary_number(const rf_replay_files *f,
+				      const char *key);
+
+/** NULL-safe; leaves *f zeroed. */
+void rf_replay_files_free(rf_replay_files *f);
+
+#endif
