@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "bag/bag_internal.h"
+#include "digest/digest_workers.h"
 #include "provenance/prov_internal.h"
 #include "referee/error.h"
 #include "referee/file.h"
@@ -314,8 +316,7 @@ static int item_cmp(const void *a, const void *b)
 struct copy_ctx {
 	struct pack *p;
 	size_t *order;
-	unsigned char **bufs;
-	EVP_MD_CTX **ctxs;
+	struct dg_workers w;
 	pthread_mutex_t mu;
 	uint64_t done, total;
 	size_t files;
@@ -423,8 +424,8 @@ static void copy_range(void *arg, size_t b, size_t e, int worker)
 	struct copy_ctx *c = arg;
 	for (size_t i = b; i < e; i++) {
 		struct item *it = &c->p->items.v[c->order[i]];
-		it->rc = copy_one(c->p, it, it->src, c->bufs[worker],
-				  c->ctxs[worker]);
+		it->rc = copy_one(c->p, it, it->src, c->w.bufs[worker],
+				  c->w.ctxs[worker]);
 		if (it->rc)
 			snprintf(it->err, sizeof it->err, "%s",
 				 rf_error_last());
@@ -439,18 +440,6 @@ static void copy_range(void *arg, size_t b, size_t e, int worker)
 	}
 }
 
-static const struct item *sort_items;
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int by_size_desc(const void *a, const void *b)
-{
-	uint64_t x = sort_items[*(const size_t *)a].size;
-	uint64_t y = sort_items[*(const size_t *)b].size;
-	if (x != y)
-		return x > y ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
 static int copy_all(struct pack *p, rf_pool *pool)
 {
 	struct copy_ctx c;
@@ -458,30 +447,12 @@ static int copy_all(struct pack *p, rf_pool *pool)
 	size_t n = p->items.n;
 	memset(&c, 0, sizeof c);
 	c.p = p;
-	c.order = malloc((n ? n : 1) * sizeof *c.order);
-	c.bufs = calloc((size_t)threads, sizeof *c.bufs);
-	c.ctxs = calloc((size_t)threads, sizeof *c.ctxs);
-	if (!c.order || !c.bufs || !c.ctxs) {
-		rc = rf_error_set(RF_ENOMEM, "out of memory");
+	if ((rc = dg_workers_init(&c.w, threads)) != 0 ||
+	    (rc = dg_order_by_size(&c.order, p->items.v, n, sizeof *p->items.v,
+				   offsetof(struct item, size))) != 0)
 		goto out;
-	}
-	for (int t = 0; t < threads; t++) {
-		c.bufs[t] = malloc(RF_DIGEST_READ_SIZE);
-		c.ctxs[t] = EVP_MD_CTX_new();
-		if (!c.bufs[t] || !c.ctxs[t]) {
-			rc = rf_error_set(RF_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		c.order[i] = i;
+	for (size_t i = 0; i < n; i++)
 		c.total += p->items.v[i].size;
-	}
-	pthread_mutex_lock(&sort_mu);
-	sort_items = p->items.v;
-	qsort(c.order, n, sizeof *c.order, by_size_desc);
-	sort_items = NULL;
-	pthread_mutex_unlock(&sort_mu);
 	pthread_mutex_init(&c.mu, NULL);
 	rf_pool_for(pool, n, 1, copy_range, &c);
 	pthread_mutex_destroy(&c.mu);
@@ -492,14 +463,7 @@ static int copy_all(struct pack *p, rf_pool *pool)
 			break;
 		}
 out:
-	if (c.bufs)
-		for (int t = 0; t < threads; t++)
-			free(c.bufs[t]);
-	if (c.ctxs)
-		for (int t = 0; t < threads; t++)
-			EVP_MD_CTX_free(c.ctxs[t]);
-	free(c.bufs);
-	free(c.ctxs);
+	dg_workers_free(&c.w);
 	free(c.order);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "digest/digest_workers.h"
 #include "referee/digest.h"
 #include "referee/error.h"
 
@@ -250,8 +252,7 @@ struct files_ctx {
 	rf_digest_job *jobs;
 	size_t *order;
 	rf_digest_alg alg;
-	unsigned char **bufs; /* one read buffer per worker */
-	EVP_MD_CTX **ctxs;
+	struct dg_workers w;
 	rf_progress_fn progress;
 	void *progress_ctx;
 	pthread_mutex_t mu;
@@ -269,8 +270,8 @@ static void hash_range(void *arg, size_t begin, size_t end, int worker)
 		j->err[0] = '\0';
 		rc = open_regular(&fd, j->path);
 		if (!rc) {
-			rc = digest_fd_buf(j->md, &j->size, c->ctxs[worker],
-					   c->alg, fd, j->path, c->bufs[worker],
+			rc = digest_fd_buf(j->md, &j->size, c->w.ctxs[worker],
+					   c->alg, fd, j->path, c->w.bufs[worker],
 					   RF_DIGEST_READ_SIZE);
 			close(fd);
 		}
@@ -289,21 +290,6 @@ static void hash_range(void *arg, size_t begin, size_t end, int worker)
 	}
 }
 
-static const rf_digest_job *sort_jobs;
-
-static int by_size_desc(const void *a, const void *b)
-{
-	uint64_t x = sort_jobs[*(const size_t *)a].size_hint;
-	uint64_t y = sort_jobs[*(const size_t *)b].size_hint;
-	if (x != y)
-		return x > y ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
-/* qsort has no context argument in C11; sort under a lock so that two
- * threads calling rf_digest_files() at once do not share `sort_jobs`. */
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
 int rf_digest_files(rf_digest_job *jobs, size_t n, rf_digest_alg alg,
 		    rf_pool *pool, rf_progress_fn progress, void *progress_ctx)
 {
@@ -317,42 +303,17 @@ int rf_digest_files(rf_digest_job *jobs, size_t n, rf_digest_alg alg,
 	c.progress = progress;
 	c.progress_ctx = progress_ctx;
 	c.files_total = n;
-	c.order = malloc(n * sizeof *c.order);
-	c.bufs = calloc((size_t)threads, sizeof *c.bufs);
-	c.ctxs = calloc((size_t)threads, sizeof *c.ctxs);
-	if (!c.order || !c.bufs || !c.ctxs) {
-		rc = rf_error_set(RF_ENOMEM, "out of memory");
+	if ((rc = dg_workers_init(&c.w, threads)) != 0 ||
+	    (rc = dg_order_by_size(&c.order, jobs, n, sizeof *jobs,
+				   offsetof(rf_digest_job, size_hint))) != 0)
 		goto out;
-	}
-	for (int t = 0; t < threads; t++) {
-		c.bufs[t] = malloc(RF_DIGEST_READ_SIZE);
-		c.ctxs[t] = EVP_MD_CTX_new();
-		if (!c.bufs[t] || !c.ctxs[t]) {
-			rc = rf_error_set(RF_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		c.order[i] = i;
+	for (size_t i = 0; i < n; i++)
 		c.bytes_total += jobs[i].size_hint;
-	}
-	pthread_mutex_lock(&sort_mu);
-	sort_jobs = jobs;
-	qsort(c.order, n, sizeof *c.order, by_size_desc);
-	sort_jobs = NULL;
-	pthread_mutex_unlock(&sort_mu);
 	pthread_mutex_init(&c.mu, NULL);
 	rf_pool_for(pool, n, 1, hash_range, &c);
 	pthread_mutex_destroy(&c.mu);
 out:
-	if (c.bufs)
-		for (int t = 0; t < threads; t++)
-			free(c.bufs[t]);
-	if (c.ctxs)
-		for (int t = 0; t < threads; t++)
-			EVP_MD_CTX_free(c.ctxs[t]);
-	free(c.bufs);
-	free(c.ctxs);
+	dg_workers_free(&c.w);
 	free(c.order);
 	return rc;
 }
