@@ -100,11 +100,13 @@ static int verify_bag(const char *verb, const char *bag, int quiet)
 struct outputs {
 	int explain, json, quiet;
 	const char *junit, *html;
+	int skip_empty; /* a bag's folder without claims (e.g. a bare recipe) prints nothing */
+	int printed;    /* tables printed so far, for the blank line between them */
 };
 
 /* Check the manifests of one folder and print its table; the exit status. */
 static int check_folder(const char *verb, const char *dir, const rf_check_options *opts,
-			const struct outputs *o)
+			struct outputs *o)
 {
 	rf_check *c = NULL;
 	rf_report *rep = NULL;
@@ -118,6 +120,12 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 		rc = rf_check_load_dir(c, dir);
 	if (!rc)
 		rc = rf_check_run(c);
+	if (!rc && o->skip_empty && rf_check_count(c) == 0) {
+		rf_check_free(c);
+		return CLI_OK; /* linted and valid; nothing to give a verdict on */
+	}
+	if (!rc && o->printed++ && !o->json && !o->quiet)
+		printf("\n");
 	if (!rc) {
 		rf_buf_printf(&title, "referee check %s", dir);
 		rc = rf_check_report(&rep, c, title.data);
@@ -159,7 +167,7 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 int cmd_check(int argc, char **argv)
 {
 	const char *dir = NULL, *in = NULL;
-	struct outputs o = {0, 0, 0, NULL, NULL};
+	struct outputs o = {0};
 	rf_check_options opts = {0};
 	rf_buf bagit = RF_BUF_INIT, data = RF_BUF_INIT;
 	char *folders[MAX_FOLDERS];
@@ -252,10 +260,9 @@ int cmd_check(int argc, char **argv)
 				  "(e.g. --in %s)", dir, nfolders,
 				  folders[0] + strlen(dir) + strlen("/data/"));
 	} else {
+		o.skip_empty = nfolders > 1;
 		for (size_t i = 0; i < nfolders; i++) {
 			int s;
-			if (i)
-				printf("\n");
 			s = check_folder(argv[0], folders[i], &opts, &o);
 			status = s > status ? s : status;
 		}

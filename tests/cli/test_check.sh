@@ -112,4 +112,17 @@ fi
 
 expect_exit "no argument is a usage error" 2 "$REFEREE" check
 expect_exit "a bad threshold is a usage error" 2 "$REFEREE" check --suspicious-mfu x "$M/deepseek-v3"
+# A bag with several folders: a folder that has manifests but no claims (a
+# bare replay recipe) is linted but gets no empty table; asked for by --in,
+# it does.
+mkdir -p "$T/multi/v3" "$T/multi/recipe"
+cp "$M"/deepseek-v3/*.yaml "$T/multi/v3/"
+cp "$M/tiny-grpo/test.yaml" "$T/multi/recipe/"
+"$REFEREE" pack -q "$T/multibag" "$T/multi/v3" "$T/multi/recipe" 2>/dev/null
+expect_exit "a bag with a claims folder and a recipe folder checks" 0 "$REFEREE" check "$T/multibag"
+expect_out_match "the claims folder gets its table" "data/v3"
+if grep -q "data/recipe" "$T/out"; then not_ok "no empty table for a folder without claims" "$(cat "$T/out")"
+else ok "no empty table for a folder without claims"; fi
+expect_exit "--in the recipe folder still reports it" 0 "$REFEREE" check "$T/multibag" --in recipe
+expect_out_match "--in prints the folder's (empty) table" "0 claims"
 done_testing
