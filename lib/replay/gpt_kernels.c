@@ -55,11 +55,13 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 /* SSE2, the x86-64 baseline (and any target with 16-byte vectors) */
 #define GT_VEC v4f
 #define GT_W 4
+#define GT_SPLAT(x) ((v4f){(x), (x), (x), (x)})
 #define GT_ATTR
 #define GT_SUFFIX sse2
 #include "replay/gpt_gemm_tile.h"
 #undef GT_VEC
 #undef GT_W
+#undef GT_SPLAT
 #undef GT_ATTR
 #undef GT_SUFFIX
 
@@ -70,11 +72,13 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 typedef float v8f __attribute__((vector_size(32)));
 #define GT_VEC v8f
 #define GT_W 8
+#define GT_SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
 #define GT_ATTR __attribute__((target("avx2")))
 #define GT_SUFFIX avx2
 #include "replay/gpt_gemm_tile.h"
 #undef GT_VEC
 #undef GT_W
+#undef GT_SPLAT
 #undef GT_ATTR
 #undef GT_SUFFIX
 #define HAVE_GEMM_AVX2 1
@@ -201,35 +205,6 @@ static inline float k_tanhf(float x)
 float rf_k_tanhf(float x)
 {
 	return k_tanhf(x);
-}
-
-/* The same operations as k_expf and k_tanhf on four lanes: the same bits. */
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-static inline v4f k_expf4(v4f x)
-{
-	const v4f lo = {EXP_LO, EXP_LO, EXP_LO, EXP_LO}, hi = {EXP_HI, EXP_HI, EXP_HI, EXP_HI};
-	v4i m = x < lo; /* lanes of -1 where true */
-	x = (v4f)((m & (v4i)lo) | (~m & (v4i)x));
-	m = x > hi;
-	x = (v4f)((m & (v4i)hi) | (~m & (v4i)x));
-	v4f n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
-	v4f r = x - n * EXP_LN2_HI;
-	r = r - n * EXP_LN2_LO;
-	v4f p = (v4f){0} + EXP_P0;
-	p = p * r + EXP_P1;
-	p = p * r + EXP_P2;
-	p = p * r + EXP_P3;
-	p = p * r + EXP_P4;
-	p = p * r + EXP_P5;
-	v4f y = (p * (r * r) + r) + 1.0f;
-	v4i bits = (__builtin_convertvector(n, v4i) + 127) << 23;
-	return y * (v4f)bits;
-}
-
-static inline v4f k_tanhf4(v4f x)
-{
-	return 1.0f - 2.0f / (1.0f + k_expf4(2.0f * x));
 }
 
 #define LOG_SQRTHF 0.707106781186547524f
@@ -433,10 +408,11 @@ static inline float dot1(const float *x, const float *r, int n)
 }
 
 /* Given raw scores att[0..t] (q . k[t2], not yet scaled): softmax them in
- * place and y[0..hd) = sum_t2 att[t2] v[t2].  Shared by the forward pass
- * and decoding so that both compute the same numbers. */
-static void softmax_mix(float *y, float *att, const float *v, int kvs, int t,
-			int hd, float scale)
+ * place and y[0..hd) = sum_t2 att[t2] v[t2], v[t2] at v + r * kvs with
+ * r = rows[t2] (compact storage) or t2 (rows NULL).  Shared by the forward
+ * pass and decoding so that both compute the same numbers. */
+static void softmax_mix(float *y, float *att, const float *v, const int *rows,
+			int kvs, int t, int hd, float scale)
 {
 	float mx = -INFINITY, sum = 0.0f;
 	int t2;
@@ -456,7 +432,7 @@ static void softmax_mix(float *y, float *att, const float *v, int kvs, int t,
 	for (int i = 0; i < hd; i++)
 		y[i] = 0.0f;
 	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
-		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
+		axpy(y, att[t2], v + (size_t)(rows ? rows[t2] : t2) * kvs, hd);
 }
 
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
@@ -468,12 +444,13 @@ void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
 	for (; t2 <= t; t2++)
 		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
-	softmax_mix(y, att, v, kvs, t, hd, scale);
+	softmax_mix(y, att, v, NULL, kvs, t, hd, scale);
 }
 
 struct attn_ctx {
 	float *y, *att, *dqkv, *scratch;
 	const float *qkv, *cy, *catt, *dy;
+	const int *cidx, *uniq; /* forward: compact rows, or NULL */
 	int B, T, C, NH;
 };
 
@@ -488,13 +465,16 @@ static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	(void)worker;
 	for (size_t i = begin; i < end; i++) {
 		int h = (int)(i % (size_t)NH), b = (int)(i / (size_t)NH);
-		const float *base = a->qkv + (size_t)b * T * 3 * C; /* [T,3C] */
+		/* row (b, t) of qkv [.,3C] and y [.,C] is at ri(t) */
+#define ri(t) (a->cidx ? (size_t)a->cidx[(size_t)b * T + (t)] : (size_t)b * T + (t))
 		float *kT = a->scratch + i * (size_t)hd * T;      /* [hd,T] */
 		for (int t2 = 0; t2 < T; t2++)
 			for (int j = 0; j < hd; j++)
-				kT[(size_t)j * T + t2] = base[(size_t)t2 * 3 * C + C + h * hd + j];
+				kT[(size_t)j * T + t2] = a->qkv[ri(t2) * 3 * C + C + h * hd + j];
 		for (int t = 0; t < T; t++) {
-			const float *q = base + (size_t)t * 3 * C + h * hd;
+			if (a->cidx && a->uniq[ri(t)] != b * T + t)
+				continue; /* the same as an earlier row */
+			const float *q = a->qkv + ri(t) * 3 * C + h * hd;
 			float *att = a->att + (i * T + t) * (size_t)T; /* [T] */
 			int t2 = 0;
 			for (; t2 + 4 <= t + 1; t2 += 4) {
@@ -512,11 +492,18 @@ static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 					sc += q[j] * kT[(size_t)j * T + t2];
 				att[t2] = sc;
 			}
-			softmax_mix(a->y + ((size_t)b * T + t) * C + h * hd, att,
-				    base + 2 * C + h * hd, 3 * C, t, hd, scale);
+			if (a->cidx)
+				softmax_mix(a->y + ri(t) * C + h * hd, att,
+					    a->qkv + 2 * C + h * hd,
+					    a->cidx + (size_t)b * T, 3 * C, t, hd, scale);
+			else
+				softmax_mix(a->y + ((size_t)b * T + t) * C + h * hd, att,
+					    a->qkv + (size_t)b * T * 3 * C + 2 * C + h * hd,
+					    NULL, 3 * C, t, hd, scale);
 			for (t2 = t + 1; t2 < T; t2++)
 				att[t2] = 0.0f;
 		}
+#undef ri
 	}
 }
 
@@ -524,7 +511,16 @@ void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
 			const float *qkv, int B, int T, int C, int NH)
 {
 	struct attn_ctx a = {y, att, NULL, scratch, qkv, NULL, NULL, NULL,
-			     B, T, C, NH};
+			     NULL, NULL, B, T, C, NH};
+	rf_pool_for(pool, (size_t)B * NH, 1, attn_fwd_task, &a);
+}
+
+void rf_k_attention_fwd_rows(rf_pool *pool, float *y, float *att, float *scratch,
+			     const float *qkv, const int *cidx, const int *uniq,
+			     int B, int T, int C, int NH)
+{
+	struct attn_ctx a = {y, att, NULL, scratch, qkv, NULL, NULL, NULL,
+			     cidx, uniq, B, T, C, NH};
 	rf_pool_for(pool, (size_t)B * NH, 1, attn_fwd_task, &a);
 }
 
@@ -582,7 +578,7 @@ void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
 			int B, int T, int C, int NH)
 {
 	struct attn_ctx a = {NULL, NULL, dqkv, scratch, qkv, NULL, att, dy,
-			     B, T, C, NH};
+			     NULL, NULL, B, T, C, NH};
 	rf_pool_for(pool, (size_t)B * NH, 1, attn_bwd_task, &a);
 }
 
@@ -595,18 +591,49 @@ struct ew_ctx {
 	const float *a, *b;
 };
 
+/* exp, tanh, GELU on 4 lanes (SSE2) and on 8 (AVX2, chosen at run time):
+ * the lanes compute what the scalar loops below compute, the same bits */
+typedef int32_t v4i __attribute__((vector_size(16)));
+#define EV_VEC v4f
+#define EV_IVEC v4i
+#define EV_W 4
+#define EV_SPLAT(x) ((v4f){(x), (x), (x), (x)})
+#define EV_ATTR
+#define EV_SUFFIX sse2
+#include "replay/gpt_gelu_vec.h"
+#undef EV_VEC
+#undef EV_IVEC
+#undef EV_W
+#undef EV_SPLAT
+#undef EV_ATTR
+#undef EV_SUFFIX
+#ifdef HAVE_GEMM_AVX2
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define EV_VEC v8f
+#define EV_IVEC v8i
+#define EV_W 8
+#define EV_SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define EV_ATTR __attribute__((target("avx2")))
+#define EV_SUFFIX avx2
+#include "replay/gpt_gelu_vec.h"
+#undef EV_VEC
+#undef EV_IVEC
+#undef EV_W
+#undef EV_SPLAT
+#undef EV_ATTR
+#undef EV_SUFFIX
+#endif
+
 static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ew_ctx *e = ctx;
 	size_t i = begin;
 	(void)worker;
-	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
-		v4f x;
-		V4_LOAD(x, e->a + i);
-		v4f u = GELU_K * (x + 0.044715f * x * x * x);
-		v4f o = 0.5f * x * (1.0f + k_tanhf4(u));
-		V4_STORE(e->out + i, o);
-	}
+#ifdef HAVE_GEMM_AVX2
+	if (use_avx2())
+		i += gelu_fwd_avx2(e->out + i, e->a + i, end - i);
+#endif
+	i += gelu_fwd_sse2(e->out + i, e->a + i, end - i);
 	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
@@ -625,18 +652,11 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 	const struct ew_ctx *e = ctx;
 	size_t i = begin;
 	(void)worker;
-	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
-		v4f x, dy;
-		V4_LOAD(x, e->a + i);
-		V4_LOAD(dy, e->b + i);
-		v4f u = GELU_K * (x + 0.044715f * x * x * x);
-		v4f th = k_tanhf4(u);
-		v4f sech2 = 1.0f - th * th;
-		v4f du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-		v4f g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
-		v4f o = g * dy;
-		V4_STORE(e->out + i, o);
-	}
+#ifdef HAVE_GEMM_AVX2
+	if (use_avx2())
+		i += gelu_bwd_avx2(e->out + i, e->a + i, e->b + i, end - i);
+#endif
+	i += gelu_bwd_sse2(e->out + i, e->a + i, e->b + i, end - i);
 	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);

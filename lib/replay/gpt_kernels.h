@@ -47,6 +47,12 @@ void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
  *  scratch needs B*T*C floats. */
 void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
 			const float *qkv, int B, int T, int C, int NH);
+/** The same with rows stored compactly: row n = b*T + t of qkv and y is at
+ *  cidx[n] (cidx[n] <= n); only rows with uniq[cidx[n]] == n are computed
+ *  (att rows of the others are left for the caller to copy). */
+void rf_k_attention_fwd_rows(rf_pool *pool, float *y, float *att, float *scratch,
+			     const float *qkv, const int *cidx, const int *uniq,
+			     int B, int T, int C, int NH);
 /** Backward: dqkv [B,T,3C] (overwritten), from dy [B,T,C]; scratch needs
  *  B*NH*T floats. */
 void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
