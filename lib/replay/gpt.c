@@ -365,7 +365,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	/* bound the block (2^40 floats) before any size_t product can wrap */
 	double need = (double)L * (10.0 * N * C + 4.0 * N + (double)B * NH * T * T +
 				   2.0 * N * F) +
-		      (double)N * (8.0 * C + V + NH + 3.0 * (F > V ? F : V) + 3.0 * C) +
+		      (double)N * (9.0 * C + V + NH + 3.0 * (F > V ? F : V) + 3.0 * C) +
 		      (double)(F + V + 3 * C) * C;
 	if (need > 1099511627776.0)
 		return rf_error_set(RF_ELIMIT, "gpt forward: activations for %d x %d tokens too large",
@@ -389,7 +389,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 		       N * V /* logits */ + N /* lse */ +
 		       2 * N * C /* dres, dln */ + N * C /* datty */ +
 		       3 * N * C /* dqkv */ + N * (F > V ? F : V) /* dfch, dlogits */ +
-		       N * NH /* attn scratch */ + wmax + N * omax /* tbuf */;
+		       N * (NH + C) /* attn scratch */ + wmax + N * omax /* tbuf */;
 	free(m->actmem);
 	free(m->acts);
 	free(m->tokens);
@@ -455,7 +455,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	TAKE(m->dqkv, 3 * N * C);
 	TAKE(m->dfch, N * (F > V ? F : V));
 	m->dlogits = m->dfch; /* never live at the same time */
-	TAKE(m->attn_scratch, N * NH);
+	TAKE(m->attn_scratch, N * (NH + C));
 	TAKE(m->wt, wmax);
 	TAKE(m->tbuf, N * omax);
 #undef TAKE

@@ -124,8 +124,9 @@ static void gemm_reference(float *C, int ldc, const float *A, int sam, int sak,
  * every dimension and k running over several blocks. */
 static void test_gemm_bits(void **state)
 {
+	/* {13, 95, 40}: a 64-wide AVX-512 tile, then 16-, 8-, 4-wide, scalar */
 	const int shapes[][3] = {{13, 37, 300}, {6, 16, 1}, {1, 5, 7}, {64, 48, 520},
-				 {7, 33, 256}};
+				 {7, 33, 256}, {13, 95, 40}};
 	uint32_t s = 42;
 	rf_pool *pool;
 	(void)state;
@@ -149,7 +150,7 @@ static void test_gemm_bits(void **state)
 			const float *bb = mode == 0 ? bias : NULL;
 			memcpy(ref, init, nC * 4);
 			gemm_reference(ref, Nc, A, sam, sak, B, Nc, bb, M, Nc, K, mode == 2);
-			for (int sel = 0; sel < 2; sel++)
+			for (int sel = 0; sel < 4; sel++) /* auto, SSE2, AVX2, AVX-512 */
 				for (int th = 0; th < 2; th++) {
 					rf_k_gemm_select(sel);
 					memcpy(got, init, nC * 4);
@@ -449,22 +450,23 @@ static void free_run(struct run_out *o)
 
 static void test_threads_bit_identical(void **state)
 {
-	struct run_out r[4];
+	struct run_out r[5];
 	size_t np, nl = (size_t)8 * 16 * small.vocab;
 	rf_gpt *m = new_model(&small, 5, 1.0f);
 	(void)state;
 	np = rf_gpt_num_params(m);
 	rf_gpt_free(m);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		rf_pool *pool = NULL;
 		if (i)
-			assert_int_equal(rf_pool_new(&pool, i == 3 ? 2 : i + 1), 0);
-		rf_k_gemm_select(i == 3); /* run 3: the SSE2 kernel forced */
+			assert_int_equal(rf_pool_new(&pool, i >= 3 ? 2 : i + 1), 0);
+		/* runs 3 and 4: the SSE2, the AVX2 kernels forced */
+		rf_k_gemm_select(i == 3 ? 1 : i == 4 ? 2 : 0);
 		run_once(pool, &r[i]);
 		rf_k_gemm_select(0);
 		rf_pool_free(pool);
 	}
-	for (int i = 1; i < 4; i++) {
+	for (int i = 1; i < 5; i++) {
 		assert_memory_equal(r[i].logits, r[0].logits, nl * sizeof(float));
 		assert_memory_equal(r[i].lp, r[0].lp, 8 * 16 * sizeof(float));
 		assert_memory_equal(r[i].grads, r[0].grads, np * sizeof(float));
@@ -473,7 +475,7 @@ static void test_threads_bit_identical(void **state)
 		assert_true(r[i].norm == r[0].norm);
 	}
 	assert_true(r[0].norm > 0.5f); /* clipping really happened */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		free_run(&r[i]);
 }
 
