@@ -61,6 +61,13 @@ struct rf_gpt {
 	float *logits;           /* [N,V] */
 	float *lse;              /* [N] log-sum-exp of each logits row */
 	int32_t *tokens, *targets; /* [N] */
+	/* rows with the same tokens up to their position have the same
+	 * activations (the G samples of a prompt, through the prompt): the
+	 * forward pass computes the nu distinct rows, stored compactly,
+	 * then copies.  fsrc[n]: the first row equal to n; cidx[n]: its
+	 * compact place; uniq[u]: the row at compact place u.  [N] each */
+	int *fsrc, *cidx, *uniq;
+	int spread_pending; /* activations still compact (see fwd_expand) */
 	/* backward scratch, reused layer after layer */
 	float *dres, *dln, *datty, *dqkv, *dfch, *dlogits, *attn_scratch;
 	float *wt;               /* [max IC*OC] a transposed weight */
@@ -78,6 +85,13 @@ struct rf_gpt_cache {
 	 * weights of one decoding run do not change */
 	float *wt;
 	size_t wt_layer; /* floats per layer in wt */
+	/* Rows fed the same tokens so far have the same keys, values and
+	 * logits (every kernel computes a row from that row alone), e.g. the
+	 * G samples of one prompt through the prompt.  rep[b] is the first
+	 * row whose tokens at 0..next_pos-1 equal row b's; a step computes
+	 * only the nu first-of-their-kind rows uniq[0..nu) and copies. */
+	int *rep, *uniq, *cidx; /* [batch] each; cidx[b]: rep[b]'s place in uniq */
+	int next_pos;           /* the position rep is valid for, else -1 */
 };
 
 int rf_gpt_config_check(const rf_gpt_config *cfg)
@@ -161,6 +175,9 @@ void rf_gpt_free(rf_gpt *m)
 	free(m->actmem);
 	free(m->tokens);
 	free(m->targets);
+	free(m->fsrc);
+	free(m->cidx);
+	free(m->uniq);
 	rf_gpt_dev_free(m->dev);
 	free(m);
 }
@@ -348,7 +365,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	/* bound the block (2^40 floats) before any size_t product can wrap */
 	double need = (double)L * (10.0 * N * C + 4.0 * N + (double)B * NH * T * T +
 				   2.0 * N * F) +
-		      (double)N * (8.0 * C + V + NH + 3.0 * (F > V ? F : V) + 3.0 * C) +
+		      (double)N * (9.0 * C + V + NH + 3.0 * (F > V ? F : V) + 3.0 * C) +
 		      (double)(F + V + 3 * C) * C;
 	if (need > 1099511627776.0)
 		return rf_error_set(RF_ELIMIT, "gpt forward: activations for %d x %d tokens too large",
@@ -372,23 +389,34 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 		       N * V /* logits */ + N /* lse */ +
 		       2 * N * C /* dres, dln */ + N * C /* datty */ +
 		       3 * N * C /* dqkv */ + N * (F > V ? F : V) /* dfch, dlogits */ +
-		       N * NH /* attn scratch */ + wmax + N * omax /* tbuf */;
+		       N * (NH + C) /* attn scratch */ + wmax + N * omax /* tbuf */;
 	free(m->actmem);
 	free(m->acts);
 	free(m->tokens);
 	free(m->targets);
+	free(m->fsrc);
+	free(m->cidx);
+	free(m->uniq);
 	m->actmem = malloc(total * sizeof(float));
 	m->acts = calloc(L, sizeof *m->acts);
 	m->tokens = malloc(N * sizeof(int32_t));
 	m->targets = malloc(N * sizeof(int32_t));
-	if (!m->actmem || !m->acts || !m->tokens || !m->targets) {
+	m->fsrc = malloc(N * sizeof(int));
+	m->cidx = malloc(N * sizeof(int));
+	m->uniq = malloc(N * sizeof(int));
+	if (!m->actmem || !m->acts || !m->tokens || !m->targets || !m->fsrc ||
+	    !m->cidx || !m->uniq) {
 		free(m->actmem);
 		free(m->acts);
 		free(m->tokens);
 		free(m->targets);
+		free(m->fsrc);
+		free(m->cidx);
+		free(m->uniq);
 		m->actmem = NULL;
 		m->acts = NULL;
 		m->tokens = m->targets = NULL;
+		m->fsrc = m->cidx = m->uniq = NULL;
 		m->cap_n = m->cap_att = 0;
 		return rf_error_set(RF_ENOMEM, "out of memory for activations (%zu floats)",
 				    total);
@@ -427,7 +455,7 @@ static int ensure_acts(rf_gpt *m, int B, int T)
 	TAKE(m->dqkv, 3 * N * C);
 	TAKE(m->dfch, N * (F > V ? F : V));
 	m->dlogits = m->dfch; /* never live at the same time */
-	TAKE(m->attn_scratch, N * NH);
+	TAKE(m->attn_scratch, N * (NH + C));
 	TAKE(m->wt, wmax);
 	TAKE(m->tbuf, N * omax);
 #undef TAKE
@@ -453,24 +481,28 @@ static void linear_fwd(rf_pool *pool, float *out, const float *inp,
 
 /* dinp[N,IC] = dout[N,OC] W[OC,IC] (overwrites, if dinp);
  * dW[OC,IC] += dout^T inp; db[OC] += column sums of dout (if db).
- * doutT [OC,N] is scratch: dout transposed, so that the dW product reads
- * each of its rows as one contiguous stream. */
+ * The dW product reads dout as its transpose through strides (sam 1,
+ * sak OC: each k touches one row of dout, a few cache lines), so no
+ * transposed copy is made; db[o] sums rows n in order, vectorised across o.
+ * dbuf [OC] is scratch for those sums. */
 static void linear_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 		       const float *dout, const float *inp, const float *w,
-		       int N, int IC, int OC, float *doutT)
+		       int N, int IC, int OC, float *dbuf)
 {
 	if (dinp)
 		rf_k_gemm(pool, dinp, IC, dout, OC, 1, w, IC, NULL, N, IC, OC, 0);
-	rf_k_transpose(pool, doutT, dout, N, OC);
-	rf_k_gemm(pool, dw, IC, doutT, N, 1, inp, IC, NULL, OC, IC, N, 1);
-	if (db)
-		for (int o = 0; o < OC; o++) { /* rows in order */
-			const float *d = doutT + (size_t)o * N;
-			float s = 0.0f;
-			for (int n = 0; n < N; n++)
-				s += d[n];
-			db[o] += s;
+	rf_k_gemm(pool, dw, IC, dout, 1, OC, inp, IC, NULL, OC, IC, N, 1);
+	if (db) {
+		for (int o = 0; o < OC; o++)
+			dbuf[o] = 0.0f;
+		for (int n = 0; n < N; n++) { /* rows in order, for every o */
+			const float *d = dout + (size_t)n * OC;
+			for (int o = 0; o < OC; o++)
+				dbuf[o] += d[o];
 		}
+		for (int o = 0; o < OC; o++)
+			db[o] += dbuf[o];
+	}
 }
 
 static int check_tokens(const rf_gpt *m, const int32_t *tok, size_t n,
@@ -481,6 +513,94 @@ static int check_tokens(const rf_gpt *m, const int32_t *tok, size_t n,
 			return rf_error_set(RF_EINVAL, "gpt: %s %d at index %zu outside vocab 0..%d",
 					    what, tok[i], i, m->cfg.vocab - 1);
 	return 0;
+}
+
+#define FWD_DEDUP_MAX 4096 /* sequences; the class search is quadratic */
+
+/* Classes of rows (b, t) with equal tokens at 0..t, position by position:
+ * fsrc[n] is the first such row, cidx[n] its compact place, uniq[u] the
+ * row at place u.  Returns the number of distinct rows. */
+static int fwd_classes(rf_gpt *m, const int32_t *tok, int B, int T)
+{
+	int nu = 0, N = B * T;
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++) {
+			int n = b * T + t, r = b;
+			/* the first sequence of b's class at t - 1 */
+			int ob = t ? m->fsrc[n - 1] / T : 0;
+			if (B <= FWD_DEDUP_MAX)
+				for (int b2 = ob; b2 < b; b2++)
+					if ((t ? m->fsrc[b2 * T + t - 1] / T : 0) == ob &&
+					    tok[b2 * T + t] == tok[n]) {
+						r = b2;
+						break;
+					}
+			m->fsrc[n] = r * T + t;
+		}
+	for (int n = 0; n < N; n++) {
+		if (m->fsrc[n] == n)
+			m->uniq[nu++] = n;
+		m->cidx[n] = m->fsrc[n] == n ? nu - 1 : m->cidx[m->fsrc[n]];
+	}
+	return nu;
+}
+
+/* buf [N, w] holds row n at cidx[n] <= n: spread it to every row, last row
+ * first, so each source is read before it is overwritten.  Runs of rows
+ * with consecutive sources (a sample's prompt rows) move as one block. */
+static void fwd_spread(const rf_gpt *m, float *buf, size_t w, int N)
+{
+	for (int n = N - 1; n >= 0; n--) {
+		if (m->cidx[n] == n)
+			continue;
+		int n0 = n;
+		while (n0 > 0 && m->cidx[n0 - 1] == m->cidx[n0] - 1 &&
+		       m->cidx[n0 - 1] != n0 - 1)
+			n0--;
+		memmove(buf + (size_t)n0 * w, buf + (size_t)m->cidx[n0] * w,
+			(size_t)(n - n0 + 1) * w * sizeof(float));
+		n = n0;
+	}
+}
+
+/* After a compact forward pass: every activation the backward pass reads,
+ * row by row as if each row had been computed.  Done by the backward pass
+ * only (a reference model's forward pass needs the logits alone). */
+static void fwd_expand(rf_gpt *m, int B, int T)
+{
+	const int N = B * T, C = m->cfg.d_model, F = m->cfg.d_ff,
+		  NH = m->cfg.n_head;
+	for (int l = 0; l < m->cfg.n_layer; l++) {
+		struct gpt_acts *a = &m->acts[l];
+		fwd_spread(m, a->ln1, (size_t)C, N);
+		fwd_spread(m, a->ln1_mean, 1, N);
+		fwd_spread(m, a->ln1_rstd, 1, N);
+		fwd_spread(m, a->qkv, 3 * (size_t)C, N);
+		fwd_spread(m, a->atty, (size_t)C, N);
+		fwd_spread(m, a->xmid, (size_t)C, N);
+		fwd_spread(m, a->ln2, (size_t)C, N);
+		fwd_spread(m, a->ln2_mean, 1, N);
+		fwd_spread(m, a->ln2_rstd, 1, N);
+		fwd_spread(m, a->fch, (size_t)F, N);
+		fwd_spread(m, a->fch_gelu, (size_t)F, N);
+		fwd_spread(m, a->xout, (size_t)C, N);
+		/* att [B,NH,T,T] is stored per row already; copy the skipped */
+		for (int n = 0; n < N; n++) {
+			int s = m->fsrc[n];
+			if (s == n)
+				continue;
+			int b = n / T, t = n % T, sb = s / T;
+			for (int h = 0; h < NH; h++)
+				memcpy(a->att + (((size_t)b * NH + h) * T + t) * T,
+				       a->att + (((size_t)sb * NH + h) * T + t) * T,
+				       (size_t)T * sizeof(float));
+		}
+	}
+	fwd_spread(m, m->x0, (size_t)C, N);
+	fwd_spread(m, m->lnf, (size_t)C, N);
+	fwd_spread(m, m->lnf_mean, 1, N);
+	fwd_spread(m, m->lnf_rstd, 1, N);
+	m->spread_pending = 0;
 }
 
 int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
@@ -509,12 +629,16 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 	m->B = B;
 	m->T = T;
 	m->have_logp = 0;
+	m->spread_pending = 0;
 	const int N = B * T;
 	memcpy(m->tokens, tokens, (size_t)N * sizeof(int32_t));
-	for (int n = 0; n < N; n++) { /* x0[n] = wte[tok] + wpe[t] */
+	/* Nr rows computed: the distinct ones, compactly (row n at cidx[n]) */
+	const int Nr = fwd_classes(m, tokens, B, T);
+	for (int u = 0; u < Nr; u++) { /* x0[n] = wte[tok] + wpe[t] */
+		int n = m->uniq[u];
 		const float *we = m->wte + (size_t)tokens[n] * C;
 		const float *pe = m->wpe + (size_t)(n % T) * C;
-		float *x = m->x0 + (size_t)n * C;
+		float *x = m->x0 + (size_t)u * C;
 		for (int i = 0; i < C; i++)
 			x[i] = we[i] + pe[i];
 	}
@@ -523,22 +647,31 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 		struct gpt_acts *a = &m->acts[l];
 		const struct gpt_layer *w = &m->w[l];
 		rf_k_layernorm_fwd(pool, a->ln1, a->ln1_mean, a->ln1_rstd, x, w->ln1w,
-				   w->ln1b, N, C);
-		linear_fwd(pool, a->qkv, a->ln1, w->qkvw, w->qkvb, N, C, 3 * C, m->wt);
-		rf_k_attention_fwd(pool, a->atty, a->att, m->tbuf, a->qkv, B, T, C, NH);
-		linear_fwd(pool, a->xmid, a->atty, w->projw, w->projb, N, C, C, m->wt);
-		rf_k_add(pool, a->xmid, a->xmid, x, (size_t)N * C);
+				   w->ln1b, Nr, C);
+		linear_fwd(pool, a->qkv, a->ln1, w->qkvw, w->qkvb, Nr, C, 3 * C, m->wt);
+		if (Nr < N)
+			rf_k_attention_fwd_rows(pool, a->atty, a->att, m->tbuf, a->qkv,
+						m->cidx, m->uniq, B, T, C, NH);
+		else
+			rf_k_attention_fwd(pool, a->atty, a->att, m->tbuf, a->qkv, B, T,
+					   C, NH);
+		linear_fwd(pool, a->xmid, a->atty, w->projw, w->projb, Nr, C, C, m->wt);
+		rf_k_add(pool, a->xmid, a->xmid, x, (size_t)Nr * C);
 		rf_k_layernorm_fwd(pool, a->ln2, a->ln2_mean, a->ln2_rstd, a->xmid,
-				   w->ln2w, w->ln2b, N, C);
-		linear_fwd(pool, a->fch, a->ln2, w->fcw, w->fcb, N, C, F, m->wt);
-		rf_k_gelu_fwd(pool, a->fch_gelu, a->fch, (size_t)N * F);
-		linear_fwd(pool, a->xout, a->fch_gelu, w->fcpw, w->fcpb, N, F, C, m->wt);
-		rf_k_add(pool, a->xout, a->xout, a->xmid, (size_t)N * C);
+				   w->ln2w, w->ln2b, Nr, C);
+		linear_fwd(pool, a->fch, a->ln2, w->fcw, w->fcb, Nr, C, F, m->wt);
+		rf_k_gelu_fwd(pool, a->fch_gelu, a->fch, (size_t)Nr * F);
+		linear_fwd(pool, a->xout, a->fch_gelu, w->fcpw, w->fcpb, Nr, F, C, m->wt);
+		rf_k_add(pool, a->xout, a->xout, a->xmid, (size_t)Nr * C);
 		x = a->xout;
 	}
 	rf_k_layernorm_fwd(pool, m->lnf, m->lnf_mean, m->lnf_rstd, x, m->lnfw,
-			   m->lnfb, N, C);
-	linear_fwd(pool, m->logits, m->lnf, m->lmw, NULL, N, C, V, m->wt);
+			   m->lnfb, Nr, C);
+	linear_fwd(pool, m->logits, m->lnf, m->lmw, NULL, Nr, C, V, m->wt);
+	if (Nr < N) { /* the logits now, the rest if a backward pass comes */
+		fwd_spread(m, m->logits, (size_t)V, N);
+		m->spread_pending = 1;
+	}
 	return 0;
 }
 
@@ -596,6 +729,8 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 		return rf_error_set(RF_EINVAL, "gpt backward: call forward and token_logprobs first");
 	if (m->dev)
 		return rf_gpt_dev_backward(m->dev, dlogp);
+	if (m->spread_pending)
+		fwd_expand(m, m->B, m->T);
 	const int B = m->B, T = m->T, N = B * T, V = m->cfg.vocab,
 		  C = m->cfg.d_model, L = m->cfg.n_layer, NH = m->cfg.n_head,
 		  F = m->cfg.d_ff;
@@ -730,6 +865,9 @@ void rf_gpt_cache_free(rf_gpt_cache *c)
 	free(c->k);
 	free(c->v);
 	free(c->mem);
+	free(c->rep);
+	free(c->uniq);
+	free(c->cidx);
 	free(c);
 }
 
@@ -768,7 +906,11 @@ int rf_gpt_cache_new(rf_gpt_cache **out, const rf_gpt *m, int batch)
 	c->v = calloc(L * Bn * P * C, sizeof(float));
 	size_t total = Bn * C * 5 + 3 * Bn * C + 2 * Bn * F + Bn * NH * P + wt_all;
 	c->mem = malloc(total * sizeof(float));
-	if (!c->k || !c->v || !c->mem) {
+	c->rep = malloc(Bn * sizeof(int));
+	c->uniq = malloc(Bn * sizeof(int));
+	c->cidx = malloc(Bn * sizeof(int));
+	c->next_pos = -1;
+	if (!c->k || !c->v || !c->mem || !c->rep || !c->uniq || !c->cidx) {
 		rf_gpt_cache_free(c);
 		return rf_error_set(RF_ENOMEM, "out of memory for the KV cache");
 	}
@@ -792,7 +934,8 @@ struct dec_attn_ctx {
 	int l, pos, NH;
 };
 
-/* One index per (sequence, head). */
+/* One index per (computed row u, head); u's keys and values are those of
+ * sequence uniq[u]. */
 static void dec_attn_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct dec_attn_ctx *d = ctx;
@@ -801,13 +944,45 @@ static void dec_attn_task(void *ctx, size_t begin, size_t end, int worker)
 	float scale = 1.0f / sqrtf((float)hd);
 	(void)worker;
 	for (size_t i = begin; i < end; i++) {
-		int h = (int)(i % (size_t)d->NH), b = (int)(i / (size_t)d->NH);
-		size_t kv = ((size_t)d->l * c->batch + b) * P * C; /* [P,C] */
-		rf_k_attention_row(c->atty + (size_t)b * C + h * hd, c->att + i * P,
-				   c->qkv + (size_t)b * 3 * C + h * hd,
+		int h = (int)(i % (size_t)d->NH), u = (int)(i / (size_t)d->NH);
+		size_t kv = ((size_t)d->l * c->batch + c->uniq[u]) * P * C; /* [P,C] */
+		rf_k_attention_row(c->atty + (size_t)u * C + h * hd, c->att + i * P,
+				   c->qkv + (size_t)u * 3 * C + h * hd,
 				   c->k + kv + h * hd, c->v + kv + h * hd, C, d->pos,
 				   hd, scale);
 	}
+}
+
+#define DEC_DEDUP_MAX 4096
+
+/* Split the classes of rows with equal tokens so far by this step's token:
+ * rep[b] becomes the first row with rep and token equal to b's.  Any call
+ * out of sequence (not 0, not the position after the last) starts from
+ * singletons, which is always right (every row's keys are stored). */
+static int dec_classes(rf_gpt_cache *c, const int32_t *tokens, int pos)
+{
+	int Bn = c->batch, nu = 0;
+	int *old = c->cidx; /* scratch until cidx is filled below */
+	/* the search is quadratic in a class's size: bounded batches only */
+	int track = Bn <= DEC_DEDUP_MAX && (pos == 0 || pos == c->next_pos);
+	for (int b = 0; b < Bn; b++)
+		old[b] = !track ? b : pos == 0 ? 0 : c->rep[b];
+	for (int b = 0; b < Bn; b++) {
+		int r = b;
+		for (int b2 = old[b]; b2 < b; b2++)
+			if (old[b2] == old[b] && tokens[b2] == tokens[b]) {
+				r = b2;
+				break;
+			}
+		c->rep[b] = r;
+	}
+	for (int b = 0; b < Bn; b++) {
+		if (c->rep[b] == b)
+			c->uniq[nu++] = b;
+		c->cidx[b] = c->rep[b] == b ? nu - 1 : c->cidx[c->rep[b]];
+	}
+	c->next_pos = pos + 1;
+	return nu;
 }
 
 int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
@@ -840,38 +1015,46 @@ int rf_gpt_decode_step(rf_gpt *m, rf_gpt_cache *c, rf_pool *pool,
 			rf_k_transpose(pool, wt + (size_t)4 * C * C, w->fcw, F, C);
 			rf_k_transpose(pool, wt + (size_t)4 * C * C + (size_t)F * C, w->fcpw, C, F);
 		}
-	for (int b = 0; b < Bn; b++) {
-		const float *we = m->wte + (size_t)tokens[b] * C;
+	/* compute the nu distinct rows only (u indexes them) */
+	int nu = dec_classes(c, tokens, pos);
+	for (int u = 0; u < nu; u++) {
+		const float *we = m->wte + (size_t)tokens[c->uniq[u]] * C;
 		const float *pe = m->wpe + (size_t)pos * C;
-		float *x = c->x + (size_t)b * C;
+		float *x = c->x + (size_t)u * C;
 		for (int i = 0; i < C; i++)
 			x[i] = we[i] + pe[i];
 	}
 	for (int l = 0; l < L; l++) {
 		const struct gpt_layer *w = &m->w[l];
-		float *xmid = c->tmp, *xout = c->tmp + (size_t)Bn * C;
+		float *xmid = c->tmp, *xout = c->tmp + (size_t)nu * C;
 		const float *wt = c->wt + (size_t)l * c->wt_layer;
-		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, w->ln1w, w->ln1b, Bn, C);
-		linear_fwd_t(pool, c->qkv, c->ln, wt, w->qkvb, Bn, C, 3 * C);
-		for (int b = 0; b < Bn; b++) { /* append k, v at pos */
+		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, w->ln1w, w->ln1b, nu, C);
+		linear_fwd_t(pool, c->qkv, c->ln, wt, w->qkvb, nu, C, 3 * C);
+		for (int b = 0; b < Bn; b++) { /* append k, v at pos, every row */
 			size_t kv = (((size_t)l * Bn + b) * P + pos) * C;
-			memcpy(c->k + kv, c->qkv + (size_t)b * 3 * C + C, (size_t)C * sizeof(float));
-			memcpy(c->v + kv, c->qkv + (size_t)b * 3 * C + 2 * C,
-			       (size_t)C * sizeof(float));
+			const float *src = c->qkv + (size_t)c->cidx[b] * 3 * C;
+			memcpy(c->k + kv, src + C, (size_t)C * sizeof(float));
+			memcpy(c->v + kv, src + 2 * C, (size_t)C * sizeof(float));
 		}
 		struct dec_attn_ctx d = {c, l, pos, NH};
-		rf_pool_for(pool, (size_t)Bn * NH, 4, dec_attn_task, &d);
-		linear_fwd_t(pool, xmid, c->atty, wt + (size_t)3 * C * C, w->projb, Bn, C, C);
-		rf_k_add(pool, xmid, xmid, c->x, (size_t)Bn * C);
-		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, xmid, w->ln2w, w->ln2b, Bn, C);
-		linear_fwd_t(pool, c->fch, c->ln, wt + (size_t)4 * C * C, w->fcb, Bn, C, F);
-		rf_k_gelu_fwd(pool, c->fch_gelu, c->fch, (size_t)Bn * F);
+		rf_pool_for(pool, (size_t)nu * NH, 4, dec_attn_task, &d);
+		linear_fwd_t(pool, xmid, c->atty, wt + (size_t)3 * C * C, w->projb, nu, C, C);
+		rf_k_add(pool, xmid, xmid, c->x, (size_t)nu * C);
+		rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, xmid, w->ln2w, w->ln2b, nu, C);
+		linear_fwd_t(pool, c->fch, c->ln, wt + (size_t)4 * C * C, w->fcb, nu, C, F);
+		rf_k_gelu_fwd(pool, c->fch_gelu, c->fch, (size_t)nu * F);
 		linear_fwd_t(pool, xout, c->fch_gelu, wt + (size_t)4 * C * C + (size_t)F * C,
-			     w->fcpb, Bn, F, C);
-		rf_k_add(pool, c->x, xout, xmid, (size_t)Bn * C);
+			     w->fcpb, nu, F, C);
+		rf_k_add(pool, c->x, xout, xmid, (size_t)nu * C);
 	}
-	rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, m->lnfw, m->lnfb, Bn, C);
-	linear_fwd_t(pool, logits, c->ln, c->wt + (size_t)L * c->wt_layer, NULL, Bn, C, V);
+	rf_k_layernorm_fwd(pool, c->ln, NULL, NULL, c->x, m->lnfw, m->lnfb, nu, C);
+	linear_fwd_t(pool, logits, c->ln, c->wt + (size_t)L * c->wt_layer, NULL, nu, C, V);
+	/* logits[b] = logits[cidx[b]], last row first: cidx[b] <= b, so every
+	 * source is read before it is overwritten */
+	for (int b = Bn - 1; b >= 0; b--)
+		if (c->cidx[b] != b)
+			memcpy(logits + (size_t)b * V, logits + (size_t)c->cidx[b] * V,
+			       (size_t)V * sizeof(float));
 	return 0;
 }
 

@@ -17,12 +17,8 @@ typedef float v4f __attribute__((vector_size(16)));
 #define V4_STORE(p, v) memcpy((p), &(v), sizeof(v4f))
 #define VW 4 /* floats per vector */
 
-#ifndef GEMM_RB
-#define GEMM_RB 6  /* rows of C per tile */
-#endif
-#ifndef GEMM_CV
-#define GEMM_CV 2  /* vectors of C per tile row */
-#endif
+/* Tiles of C: GT_RB rows x GT_CV vectors, all accumulators in registers:
+ * 6 x 2 of the 16 SSE2/AVX2 registers, 4 x 4 of AVX-512's 32. */
 
 struct gemm_ctx {
 	float *C;
@@ -55,11 +51,17 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 /* SSE2, the x86-64 baseline (and any target with 16-byte vectors) */
 #define GT_VEC v4f
 #define GT_W 4
+#define GT_SPLAT(x) ((v4f){(x), (x), (x), (x)})
+#define GT_RB 6
+#define GT_CV 2
 #define GT_ATTR
 #define GT_SUFFIX sse2
 #include "replay/gpt_gemm_tile.h"
 #undef GT_VEC
 #undef GT_W
+#undef GT_SPLAT
+#undef GT_RB
+#undef GT_CV
 #undef GT_ATTR
 #undef GT_SUFFIX
 
@@ -70,32 +72,67 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 typedef float v8f __attribute__((vector_size(32)));
 #define GT_VEC v8f
 #define GT_W 8
+#define GT_SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define GT_RB 6
+#define GT_CV 2
 #define GT_ATTR __attribute__((target("avx2")))
 #define GT_SUFFIX avx2
 #include "replay/gpt_gemm_tile.h"
 #undef GT_VEC
 #undef GT_W
+#undef GT_SPLAT
+#undef GT_RB
+#undef GT_CV
 #undef GT_ATTR
 #undef GT_SUFFIX
 #define HAVE_GEMM_AVX2 1
+/* AVX-512F likewise: sixteen lanes of the same operations (no FMA) */
+#ifndef GEMM512_RB /* 4 x 4 measured best on Zen 4 (double-pumped 512-bit ops) */
+#define GEMM512_RB 4
+#define GEMM512_CV 4
+#endif
+typedef float v16f __attribute__((vector_size(64)));
+#define GT_VEC v16f
+#define GT_W 16
+#define GT_SPLAT(x) ((v16f){(x), (x), (x), (x), (x), (x), (x), (x), \
+			    (x), (x), (x), (x), (x), (x), (x), (x)})
+#define GT_RB GEMM512_RB
+#define GT_CV GEMM512_CV
+#define GT_ATTR __attribute__((target("avx512f")))
+#define GT_SUFFIX avx512
+#include "replay/gpt_gemm_tile.h"
+#undef GT_VEC
+#undef GT_W
+#undef GT_SPLAT
+#undef GT_RB
+#undef GT_CV
+#undef GT_ATTR
+#undef GT_SUFFIX
 #endif
 
-static int gemm_choice; /* 0 auto, 1 SSE2, 2 AVX2 */
+static int gemm_choice; /* 0 auto, 1 SSE2, 2 AVX2, 3 AVX-512 */
 
 void rf_k_gemm_select(int which)
 {
 	gemm_choice = which;
 }
 
-static int use_avx2(void)
+/* The widest kernel allowed and supported: 1 SSE2, 2 AVX2, 3 AVX-512. */
+static int gemm_isa(void)
 {
 #ifdef HAVE_GEMM_AVX2
-	if (gemm_choice == 1)
-		return 0;
-	return __builtin_cpu_supports("avx2") ? 1 : 0;
+	int best = __builtin_cpu_supports("avx512f") ? 3 :
+		   __builtin_cpu_supports("avx2") ? 2 : 1;
+	return gemm_choice >= 1 && gemm_choice < best ? gemm_choice : best;
 #else
-	return 0;
+	return 1;
 #endif
+}
+
+/* the element-wise kernels have SSE2 and AVX2 versions */
+static int use_avx2(void)
+{
+	return gemm_isa() >= 2;
 }
 
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
@@ -104,23 +141,30 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 {
 	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
 			     accumulate, 0, 0};
-	int avx2 = use_avx2();
-	int cb = (avx2 ? 8 : 4) * GEMM_CV;
+	int isa = gemm_isa();
+	/* the tile of each kernel: rows, columns */
+#ifndef GEMM512_RB
+#define GEMM512_RB 4 /* no AVX-512 kernel: unused */
+#define GEMM512_CV 4
+#endif
+	int rb = isa == 3 ? GEMM512_RB : 6,
+	    cb = isa == 3 ? 16 * GEMM512_CV : isa == 2 ? 16 : 8;
+	void (*task)(void *, size_t, size_t, int) = gemm_task_sse2;
+#ifdef HAVE_GEMM_AVX2
+	if (isa == 3)
+		task = gemm_task_avx512;
+	else if (isa == 2)
+		task = gemm_task_avx2;
+#endif
 	if (M <= 0 || Nc <= 0)
 		return;
-	g.nrb = (M + GEMM_RB - 1) / GEMM_RB;
+	g.nrb = (M + rb - 1) / rb;
 	g.ncb = (Nc + cb - 1) / cb;
 	/* ~64K multiply-adds per chunk at least, so small products stay on
 	 * one thread instead of paying for a wake-up. */
-	size_t per = (size_t)GEMM_RB * (size_t)cb * (size_t)(K > 0 ? K : 1);
+	size_t per = (size_t)rb * (size_t)cb * (size_t)(K > 0 ? K : 1);
 	size_t grain = per >= 65536 ? 1 : 65536 / per;
-#ifdef HAVE_GEMM_AVX2
-	if (avx2) {
-		rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_avx2, &g);
-		return;
-	}
-#endif
-	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, gemm_task_sse2, &g);
+	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, task, &g);
 }
 
 struct transpose_ctx {
@@ -166,6 +210,7 @@ void rf_k_transpose(rf_pool *pool, float *dst, const float *src, int R, int Cn)
 #define EXP_P3 4.1665795894e-2f
 #define EXP_P4 1.6666665459e-1f
 #define EXP_P5 5.0000001201e-1f
+#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
 
 static inline float k_expf(float x)
 {
@@ -203,34 +248,38 @@ float rf_k_tanhf(float x)
 	return k_tanhf(x);
 }
 
-/* The same operations as k_expf and k_tanhf on four lanes: the same bits. */
+/* exp, tanh, GELU on 4 lanes (SSE2) and on 8 (AVX2, chosen at run time):
+ * the lanes compute what the scalar loops below compute, the same bits */
 typedef int32_t v4i __attribute__((vector_size(16)));
-
-static inline v4f k_expf4(v4f x)
-{
-	const v4f lo = {EXP_LO, EXP_LO, EXP_LO, EXP_LO}, hi = {EXP_HI, EXP_HI, EXP_HI, EXP_HI};
-	v4i m = x < lo; /* lanes of -1 where true */
-	x = (v4f)((m & (v4i)lo) | (~m & (v4i)x));
-	m = x > hi;
-	x = (v4f)((m & (v4i)hi) | (~m & (v4i)x));
-	v4f n = (x * EXP_LOG2E + EXP_ROUND) - EXP_ROUND;
-	v4f r = x - n * EXP_LN2_HI;
-	r = r - n * EXP_LN2_LO;
-	v4f p = (v4f){0} + EXP_P0;
-	p = p * r + EXP_P1;
-	p = p * r + EXP_P2;
-	p = p * r + EXP_P3;
-	p = p * r + EXP_P4;
-	p = p * r + EXP_P5;
-	v4f y = (p * (r * r) + r) + 1.0f;
-	v4i bits = (__builtin_convertvector(n, v4i) + 127) << 23;
-	return y * (v4f)bits;
-}
-
-static inline v4f k_tanhf4(v4f x)
-{
-	return 1.0f - 2.0f / (1.0f + k_expf4(2.0f * x));
-}
+#define EV_VEC v4f
+#define EV_IVEC v4i
+#define EV_W 4
+#define EV_SPLAT(x) ((v4f){(x), (x), (x), (x)})
+#define EV_ATTR
+#define EV_SUFFIX sse2
+#include "replay/gpt_gelu_vec.h"
+#undef EV_VEC
+#undef EV_IVEC
+#undef EV_W
+#undef EV_SPLAT
+#undef EV_ATTR
+#undef EV_SUFFIX
+#ifdef HAVE_GEMM_AVX2
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define EV_VEC v8f
+#define EV_IVEC v8i
+#define EV_W 8
+#define EV_SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define EV_ATTR __attribute__((target("avx2")))
+#define EV_SUFFIX avx2
+#include "replay/gpt_gelu_vec.h"
+#undef EV_VEC
+#undef EV_IVEC
+#undef EV_W
+#undef EV_SPLAT
+#undef EV_ATTR
+#undef EV_SUFFIX
+#endif
 
 #define LOG_SQRTHF 0.707106781186547524f
 
@@ -281,29 +330,57 @@ struct ln_ctx {
 	int N, C;
 };
 
+/* Rows go four at a time: their sums are four independent chains (each
+ * still over i in order), so they overlap instead of waiting on one add
+ * after another; the normalisation is lane-wise. */
+#define LN_RB 4
 static void ln_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 {
 	const struct ln_ctx *l = ctx;
 	int C = l->C;
 	(void)worker;
-	for (size_t n = begin; n < end; n++) {
-		const float *x = l->inp + n * (size_t)C; /* [C] */
-		float *o = l->out + n * (size_t)C;
-		float m = 0.0f, v = 0.0f;
-		for (int i = 0; i < C; i++)
-			m += x[i];
-		m = m / (float)C;
-		for (int i = 0; i < C; i++) {
-			float d = x[i] - m;
-			v += d * d;
+	for (size_t n0 = begin; n0 < end; n0 += LN_RB) {
+		int nr = end - n0 < LN_RB ? (int)(end - n0) : LN_RB;
+		const float *x[LN_RB]; /* [C] each */
+		float m[LN_RB], v[LN_RB], s[LN_RB];
+		for (int r = 0; r < LN_RB; r++) {
+			x[r] = l->inp + (n0 + (r < nr ? r : 0)) * (size_t)C;
+			m[r] = v[r] = 0.0f;
 		}
-		v = v / (float)C;
-		float s = 1.0f / sqrtf(v + 1e-5f);
 		for (int i = 0; i < C; i++)
-			o[i] = (s * (x[i] - m)) * l->w[i] + l->b[i];
-		if (l->mean) {
-			l->mean[n] = m;
-			l->rstd[n] = s;
+#pragma GCC unroll 4
+			for (int r = 0; r < LN_RB; r++)
+				m[r] += x[r][i];
+#pragma GCC unroll 4
+		for (int r = 0; r < LN_RB; r++)
+			m[r] = m[r] / (float)C;
+		for (int i = 0; i < C; i++)
+#pragma GCC unroll 4
+			for (int r = 0; r < LN_RB; r++) {
+				float d = x[r][i] - m[r];
+				v[r] += d * d;
+			}
+		for (int r = 0; r < nr; r++) {
+			v[r] = v[r] / (float)C;
+			s[r] = 1.0f / sqrtf(v[r] + 1e-5f);
+			float *o = l->out + (n0 + r) * (size_t)C;
+			const float *xr = x[r];
+			int i = 0;
+			v4f sv = {s[r], s[r], s[r], s[r]}, mv = {m[r], m[r], m[r], m[r]};
+			for (; i + VW <= C; i += VW) {
+				v4f xv, wv, bv;
+				V4_LOAD(xv, xr + i);
+				V4_LOAD(wv, l->w + i);
+				V4_LOAD(bv, l->b + i);
+				xv = (sv * (xv - mv)) * wv + bv;
+				V4_STORE(o + i, xv);
+			}
+			for (; i < C; i++)
+				o[i] = (s[r] * (xr[i] - m[r])) * l->w[i] + l->b[i];
+			if (l->mean) {
+				l->mean[n0 + r] = m[r];
+				l->rstd[n0 + r] = s[r];
+			}
 		}
 	}
 }
@@ -433,10 +510,11 @@ static inline float dot1(const float *x, const float *r, int n)
 }
 
 /* Given raw scores att[0..t] (q . k[t2], not yet scaled): softmax them in
- * place and y[0..hd) = sum_t2 att[t2] v[t2].  Shared by the forward pass
- * and decoding so that both compute the same numbers. */
-static void softmax_mix(float *y, float *att, const float *v, int kvs, int t,
-			int hd, float scale)
+ * place and y[0..hd) = sum_t2 att[t2] v[t2], v[t2] at v + r * kvs with
+ * r = rows[t2] (compact storage) or t2 (rows NULL).  Shared by the forward
+ * pass and decoding so that both compute the same numbers. */
+static void softmax_mix(float *y, float *att, const float *v, const int *rows,
+			int kvs, int t, int hd, float scale)
 {
 	float mx = -INFINITY, sum = 0.0f;
 	int t2;
@@ -445,18 +523,23 @@ static void softmax_mix(float *y, float *att, const float *v, int kvs, int t,
 		if (att[t2] > mx)
 			mx = att[t2];
 	}
-	for (t2 = 0; t2 <= t; t2++) {
-		float e = k_expf(att[t2] - mx);
-		att[t2] = e;
-		sum += e;
+	for (t2 = 0; t2 + 4 <= t + 1; t2 += 4) { /* k_expf, four at a time */
+		v4f e;
+		V4_LOAD(e, att + t2);
+		e = k_expf_sse2(e - mx);
+		V4_STORE(att + t2, e);
 	}
+	for (; t2 <= t; t2++)
+		att[t2] = k_expf(att[t2] - mx);
+	for (t2 = 0; t2 <= t; t2++) /* in order */
+		sum += att[t2];
 	float inv = 1.0f / sum;
 	for (t2 = 0; t2 <= t; t2++)
 		att[t2] *= inv;
 	for (int i = 0; i < hd; i++)
 		y[i] = 0.0f;
 	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
-		axpy(y, att[t2], v + (size_t)t2 * kvs, hd);
+		axpy(y, att[t2], v + (size_t)(rows ? rows[t2] : t2) * kvs, hd);
 }
 
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
@@ -468,12 +551,13 @@ void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
 		     k + (size_t)(t2 + 2) * kvs, k + (size_t)(t2 + 3) * kvs, hd);
 	for (; t2 <= t; t2++)
 		att[t2] = dot1(q, k + (size_t)t2 * kvs, hd);
-	softmax_mix(y, att, v, kvs, t, hd, scale);
+	softmax_mix(y, att, v, NULL, kvs, t, hd, scale);
 }
 
 struct attn_ctx {
 	float *y, *att, *dqkv, *scratch;
 	const float *qkv, *cy, *catt, *dy;
+	const int *cidx, *uniq; /* forward: compact rows, or NULL */
 	int B, T, C, NH;
 };
 
@@ -488,13 +572,16 @@ static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	(void)worker;
 	for (size_t i = begin; i < end; i++) {
 		int h = (int)(i % (size_t)NH), b = (int)(i / (size_t)NH);
-		const float *base = a->qkv + (size_t)b * T * 3 * C; /* [T,3C] */
+		/* row (b, t) of qkv [.,3C] and y [.,C] is at ri(t) */
+#define ri(t) (a->cidx ? (size_t)a->cidx[(size_t)b * T + (t)] : (size_t)b * T + (t))
 		float *kT = a->scratch + i * (size_t)hd * T;      /* [hd,T] */
 		for (int t2 = 0; t2 < T; t2++)
 			for (int j = 0; j < hd; j++)
-				kT[(size_t)j * T + t2] = base[(size_t)t2 * 3 * C + C + h * hd + j];
+				kT[(size_t)j * T + t2] = a->qkv[ri(t2) * 3 * C + C + h * hd + j];
 		for (int t = 0; t < T; t++) {
-			const float *q = base + (size_t)t * 3 * C + h * hd;
+			if (a->cidx && a->uniq[ri(t)] != b * T + t)
+				continue; /* the same as an earlier row */
+			const float *q = a->qkv + ri(t) * 3 * C + h * hd;
 			float *att = a->att + (i * T + t) * (size_t)T; /* [T] */
 			int t2 = 0;
 			for (; t2 + 4 <= t + 1; t2 += 4) {
@@ -512,11 +599,18 @@ static void attn_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 					sc += q[j] * kT[(size_t)j * T + t2];
 				att[t2] = sc;
 			}
-			softmax_mix(a->y + ((size_t)b * T + t) * C + h * hd, att,
-				    base + 2 * C + h * hd, 3 * C, t, hd, scale);
+			if (a->cidx)
+				softmax_mix(a->y + ri(t) * C + h * hd, att,
+					    a->qkv + 2 * C + h * hd,
+					    a->cidx + (size_t)b * T, 3 * C, t, hd, scale);
+			else
+				softmax_mix(a->y + ((size_t)b * T + t) * C + h * hd, att,
+					    a->qkv + (size_t)b * T * 3 * C + 2 * C + h * hd,
+					    NULL, 3 * C, t, hd, scale);
 			for (t2 = t + 1; t2 < T; t2++)
 				att[t2] = 0.0f;
 		}
+#undef ri
 	}
 }
 
@@ -524,7 +618,16 @@ void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
 			const float *qkv, int B, int T, int C, int NH)
 {
 	struct attn_ctx a = {y, att, NULL, scratch, qkv, NULL, NULL, NULL,
-			     B, T, C, NH};
+			     NULL, NULL, B, T, C, NH};
+	rf_pool_for(pool, (size_t)B * NH, 1, attn_fwd_task, &a);
+}
+
+void rf_k_attention_fwd_rows(rf_pool *pool, float *y, float *att, float *scratch,
+			     const float *qkv, const int *cidx, const int *uniq,
+			     int B, int T, int C, int NH)
+{
+	struct attn_ctx a = {y, att, NULL, scratch, qkv, NULL, NULL, NULL,
+			     cidx, uniq, B, T, C, NH};
 	rf_pool_for(pool, (size_t)B * NH, 1, attn_fwd_task, &a);
 }
 
@@ -541,6 +644,12 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 		const float *base = a->qkv + (size_t)b * T * 3 * C;
 		float *dbase = a->dqkv + (size_t)b * T * 3 * C;
 		float *datt = a->scratch + i * (size_t)T; /* [T] */
+		/* the head's values transposed, vT [hd,T], so that four datt
+		 * are one vector op per j (as the forward pass's scores) */
+		float *vT = a->scratch + (size_t)a->B * NH * T + i * (size_t)hd * T;
+		for (int t2 = 0; t2 < T; t2++)
+			for (int j = 0; j < hd; j++)
+				vT[(size_t)j * T + t2] = base[(size_t)t2 * 3 * C + 2 * C + h * hd + j];
 		for (int t = 0; t < T; t++) /* clear this head's dq, dk, dv */
 			for (int j = 0; j < 3; j++)
 				memset(dbase + (size_t)t * 3 * C + j * C + h * hd, 0,
@@ -551,14 +660,22 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 			const float *q = base + (size_t)t * 3 * C + h * hd;
 			float *dq = dbase + (size_t)t * 3 * C + h * hd;
 			/* y = sum att v:  datt[t2] = dy . v[t2], dv[t2] += att dy */
-			const float *v0 = base + 2 * C + h * hd;
 			int t2 = 0;
-			for (; t2 + 4 <= t + 1; t2 += 4)
-				dot4(datt + t2, dy, v0 + (size_t)t2 * 3 * C,
-				     v0 + (size_t)(t2 + 1) * 3 * C, v0 + (size_t)(t2 + 2) * 3 * C,
-				     v0 + (size_t)(t2 + 3) * 3 * C, hd);
-			for (; t2 <= t; t2++)
-				datt[t2] = dot1(dy, v0 + (size_t)t2 * 3 * C, hd);
+			for (; t2 + 4 <= t + 1; t2 += 4) { /* each the sum over j in order */
+				v4f acc = {0};
+				for (int j = 0; j < hd; j++) {
+					v4f vv;
+					V4_LOAD(vv, vT + (size_t)j * T + t2);
+					acc += ((v4f){dy[j], dy[j], dy[j], dy[j]}) * vv;
+				}
+				V4_STORE(datt + t2, acc);
+			}
+			for (; t2 <= t; t2++) {
+				float sc = 0.0f;
+				for (int j = 0; j < hd; j++)
+					sc += dy[j] * vT[(size_t)j * T + t2];
+				datt[t2] = sc;
+			}
 			float dot = 0.0f;
 			for (t2 = 0; t2 <= t; t2++) {
 				float *dv = dbase + (size_t)t2 * 3 * C + 2 * C + h * hd;
@@ -582,13 +699,12 @@ void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
 			int B, int T, int C, int NH)
 {
 	struct attn_ctx a = {NULL, NULL, dqkv, scratch, qkv, NULL, att, dy,
-			     B, T, C, NH};
+			     NULL, NULL, B, T, C, NH};
 	rf_pool_for(pool, (size_t)B * NH, 1, attn_bwd_task, &a);
 }
 
 /* ---- GELU, residual ----------------------------------------------------- */
 
-#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
 
 struct ew_ctx {
 	float *out;
@@ -600,13 +716,11 @@ static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	const struct ew_ctx *e = ctx;
 	size_t i = begin;
 	(void)worker;
-	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
-		v4f x;
-		V4_LOAD(x, e->a + i);
-		v4f u = GELU_K * (x + 0.044715f * x * x * x);
-		v4f o = 0.5f * x * (1.0f + k_tanhf4(u));
-		V4_STORE(e->out + i, o);
-	}
+#ifdef HAVE_GEMM_AVX2
+	if (use_avx2())
+		i += gelu_fwd_avx2(e->out + i, e->a + i, end - i);
+#endif
+	i += gelu_fwd_sse2(e->out + i, e->a + i, end - i);
 	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
@@ -625,18 +739,11 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 	const struct ew_ctx *e = ctx;
 	size_t i = begin;
 	(void)worker;
-	for (; i + 4 <= end; i += 4) { /* the scalar loop below, four at a time */
-		v4f x, dy;
-		V4_LOAD(x, e->a + i);
-		V4_LOAD(dy, e->b + i);
-		v4f u = GELU_K * (x + 0.044715f * x * x * x);
-		v4f th = k_tanhf4(u);
-		v4f sech2 = 1.0f - th * th;
-		v4f du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-		v4f g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
-		v4f o = g * dy;
-		V4_STORE(e->out + i, o);
-	}
+#ifdef HAVE_GEMM_AVX2
+	if (use_avx2())
+		i += gelu_bwd_avx2(e->out + i, e->a + i, e->b + i, end - i);
+#endif
+	i += gelu_bwd_sse2(e->out + i, e->a + i, e->b + i, end - i);
 	for (; i < end; i++) {
 		float x = e->a[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);

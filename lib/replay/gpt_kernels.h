@@ -24,9 +24,10 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
  *  the blocks added to C in order), so that tiles stay in cache. */
 #define RF_K_GEMM_KB 256
 
-/** Choose rf_k_gemm's kernel: 0 automatic (AVX2 when the CPU has it), 1 the
- *  SSE2 baseline.  Both give the same bits; for tests and benchmarks.  Not
- *  thread-safe: call before any product runs. */
+/** Choose the widest vector kernels rf_k_gemm (and GELU) may use: 0
+ *  automatic (the widest the CPU has), 1 the SSE2 baseline, 2 AVX2, 3
+ *  AVX-512F (each capped at what the CPU has).  All give the same bits; for
+ *  tests and benchmarks.  Not thread-safe: call before any product runs. */
 void rf_k_gemm_select(int which);
 
 /** dst[c, r] = src[r, c]; src is [R, Cn]. */
@@ -47,8 +48,14 @@ void rf_k_layernorm_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
  *  scratch needs B*T*C floats. */
 void rf_k_attention_fwd(rf_pool *pool, float *y, float *att, float *scratch,
 			const float *qkv, int B, int T, int C, int NH);
+/** The same with rows stored compactly: row n = b*T + t of qkv and y is at
+ *  cidx[n] (cidx[n] <= n); only rows with uniq[cidx[n]] == n are computed
+ *  (att rows of the others are left for the caller to copy). */
+void rf_k_attention_fwd_rows(rf_pool *pool, float *y, float *att, float *scratch,
+			     const float *qkv, const int *cidx, const int *uniq,
+			     int B, int T, int C, int NH);
 /** Backward: dqkv [B,T,3C] (overwritten), from dy [B,T,C]; scratch needs
- *  B*NH*T floats. */
+ *  B*T*(NH + C) floats. */
 void rf_k_attention_bwd(rf_pool *pool, float *dqkv, float *scratch,
 			const float *dy, const float *qkv, const float *att,
 			int B, int T, int C, int NH);

@@ -124,8 +124,9 @@ static void gemm_reference(float *C, int ldc, const float *A, int sam, int sak,
  * every dimension and k running over several blocks. */
 static void test_gemm_bits(void **state)
 {
+	/* {13, 95, 40}: a 64-wide AVX-512 tile, then 16-, 8-, 4-wide, scalar */
 	const int shapes[][3] = {{13, 37, 300}, {6, 16, 1}, {1, 5, 7}, {64, 48, 520},
-				 {7, 33, 256}};
+				 {7, 33, 256}, {13, 95, 40}};
 	uint32_t s = 42;
 	rf_pool *pool;
 	(void)state;
@@ -149,7 +150,7 @@ static void test_gemm_bits(void **state)
 			const float *bb = mode == 0 ? bias : NULL;
 			memcpy(ref, init, nC * 4);
 			gemm_reference(ref, Nc, A, sam, sak, B, Nc, bb, M, Nc, K, mode == 2);
-			for (int sel = 0; sel < 2; sel++)
+			for (int sel = 0; sel < 4; sel++) /* auto, SSE2, AVX2, AVX-512 */
 				for (int th = 0; th < 2; th++) {
 					rf_k_gemm_select(sel);
 					memcpy(got, init, nC * 4);
@@ -449,22 +450,23 @@ static void free_run(struct run_out *o)
 
 static void test_threads_bit_identical(void **state)
 {
-	struct run_out r[4];
+	struct run_out r[5];
 	size_t np, nl = (size_t)8 * 16 * small.vocab;
 	rf_gpt *m = new_model(&small, 5, 1.0f);
 	(void)state;
 	np = rf_gpt_num_params(m);
 	rf_gpt_free(m);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		rf_pool *pool = NULL;
 		if (i)
-			assert_int_equal(rf_pool_new(&pool, i == 3 ? 2 : i + 1), 0);
-		rf_k_gemm_select(i == 3); /* run 3: the SSE2 kernel forced */
+			assert_int_equal(rf_pool_new(&pool, i >= 3 ? 2 : i + 1), 0);
+		/* runs 3 and 4: the SSE2, the AVX2 kernels forced */
+		rf_k_gemm_select(i == 3 ? 1 : i == 4 ? 2 : 0);
 		run_once(pool, &r[i]);
 		rf_k_gemm_select(0);
 		rf_pool_free(pool);
 	}
-	for (int i = 1; i < 4; i++) {
+	for (int i = 1; i < 5; i++) {
 		assert_memory_equal(r[i].logits, r[0].logits, nl * sizeof(float));
 		assert_memory_equal(r[i].lp, r[0].lp, 8 * 16 * sizeof(float));
 		assert_memory_equal(r[i].grads, r[0].grads, np * sizeof(float));
@@ -473,7 +475,7 @@ static void test_threads_bit_identical(void **state)
 		assert_true(r[i].norm == r[0].norm);
 	}
 	assert_true(r[0].norm > 0.5f); /* clipping really happened */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		free_run(&r[i]);
 }
 
@@ -530,6 +532,125 @@ static void test_decode_matches_forward(void **state)
 		rf_pool_free(pool);
 		rf_gpt_free(m);
 	}
+}
+
+/* Decoding computes rows fed the same tokens so far once and copies them
+ * (the G samples of a prompt): rows that share a prefix and then part, at
+ * different positions, must still equal the full forward pass bit for
+ * bit -- and so must a run restarted at 0 and one with a skipped position. */
+static void test_decode_shared_prefix(void **state)
+{
+	enum { B = 6, T = 12 };
+	rf_gpt_config cfg = small;
+	rf_pool *pool;
+	(void)state;
+	rf_gpt *m = new_model(&cfg, 9, 5.0f);
+	int32_t tok[B * T], tgt[B * T], col[B];
+	float dlogp[B * T], lg[B * 11];
+	make_batch(tok, tgt, dlogp, B, T, cfg.vocab, 7);
+	/* rows 1, 2 follow row 0 up to t = 3 and t = 7; rows 3, 4 are equal
+	 * throughout; row 5 equals row 0 only at t = 0 */
+	for (int t = 0; t < T; t++) {
+		if (t <= 3)
+			tok[1 * T + t] = tok[t];
+		if (t <= 7)
+			tok[2 * T + t] = tok[t];
+		tok[4 * T + t] = tok[3 * T + t];
+	}
+	tok[5 * T] = tok[0];
+	tok[1 * T + 4] = (tok[4] + 1) % cfg.vocab;
+	tok[2 * T + 8] = (tok[8] + 1) % cfg.vocab;
+	tok[5 * T + 1] = (tok[1] + 2) % cfg.vocab;
+	assert_int_equal(rf_pool_new(&pool, 2), 0);
+	assert_int_equal(rf_gpt_forward(m, pool, tok, B, T), 0);
+	const float *full = rf_gpt_logits(m);
+	rf_gpt_cache *c;
+	assert_int_equal(rf_gpt_cache_new(&c, m, B), 0);
+	for (int run = 0; run < 3; run++) {
+		int mism = 0;
+		for (int t = 0; t < T; t++) {
+			if (run == 2 && t == 5) { /* out of sequence: position 4 again */
+				for (int b = 0; b < B; b++)
+					col[b] = tok[b * T + 4];
+				assert_int_equal(rf_gpt_decode_step(m, c, pool, col, 4, lg), 0);
+			}
+			for (int b = 0; b < B; b++)
+				col[b] = tok[b * T + t];
+			assert_int_equal(rf_gpt_decode_step(m, c, pool, col, t, lg), 0);
+			for (int b = 0; b < B; b++)
+				for (int v = 0; v < cfg.vocab; v++)
+					mism += lg[b * cfg.vocab + v] !=
+						full[((size_t)b * T + t) * cfg.vocab + v];
+			/* rows 3 and 4 really are one row's logits, row 1 parted */
+			assert_memory_equal(lg + 3 * cfg.vocab, lg + 4 * cfg.vocab,
+					    (size_t)cfg.vocab * sizeof(float));
+		}
+		assert_int_equal(mism, 0);
+	}
+	assert_true(memcmp(full + ((size_t)1 * T + 6) * cfg.vocab,
+			   full + ((size_t)0 * T + 6) * cfg.vocab,
+			   (size_t)cfg.vocab * sizeof(float)) != 0);
+	rf_gpt_cache_free(c);
+	rf_pool_free(pool);
+	rf_gpt_free(m);
+}
+
+/* The forward pass computes rows whose tokens agree so far once (a
+ * prompt's G samples): with such rows, logits must equal those of each
+ * sequence run alone bit for bit, and the gradients (every activation the
+ * backward pass reads is copied to the rows skipped) the sum of the
+ * sequences' own gradients, up to the order of that sum. */
+static void test_forward_shared_prefix(void **state)
+{
+	enum { B = 5, T = 9 };
+	rf_gpt_config cfg = small;
+	(void)state;
+	rf_gpt *m = new_model(&cfg, 11, 5.0f);
+	int32_t tok[B * T], tgt[B * T];
+	float dlogp[B * T], lp[B * T];
+	make_batch(tok, tgt, dlogp, B, T, cfg.vocab, 13);
+	/* rows 1 and 2 follow row 0 up to t = 2 and t = 5, row 4 is row 3 */
+	for (int t = 0; t < T; t++) {
+		if (t <= 2)
+			tok[1 * T + t] = tok[t];
+		if (t <= 5)
+			tok[2 * T + t] = tok[t];
+		tok[4 * T + t] = tok[3 * T + t];
+	}
+	tok[1 * T + 3] = (tok[3] + 1) % cfg.vocab;
+	tok[2 * T + 6] = (tok[6] + 1) % cfg.vocab;
+	size_t P = rf_gpt_num_params(m);
+	float *g = malloc(P * sizeof(float)), *lg = malloc((size_t)B * T * 11 * sizeof(float));
+	assert_non_null(g);
+	assert_non_null(lg);
+	assert_int_equal(rf_gpt_forward(m, NULL, tok, B, T), 0);
+	memcpy(lg, rf_gpt_logits(m), (size_t)B * T * cfg.vocab * sizeof(float));
+	assert_int_equal(rf_gpt_token_logprobs(m, NULL, tgt, lp), 0);
+	rf_gpt_zero_grad(m);
+	assert_int_equal(rf_gpt_backward(m, NULL, dlogp), 0);
+	memcpy(g, rf_gpt_grads(m), P * sizeof(float));
+	rf_gpt_zero_grad(m);
+	for (int b = 0; b < B; b++) {
+		assert_int_equal(rf_gpt_forward(m, NULL, tok + b * T, 1, T), 0);
+		assert_memory_equal(rf_gpt_logits(m), lg + (size_t)b * T * cfg.vocab,
+				    (size_t)T * cfg.vocab * sizeof(float));
+		assert_int_equal(rf_gpt_token_logprobs(m, NULL, tgt + b * T, lp), 0);
+		assert_int_equal(rf_gpt_backward(m, NULL, dlogp + b * T), 0);
+	}
+	const float *g1 = rf_gpt_grads(m);
+	double maxdiff = 0, maxabs = 0;
+	for (size_t i = 0; i < P; i++) {
+		if (fabs((double)g[i] - g1[i]) > maxdiff)
+			maxdiff = fabs((double)g[i] - g1[i]);
+		if (fabs((double)g1[i]) > maxabs)
+			maxabs = fabs((double)g1[i]);
+	}
+	print_message("# shared-prefix grads: max diff %.3g of max %.3g\n", maxdiff, maxabs);
+	assert_true(maxabs > 1e-3);
+	assert_true(maxdiff <= 1e-5 * maxabs);
+	free(g);
+	free(lg);
+	rf_gpt_free(m);
 }
 
 /* ---- optimiser ----------------------------------------------------------- */
@@ -794,6 +915,8 @@ int main(void)
 		cmocka_unit_test(test_gradcheck_tied),
 		cmocka_unit_test(test_threads_bit_identical),
 		cmocka_unit_test(test_decode_matches_forward),
+		cmocka_unit_test(test_decode_shared_prefix),
+		cmocka_unit_test(test_forward_shared_prefix),
 		cmocka_unit_test(test_adamw_and_clip),
 		cmocka_unit_test(test_checkpoint_roundtrip),
 		cmocka_unit_test(test_pytorch_crosscheck),
