@@ -495,11 +495,8 @@ static void linear_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
 	if (db) {
 		for (int o = 0; o < OC; o++)
 			dbuf[o] = 0.0f;
-		for (int n = 0; n < N; n++) { /* rows in order, for every o */
-			const float *d = dout + (size_t)n * OC;
-			for (int o = 0; o < OC; o++)
-				dbuf[o] += d[o];
-		}
+		for (int n = 0; n < N; n++) /* rows in order, for every o */
+			rf_k_acc(dbuf, dout + (size_t)n * OC, (size_t)OC);
 		for (int o = 0; o < OC; o++)
 			db[o] += dbuf[o];
 	}

@@ -24,6 +24,9 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
  *  the blocks added to C in order), so that tiles stay in cache. */
 #define RF_K_GEMM_KB 256
 
+/** y[i] += x[i] for i < n (vectorised, lane-wise: the scalar sums). */
+void rf_k_acc(float *y, const float *x, size_t n);
+
 /** Choose the widest vector kernels rf_k_gemm (and GELU) may use: 0
  *  automatic (the widest the CPU has), 1 the SSE2 baseline, 2 AVX2, 3
  *  AVX-512F (each capped at what the CPU has).  All give the same bits; for
