@@ -23,6 +23,7 @@ typedef float v4f __attribute__((vector_size(16)));
 struct gemm_ctx {
 	float *C;
 	const float *A, *B, *bias;
+	const int *brow; /* B's row k is brow[k] (NULL: k) */
 	int ldc, sam, sak, ldb, M, Nc, K, accumulate;
 	int nrb, ncb; /* row blocks, column blocks */
 };
@@ -39,7 +40,7 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 			float acc = 0.0f;
 			for (int k = k0; k < k1; k++)
 				acc += g->A[(size_t)r * g->sam + (size_t)k * g->sak] *
-				       g->B[(size_t)k * g->ldb + c];
+				       g->B[(size_t)(g->brow ? g->brow[k] : k) * g->ldb + c];
 			float *Cp = g->C + (size_t)r * g->ldc + c;
 			if (k0 > 0 || g->accumulate)
 				*Cp = *Cp + acc;
@@ -139,7 +140,15 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	       int sak, const float *B, int ldb, const float *bias, int M,
 	       int Nc, int K, int accumulate)
 {
-	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
+	rf_k_gemm_rows(pool, C, ldc, A, sam, sak, B, ldb, NULL, bias, M, Nc, K,
+		       accumulate);
+}
+
+void rf_k_gemm_rows(rf_pool *pool, float *C, int ldc, const float *A, int sam,
+		    int sak, const float *B, int ldb, const int *brow,
+		    const float *bias, int M, int Nc, int K, int accumulate)
+{
+	struct gemm_ctx g = {C, A, B, bias, brow, ldc, sam, sak, ldb, M, Nc, K,
 			     accumulate, 0, 0};
 	int isa = gemm_isa();
 	/* the tile of each kernel: rows, columns */
@@ -846,6 +855,31 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
 		e->out[i] = g * e->b[i];
 	}
+}
+
+struct gelu_rows_ctx {
+	float *out;
+	const float *x, *dy;
+	const int *rows;
+	size_t w;
+};
+
+/* One index per row n: out[n] = gelu'(x[rows[n]]) dy[n], as gelu_bwd_task. */
+static void gelu_bwd_rows_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct gelu_rows_ctx *r = ctx;
+	for (size_t n = begin; n < end; n++) {
+		struct ew_ctx e = {r->out + n * r->w, r->x + (size_t)r->rows[n] * r->w,
+				   r->dy + n * r->w};
+		gelu_bwd_task(&e, 0, r->w, worker);
+	}
+}
+
+void rf_k_gelu_bwd_rows(rf_pool *pool, float *dinp, const float *inp,
+			const int *rows, const float *dout, size_t N, size_t w)
+{
+	struct gelu_rows_ctx r = {dinp, inp, dout, rows, w};
+	rf_pool_for(pool, N, 16, gelu_bwd_rows_task, &r);
 }
 
 void rf_k_gelu_bwd(rf_pool *pool, float *dinp, const float *inp,
