@@ -68,6 +68,7 @@ struct rf_gpt {
 	 * compact place; uniq[u]: the row at compact place u.  [N] each */
 	int *fsrc, *cidx, *uniq;
 	int spread_pending; /* activations still compact (see fwd_expand) */
+	int compact;        /* the last forward pass computed fewer rows */
 	/* backward scratch, reused layer after layer */
 	float *dres, *dln, *datty, *dqkv, *dfch, *dlogits, *attn_scratch;
 	float *wt;               /* [max IC*OC] a transposed weight */
@@ -481,25 +482,23 @@ static void linear_fwd(rf_pool *pool, float *out, const float *inp,
 
 /* dinp[N,IC] = dout[N,OC] W[OC,IC] (overwrites, if dinp);
  * dW[OC,IC] += dout^T inp; db[OC] += column sums of dout (if db).
+ * inp's row n is inrow[n] when the forward pass left it compact (else NULL).
  * The dW product reads dout as its transpose through strides (sam 1,
  * sak OC: each k touches one row of dout, a few cache lines), so no
  * transposed copy is made; db[o] sums rows n in order, vectorised across o.
  * dbuf [OC] is scratch for those sums. */
 static void linear_bwd(rf_pool *pool, float *dinp, float *dw, float *db,
-		       const float *dout, const float *inp, const float *w,
-		       int N, int IC, int OC, float *dbuf)
+		       const float *dout, const float *inp, const int *inrow,
+		       const float *w, int N, int IC, int OC, float *dbuf)
 {
 	if (dinp)
 		rf_k_gemm(pool, dinp, IC, dout, OC, 1, w, IC, NULL, N, IC, OC, 0);
-	rf_k_gemm(pool, dw, IC, dout, 1, OC, inp, IC, NULL, OC, IC, N, 1);
+	rf_k_gemm_rows(pool, dw, IC, dout, 1, OC, inp, IC, inrow, NULL, OC, IC, N, 1);
 	if (db) {
 		for (int o = 0; o < OC; o++)
 			dbuf[o] = 0.0f;
-		for (int n = 0; n < N; n++) { /* rows in order, for every o */
-			const float *d = dout + (size_t)n * OC;
-			for (int o = 0; o < OC; o++)
-				dbuf[o] += d[o];
-		}
+		for (int n = 0; n < N; n++) /* rows in order, for every o */
+			rf_k_acc(dbuf, dout + (size_t)n * OC, (size_t)OC);
 		for (int o = 0; o < OC; o++)
 			db[o] += dbuf[o];
 	}
@@ -563,26 +562,22 @@ static void fwd_spread(const rf_gpt *m, float *buf, size_t w, int N)
 	}
 }
 
-/* After a compact forward pass: every activation the backward pass reads,
- * row by row as if each row had been computed.  Done by the backward pass
- * only (a reference model's forward pass needs the logits alone). */
+/* After a compact forward pass: the activations the backward pass reads
+ * row by row (LayerNorm and attention inputs), as if each row had been
+ * computed; the products' inputs stay compact, read through cidx.  Done
+ * by the backward pass only (a reference model's forward pass needs the
+ * logits alone). */
 static void fwd_expand(rf_gpt *m, int B, int T)
 {
-	const int N = B * T, C = m->cfg.d_model, F = m->cfg.d_ff,
-		  NH = m->cfg.n_head;
+	const int N = B * T, C = m->cfg.d_model, NH = m->cfg.n_head;
 	for (int l = 0; l < m->cfg.n_layer; l++) {
 		struct gpt_acts *a = &m->acts[l];
-		fwd_spread(m, a->ln1, (size_t)C, N);
 		fwd_spread(m, a->ln1_mean, 1, N);
 		fwd_spread(m, a->ln1_rstd, 1, N);
 		fwd_spread(m, a->qkv, 3 * (size_t)C, N);
-		fwd_spread(m, a->atty, (size_t)C, N);
 		fwd_spread(m, a->xmid, (size_t)C, N);
-		fwd_spread(m, a->ln2, (size_t)C, N);
 		fwd_spread(m, a->ln2_mean, 1, N);
 		fwd_spread(m, a->ln2_rstd, 1, N);
-		fwd_spread(m, a->fch, (size_t)F, N);
-		fwd_spread(m, a->fch_gelu, (size_t)F, N);
 		fwd_spread(m, a->xout, (size_t)C, N);
 		/* att [B,NH,T,T] is stored per row already; copy the skipped */
 		for (int n = 0; n < N; n++) {
@@ -597,7 +592,6 @@ static void fwd_expand(rf_gpt *m, int B, int T)
 		}
 	}
 	fwd_spread(m, m->x0, (size_t)C, N);
-	fwd_spread(m, m->lnf, (size_t)C, N);
 	fwd_spread(m, m->lnf_mean, 1, N);
 	fwd_spread(m, m->lnf_rstd, 1, N);
 	m->spread_pending = 0;
@@ -630,6 +624,7 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 	m->T = T;
 	m->have_logp = 0;
 	m->spread_pending = 0;
+	m->compact = 0;
 	const int N = B * T;
 	memcpy(m->tokens, tokens, (size_t)N * sizeof(int32_t));
 	/* Nr rows computed: the distinct ones, compactly (row n at cidx[n]) */
@@ -670,7 +665,7 @@ int rf_gpt_forward(rf_gpt *m, rf_pool *pool, const int32_t *tokens, int B,
 	linear_fwd(pool, m->logits, m->lnf, m->lmw, NULL, Nr, C, V, m->wt);
 	if (Nr < N) { /* the logits now, the rest if a backward pass comes */
 		fwd_spread(m, m->logits, (size_t)V, N);
-		m->spread_pending = 1;
+		m->spread_pending = m->compact = 1;
 	}
 	return 0;
 }
@@ -731,6 +726,9 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 		return rf_gpt_dev_backward(m->dev, dlogp);
 	if (m->spread_pending)
 		fwd_expand(m, m->B, m->T);
+	/* the inputs of the products (ln1, atty, ln2, fch, fch_gelu, lnf) stay
+	 * compact: read through cidx */
+	const int *rows = m->compact ? m->cidx : NULL;
 	const int B = m->B, T = m->T, N = B * T, V = m->cfg.vocab,
 		  C = m->cfg.d_model, L = m->cfg.n_layer, NH = m->cfg.n_head,
 		  F = m->cfg.d_ff;
@@ -749,8 +747,8 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 		dl[tgt] += d;
 	}
 	/* logits = lnf W^T */
-	linear_bwd(pool, m->dln, m->glmw, NULL, m->dlogits, m->lnf, m->lmw, N, C, V,
-		   m->tbuf);
+	linear_bwd(pool, m->dln, m->glmw, NULL, m->dlogits, m->lnf, rows, m->lmw,
+		   N, C, V, m->tbuf);
 	const float *xlast = L ? m->acts[L - 1].xout : m->x0;
 	memset(m->dres, 0, (size_t)N * C * sizeof(float));
 	rf_k_layernorm_bwd(pool, m->dres, m->glnfw, m->glnfb, m->dln, xlast, m->lnfw,
@@ -762,19 +760,23 @@ int rf_gpt_backward(rf_gpt *m, rf_pool *pool, const float *dlogp)
 		const float *xin = l ? m->acts[l - 1].xout : m->x0;
 		/* dres = d xout; xout = xmid + fcproj(gelu(fc(ln2(xmid)))) */
 		linear_bwd(pool, m->dfch, g->fcpw, g->fcpb, m->dres, a->fch_gelu,
-			   w->fcpw, N, F, C, m->tbuf);
-		rf_k_gelu_bwd(pool, m->dfch, a->fch, m->dfch, (size_t)N * F);
-		linear_bwd(pool, m->dln, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, F,
-			   m->tbuf);
+			   rows, w->fcpw, N, F, C, m->tbuf);
+		if (rows)
+			rf_k_gelu_bwd_rows(pool, m->dfch, a->fch, rows, m->dfch,
+					   (size_t)N, (size_t)F);
+		else
+			rf_k_gelu_bwd(pool, m->dfch, a->fch, m->dfch, (size_t)N * F);
+		linear_bwd(pool, m->dln, g->fcw, g->fcb, m->dfch, a->ln2, rows, w->fcw,
+			   N, C, F, m->tbuf);
 		rf_k_layernorm_bwd(pool, m->dres, g->ln2w, g->ln2b, m->dln, a->xmid,
 				   w->ln2w, a->ln2_mean, a->ln2_rstd, N, C);
 		/* dres = d xmid; xmid = xin + proj(attn(ln1(xin))) */
 		linear_bwd(pool, m->datty, g->projw, g->projb, m->dres, a->atty,
-			   w->projw, N, C, C, m->tbuf);
+			   rows, w->projw, N, C, C, m->tbuf);
 		rf_k_attention_bwd(pool, m->dqkv, m->attn_scratch, m->datty, a->qkv,
 				   a->att, B, T, C, NH);
-		linear_bwd(pool, m->dln, g->qkvw, g->qkvb, m->dqkv, a->ln1, w->qkvw, N,
-			   C, 3 * C, m->tbuf);
+		linear_bwd(pool, m->dln, g->qkvw, g->qkvb, m->dqkv, a->ln1, rows,
+			   w->qkvw, N, C, 3 * C, m->tbuf);
 		rf_k_layernorm_bwd(pool, m->dres, g->ln1w, g->ln1b, m->dln, xin,
 				   w->ln1w, a->ln1_mean, a->ln1_rstd, N, C);
 	}

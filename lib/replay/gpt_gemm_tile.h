@@ -33,7 +33,7 @@ GT_TILE(const struct gemm_ctx *g, int r0, int c0, int nr, int ncv, int k0,
 			acc[r][j] = (GT_VEC){0};
 	for (int k = k0; k < k1; k++) {
 		GT_VEC b[GT_CV];
-		const float *Bk = B + (size_t)k * g->ldb;
+		const float *Bk = B + (size_t)(g->brow ? g->brow[k] : k) * g->ldb;
 #pragma GCC unroll 8
 		for (int j = 0; j < ncv; j++)
 			memcpy(&b[j], Bk + GT_W * j, sizeof(GT_VEC));

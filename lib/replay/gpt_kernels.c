@@ -23,6 +23,7 @@ typedef float v4f __attribute__((vector_size(16)));
 struct gemm_ctx {
 	float *C;
 	const float *A, *B, *bias;
+	const int *brow; /* B's row k is brow[k] (NULL: k) */
 	int ldc, sam, sak, ldb, M, Nc, K, accumulate;
 	int nrb, ncb; /* row blocks, column blocks */
 };
@@ -39,7 +40,7 @@ static void gemm_tile_scalar(const struct gemm_ctx *g, int r0, int r1, int c0,
 			float acc = 0.0f;
 			for (int k = k0; k < k1; k++)
 				acc += g->A[(size_t)r * g->sam + (size_t)k * g->sak] *
-				       g->B[(size_t)k * g->ldb + c];
+				       g->B[(size_t)(g->brow ? g->brow[k] : k) * g->ldb + c];
 			float *Cp = g->C + (size_t)r * g->ldc + c;
 			if (k0 > 0 || g->accumulate)
 				*Cp = *Cp + acc;
@@ -139,7 +140,15 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	       int sak, const float *B, int ldb, const float *bias, int M,
 	       int Nc, int K, int accumulate)
 {
-	struct gemm_ctx g = {C, A, B, bias, ldc, sam, sak, ldb, M, Nc, K,
+	rf_k_gemm_rows(pool, C, ldc, A, sam, sak, B, ldb, NULL, bias, M, Nc, K,
+		       accumulate);
+}
+
+void rf_k_gemm_rows(rf_pool *pool, float *C, int ldc, const float *A, int sam,
+		    int sak, const float *B, int ldb, const int *brow,
+		    const float *bias, int M, int Nc, int K, int accumulate)
+{
+	struct gemm_ctx g = {C, A, B, bias, brow, ldc, sam, sak, ldb, M, Nc, K,
 			     accumulate, 0, 0};
 	int isa = gemm_isa();
 	/* the tile of each kernel: rows, columns */
@@ -165,6 +174,24 @@ void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	size_t per = (size_t)rb * (size_t)cb * (size_t)(K > 0 ? K : 1);
 	size_t grain = per >= 65536 ? 1 : 65536 / per;
 	rf_pool_for(pool, (size_t)g.nrb * (size_t)g.ncb, grain, task, &g);
+}
+
+void rf_k_acc(float *y, const float *x, size_t n)
+{
+	size_t i = 0;
+	for (; i + 2 * VW <= n; i += 2 * VW) {
+		v4f a, b, c, d;
+		V4_LOAD(a, y + i);
+		V4_LOAD(b, x + i);
+		V4_LOAD(c, y + i + VW);
+		V4_LOAD(d, x + i + VW);
+		a = a + b;
+		c = c + d;
+		V4_STORE(y + i, a);
+		V4_STORE(y + i + VW, c);
+	}
+	for (; i < n; i++)
+		y[i] = y[i] + x[i];
 }
 
 struct transpose_ctx {
@@ -272,6 +299,21 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 #define EV_SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
 #define EV_ATTR __attribute__((target("avx2")))
 #define EV_SUFFIX avx2
+#include "replay/gpt_gelu_vec.h"
+#undef EV_VEC
+#undef EV_IVEC
+#undef EV_W
+#undef EV_SPLAT
+#undef EV_ATTR
+#undef EV_SUFFIX
+typedef int32_t v16i __attribute__((vector_size(64)));
+#define EV_VEC v16f
+#define EV_IVEC v16i
+#define EV_W 16
+#define EV_SPLAT(x) ((v16f){(x), (x), (x), (x), (x), (x), (x), (x), \
+			    (x), (x), (x), (x), (x), (x), (x), (x)})
+#define EV_ATTR __attribute__((target("avx512f")))
+#define EV_SUFFIX avx512
 #include "replay/gpt_gelu_vec.h"
 #undef EV_VEC
 #undef EV_IVEC
@@ -536,10 +578,35 @@ static void softmax_mix(float *y, float *att, const float *v, const int *rows,
 	float inv = 1.0f / sum;
 	for (t2 = 0; t2 <= t; t2++)
 		att[t2] *= inv;
-	for (int i = 0; i < hd; i++)
-		y[i] = 0.0f;
-	for (t2 = 0; t2 <= t; t2++) /* y = sum att[t2] v[t2] */
-		axpy(y, att[t2], v + (size_t)(rows ? rows[t2] : t2) * kvs, hd);
+	/* y = sum att[t2] v[t2], t2 in order: 16 lanes at a time held in
+	 * registers over the sum, the rest through memory */
+	int i = 0;
+	for (; i + 4 * VW <= hd; i += 4 * VW) {
+		v4f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+		for (t2 = 0; t2 <= t; t2++) {
+			const float *vr = v + (size_t)(rows ? rows[t2] : t2) * kvs + i;
+			v4f w = {att[t2], att[t2], att[t2], att[t2]}, vv;
+			V4_LOAD(vv, vr);
+			a0 = a0 + w * vv;
+			V4_LOAD(vv, vr + VW);
+			a1 = a1 + w * vv;
+			V4_LOAD(vv, vr + 2 * VW);
+			a2 = a2 + w * vv;
+			V4_LOAD(vv, vr + 3 * VW);
+			a3 = a3 + w * vv;
+		}
+		V4_STORE(y + i, a0);
+		V4_STORE(y + i + VW, a1);
+		V4_STORE(y + i + 2 * VW, a2);
+		V4_STORE(y + i + 3 * VW, a3);
+	}
+	if (i < hd) {
+		for (int j = i; j < hd; j++)
+			y[j] = 0.0f;
+		for (t2 = 0; t2 <= t; t2++)
+			axpy(y + i, att[t2], v + (size_t)(rows ? rows[t2] : t2) * kvs + i,
+			     hd - i);
+	}
 }
 
 void rf_k_attention_row(float *y, float *att, const float *q, const float *k,
@@ -647,8 +714,8 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 		/* the head's values transposed, vT [hd,T], so that four datt
 		 * are one vector op per j (as the forward pass's scores) */
 		float *vT = a->scratch + (size_t)a->B * NH * T + i * (size_t)hd * T;
-		for (int t2 = 0; t2 < T; t2++)
-			for (int j = 0; j < hd; j++)
+		for (int j = 0; j < hd; j++)
+			for (int t2 = 0; t2 < T; t2++)
 				vT[(size_t)j * T + t2] = base[(size_t)t2 * 3 * C + 2 * C + h * hd + j];
 		for (int t = 0; t < T; t++) /* clear this head's dq, dk, dv */
 			for (int j = 0; j < 3; j++)
@@ -683,13 +750,44 @@ static void attn_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 				dot += att[t2] * datt[t2];
 			}
 			/* softmax: dpre = att (datt - sum att datt); s = scale q.k */
-			for (t2 = 0; t2 <= t; t2++) {
-				const float *k = base + (size_t)t2 * 3 * C + C + h * hd;
-				float *dk = dbase + (size_t)t2 * 3 * C + C + h * hd;
-				float dpre = att[t2] * (datt[t2] - dot) * scale;
-				axpy(dq, dpre, k, hd);
-				axpy(dk, dpre, q, hd);
+			float *dpre = datt; /* in place */
+			for (t2 = 0; t2 <= t; t2++)
+				dpre[t2] = att[t2] * (datt[t2] - dot) * scale;
+			/* dq += dpre[t2] k[t2], t2 in order, 16 lanes held in
+			 * registers (not reloaded from dq after every store) */
+			const float *k0 = base + C + h * hd;
+			int e = 0;
+			for (; e + 4 * VW <= hd; e += 4 * VW) {
+				v4f a0, a1, a2, a3;
+				V4_LOAD(a0, dq + e);
+				V4_LOAD(a1, dq + e + VW);
+				V4_LOAD(a2, dq + e + 2 * VW);
+				V4_LOAD(a3, dq + e + 3 * VW);
+				for (t2 = 0; t2 <= t; t2++) {
+					const float *k = k0 + (size_t)t2 * 3 * C + e;
+					v4f d = {dpre[t2], dpre[t2], dpre[t2], dpre[t2]}, kk;
+					V4_LOAD(kk, k);
+					a0 = a0 + d * kk;
+					V4_LOAD(kk, k + VW);
+					a1 = a1 + d * kk;
+					V4_LOAD(kk, k + 2 * VW);
+					a2 = a2 + d * kk;
+					V4_LOAD(kk, k + 3 * VW);
+					a3 = a3 + d * kk;
+				}
+				V4_STORE(dq + e, a0);
+				V4_STORE(dq + e + VW, a1);
+				V4_STORE(dq + e + 2 * VW, a2);
+				V4_STORE(dq + e + 3 * VW, a3);
 			}
+			for (; e < hd; e++) {
+				float a0 = dq[e];
+				for (t2 = 0; t2 <= t; t2++)
+					a0 = a0 + dpre[t2] * k0[(size_t)t2 * 3 * C + e];
+				dq[e] = a0;
+			}
+			for (t2 = 0; t2 <= t; t2++) /* dk[t2] += dpre[t2] q */
+				axpy(dbase + (size_t)t2 * 3 * C + C + h * hd, dpre[t2], q, hd);
 		}
 	}
 }
@@ -717,6 +815,8 @@ static void gelu_fwd_task(void *ctx, size_t begin, size_t end, int worker)
 	size_t i = begin;
 	(void)worker;
 #ifdef HAVE_GEMM_AVX2
+	if (gemm_isa() == 3)
+		i += gelu_fwd_avx512(e->out + i, e->a + i, end - i);
 	if (use_avx2())
 		i += gelu_fwd_avx2(e->out + i, e->a + i, end - i);
 #endif
@@ -740,6 +840,8 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 	size_t i = begin;
 	(void)worker;
 #ifdef HAVE_GEMM_AVX2
+	if (gemm_isa() == 3)
+		i += gelu_bwd_avx512(e->out + i, e->a + i, e->b + i, end - i);
 	if (use_avx2())
 		i += gelu_bwd_avx2(e->out + i, e->a + i, e->b + i, end - i);
 #endif
@@ -753,6 +855,31 @@ static void gelu_bwd_task(void *ctx, size_t begin, size_t end, int worker)
 		float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * du;
 		e->out[i] = g * e->b[i];
 	}
+}
+
+struct gelu_rows_ctx {
+	float *out;
+	const float *x, *dy;
+	const int *rows;
+	size_t w;
+};
+
+/* One index per row n: out[n] = gelu'(x[rows[n]]) dy[n], as gelu_bwd_task. */
+static void gelu_bwd_rows_task(void *ctx, size_t begin, size_t end, int worker)
+{
+	const struct gelu_rows_ctx *r = ctx;
+	for (size_t n = begin; n < end; n++) {
+		struct ew_ctx e = {r->out + n * r->w, r->x + (size_t)r->rows[n] * r->w,
+				   r->dy + n * r->w};
+		gelu_bwd_task(&e, 0, r->w, worker);
+	}
+}
+
+void rf_k_gelu_bwd_rows(rf_pool *pool, float *dinp, const float *inp,
+			const int *rows, const float *dout, size_t N, size_t w)
+{
+	struct gelu_rows_ctx r = {dinp, inp, dout, rows, w};
+	rf_pool_for(pool, N, 16, gelu_bwd_rows_task, &r);
 }
 
 void rf_k_gelu_bwd(rf_pool *pool, float *dinp, const float *inp,

@@ -19,10 +19,17 @@
 void rf_k_gemm(rf_pool *pool, float *C, int ldc, const float *A, int sam,
 	       int sak, const float *B, int ldb, const float *bias, int M,
 	       int Nc, int K, int accumulate);
+/** The same with B's row k at B + brow[k]*ldb (rows stored compactly). */
+void rf_k_gemm_rows(rf_pool *pool, float *C, int ldc, const float *A, int sam,
+		    int sak, const float *B, int ldb, const int *brow,
+		    const float *bias, int M, int Nc, int K, int accumulate);
 
 /** Products are summed in blocks of this many k (in order within a block,
  *  the blocks added to C in order), so that tiles stay in cache. */
 #define RF_K_GEMM_KB 256
+
+/** y[i] += x[i] for i < n (vectorised, lane-wise: the scalar sums). */
+void rf_k_acc(float *y, const float *x, size_t n);
 
 /** Choose the widest vector kernels rf_k_gemm (and GELU) may use: 0
  *  automatic (the widest the CPU has), 1 the SSE2 baseline, 2 AVX2, 3
@@ -84,6 +91,9 @@ void rf_k_gelu_fwd(rf_pool *pool, float *out, const float *inp, size_t n);
 /** dinp = gelu'(inp) * dout (overwrites dinp). */
 void rf_k_gelu_bwd(rf_pool *pool, float *dinp, const float *inp,
 		   const float *dout, size_t n);
+/** The same by rows of width w: dinp[n] = gelu'(inp[rows[n]]) dout[n]. */
+void rf_k_gelu_bwd_rows(rf_pool *pool, float *dinp, const float *inp,
+			const int *rows, const float *dout, size_t N, size_t w);
 
 /** out = a + b, elementwise over n floats (out may alias a). */
 void rf_k_add(rf_pool *pool, float *out, const float *a, const float *b,

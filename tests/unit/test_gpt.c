@@ -144,22 +144,33 @@ static void test_gemm_bits(void **state)
 			bias[i] = test_uniform(&s);
 		for (size_t i = 0; i < nC; i++)
 			init[i] = test_uniform(&s);
-		for (int mode = 0; mode < 3; mode++) {
-			/* 0: A row-major + bias; 1: A as a transposed view; 2: accumulate */
+		int *brow = malloc((size_t)K * sizeof(int));
+		float *Bp = malloc(nB * 4);
+		for (int k = 0; k < K; k++) { /* B's rows read in another order */
+			brow[k] = (int)(((size_t)k * 7 + 3) % (size_t)K);
+			memcpy(Bp + (size_t)k * Nc, B + (size_t)brow[k] * Nc, (size_t)Nc * 4);
+		}
+		for (int mode = 0; mode < 4; mode++) {
+			/* 0: A row-major + bias; 1: A as a transposed view; 2: accumulate;
+			 * 3: B's rows through a map (rf_k_gemm_rows) */
 			int sam = mode == 1 ? 1 : K, sak = mode == 1 ? M : 1;
 			const float *bb = mode == 0 ? bias : NULL;
 			memcpy(ref, init, nC * 4);
-			gemm_reference(ref, Nc, A, sam, sak, B, Nc, bb, M, Nc, K, mode == 2);
+			gemm_reference(ref, Nc, A, sam, sak, mode == 3 ? Bp : B, Nc, bb, M, Nc,
+				       K, mode == 2);
 			for (int sel = 0; sel < 4; sel++) /* auto, SSE2, AVX2, AVX-512 */
 				for (int th = 0; th < 2; th++) {
 					rf_k_gemm_select(sel);
 					memcpy(got, init, nC * 4);
-					rf_k_gemm(th ? pool : NULL, got, Nc, A, sam, sak, B, Nc, bb, M,
-						  Nc, K, mode == 2);
+					rf_k_gemm_rows(th ? pool : NULL, got, Nc, A, sam, sak, B, Nc,
+						       mode == 3 ? brow : NULL, bb, M, Nc, K,
+						       mode == 2);
 					assert_memory_equal(got, ref, nC * 4);
 				}
 		}
 		rf_k_gemm_select(0);
+		free(brow);
+		free(Bp);
 		free(A);
 		free(B);
 		free(bias);
