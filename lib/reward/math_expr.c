@@ -328,24 +328,29 @@ static void var_suffix(struct P *p, char *name, size_t cap)
 	name[k] = '\0';
 }
 
+/* A {group} at p->i: its contents up to the matching brace, depth-bounded. */
+static int parse_brace_group(struct P *p)
+{
+	int r;
+	p->i++;
+	if (enter(p))
+		return -1;
+	r = parse_union(p);
+	p->depth--;
+	if (r < 0)
+		return -1;
+	if (!eat(p, '}'))
+		return pfail(p, "unbalanced braces");
+	return r;
+}
+
 /* Argument of \frac, \sqrt, ^, _: a {group}, or one digit, letter or
  * command (LaTeX's rule: \frac12 is 1/2). */
 static int parse_arg(struct P *p)
 {
 	int c = peek(p);
-	if (c == '{') {
-		int r;
-		p->i++;
-		if (enter(p))
-			return -1;
-		r = parse_union(p);
-		p->depth--;
-		if (r < 0)
-			return -1;
-		if (!eat(p, '}'))
-			return pfail(p, "unbalanced braces");
-		return r;
-	}
+	if (c == '{')
+		return parse_brace_group(p);
 	if (isdigit(c)) {
 		int i = new_node(p, MX_NUM);
 		rf_bigctx bc = {1000, 0, 0};
@@ -651,19 +656,8 @@ static int parse_primary(struct P *p)
 		p->i++;
 		return parse_bracketed(p, (char)c, ")]", 0);
 	}
-	if (c == '{') {
-		int r;
-		p->i++;
-		if (enter(p))
-			return -1;
-		r = parse_union(p);
-		p->depth--;
-		if (r < 0)
-			return -1;
-		if (!eat(p, '}'))
-			return pfail(p, "unbalanced braces");
-		return r;
-	}
+	if (c == '{')
+		return parse_brace_group(p);
 	if (c == '|') {
 		int r;
 		p->i++;
