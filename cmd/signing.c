@@ -72,7 +72,8 @@ static void put_json(rf_buf *json, const rf_attest_result *r, int status,
 }
 
 int signing_verify_run(const struct signing_verify *s, const char *verb,
-		       const char *bag, int quiet, rf_buf *json)
+		       const char *bag, int quiet, rf_buf *json,
+		       rf_attest_result *res)
 {
 	rf_attest_opts o = RF_ATTEST_OPTS_INIT;
 	rf_attest_result r;
@@ -126,7 +127,10 @@ int signing_verify_run(const struct signing_verify *s, const char *verb,
 		printf("); statement matches the bag (%zu subjects)\n", r.subjects);
 	}
 out:
-	rf_attest_result_free(&r);
+	if (res)
+		*res = r; /* the caller frees it */
+	else
+		rf_attest_result_free(&r);
 	rf_trust_free(trust);
 	return status;
 }

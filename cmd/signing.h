@@ -42,8 +42,11 @@ int signing_verify_min(struct signing_verify *s, const char *value);
  *  the reason on stderr when a stage fails.  When `json` is non-NULL a
  *  "signatures" JSON object (text) is appended to it instead of printing
  *  the stdout line.  Returns the exit status; on non-zero the caller
- *  stops before the BagIt checks. */
+ *  stops before the BagIt checks.  When `res` is non-NULL it receives the
+ *  result (its on-disk digests feed rf_verify_opts.known); the caller
+ *  frees it with rf_attest_result_free() whatever the status. */
 int signing_verify_run(const struct signing_verify *s, const char *verb,
-		       const char *bag, int quiet, rf_buf *json);
+		       const char *bag, int quiet, rf_buf *json,
+		       rf_attest_result *res);
 
 #endif

@@ -224,6 +224,7 @@ int cmd_verify(int argc, char **argv)
 	struct about about;
 	struct signing_verify sig = {NULL, 0, 0, 0};
 	rf_buf sig_json = RF_BUF_INIT;
+	rf_attest_result sres = {0};
 	const char *verb = argv[0];
 	int c, rc, status;
 	optind = 1;
@@ -268,8 +269,10 @@ int cmd_verify(int argc, char **argv)
 	 * trusted signatures, the signed statement against the files on disk;
 	 * only then the BagIt checks. */
 	sig.threads = v.threads;
-	status = signing_verify_run(&sig, verb, v.bag, v.quiet, v.json ? &sig_json : NULL);
+	status = signing_verify_run(&sig, verb, v.bag, v.quiet,
+				    v.json ? &sig_json : NULL, &sres);
 	if (status) {
+		rf_attest_result_free(&sres);
 		if (v.json && sig_json.len) {
 			printf("{\n  \"bag\": ");
 			cli_json_string(stdout, v.bag);
@@ -285,7 +288,12 @@ int cmd_verify(int argc, char **argv)
 	o.threads = v.threads;
 	o.progress = cli_progress_update;
 	o.progress_ctx = &progress;
+	/* Files the signed statement was just checked against were hashed
+	 * from disk then: the BagIt checks take those digests, not a re-read. */
+	o.known = sres.digests;
+	o.nknown = sres.ndigests;
 	rc = rf_bag_verify(&report, v.bag, &o);
+	rf_attest_result_free(&sres);
 	cli_progress_end(&progress);
 	if (!report)
 		return cli_error(verb, rc);

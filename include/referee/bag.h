@@ -230,16 +230,31 @@ uint64_t rf_bag_report_bytes(const rf_bag_report *r);
  *  the CLI exit status. */
 int rf_bag_report_status(const rf_bag_report *r);
 
+/** A SHA-256 the caller already computed from a payload file's bytes ON
+ *  DISK in this run (never a digest copied from a manifest or statement),
+ *  so that rf_bag_verify() need not read the file a second time. */
+typedef struct rf_bag_known_digest {
+	const char *path; /**< relative to the bag root ("data/x"), borrowed */
+	char sha256[65];  /**< lower-case hex of the bytes read */
+	uint64_t size;	  /**< bytes read */
+} rf_bag_known_digest;
+
 /** Options for rf_bag_verify(); start from RF_VERIFY_OPTS_INIT. */
 typedef struct rf_verify_opts {
 	int threads;   /**< 0 = all cores; ignored if `pool` */
 	rf_pool *pool; /**< borrowed; NULL = make one of `threads` */
 	rf_progress_fn progress;
 	void *progress_ctx;
+	/** Digests of files on disk already computed by the caller, sorted by
+	 *  `path` (strcmp); a manifest-sha256.txt line whose path is here is
+	 *  checked against it instead of re-reading the file.  Borrowed; NULL
+	 *  = read every file. */
+	const rf_bag_known_digest *known;
+	size_t nknown;
 } rf_verify_opts;
 
 /* clang-format off */
-#define RF_VERIFY_OPTS_INIT {0, NULL, NULL, NULL}
+#define RF_VERIFY_OPTS_INIT {0, NULL, NULL, NULL, NULL, 0}
 /* clang-format on */
 
 /** Check that the bag at `dir` is complete and valid (RFC 8493 §3): every

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "bag.h"
 #include "buf.h"
 #include "digest.h"
 
@@ -311,6 +312,11 @@ typedef struct rf_attest_result {
 	size_t subjects;         /**< subjects matched against files on disk */
 	rf_dsse_check check;     /**< signatures and named signers */
 	char **keyids;           /**< keyid hints of every signature */
+	/** The SHA-256 of every subject as read from disk by stage 3, sorted
+	 *  by path: hand it to rf_bag_verify() (rf_verify_opts.known) so the
+	 *  BagIt checks do not read the payload a second time. */
+	rf_bag_known_digest *digests;
+	size_t ndigests;
 } rf_attest_result;
 
 /** Short name of a stage ("envelope", "signatures", ...); static. */
@@ -334,7 +340,8 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key);
  *  the verified payload bytes only: every payload file on disk is a
  *  subject with its digest, every subject is in the bag, the provenance
  *  file is a subject, bag-info.txt equals the signed one.  The BagIt
- *  checks are the caller's next step (rf_bag_verify).
+ *  checks are the caller's next step (rf_bag_verify), given res->digests
+ *  as rf_verify_opts.known so that each payload file is read once.
  *  Returns 0 (also for an unsigned bag unless the options require a
  *  signature: see res->is_signed), RF_ECHECK with a reason, or another
  *  RF_E* code; `res` is filled in every case. */

@@ -102,34 +102,72 @@ struct check {
 	const char *manifest;
 };
 
+static int cmp_known(const void *key, const void *elem)
+{
+	return strcmp(key, ((const rf_bag_known_digest *)elem)->path);
+}
+
+/* The caller's digest of `rel` read from disk, or NULL (sha256 only). */
+static const rf_bag_known_digest *find_known(const struct vctx *v,
+					     rf_digest_alg alg, const char *rel)
+{
+	if (alg != RF_DIGEST_SHA256 || !v->opts->known || !v->opts->nknown)
+		return NULL;
+	return bsearch(rel, v->opts->known, v->opts->nknown,
+		       sizeof *v->opts->known, cmp_known);
+}
+
 /* Hash `n` listed files (paths relative to the bag) and report the ones
- * that differ or cannot be read. */
+ * that differ or cannot be read; a file whose sha256 the caller
+ * already read from disk (opts->known) is compared, not read again. */
 static int hash_and_compare(struct vctx *v, struct check *c, size_t n,
 			    const uint64_t *sizes, rf_digest_alg alg,
 			    size_t *files, uint64_t *bytes)
 {
 	rf_digest_job *jobs = calloc(n ? n : 1, sizeof *jobs);
 	char **paths = calloc(n ? n : 1, sizeof *paths);
+	/* Files whose digest the caller already read from disk are not read
+	 * again; `todo` holds the jobs of the others, hashed in one batch. */
+	const rf_bag_known_digest **known = calloc(n ? n : 1, sizeof *known);
+	rf_digest_job *todo = calloc(n ? n : 1, sizeof *todo);
+	size_t ntodo = 0;
 	int rc = 0;
-	if (!jobs || !paths) {
+	if (!jobs || !paths || !known || !todo) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		rf_buf p = RF_BUF_INIT;
+		if ((known[i] = find_known(v, alg, c[i].rel)) != NULL)
+			continue;
 		if (rf_path_join(&p, v->dir, c[i].rel)) {
 			rc = RF_ENOMEM;
 			goto out;
 		}
 		paths[i] = p.data;
-		jobs[i].path = paths[i];
-		jobs[i].size_hint = sizes ? sizes[i] : 0;
+		todo[ntodo].path = paths[i];
+		todo[ntodo].size_hint = sizes ? sizes[i] : 0;
+		ntodo++;
 	}
-	if ((rc = rf_digest_files(jobs, n, alg, v->pool, v->opts->progress,
+	if ((rc = rf_digest_files(todo, ntodo, alg, v->pool, v->opts->progress,
 				  v->opts->progress_ctx)) != 0)
 		goto out;
+	for (size_t i = 0, t = 0; i < n; i++)
+		if (!known[i])
+			jobs[i] = todo[t++];
 	for (size_t i = 0; i < n && !rc; i++) {
 		char hex[RF_DIGEST_HEX_MAX];
+		if (known[i]) {
+			*files += 1;
+			*bytes += known[i]->size;
+			if (strcmp(known[i]->sha256, c[i].hex))
+				rc = rf_bag_report_add(
+				    v->r, RF_BAG_MISMATCH, c[i].rel,
+				    "'%s' does not match %s: expected %s, got %s",
+				    c[i].rel, c[i].manifest, c[i].hex,
+				    known[i]->sha256);
+			continue;
+		}
 		if (jobs[i].rc) {
 			rc = rf_bag_report_add(
 			    v->r,
@@ -154,6 +192,8 @@ out:
 			free(paths[i]);
 	free(paths);
 	free(jobs);
+	free(known);
+	free(todo);
 	return rc;
 }
 

@@ -222,6 +222,9 @@ void rf_attest_result_free(rf_attest_result *res)
 	for (size_t i = 0; res->keyids && i < res->check.signatures; i++)
 		free(res->keyids[i]);
 	free(res->keyids);
+	for (size_t i = 0; res->digests && i < res->ndigests; i++)
+		free((char *)res->digests[i].path);
+	free(res->digests);
 	rf_dsse_check_free(&res->check);
 	memset(res, 0, sizeof *res);
 }
@@ -369,6 +372,32 @@ out:
 	return rc;
 }
 
+static int cmp_known(const void *a, const void *b)
+{
+	return strcmp(((const rf_bag_known_digest *)a)->path,
+		      ((const rf_bag_known_digest *)b)->path);
+}
+
+/* res->digests = the on-disk digests of the subjects (jobs[i] hashed
+ * subject i and matched it), sorted by path for rf_bag_verify(). */
+static int keep_digests(rf_attest_result *res, const rf_statement *st,
+			const rf_digest_job *jobs, size_t njobs)
+{
+	rf_bag_known_digest *d = calloc(njobs ? njobs : 1, sizeof *d);
+	if (!d)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	res->digests = d;
+	for (size_t i = 0; i < njobs; i++) {
+		if (!(d[i].path = strdup(rf_statement_subject(st, i)->name)))
+			return rf_error_set(RF_ENOMEM, "out of memory");
+		res->ndigests = i + 1;
+		rf_digest_to_hex(d[i].sha256, jobs[i].md, 32);
+		d[i].size = jobs[i].size;
+	}
+	qsort(d, njobs, sizeof *d, cmp_known);
+	return 0;
+}
+
 /* Stage 3: the statement (from verified bytes) against the files on disk. */
 static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			   const char *bag_dir, const rf_statement *st,
@@ -462,6 +491,10 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			goto out;
 		}
 	}
+	/* Hand the digests just read from disk on to the BagIt checks, so each
+	 * payload file is read once per verification. */
+	if ((rc = keep_digests(res, st, jobs, njobs)) != 0)
+		goto out;
 	/* bag-info.txt must be the one that was signed. */
 	pred = json_loads(rf_statement_predicate(st), 0, &jerr);
 	info = bag_info_json(bag);
@@ -635,7 +668,14 @@ int rf_attest_countersign(const char *bag_dir, const rf_key *key,
 				  "before countersigning", i, hint[0] ? hint : "none");
 		goto out;
 	}
-	rc = rf_bag_verify(&report, bag_dir, NULL);
+	{
+		/* The payload was just hashed against the statement: not again. */
+		rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
+		vo.threads = opts->threads;
+		vo.known = res.digests;
+		vo.nknown = res.ndigests;
+		rc = rf_bag_verify(&report, bag_dir, &vo);
+	}
 	if (rc) {
 		const rf_bag_problem *p = rf_bag_report_at(report, 0);
 		if (p)

@@ -458,6 +458,50 @@ static void test_mutations(void **state)
 	}
 }
 
+/* Digests the caller already read from disk (rf_verify_opts.known) stand
+ * in for reading those files again: a file changed on disk after the
+ * caller read it is not re-read (the caller's read is what counts), and a
+ * known digest that disagrees with the manifest is a mismatch even though
+ * the file itself still matches. */
+static void test_verify_known_digests(void **state)
+{
+	rf_verify_opts o = RF_VERIFY_OPTS_INIT;
+	rf_bag_known_digest k[2];
+	rf_bag_report *r;
+	(void)state;
+	pack_fresh();
+	memset(k, 0, sizeof k);
+	k[0].path = "data/ev/a.txt";
+	rf_digest_buffer_hex(k[0].sha256, RF_DIGEST_SHA256, "alpha\n", 6);
+	k[0].size = 6;
+	k[1].path = "data/ev/sub/b.txt";
+	rf_digest_buffer_hex(k[1].sha256, RF_DIGEST_SHA256, "beta beta\n", 10);
+	k[1].size = 10;
+	o.known = k;
+	o.nknown = 2;
+	assert_int_equal(rf_bag_verify(&r, bagdir, &o), 0);
+	assert_int_equal(rf_bag_report_files(r), 3);
+	assert_true(rf_bag_report_bytes(r) == 16);
+	rf_bag_report_free(r);
+
+	/* Same size, other bytes, after the caller's read: not read again. */
+	put(pathf("%s/data/ev/a.txt", bagdir), "ALPHA\n");
+	assert_int_equal(rf_bag_verify(&r, bagdir, &o), 0);
+	rf_bag_report_free(r);
+	/* ...while without known digests it is read and caught. */
+	assert_int_equal(rf_bag_verify(&r, bagdir, NULL), RF_ECHECK);
+	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "data/ev/a.txt"), 1);
+	rf_bag_report_free(r);
+	put(pathf("%s/data/ev/a.txt", bagdir), "alpha\n");
+
+	/* What the caller read differs from the manifest: a mismatch. */
+	rf_digest_buffer_hex(k[1].sha256, RF_DIGEST_SHA256, "beta beta!\n", 11);
+	assert_int_equal(rf_bag_verify(&r, bagdir, &o), RF_ECHECK);
+	assert_int_equal(rf_bag_report_count(r), 1);
+	assert_int_equal(count_kind(r, RF_BAG_MISMATCH, "data/ev/sub/b.txt"), 1);
+	rf_bag_report_free(r);
+}
+
 static void test_report(void **state)
 {
 	rf_bag_report *r;
@@ -485,6 +529,7 @@ int main(void)
 	    cmocka_unit_test(test_pack_refusals),
 	    cmocka_unit_test(test_verify_problems),
 	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_verify_known_digests),
 	    cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests_name("bag", tests, setup, teardown);
