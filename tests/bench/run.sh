@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 export REFEREE="$PWD/$BUILD/referee"
-export BENCH_DIR=${BENCH_DIR:-$PWD/$BUILD/bench}
+# Outside the checkout: benchmarks pack their generated payloads, and pack
+# refuses uncommitted files inside a git work tree.
+if [ -z "${BENCH_DIR:-}" ]; then
+  BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/referee-bench.XXXXXX")
+  trap 'rm -rf "$BENCH_DIR"' EXIT
+fi
+export BENCH_DIR
 mkdir -p "$BENCH_DIR"
 only=${BENCH:-}
 for b in tests/bench/bench_*.sh; do
