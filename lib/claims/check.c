@@ -371,12 +371,36 @@ static void position(char *buf, size_t size, const rf_node *n)
 	snprintf(buf, size, "%s:%u:%u", rf_node_file(n), rf_node_line(n), rf_node_column(n));
 }
 
+/* One row for a figure the ledger reports (`rep`, with its `source`
+ * sentence): the claimed side filled in, the derivation left to the caller. */
+static int ledger_row(struct row **out, rf_check *c, rf_claims_env *env,
+		      const char *id, const rf_node *rep, const rf_node *src,
+		      const char *qty, const char *unit)
+{
+	char pos[512];
+	struct row *r = row_new(c, id);
+	int rc;
+	if (!r)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	env->row = r;
+	position(pos, sizeof pos, rep);
+	set_str(&r->origin, pos);
+	set_str(&r->source, "ledger");
+	set_str(&r->claimed_text, rf_node_text(rep));
+	set_str(&r->sentence, src ? rf_node_text(src) : NULL);
+	if ((rc = rf_claims_env_figure(&r->r.claimed, env, rep, qty, unit, 0)))
+		return rc;
+	r->r.has_claimed = 1;
+	*out = r;
+	return 0;
+}
+
 /* The ledger's reported figures become rows of their own. */
 static int ledger_rows(rf_check *c, const struct loaded *l)
 {
 	const rf_node *root = rf_manifest_root(l->m);
 	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
-	char id[512], pos[512];
+	char id[512];
 	int rc = 0, any_hours = 0;
 	static const char *const qty[] = {"gpu-hours", "cost"};
 	static const char *const units[] = {"GPU-hours", "USD"};
@@ -394,17 +418,8 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 			if (!rep || (q == 0 && !rf_node_get(s, "hours")))
 				continue;
 			snprintf(id, sizeof id, "%s.%s.%s", l->stem, sid, qty[q]);
-			if (!(r = row_new(c, id)))
-				return rf_error_set(RF_ENOMEM, "out of memory");
-			env.row = r;
-			position(pos, sizeof pos, rep);
-			set_str(&r->origin, pos);
-			set_str(&r->source, "ledger");
-			set_str(&r->claimed_text, rf_node_text(rep));
-			set_str(&r->sentence, src ? rf_node_text(src) : NULL);
-			if ((rc = rf_claims_env_figure(&r->r.claimed, &env, rep, qty[q], units[q], 0)))
+			if ((rc = ledger_row(&r, c, &env, id, rep, src, qty[q], units[q])))
 				return rc;
-			r->r.has_claimed = 1;
 			rc = q == 0 ? rf_ledger_stage_gpu_hours(&d.figure, &env, l->m, s, 0, &r->explain)
 				    : rf_ledger_stage_cost(&d.figure, &env, l->m, s, 0, &r->explain);
 			if ((rc = derive_outcome(r, rc)) == 0)
@@ -428,17 +443,8 @@ static int ledger_rows(rf_check *c, const struct loaded *l)
 				continue;
 			snprintf(id, sizeof id, "%s.total.%s%s", l->stem, qty[q],
 				 ev ? ".from-evidence" : "");
-			if (!(r = row_new(c, id)))
-				return rf_error_set(RF_ENOMEM, "out of memory");
-			env.row = r;
-			position(pos, sizeof pos, rep);
-			set_str(&r->origin, pos);
-			set_str(&r->source, "ledger");
-			set_str(&r->claimed_text, rf_node_text(rep));
-			set_str(&r->sentence, src ? rf_node_text(src) : NULL);
-			if ((rc = rf_claims_env_figure(&r->r.claimed, &env, rep, qty[q], units[q], 0)))
+			if ((rc = ledger_row(&r, c, &env, id, rep, src, qty[q], units[q])))
 				return rc;
-			r->r.has_claimed = 1;
 			rc = rf_ledger_total(&d.figure, &env, l->m, qty[q], !ev, &r->explain);
 			if ((rc = derive_outcome(r, rc)) == 0)
 				rc = decide(r, &d);
