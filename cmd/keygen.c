@@ -1,4 +1,5 @@
-/* referee keygen NAME: an Ed25519 key pair, NAME.key (PKCS#8 PEM, 0600,
+/* referee keygen NAME: an Ed25519 key pair (or, with --type, an ECDSA
+ * P-256 / P-384 one for OpenSSF Model Signing), NAME.key (PKCS#8 PEM, 0600,
  * optionally passphrase-encrypted) and NAME.pub (SPKI PEM).  Never
  * overwrites; the passphrase and private key are wiped after use. */
 #include <string.h>
@@ -7,7 +8,8 @@
 #include "keyio.h"
 
 static const char usage_line[] =
-	"referee keygen NAME [--passphrase-file FILE | --no-passphrase]";
+	"referee keygen NAME [--type ed25519|ecdsa-p256|ecdsa-p384]\n"
+	"       [--passphrase-file FILE | --no-passphrase]";
 
 static void help(void)
 {
@@ -15,6 +17,9 @@ static void help(void)
 	       "Writes NAME.key (private, PKCS#8 PEM, mode 0600) and NAME.pub\n"
 	       "(public, SPKI PEM) and prints the key id (hex SHA-256 of the raw\n"
 	       "public key).  Existing files are never overwritten.\n\n"
+	       "  --type TYPE             ed25519 (default; bag signatures), ecdsa-p256\n"
+	       "                          or ecdsa-p384 (OpenSSF Model Signing, 'referee\n"
+	       "                          model sign'); an ECDSA key id hashes the SPKI DER\n"
 	       "  --passphrase-file FILE  encrypt the key (AES-256-CBC) with the\n"
 	       "                          first line of FILE\n"
 	       "  --no-passphrase         do not ask; write an unencrypted key\n"
@@ -27,6 +32,7 @@ int cmd_keygen(int argc, char **argv)
 {
 	const char *name = NULL, *passfile = NULL;
 	int no_pass = 0, rc;
+	rf_key_type type = RF_KEY_ED25519;
 	rf_buf priv = RF_BUF_INIT, pub = RF_BUF_INIT, pass = RF_BUF_INIT;
 	rf_key *key = NULL;
 
@@ -36,6 +42,9 @@ int cmd_keygen(int argc, char **argv)
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(argv[i], "--passphrase-file") && i + 1 < argc) {
 			passfile = argv[++i];
+		} else if (!strcmp(argv[i], "--type") && i + 1 < argc) {
+			if (rf_key_type_from_name(&type, argv[++i]) != 0)
+				return cli_error(argv[0], RF_EINVAL);
 		} else if (!strcmp(argv[i], "--no-passphrase")) {
 			no_pass = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -69,7 +78,7 @@ int cmd_keygen(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = rf_key_generate(&key)) != 0 ||
+	if ((rc = rf_key_generate_type(&key, type)) != 0 ||
 	    (rc = rf_key_save(key, priv.data, pub.data, pass.data, pass.len)) != 0) {
 		rc = cli_error(argv[0], rc);
 		goto out;

@@ -131,7 +131,8 @@ int keyio_passphrase(rf_buf *out, const char *file, const char *prompt,
 	return rc;
 }
 
-int keyio_load_signing_key(rf_key **out, const char *path, const char *passfile)
+static int load_key(rf_key **out, const char *path, const char *passfile,
+		    int (*load)(rf_key **, const char *, const char *, size_t))
 {
 	rf_buf pass = RF_BUF_INIT;
 	int rc = rf_key_file_is_encrypted(path);
@@ -139,9 +140,19 @@ int keyio_load_signing_key(rf_key **out, const char *path, const char *passfile)
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return rf_key_load_private(out, path, NULL, 0);
+		return load(out, path, NULL, 0);
 	if ((rc = keyio_passphrase(&pass, passfile, "passphrase for the key: ", 0)) == 0)
-		rc = rf_key_load_private(out, path, pass.data, pass.len);
+		rc = load(out, path, pass.data, pass.len);
 	rf_buf_wipe(&pass);
 	return rc;
+}
+
+int keyio_load_signing_key(rf_key **out, const char *path, const char *passfile)
+{
+	return load_key(out, path, passfile, rf_key_load_private);
+}
+
+int keyio_load_model_key(rf_key **out, const char *path, const char *passfile)
+{
+	return load_key(out, path, passfile, rf_key_load_private_any);
 }

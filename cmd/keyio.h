@@ -16,4 +16,8 @@ int keyio_passphrase(rf_buf *out, const char *file, const char *prompt,
  *  `passfile` or the terminal) only when it is encrypted. */
 int keyio_load_signing_key(rf_key **out, const char *path, const char *passfile);
 
+/** keyio_load_signing_key() that also takes ECDSA P-256 / P-384 keys
+ *  (OpenSSF Model Signing). */
+int keyio_load_model_key(rf_key **out, const char *path, const char *passfile);
+
 #endif

@@ -11,6 +11,7 @@
 #include "bag.h"
 #include "provenance.h"
 #include "sign.h"
+#include "model.h"
 #include "manifest.h"
 #include "claims.h"
 #include "reward.h"

@@ -83,7 +83,8 @@ int rf_key_has_private(const rf_key *key);
 /** Append the SPKI PEM of the public half to `out`. */
 int rf_key_public_pem(rf_buf *out, const rf_key *key);
 
-/** Sign `len` bytes; the 64-byte signature is appended to `sig`. */
+/** Sign `len` bytes; the signature (64 bytes for Ed25519, DER for ECDSA)
+ *  is appended to `sig`. */
 int rf_key_sign(rf_buf *sig, const rf_key *key, const void *msg, size_t len);
 
 /** 0 when `sig` is a valid signature of `msg` by `key`, RF_ECHECK when
@@ -99,6 +100,34 @@ void rf_key_free(rf_key *key);
  *  (e.g. a passphrase against its confirmation).  A pointer may be NULL
  *  when its length is 0. */
 int rf_secret_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* ---- key types beyond Ed25519 ---------------------------------------- */
+
+/** What a key is.  Bag attestations, trust lists and `keygen` without
+ *  `--type` use Ed25519 only; OpenSSF Model Signing also takes ECDSA keys on
+ *  P-256 (signing SHA-256) and P-384 (SHA-384), the curves its reference
+ *  implementation verifies.  An ECDSA signature is DER-encoded (as
+ *  OpenSSL, Python `cryptography` and Sigstore write it); the key id of an
+ *  ECDSA key is the hex SHA-256 of its SPKI DER encoding. */
+typedef enum rf_key_type {
+	RF_KEY_ED25519 = 0,
+	RF_KEY_ECDSA_P256 = 1,
+	RF_KEY_ECDSA_P384 = 2
+} rf_key_type;
+
+/** "ed25519", "ecdsa-p256", "ecdsa-p384" (static). */
+const char *rf_key_type_name(rf_key_type type);
+/** The type named `name` (as rf_key_type_name spells it); RF_EUNSUPPORTED. */
+int rf_key_type_from_name(rf_key_type *out, const char *name);
+/** The key's type. */
+rf_key_type rf_key_get_type(const rf_key *key);
+/** Generate a fresh key pair of `type` into `*out`. */
+int rf_key_generate_type(rf_key **out, rf_key_type type);
+/** rf_key_load_private() that also accepts ECDSA P-256 / P-384 keys. */
+int rf_key_load_private_any(rf_key **out, const char *path, const char *pass,
+			    size_t passlen);
+/** rf_key_load_public() that also accepts ECDSA P-256 / P-384 keys. */
+int rf_key_load_public_any(rf_key **out, const char *path);
 
 /* ---- trust lists ---------------------------------------------------- */
 

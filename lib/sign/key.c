@@ -1,6 +1,8 @@
 /* Ed25519 keys through OpenSSL EVP: generate, save (PKCS#8 / SPKI PEM),
  * load, sign, verify, and the key id — hex SHA-256 of the raw public key,
- * defined here and nowhere else. */
+ * defined here and nowhere else.  ECDSA P-256 / P-384 keys (OpenSSF Model
+ * Signing) come in only through the *_any loaders and generators, so a bag
+ * attestation never meets one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,28 +27,80 @@
 struct rf_key {
 	EVP_PKEY *pkey;
 	int has_private;
+	rf_key_type type;
 	char id[RF_KEYID_HEX_LEN + 1];
 };
 
-/* Wrap `pkey` (taken over) in an rf_key, computing its id. */
-static int key_wrap(rf_key **out, EVP_PKEY *pkey, int has_private,
-		    const char *what)
+/* The kind of `pkey`: Ed25519, or (when `any`) ECDSA on P-256 / P-384.
+ * -1 for anything else. */
+static int key_kind(EVP_PKEY *pkey, int any)
 {
-	unsigned char raw[32], md[32];
-	size_t rawlen = sizeof raw;
+	char group[64];
+	size_t glen = 0;
+	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519)
+		return RF_KEY_ED25519;
+	if (!any || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_utf8_string_param(pkey, "group", group, sizeof group,
+					   &glen) != 1)
+		return -1;
+	if (!strcmp(group, "prime256v1") || !strcmp(group, "P-256"))
+		return RF_KEY_ECDSA_P256;
+	if (!strcmp(group, "secp384r1") || !strcmp(group, "P-384"))
+		return RF_KEY_ECDSA_P384;
+	return -1;
+}
+
+/* The bytes a key id hashes: the raw 32-byte key for Ed25519, the SPKI DER
+ * for EC keys (which have no single raw form). */
+static int key_id_bytes(rf_buf *out, EVP_PKEY *pkey, int kind)
+{
+	unsigned char *der = NULL;
+	int n, rc;
+	if (kind == RF_KEY_ED25519) {
+		size_t rawlen = 32;
+		if ((rc = rf_buf_grow(out, 32)) != 0)
+			return rc;
+		if (EVP_PKEY_get_raw_public_key(pkey, (unsigned char *)out->data,
+						&rawlen) != 1 || rawlen != 32)
+			return RF_ELIB;
+		out->len = rawlen;
+		return 0;
+	}
+	n = i2d_PUBKEY(pkey, &der);
+	if (n <= 0)
+		return RF_ELIB;
+	rc = rf_buf_append(out, der, (size_t)n);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* Wrap `pkey` (taken over) in an rf_key, computing its id.  EC keys only
+ * when `any`. */
+static int key_wrap_any(rf_key **out, EVP_PKEY *pkey, int has_private,
+			const char *what, int any)
+{
+	unsigned char md[32];
+	rf_buf raw = RF_BUF_INIT;
 	unsigned int mdlen = 0;
+	int kind = key_kind(pkey, any);
 	rf_key *k;
 	*out = NULL;
-	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
+	if (kind < 0) {
 		EVP_PKEY_free(pkey);
+		if (any)
+			return rf_error_set(RF_EFORMAT,
+					    "'%s' is not an Ed25519, ECDSA P-256 or "
+					    "P-384 key", what);
 		return rf_error_set(RF_EFORMAT, "'%s' is not an Ed25519 key", what);
 	}
-	if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1 || rawlen != 32 ||
-	    EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL) != 1) {
+	if (key_id_bytes(&raw, pkey, kind) != 0 ||
+	    EVP_Digest(raw.data, raw.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		rf_buf_free(&raw);
 		EVP_PKEY_free(pkey);
 		return rf_error_openssl(RF_ELIB, "cannot read the public key of '%s'",
 					what);
 	}
+	rf_buf_free(&raw);
 	k = calloc(1, sizeof *k);
 	if (!k) {
 		EVP_PKEY_free(pkey);
@@ -54,10 +108,17 @@ static int key_wrap(rf_key **out, EVP_PKEY *pkey, int has_private,
 	}
 	k->pkey = pkey;
 	k->has_private = has_private;
+	k->type = (rf_key_type)kind;
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(k->id + 2 * i, 3, "%02x", md[i]);
 	*out = k;
 	return 0;
+}
+
+static int key_wrap(rf_key **out, EVP_PKEY *pkey, int has_private,
+		    const char *what)
+{
+	return key_wrap_any(out, pkey, has_private, what, 0);
 }
 
 int rf_key_generate(rf_key **out)
@@ -225,8 +286,8 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 	return (int)pc->len;
 }
 
-int rf_key_load_private(rf_key **out, const char *path, const char *pass,
-			size_t passlen)
+static int load_private(rf_key **out, const char *path, const char *pass,
+			size_t passlen, int any)
 {
 	rf_buf pem = RF_BUF_INIT;
 	struct pass_ctx pc = {pass, passlen};
@@ -257,11 +318,23 @@ int rf_key_load_private(rf_key **out, const char *path, const char *pass,
 		return rf_error_openssl(RF_EFORMAT, "'%s' is not a PEM private key",
 					path);
 	}
-	return key_wrap(out, pkey, 1, path);
+	return key_wrap_any(out, pkey, 1, path, any);
+}
+
+int rf_key_load_private(rf_key **out, const char *path, const char *pass,
+			size_t passlen)
+{
+	return load_private(out, path, pass, passlen, 0);
+}
+
+int rf_key_load_private_any(rf_key **out, const char *path, const char *pass,
+			    size_t passlen)
+{
+	return load_private(out, path, pass, passlen, 1);
 }
 
 static int load_pub_pem(rf_key **out, const char *text, size_t len,
-			const char *what)
+			const char *what, int any)
 {
 	BIO *bio = BIO_new_mem_buf(text, (int)len);
 	EVP_PKEY *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
@@ -270,10 +343,10 @@ static int load_pub_pem(rf_key **out, const char *text, size_t len,
 	if (!pkey)
 		return rf_error_openssl(RF_EFORMAT, "'%s' is not a PEM public key",
 					what);
-	return key_wrap(out, pkey, 0, what);
+	return key_wrap_any(out, pkey, 0, what, any);
 }
 
-int rf_key_load_public(rf_key **out, const char *path)
+static int load_public(rf_key **out, const char *path, int any)
 {
 	rf_buf pem = RF_BUF_INIT;
 	int rc = rf_file_read(&pem, path, RF_KEY_FILE_MAX);
@@ -284,10 +357,21 @@ int rf_key_load_public(rf_key **out, const char *path)
 					  "'%s' holds a private key; give the .pub file",
 					  path);
 		else
-			rc = load_pub_pem(out, pem.data ? pem.data : "", pem.len, path);
+			rc = load_pub_pem(out, pem.data ? pem.data : "", pem.len, path,
+					  any);
 	}
 	rf_buf_free(&pem);
 	return rc;
+}
+
+int rf_key_load_public(rf_key **out, const char *path)
+{
+	return load_public(out, path, 0);
+}
+
+int rf_key_load_public_any(rf_key **out, const char *path)
+{
+	return load_public(out, path, 1);
 }
 
 int rf_key_from_spki_base64(rf_key **out, const char *b64, const char *what)
@@ -313,21 +397,45 @@ int rf_key_from_spki_base64(rf_key **out, const char *b64, const char *what)
 	return key_wrap(out, pkey, 0, what);
 }
 
+/* The digest an ECDSA key signs with (as Sigstore's key details pair
+ * them); NULL for Ed25519, which hashes internally. */
+static const EVP_MD *key_md(const rf_key *key)
+{
+	switch (key->type) {
+	case RF_KEY_ECDSA_P256:
+		return EVP_sha256();
+	case RF_KEY_ECDSA_P384:
+		return EVP_sha384();
+	default:
+		return NULL;
+	}
+}
+
 int rf_key_sign(rf_buf *sig, const rf_key *key, const void *msg, size_t len)
 {
 	EVP_MD_CTX *ctx;
-	size_t siglen = RF_SIG_LEN;
+	size_t siglen = 0;
 	int rc;
 	if (!key || !key->has_private)
 		return rf_error_set(RF_EINVAL, "signing needs a private key");
-	if ((rc = rf_buf_grow(sig, RF_SIG_LEN)) != 0)
-		return rc;
 	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, key->pkey) != 1 ||
-	    EVP_DigestSign(ctx, (unsigned char *)sig->data + sig->len, &siglen,
-			   msg, len) != 1 || siglen != RF_SIG_LEN) {
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, key_md(key), NULL, key->pkey) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, msg, len) != 1 || siglen == 0 ||
+	    siglen > 256) {
 		EVP_MD_CTX_free(ctx);
-		return rf_error_openssl(RF_ELIB, "Ed25519 signing failed");
+		return rf_error_openssl(RF_ELIB, "%s signing failed",
+					rf_key_type_name(key->type));
+	}
+	if ((rc = rf_buf_grow(sig, siglen)) != 0) {
+		EVP_MD_CTX_free(ctx);
+		return rc;
+	}
+	if (EVP_DigestSign(ctx, (unsigned char *)sig->data + sig->len, &siglen,
+			   msg, len) != 1 ||
+	    (key->type == RF_KEY_ED25519 && siglen != RF_SIG_LEN)) {
+		EVP_MD_CTX_free(ctx);
+		return rf_error_openssl(RF_ELIB, "%s signing failed",
+					rf_key_type_name(key->type));
 	}
 	EVP_MD_CTX_free(ctx);
 	sig->len += siglen;
@@ -340,12 +448,13 @@ int rf_key_verify(const rf_key *key, const void *msg, size_t len,
 {
 	EVP_MD_CTX *ctx;
 	int ok;
-	if (!key || siglen != RF_SIG_LEN)
+	if (!key || (key->type == RF_KEY_ED25519 && siglen != RF_SIG_LEN) ||
+	    siglen == 0 || siglen > 256)
 		return RF_ECHECK;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return rf_error_set(RF_ENOMEM, "out of memory");
-	ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) == 1 &&
+	ok = EVP_DigestVerifyInit(ctx, NULL, key_md(key), NULL, key->pkey) == 1 &&
 	     EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
@@ -354,16 +463,21 @@ int rf_key_verify(const rf_key *key, const void *msg, size_t len,
 
 int rf_key_public_copy(rf_key **out, const rf_key *key)
 {
-	unsigned char raw[32];
-	size_t rawlen = sizeof raw;
+	rf_buf der = RF_BUF_INIT;
+	const unsigned char *p;
 	EVP_PKEY *pkey;
 	*out = NULL;
-	if (EVP_PKEY_get_raw_public_key(key->pkey, raw, &rawlen) != 1)
+	/* Through the SPKI DER: a copy that never holds the private half. */
+	if (key_id_bytes(&der, key->pkey, RF_KEY_ECDSA_P256) != 0) {
+		rf_buf_free(&der);
 		return rf_error_openssl(RF_ELIB, "cannot copy a public key");
-	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, rawlen);
+	}
+	p = (const unsigned char *)der.data;
+	pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
+	rf_buf_free(&der);
 	if (!pkey)
 		return rf_error_openssl(RF_ELIB, "cannot copy a public key");
-	return key_wrap(out, pkey, 0, "public key");
+	return key_wrap_any(out, pkey, 0, "public key", 1);
 }
 
 void rf_key_free(rf_key *key)
@@ -386,4 +500,54 @@ int rf_secret_equal(const void *a, size_t alen, const void *b, size_t blen)
 	if (!a || !b)
 		return 0;
 	return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+/* ---- key types beyond Ed25519 (OpenSSF Model Signing) ----------------- */
+
+static const char *const type_names[] = {"ed25519", "ecdsa-p256", "ecdsa-p384"};
+
+const char *rf_key_type_name(rf_key_type type)
+{
+	return (unsigned)type < sizeof type_names / sizeof *type_names
+		       ? type_names[type]
+		       : "unknown";
+}
+
+int rf_key_type_from_name(rf_key_type *out, const char *name)
+{
+	for (unsigned i = 0; i < sizeof type_names / sizeof *type_names; i++)
+		if (!strcmp(name, type_names[i])) {
+			*out = (rf_key_type)i;
+			return 0;
+		}
+	return rf_error_set(RF_EUNSUPPORTED,
+			    "unknown key type '%s' (ed25519, ecdsa-p256, ecdsa-p384)",
+			    name);
+}
+
+rf_key_type rf_key_get_type(const rf_key *key)
+{
+	return key ? key->type : RF_KEY_ED25519;
+}
+
+int rf_key_generate_type(rf_key **out, rf_key_type type)
+{
+	EVP_PKEY *pkey;
+	*out = NULL;
+	switch (type) {
+	case RF_KEY_ED25519:
+		return rf_key_generate(out);
+	case RF_KEY_ECDSA_P256:
+		pkey = EVP_EC_gen("P-256");
+		break;
+	case RF_KEY_ECDSA_P384:
+		pkey = EVP_EC_gen("P-384");
+		break;
+	default:
+		return rf_error_set(RF_EINVAL, "unknown key type");
+	}
+	if (!pkey)
+		return rf_error_openssl(RF_ELIB, "cannot generate an %s key",
+					rf_key_type_name(type));
+	return key_wrap_any(out, pkey, 1, "new key", 1);
 }
