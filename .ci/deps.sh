@@ -11,6 +11,9 @@ libopenblas0-pthread"
 # which would make every "x times PyTorch" figure a strawman.
 # Test and benchmark tooling only (never linked into referee).
 PIP_PKGS="bagit securesystemslib math-verify sigstore-models in-toto-attestation"
+# model-signing: the OpenSSF Model Signing reference implementation (interop
+# tests of `referee model`); it imports pyOpenSSL without declaring it.
+PIP_PKGS="$PIP_PKGS model-signing pyopenssl"
 
 missing=""
 for p in $DEB_PKGS; do
@@ -36,6 +39,7 @@ pymissing=""
 for p in $PIP_PKGS; do
   mod=$(echo "$p" | tr '-' '_')
   [ "$p" = math-verify ] && mod=math_verify
+  [ "$p" = pyopenssl ] && mod=OpenSSL
   "$PY" -c "import $mod" 2>/dev/null || pymissing="$pymissing $p"
 done
 if [ -n "$pymissing" ]; then
