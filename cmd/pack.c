@@ -37,6 +37,9 @@ static void help(void)
 	       "                               (DSSE, in-toto statement) and its Sigstore bundle\n"
 	       "      --passphrase-file FILE   passphrase of an encrypted KEY (else asked on\n"
 	       "                               the terminal)\n"
+	       "      --model DIR              record model folder DIR by its OpenSSF Model\n"
+	       "                               Signing statement (referee/model.json); with\n"
+	       "                               --sign its digest is a signed subject\n"
 	       "      --json                   print the result as JSON\n"
 	       "  -q, --quiet                  print nothing on success, no progress\n"
 	       "  -h, --help                   this help\n\n"
@@ -55,7 +58,8 @@ enum {
 	OPT_DATE,
 	OPT_JSON,
 	OPT_SIGN,
-	OPT_PASSFILE
+	OPT_PASSFILE,
+	OPT_MODEL
 };
 
 static const struct option options[] = {
@@ -71,6 +75,7 @@ static const struct option options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
 	{"sign", required_argument, NULL, OPT_SIGN},
 	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+	{"model", required_argument, NULL, OPT_MODEL},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -109,7 +114,7 @@ int cmd_pack(int argc, char **argv)
 {
 	rf_pack_opts o = RF_PACK_OPTS_INIT;
 	struct cli_progress progress;
-	struct signing_pack sign = {NULL, NULL, NULL};
+	struct signing_pack sign = {NULL, NULL, NULL, NULL, NULL, 0};
 	rf_bag *bag = NULL;
 	char date[16];
 	int quiet = 0, json = 0, c, rc;
@@ -137,6 +142,7 @@ int cmd_pack(int argc, char **argv)
 		case OPT_JSON: json = 1; break;
 		case OPT_SIGN: sign.key_path = optarg; break;
 		case OPT_PASSFILE: sign.pass_file = optarg; break;
+		case OPT_MODEL: sign.model_dir = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h':
 			help();
@@ -164,9 +170,10 @@ int cmd_pack(int argc, char **argv)
 	}
 	out = argv[optind];
 	/* The key (and its passphrase) before any work: a wrong one packs nothing. */
+	sign.threads = o.threads;
 	if ((rc = signing_pack_prepare(&sign, verb)) != 0)
 		return rc;
-	if (sign.key) {
+	if (sign.key || sign.model) {
 		o.before_commit = signing_pack_hook;
 		o.before_commit_ctx = &sign;
 	}
@@ -212,7 +219,7 @@ int cmd_pack(int argc, char **argv)
 		} else {
 			printf("packed %zu file%s (%s) into '%s'%s\n", rf_bag_entry_count(bag),
 			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, out,
-			       o.before_commit ? ", signed" : "");
+			       sign.key_path ? ", signed" : "");
 		}
 	}
 	rf_bag_free(bag);

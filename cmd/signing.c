@@ -6,9 +6,27 @@
 #include "keyio.h"
 #include "signing.h"
 
+/* pack --model DIR: hash the model folder before anything is packed, with
+ * the reference implementation's defaults (files, git paths and model.sig
+ * left out). */
+static int prepare_model(struct signing_pack *s, const char *verb)
+{
+	static const char *const sig[] = {RF_MODEL_SIG_DEFAULT};
+	rf_model_opts mo = {0};
+	int rc;
+	mo.ignore = sig;
+	mo.nignore = 1;
+	mo.threads = s->threads;
+	if ((rc = rf_model_hash(&s->model, s->model_dir, &mo)) != 0)
+		return cli_error(verb, rc);
+	return 0;
+}
+
 int signing_pack_prepare(struct signing_pack *s, const char *verb)
 {
 	int rc;
+	if (s->model_dir && (rc = prepare_model(s, verb)) != 0)
+		return rc;
 	if (!s->key_path) {
 		if (s->pass_file)
 			return cli_fail(verb, CLI_USAGE, "--passphrase-file needs --sign");
@@ -22,13 +40,18 @@ int signing_pack_prepare(struct signing_pack *s, const char *verb)
 int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
 {
 	struct signing_pack *s = ctx;
-	return rf_attest_bag(tmp_bag_dir, s->key);
+	int rc;
+	if (s->model && (rc = rf_model_bag_record(tmp_bag_dir, s->model)) != 0)
+		return rc;
+	return s->key ? rf_attest_bag(tmp_bag_dir, s->key) : 0;
 }
 
 void signing_pack_free(struct signing_pack *s)
 {
 	rf_key_free(s->key);
 	s->key = NULL;
+	rf_model_free(s->model);
+	s->model = NULL;
 }
 
 int signing_verify_min(struct signing_verify *s, const char *value)

@@ -31,6 +31,8 @@ static void help(void)
 	       "                    (lines 'NAME KEY', KEY a base64 SPKI or a .pub path)\n"
 	       "      --min-signatures N  distinct trusted signers required (default 1)\n"
 	       "      --require-signature  an unsigned bag is a failure\n"
+	       "      --model DIR   also check model folder DIR against the model the bag\n"
+	       "                    records (pack --model; referee/model.json)\n"
 	       "      --json        print the result as JSON on stdout\n"
 	       "  -q, --quiet       print only problems, no progress\n"
 	       "  -h, --help        this help\n\n"
@@ -39,7 +41,7 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG };
+enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_MODEL };
 
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
@@ -48,6 +50,7 @@ static const struct option options[] = {
 	{"trust", required_argument, NULL, OPT_TRUST},
 	{"min-signatures", required_argument, NULL, OPT_MIN_SIG},
 	{"require-signature", no_argument, NULL, OPT_REQUIRE_SIG},
+	{"model", required_argument, NULL, OPT_MODEL},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -225,7 +228,7 @@ int cmd_verify(int argc, char **argv)
 	struct signing_verify sig = {NULL, 0, 0, 0};
 	rf_buf sig_json = RF_BUF_INIT;
 	rf_attest_result sres = {0};
-	const char *verb = argv[0];
+	const char *verb = argv[0], *model_dir = NULL;
 	int c, rc, status;
 	optind = 1;
 	opterr = 0;
@@ -249,6 +252,7 @@ int cmd_verify(int argc, char **argv)
 						RF_DSSE_MAX_SIGNATURES, optarg);
 			break;
 		case OPT_REQUIRE_SIG: sig.require_signature = 1; break;
+		case OPT_MODEL: model_dir = optarg; break;
 		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
@@ -299,6 +303,12 @@ int cmd_verify(int argc, char **argv)
 		return cli_error(verb, rc);
 	/* 2. The git repository it claims to come from. */
 	if (v.repo && (rc = rf_provenance_check_repo(report, v.bag, v.repo)) != 0) {
+		rf_bag_report_free(report);
+		return cli_error(verb, rc);
+	}
+	/* 3. The model folder recorded by pack --model (referee/model.json). */
+	if (model_dir && (rc = rf_model_bag_check_dir(report, v.bag, model_dir,
+						      v.threads)) != 0) {
 		rf_bag_report_free(report);
 		return cli_error(verb, rc);
 	}

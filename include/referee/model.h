@@ -131,6 +131,50 @@ int rf_model_verify(rf_model_result *res, const char *path, const char *sig,
 		    size_t len, const char *what,
 		    const rf_model_verify_opts *opts);
 
+/** Append the unsigned OMS in-toto statement of `m` (the bytes that
+ *  rf_model_sign() signs) to `out`. */
+int rf_model_statement(rf_buf *out, const rf_model *m);
+
+/* ---- a model recorded in a bag (pack --model) ------------------------ */
+
+/** Where a bag keeps the OMS statement of a model packed by reference. */
+#define RF_MODEL_BAG_FILE "referee/model.json"
+/** Prefix of the attestation subject that names the model by its OMS
+ *  digest: "model/<model name>". */
+#define RF_MODEL_SUBJECT_PREFIX "model/"
+
+/** Write `m`'s statement into the bag at `bag_dir` as RF_MODEL_BAG_FILE (a
+ *  tag file; the tag manifest is rewritten). */
+int rf_model_bag_record(const char *bag_dir, const rf_model *m);
+
+/** The attestation subject for the model recorded in `bag` (read and
+ *  checked: the statement's subject digest must match its resources):
+ *  `*name` = "model/<name>" (caller frees), `sha256` = the OMS digest.
+ *  Returns 1 when the bag records a model, 0 when it does not, or a
+ *  negative RF_E* code (RF_ECHECK for a malformed record). */
+int rf_model_bag_subject(char **name, char sha256[65], const rf_bag *bag);
+
+/** Check a signed statement's model subjects against the bag's record:
+ *  a recorded model must be a subject with its OMS digest, and a model
+ *  subject needs the record.  0 or RF_ECHECK with a reason. */
+int rf_model_bag_check_subjects(const rf_bag *bag, const rf_statement *st);
+
+/** 1 when a subject name is a model's (starts with "model/"). */
+int rf_model_is_subject(const char *name);
+
+/** Hash the model at `model_dir` as the bag's record says and compare it
+ *  resource by resource (rf_model_verify() without a signature: the bag's
+ *  own attestation and tag manifest vouch for the record).  RF_ENOTFOUND
+ *  when the bag records no model. */
+int rf_model_bag_verify(rf_model_result *res, const rf_bag *bag,
+			const char *model_dir, const rf_model_verify_opts *opts);
+
+/** verify BAG --model DIR: rf_model_bag_verify() with every difference
+ *  (changed, missing, unrecorded file; no record; unreadable model) added
+ *  to `report` as a problem of RF_MODEL_BAG_FILE.  0, or RF_ENOMEM. */
+int rf_model_bag_check_dir(rf_bag_report *report, const char *bag_dir,
+			   const char *model_dir, int threads);
+
 /** Release what rf_model_verify() put in `res`.  NULL-safe. */
 void rf_model_result_free(rf_model_result *res);
 

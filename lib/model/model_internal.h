@@ -43,4 +43,15 @@ int model_ignore_add(rf_model *m, const char *p);
 int model_name_split(const char *name, int shards, char **path,
 		     uint64_t *start, uint64_t *end);
 
+/* The OMS in-toto statement of `m` (the bytes that are signed). */
+int model_statement_json(rf_buf *out, const rf_model *m);
+/* Parse statement bytes into `m` (and the subject into `res`), checking
+ * the subject digest against the resources.  RF_ECHECK when malformed. */
+int model_parse_statement(rf_model *m, rf_model_result *res,
+			  const rf_buf *payload, const char *what);
+/* Parse the statement, hash the model at `path` as it says and compare. */
+int model_verify_payload(rf_model_result *res, const char *path,
+			 const rf_buf *payload, const char *what,
+			 const rf_model_verify_opts *o);
+
 #endif

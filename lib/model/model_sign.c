@@ -32,7 +32,7 @@ static int ignore_cmp(const void *a, const void *b)
 
 /* The statement, as bytes to sign: keys sorted, resources in the order of
  * the model (already sorted as the specification says). */
-static int statement_json(rf_buf *out, const rf_model *m)
+int model_statement_json(rf_buf *out, const rf_model *m)
 {
 	json_t *st = json_object(), *subj = json_array(), *one = json_object(),
 	       *dig = json_object(), *pred = json_object(), *ser = json_object(),
@@ -128,7 +128,7 @@ int rf_model_sign(rf_buf *out, const rf_model *m, const rf_key *key)
 	int rc;
 	if (!rf_key_has_private(key))
 		return rf_error_set(RF_EINVAL, "signing needs a private key");
-	if ((rc = statement_json(&payload, m)) != 0 ||
+	if ((rc = model_statement_json(&payload, m)) != 0 ||
 	    (rc = rf_dsse_pae(&pae, RF_DSSE_INTOTO, payload.data, payload.len)) != 0 ||
 	    (rc = rf_key_sign(&sig, key, pae.data, pae.len)) != 0)
 		goto out;
@@ -408,8 +408,8 @@ out:
 
 /* Parse the verified statement into `m` (name, serialization, resources,
  * digest).  Anything malformed is a failed check. */
-static int parse_statement(rf_model *m, rf_model_result *res,
-			   const rf_buf *payload, const char *what)
+int model_parse_statement(rf_model *m, rf_model_result *res,
+			  const rf_buf *payload, const char *what)
 {
 	json_error_t jerr;
 	json_t *st = json_loadb(payload->data, payload->len, JSON_REJECT_DUPLICATES,
@@ -638,35 +638,19 @@ static int compare(rf_model_result *res, rf_model *want, rf_model *have)
 	return 0;
 }
 
-int rf_model_verify(rf_model_result *res, const char *path, const char *sig,
-		    size_t len, const char *what, const rf_model_verify_opts *o)
+int model_verify_payload(rf_model_result *res, const char *path,
+			 const rf_buf *payload, const char *what,
+			 const rf_model_verify_opts *o)
 {
-	json_error_t jerr;
-	json_t *root;
-	rf_buf payload = RF_BUF_INIT;
 	rf_model *want = NULL, *have = NULL;
 	rf_model_opts ho;
 	const char **ignore = NULL, **only = NULL;
 	size_t nign = 0;
 	int rc;
 
-	memset(res, 0, sizeof *res);
-	if (len > RF_MODEL_SIG_MAX)
-		return rf_error_set(RF_ELIMIT, "'%s' is larger than %zu bytes", what,
-				    RF_MODEL_SIG_MAX);
-	root = json_loadb(sig, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return rf_error_set(RF_EFORMAT, "%s:%d:%d: not a JSON bundle: %s", what,
-				    jerr.line, jerr.column, jerr.text);
-	}
-	if ((rc = verify_bundle(&payload, root, what, o)) != 0)
-		goto out;
-	if (!(want = calloc(1, sizeof *want))) {
-		rc = rf_error_set(RF_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = parse_statement(want, res, &payload, what)) != 0)
+	if (!(want = calloc(1, sizeof *want)))
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	if ((rc = model_parse_statement(want, res, payload, what)) != 0)
 		goto out;
 
 	/* Hash the model as it was signed: the signed serialization and
@@ -713,9 +697,37 @@ out:
 	free(only);
 	rf_model_free(want);
 	rf_model_free(have);
+	return rc;
+}
+
+int rf_model_verify(rf_model_result *res, const char *path, const char *sig,
+		    size_t len, const char *what, const rf_model_verify_opts *o)
+{
+	json_error_t jerr;
+	json_t *root;
+	rf_buf payload = RF_BUF_INIT;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if (len > RF_MODEL_SIG_MAX)
+		return rf_error_set(RF_ELIMIT, "'%s' is larger than %zu bytes", what,
+				    RF_MODEL_SIG_MAX);
+	root = json_loadb(sig, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return rf_error_set(RF_EFORMAT, "%s:%d:%d: not a JSON bundle: %s", what,
+				    jerr.line, jerr.column, jerr.text);
+	}
+	if ((rc = verify_bundle(&payload, root, what, o)) == 0)
+		rc = model_verify_payload(res, path, &payload, what, o);
 	rf_buf_free(&payload);
 	json_decref(root);
 	return rc;
+}
+
+int rf_model_statement(rf_buf *out, const rf_model *m)
+{
+	return model_statement_json(out, m);
 }
 
 static void list_free(char **l, size_t n)

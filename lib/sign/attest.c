@@ -15,6 +15,7 @@
 #include "referee/digest.h"
 #include "referee/error.h"
 #include "referee/manifest.h"
+#include "referee/model.h"
 #include "referee/path.h"
 #include "referee/pool.h"
 #include "referee/sign.h"
@@ -176,9 +177,9 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key)
 	rf_subject *subs = NULL;
 	rf_buf stmt = RF_BUF_INIT;
 	rf_dsse *env = NULL;
-	char *pred = NULL;
+	char *pred = NULL, *model = NULL;
 	size_t n = 0;
-	int rc;
+	int rc, nmodel = 0;
 	if ((rc = rf_bag_open(&bag, bag_dir)) != 0)
 		return rc;
 	if (rf_bag_tag_sha256(bag, RF_ATTEST_DSSE) || tag_exists(bag_dir, RF_ATTEST_DSSE)) {
@@ -188,7 +189,7 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key)
 		goto out;
 	}
 	n = rf_bag_entry_count(bag);
-	if (!(subs = calloc(n + 1, sizeof *subs))) {
+	if (!(subs = calloc(n + 2, sizeof *subs))) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -199,15 +200,23 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key)
 	}
 	/* The provenance file is hashed now, not taken from the tag manifest. */
 	subs[n].name = (char *)RF_BAG_PROVENANCE;
+	/* A model packed by reference (pack --model) is named by its OMS
+	 * digest, so one signature covers the evidence and the weights. */
+	if ((nmodel = rf_model_bag_subject(&model, subs[n + 1].sha256, bag)) < 0) {
+		rc = nmodel;
+		goto out;
+	}
+	subs[n + 1].name = model;
 	if ((rc = build_predicate(&pred, subs[n].sha256, bag, bag_dir)) != 0 ||
-	    (rc = rf_statement_build(&stmt, subs, n + 1, RF_PREDICATE_BUNDLE_V1,
-				     pred)) != 0 ||
+	    (rc = rf_statement_build(&stmt, subs, n + 1 + (size_t)nmodel,
+				     RF_PREDICATE_BUNDLE_V1, pred)) != 0 ||
 	    (rc = rf_dsse_new(&env, RF_DSSE_INTOTO, stmt.data, stmt.len)) != 0 ||
 	    (rc = rf_dsse_sign(env, key)) != 0)
 		goto out;
 	rc = write_attestation(bag_dir, env);
 out:
 	free(subs);
+	free(model);
 	free(pred);
 	rf_buf_free(&stmt);
 	rf_dsse_free(env);
@@ -380,7 +389,7 @@ static int cmp_known(const void *a, const void *b)
 
 /* res->digests = the on-disk digests of the subjects (jobs[i] hashed
  * subject i and matched it), sorted by path for rf_bag_verify(). */
-static int keep_digests(rf_attest_result *res, const rf_statement *st,
+static int keep_digests(rf_attest_result *res, const rf_subject *const *sub,
 			const rf_digest_job *jobs, size_t njobs)
 {
 	rf_bag_known_digest *d = calloc(njobs ? njobs : 1, sizeof *d);
@@ -388,7 +397,7 @@ static int keep_digests(rf_attest_result *res, const rf_statement *st,
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	res->digests = d;
 	for (size_t i = 0; i < njobs; i++) {
-		if (!(d[i].path = strdup(rf_statement_subject(st, i)->name)))
+		if (!(d[i].path = strdup(sub[i]->name)))
 			return rf_error_set(RF_ENOMEM, "out of memory");
 		res->ndigests = i + 1;
 		rf_digest_to_hex(d[i].sha256, jobs[i].md, 32);
@@ -404,6 +413,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			   const rf_attest_opts *opts)
 {
 	struct file_list files = {0};
+	const rf_subject **sub = NULL;
 	rf_digest_job *jobs = NULL;
 	rf_buf *full = NULL;
 	rf_pool *pool = NULL;
@@ -437,9 +447,11 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 				  RF_BAG_PROVENANCE);
 		goto out;
 	}
+	if ((rc = rf_model_bag_check_subjects(bag, st)) != 0)
+		goto out;
 	for (size_t i = 0; i < rf_statement_subject_count(st); i++) {
 		const char *name = rf_statement_subject(st, i)->name;
-		if (strcmp(name, RF_BAG_PROVENANCE) &&
+		if (strcmp(name, RF_BAG_PROVENANCE) && !rf_model_is_subject(name) &&
 		    !bsearch(&name, files.paths, files.n, sizeof *files.paths, cmp_str)) {
 			rc = rf_error_set(RF_ECHECK,
 					  "signed subject '%s' is not a payload file of "
@@ -447,16 +459,20 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			goto out;
 		}
 	}
-	/* Subjects = payload files + provenance, one to one: hash them all. */
-	njobs = rf_statement_subject_count(st);
-	jobs = calloc(njobs, sizeof *jobs);
-	full = calloc(njobs, sizeof *full);
-	if (!jobs || !full) {
+	/* Subjects = payload files + provenance, one to one: hash them all
+	 * (a model subject was checked above against referee/model.json). */
+	sub = calloc(rf_statement_subject_count(st) + 1, sizeof *sub);
+	for (size_t i = 0; sub && i < rf_statement_subject_count(st); i++)
+		if (!rf_model_is_subject(rf_statement_subject(st, i)->name))
+			sub[njobs++] = rf_statement_subject(st, i);
+	jobs = calloc(njobs + 1, sizeof *jobs);
+	full = calloc(njobs + 1, sizeof *full);
+	if (!sub || !jobs || !full) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < njobs; i++) {
-		const char *name = rf_statement_subject(st, i)->name;
+		const char *name = sub[i]->name;
 		if ((rc = rf_path_join(&full[i], bag_dir, name)) != 0)
 			goto out;
 		if (!rf_path_exists(full[i].data)) {
@@ -477,7 +493,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 				  opts->progress_ctx)) != 0)
 		goto out;
 	for (size_t i = 0; i < njobs; i++) {
-		const rf_subject *s = rf_statement_subject(st, i);
+		const rf_subject *s = sub[i];
 		char hex[RF_DIGEST_HEX_MAX];
 		if (jobs[i].rc) {
 			rc = rf_error_set(jobs[i].rc, "%s", jobs[i].err);
@@ -493,7 +509,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 	}
 	/* Hand the digests just read from disk on to the BagIt checks, so each
 	 * payload file is read once per verification. */
-	if ((rc = keep_digests(res, st, jobs, njobs)) != 0)
+	if ((rc = keep_digests(res, sub, jobs, njobs)) != 0)
 		goto out;
 	/* bag-info.txt must be the one that was signed. */
 	pred = json_loads(rf_statement_predicate(st), 0, &jerr);
@@ -545,6 +561,7 @@ out:
 			rf_buf_free(&full[i]);
 	free(full);
 	free(jobs);
+	free(sub);
 	rf_pool_free(pool);
 	file_list_free(&files);
 	return rc;
