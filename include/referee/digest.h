@@ -22,8 +22,14 @@ typedef enum rf_digest_alg {
 #define RF_DIGEST_MAX 64
 #define RF_DIGEST_HEX_MAX (2 * RF_DIGEST_MAX + 1)
 
-/** Bytes read per call when hashing files (large reads keep EVP busy). */
-#define RF_DIGEST_READ_SIZE (1u << 20)
+/** Bytes read per call when hashing files.  Chosen by measurement
+ *  (tests/bench/bench_digest_io.sh, figures in CONTRIBUTING.md): blocks
+ *  that fit in a core's L2 cache are hashed while still in it; 1 MiB
+ *  blocks spill on CPUs with 512 KiB to 1 MiB of L2 (AMD Zen) and cost up
+ *  to 1.7x the time there; below 256 KiB the system calls start to show.
+ *  mmap was measured too and is not faster (and a file truncated under us
+ *  would be a SIGBUS). */
+#define RF_DIGEST_READ_SIZE (256u << 10)
 
 /** Digest length in bytes (32 or 64). */
 size_t rf_digest_size(rf_digest_alg alg);

@@ -14,6 +14,8 @@ fi
 export BENCH_DIR
 mkdir -p "$BENCH_DIR"
 only=${BENCH:-}
+. tests/bench/cpu.sh
+echo "cpu: $(bench_cpu)"
 for b in tests/bench/bench_*.sh; do
   [ -f "$b" ] || continue
   case "$b" in *"$only"*) ;; *) continue ;; esac
