@@ -40,6 +40,11 @@ static void help(void)
 	       "      --model DIR              record model folder DIR by its OpenSSF Model\n"
 	       "                               Signing statement (referee/model.json); with\n"
 	       "                               --sign its digest is a signed subject\n"
+	       "      --by-reference PATTERN=URL-PREFIX\n"
+	       "                               leave payload files matching PATTERN (fnmatch,\n"
+	       "                               on the path under data/) out of the bag and\n"
+	       "                               list them in fetch.txt as URL-PREFIX + path;\n"
+	       "                               their manifest lines stay (repeatable)\n"
 	       "      --json                   print the result as JSON\n"
 	       "  -q, --quiet                  print nothing on success, no progress\n"
 	       "  -h, --help                   this help\n\n"
@@ -59,7 +64,8 @@ enum {
 	OPT_JSON,
 	OPT_SIGN,
 	OPT_PASSFILE,
-	OPT_MODEL
+	OPT_MODEL,
+	OPT_BY_REF
 };
 
 static const struct option options[] = {
@@ -76,6 +82,7 @@ static const struct option options[] = {
 	{"sign", required_argument, NULL, OPT_SIGN},
 	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 	{"model", required_argument, NULL, OPT_MODEL},
+	{"by-reference", required_argument, NULL, OPT_BY_REF},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -114,7 +121,7 @@ int cmd_pack(int argc, char **argv)
 {
 	rf_pack_opts o = RF_PACK_OPTS_INIT;
 	struct cli_progress progress;
-	struct signing_pack sign = {NULL, NULL, NULL, NULL, NULL, 0};
+	struct signing_pack sign = {NULL, NULL, NULL, NULL, NULL, 0, NULL, 0};
 	rf_bag *bag = NULL;
 	char date[16];
 	int quiet = 0, json = 0, c, rc;
@@ -143,6 +150,18 @@ int cmd_pack(int argc, char **argv)
 		case OPT_SIGN: sign.key_path = optarg; break;
 		case OPT_PASSFILE: sign.pass_file = optarg; break;
 		case OPT_MODEL: sign.model_dir = optarg; break;
+		case OPT_BY_REF: {
+			rf_fetch_rule *r = realloc(sign.by_ref, (sign.nby_ref + 1) * sizeof *r);
+			if (!r)
+				return cli_error(verb, RF_ENOMEM);
+			sign.by_ref = r;
+			if (rf_fetch_rule_parse(&r[sign.nby_ref], optarg) != 0) {
+				signing_pack_free(&sign);
+				return cli_error(verb, RF_EINVAL);
+			}
+			sign.nby_ref++;
+			break;
+		}
 		case 'q': quiet = 1; break;
 		case 'h':
 			help();
@@ -173,7 +192,7 @@ int cmd_pack(int argc, char **argv)
 	sign.threads = o.threads;
 	if ((rc = signing_pack_prepare(&sign, verb)) != 0)
 		return rc;
-	if (sign.key || sign.model) {
+	if (sign.key || sign.model || sign.nby_ref) {
 		o.before_commit = signing_pack_hook;
 		o.before_commit_ctx = &sign;
 	}

@@ -1,5 +1,6 @@
 /* pack --sign and verify --trust: the signature side of those verbs, kept
  * here so that pack.c and verify.c only parse, call and print. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bagcli.h"
@@ -41,9 +42,16 @@ int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
 {
 	struct signing_pack *s = ctx;
 	int rc;
+	size_t punched = 0;
 	if (s->model && (rc = rf_model_bag_record(tmp_bag_dir, s->model)) != 0)
 		return rc;
-	return s->key ? rf_attest_bag(tmp_bag_dir, s->key) : 0;
+	if (s->key && (rc = rf_attest_bag(tmp_bag_dir, s->key)) != 0)
+		return rc;
+	/* Signed first: the statement names every file, holes included. */
+	if (s->nby_ref &&
+	    (rc = rf_fetch_punch(tmp_bag_dir, s->by_ref, s->nby_ref, &punched)) != 0)
+		return rc;
+	return 0;
 }
 
 void signing_pack_free(struct signing_pack *s)
@@ -52,6 +60,8 @@ void signing_pack_free(struct signing_pack *s)
 	s->key = NULL;
 	rf_model_free(s->model);
 	s->model = NULL;
+	free(s->by_ref);
+	s->by_ref = NULL;
 }
 
 int signing_verify_min(struct signing_verify *s, const char *value)

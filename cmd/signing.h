@@ -14,6 +14,8 @@ struct signing_pack {
 	const char *model_dir;  /**< --model DIR (OpenSSF Model Signing digest) */
 	rf_model *model;        /**< hashed by signing_pack_prepare() */
 	int threads;            /**< for hashing the model (0 = all cores) */
+	rf_fetch_rule *by_ref;  /**< --by-reference PATTERN=URL-PREFIX rules */
+	size_t nby_ref;
 };
 
 /** Load the key (asking for its passphrase) before anything is packed, so
@@ -22,8 +24,9 @@ struct signing_pack {
 int signing_pack_prepare(struct signing_pack *s, const char *verb);
 
 /** The before_commit hook for rf_pack_opts (ctx = struct signing_pack *):
- *  records the model (referee/model.json) and writes the attestation into
- *  the finished temporary bag. */
+ *  records the model (referee/model.json), writes the attestation, then
+ *  leaves --by-reference files out (fetch.txt) in the finished temporary
+ *  bag. */
 int signing_pack_hook(void *ctx, const char *tmp_bag_dir);
 
 /** Release what prepare loaded. */

@@ -31,6 +31,10 @@ static void help(void)
 	       "                    (lines 'NAME KEY', KEY a base64 SPKI or a .pub path)\n"
 	       "      --min-signatures N  distinct trusted signers required (default 1)\n"
 	       "      --require-signature  an unsigned bag is a failure\n"
+	       "      --allow-holey a bag whose fetch.txt files are not here yet passes\n"
+	       "                    (they are named; without it: exit 1)\n"
+	       "      --fetched DIR check fetch.txt files fetched into DIR (DIR/data/PATH\n"
+	       "                    or DIR/PATH) against the manifest\n"
 	       "      --model DIR   also check model folder DIR against the model the bag\n"
 	       "                    records (pack --model; referee/model.json)\n"
 	       "      --json        print the result as JSON on stdout\n"
@@ -41,7 +45,8 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_MODEL };
+enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_MODEL,
+       OPT_ALLOW_HOLEY, OPT_FETCHED };
 
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
@@ -51,6 +56,8 @@ static const struct option options[] = {
 	{"min-signatures", required_argument, NULL, OPT_MIN_SIG},
 	{"require-signature", no_argument, NULL, OPT_REQUIRE_SIG},
 	{"model", required_argument, NULL, OPT_MODEL},
+	{"allow-holey", no_argument, NULL, OPT_ALLOW_HOLEY},
+	{"fetched", required_argument, NULL, OPT_FETCHED},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -228,8 +235,9 @@ int cmd_verify(int argc, char **argv)
 	struct signing_verify sig = {NULL, 0, 0, 0};
 	rf_buf sig_json = RF_BUF_INIT;
 	rf_attest_result sres = {0};
-	const char *verb = argv[0], *model_dir = NULL;
-	int c, rc, status;
+	const char *verb = argv[0], *model_dir = NULL, *fetched = NULL;
+	int c, rc, status, allow_holey = 0;
+	rf_fetch_result holes;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:qh", options, NULL)) != -1) {
@@ -253,6 +261,8 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case OPT_REQUIRE_SIG: sig.require_signature = 1; break;
 		case OPT_MODEL: model_dir = optarg; break;
+		case OPT_ALLOW_HOLEY: allow_holey = 1; break;
+		case OPT_FETCHED: fetched = optarg; break;
 		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
@@ -306,6 +316,18 @@ int cmd_verify(int argc, char **argv)
 		rf_bag_report_free(report);
 		return cli_error(verb, rc);
 	}
+	/* 2b. Files left out by reference (fetch.txt): holes, or fetched. */
+	if ((rc = rf_fetch_resolve(&holes, report, v.bag, fetched, allow_holey,
+				   v.threads)) != 0) {
+		rf_bag_report_free(report);
+		return cli_error(verb, rc);
+	}
+	if (holes.holes && !v.quiet)
+		fprintf(stderr, "referee verify: %s: %zu of %zu files by reference "
+			"(fetch.txt): %zu fetched and checked, %zu not here%s\n",
+			holes.open ? "complete but holey" : "complete once fetched",
+			holes.holes, holes.entries, holes.filled, holes.open,
+			holes.open && allow_holey ? " (allowed)" : "");
 	/* 3. The model folder recorded by pack --model (referee/model.json). */
 	if (model_dir && (rc = rf_model_bag_check_dir(report, v.bag, model_dir,
 						      v.threads)) != 0) {

@@ -220,6 +220,9 @@ const rf_bag_problem *rf_bag_report_at(const rf_bag_report *r, size_t i);
 int rf_bag_report_add(rf_bag_report *r, rf_bag_problem_kind kind,
 		      const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** Remove problem `i` (a later check explained it, e.g. a fetch.txt
+ *  hole).  RF_EINVAL when out of range. */
+int rf_bag_report_remove(rf_bag_report *r, size_t i);
 /** Payload files and bytes hashed by the verification. */
 size_t rf_bag_report_files(const rf_bag_report *r);
 uint64_t rf_bag_report_bytes(const rf_bag_report *r);

@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "digest.h"
 #include "bag.h"
+#include "fetch.h"
 #include "provenance.h"
 #include "sign.h"
 #include "model.h"

@@ -478,6 +478,17 @@ int rf_bag_report_add(rf_bag_report *r, rf_bag_problem_kind kind,
 	return 0;
 }
 
+int rf_bag_report_remove(rf_bag_report *r, size_t i)
+{
+	if (!r || i >= r->n)
+		return RF_EINVAL;
+	free((char *)r->v[i].path);
+	free((char *)r->v[i].message);
+	memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof *r->v);
+	r->n--;
+	return 0;
+}
+
 size_t rf_bag_report_files(const rf_bag_report *r)
 {
 	return r ? r->files : 0;

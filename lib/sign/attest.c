@@ -14,6 +14,7 @@
 #include "referee/bag.h"
 #include "referee/digest.h"
 #include "referee/error.h"
+#include "referee/fetch.h"
 #include "referee/manifest.h"
 #include "referee/model.h"
 #include "referee/path.h"
@@ -414,6 +415,7 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 {
 	struct file_list files = {0};
 	const rf_subject **sub = NULL;
+	rf_fetch *holes = NULL;
 	rf_digest_job *jobs = NULL;
 	rf_buf *full = NULL;
 	rf_pool *pool = NULL;
@@ -447,11 +449,13 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 				  RF_BAG_PROVENANCE);
 		goto out;
 	}
-	if ((rc = rf_model_bag_check_subjects(bag, st)) != 0)
+	if ((rc = rf_model_bag_check_subjects(bag, st)) != 0 ||
+	    (rc = rf_fetch_load(&holes, bag_dir)) != 0)
 		goto out;
 	for (size_t i = 0; i < rf_statement_subject_count(st); i++) {
 		const char *name = rf_statement_subject(st, i)->name;
 		if (strcmp(name, RF_BAG_PROVENANCE) && !rf_model_is_subject(name) &&
+		    !rf_fetch_find(holes, name) &&
 		    !bsearch(&name, files.paths, files.n, sizeof *files.paths, cmp_str)) {
 			rc = rf_error_set(RF_ECHECK,
 					  "signed subject '%s' is not a payload file of "
@@ -462,9 +466,17 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 	/* Subjects = payload files + provenance, one to one: hash them all
 	 * (a model subject was checked above against referee/model.json). */
 	sub = calloc(rf_statement_subject_count(st) + 1, sizeof *sub);
-	for (size_t i = 0; sub && i < rf_statement_subject_count(st); i++)
-		if (!rf_model_is_subject(rf_statement_subject(st, i)->name))
-			sub[njobs++] = rf_statement_subject(st, i);
+	for (size_t i = 0; sub && i < rf_statement_subject_count(st); i++) {
+		const rf_subject *s = rf_statement_subject(st, i);
+		/* a fetch.txt hole: its signed digest must be the manifest's */
+		int hole = rf_fetch_is_hole(holes, bag, s->name, s->sha256);
+		if (hole < 0) {
+			rc = hole;
+			goto out;
+		}
+		if (!hole && !rf_model_is_subject(s->name))
+			sub[njobs++] = s;
+	}
 	jobs = calloc(njobs + 1, sizeof *jobs);
 	full = calloc(njobs + 1, sizeof *full);
 	if (!sub || !jobs || !full) {
@@ -533,6 +545,8 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 		json_object_foreach(mans, name, v) {
 			char hex[65];
 			rf_buf p = RF_BUF_INIT;
+			if (rf_fetch_is_hole(holes, bag, name, NULL) == 1)
+				continue; /* not in the bag: checked once fetched */
 			if (!json_is_string(v) || !rf_statement_find(st, name) ||
 			    !strncmp(name, "referee/", 8)) {
 				rc = rf_error_set(RF_ECHECK,
@@ -562,6 +576,7 @@ out:
 	free(full);
 	free(jobs);
 	free(sub);
+	rf_fetch_free(holes);
 	rf_pool_free(pool);
 	file_list_free(&files);
 	return rc;
