@@ -17,7 +17,7 @@ BINDIR    ?= $(PREFIX)/bin
 INCDIR    ?= $(PREFIX)/include
 PKGDIR    ?= $(LIBDIR)/pkgconfig
 
-PKGS      := libgit2 openssl yaml-0.1 jansson
+PKGS      := libgit2 openssl yaml-0.1 jansson libcurl
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 

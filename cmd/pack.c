@@ -40,6 +40,9 @@ static void help(void)
 	       "      --model DIR              record model folder DIR by its OpenSSF Model\n"
 	       "                               Signing statement (referee/model.json); with\n"
 	       "                               --sign its digest is a signed subject\n"
+	       "      --tsa URL                with --sign: an RFC 3161 timestamp of the\n"
+	       "                               signature from the time-stamping authority\n"
+	       "                               at URL (nothing is written if it fails)\n"
 	       "      --by-reference PATTERN=URL-PREFIX\n"
 	       "                               leave payload files matching PATTERN (fnmatch,\n"
 	       "                               on the path under data/) out of the bag and\n"
@@ -65,7 +68,8 @@ enum {
 	OPT_SIGN,
 	OPT_PASSFILE,
 	OPT_MODEL,
-	OPT_BY_REF
+	OPT_BY_REF,
+	OPT_TSA
 };
 
 static const struct option options[] = {
@@ -83,6 +87,7 @@ static const struct option options[] = {
 	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 	{"model", required_argument, NULL, OPT_MODEL},
 	{"by-reference", required_argument, NULL, OPT_BY_REF},
+	{"tsa", required_argument, NULL, OPT_TSA},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -121,7 +126,7 @@ int cmd_pack(int argc, char **argv)
 {
 	rf_pack_opts o = RF_PACK_OPTS_INIT;
 	struct cli_progress progress;
-	struct signing_pack sign = {NULL, NULL, NULL, NULL, NULL, 0, NULL, 0};
+	struct signing_pack sign = {NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL};
 	rf_bag *bag = NULL;
 	char date[16];
 	int quiet = 0, json = 0, c, rc;
@@ -150,6 +155,7 @@ int cmd_pack(int argc, char **argv)
 		case OPT_SIGN: sign.key_path = optarg; break;
 		case OPT_PASSFILE: sign.pass_file = optarg; break;
 		case OPT_MODEL: sign.model_dir = optarg; break;
+		case OPT_TSA: sign.tsa_url = optarg; break;
 		case OPT_BY_REF: {
 			rf_fetch_rule *r = realloc(sign.by_ref, (sign.nby_ref + 1) * sizeof *r);
 			if (!r)
@@ -190,6 +196,8 @@ int cmd_pack(int argc, char **argv)
 	out = argv[optind];
 	/* The key (and its passphrase) before any work: a wrong one packs nothing. */
 	sign.threads = o.threads;
+	if (sign.tsa_url && !sign.key_path)
+		return cli_fail(verb, CLI_USAGE, "--tsa needs --sign");
 	if ((rc = signing_pack_prepare(&sign, verb)) != 0)
 		return rc;
 	if (sign.key || sign.model || sign.nby_ref) {

@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "keyio.h"
+#include "signing.h"
 
 static const char usage_line[] =
 	"referee sign BAG --key KEY [--passphrase-file FILE] [--trust PATH]\n"
-	"       [--min-signatures N] [-j N]";
+	"       [--min-signatures N] [--tsa URL] [-j N]";
 
 static void help(void)
 {
@@ -26,6 +27,9 @@ static void help(void)
 	       "                         (required to countersign)\n"
 	       "  --min-signatures N     trusted signatures required before countersigning\n"
 	       "                         (default 1 with --trust)\n"
+	       "  --tsa URL              also obtain an RFC 3161 timestamp of the new\n"
+	       "                         signature from the TSA at URL; if that fails the\n"
+	       "                         bag is left as it was\n"
 	       "  -j N                   hashing threads (default: all cores)\n",
 	       usage_line);
 }
@@ -45,7 +49,9 @@ static int print_bag_problems(const char *verb, rf_bag_report *r)
 
 int cmd_sign(int argc, char **argv)
 {
-	const char *bag = NULL, *keypath = NULL, *passfile = NULL, *trustpath = NULL;
+	const char *bag = NULL, *keypath = NULL, *passfile = NULL, *trustpath = NULL,
+		   *tsa = NULL;
+	rf_tsa_snapshot *snap = NULL;
 	long min = 0, threads = 0;
 	rf_attest_opts opts = RF_ATTEST_OPTS_INIT;
 	rf_buf env_path = RF_BUF_INIT;
@@ -63,6 +69,8 @@ int cmd_sign(int argc, char **argv)
 			keypath = argv[++i];
 		} else if (!strcmp(a, "--passphrase-file") && i + 1 < argc) {
 			passfile = argv[++i];
+		} else if (!strcmp(a, "--tsa") && i + 1 < argc) {
+			tsa = argv[++i];
 		} else if (!strcmp(a, "--trust") && i + 1 < argc) {
 			trustpath = argv[++i];
 		} else if (!strcmp(a, "--min-signatures") && i + 1 < argc) {
@@ -106,6 +114,10 @@ int cmd_sign(int argc, char **argv)
 		status = cli_error(argv[0], rc);
 		goto out;
 	}
+	if (tsa && (rc = rf_tsa_snapshot_take(&snap, bag)) != 0) {
+		status = cli_error(argv[0], rc);
+		goto out;
+	}
 	opts.trust = trust;
 	opts.min_signatures = (size_t)min;
 	opts.threads = (int)threads;
@@ -124,6 +136,8 @@ int cmd_sign(int argc, char **argv)
 			status = cli_error(argv[0], rc);
 			goto out;
 		}
+		if (tsa && (status = signing_stamp_or_restore(argv[0], bag, tsa, snap)))
+			goto out;
 		printf("signed '%s' with key %s\n", bag, rf_key_id(key));
 		status = cli_finish(CLI_OK);
 		goto out;
@@ -132,9 +146,12 @@ int cmd_sign(int argc, char **argv)
 		status = cli_error(argv[0], rc);
 		goto out;
 	}
+	if (tsa && (status = signing_stamp_or_restore(argv[0], bag, tsa, snap)))
+		goto out;
 	printf("countersigned '%s' with key %s\n", bag, rf_key_id(key));
 	status = cli_finish(CLI_OK);
 out:
+	rf_tsa_snapshot_free(snap);
 	rf_bag_report_free(report);
 	rf_key_free(key);
 	rf_trust_free(trust);

@@ -47,6 +47,11 @@ int signing_pack_hook(void *ctx, const char *tmp_bag_dir)
 		return rc;
 	if (s->key && (rc = rf_attest_bag(tmp_bag_dir, s->key)) != 0)
 		return rc;
+	/* A timestamp over the signature just made; a TSA failure aborts the
+	 * pack, so nothing is written. */
+	if (s->key && s->tsa_url &&
+	    (rc = rf_tsa_stamp_bag(tmp_bag_dir, s->tsa_url, 30)) != 0)
+		return rc;
 	/* Signed first: the statement names every file, holes included. */
 	if (s->nby_ref &&
 	    (rc = rf_fetch_punch(tmp_bag_dir, s->by_ref, s->nby_ref, &punched)) != 0)
@@ -166,4 +171,19 @@ out:
 		rf_attest_result_free(&r);
 	rf_trust_free(trust);
 	return status;
+}
+
+int signing_stamp_or_restore(const char *verb, const char *bag, const char *url,
+			     rf_tsa_snapshot *snap)
+{
+	int rc = rf_tsa_stamp_bag(bag, url, 30);
+	if (!rc)
+		return 0;
+	cli_error(verb, rc);
+	if (rf_tsa_snapshot_restore(snap) != 0)
+		return cli_fail(verb, CLI_INTERNAL,
+				"could not put '%s' back as it was: %s", bag,
+				rf_error_last());
+	fprintf(stderr, "referee %s: not signed: '%s' is as it was\n", verb, bag);
+	return rf_error_exit_status(rc);
 }

@@ -16,6 +16,7 @@ struct signing_pack {
 	int threads;            /**< for hashing the model (0 = all cores) */
 	rf_fetch_rule *by_ref;  /**< --by-reference PATTERN=URL-PREFIX rules */
 	size_t nby_ref;
+	const char *tsa_url;    /**< --tsa URL: RFC 3161 timestamp of the signature */
 };
 
 /** Load the key (asking for its passphrase) before anything is packed, so
@@ -28,6 +29,12 @@ int signing_pack_prepare(struct signing_pack *s, const char *verb);
  *  leaves --by-reference files out (fetch.txt) in the finished temporary
  *  bag. */
 int signing_pack_hook(void *ctx, const char *tmp_bag_dir);
+
+/** sign --tsa: timestamp the signature just added to `bag`; when that
+ *  fails, put the bag back as `snap` recorded it.  Returns an exit status
+ *  (0 when stamped), having printed any error. */
+int signing_stamp_or_restore(const char *verb, const char *bag, const char *url,
+			     rf_tsa_snapshot *snap);
 
 /** Release what prepare loaded. */
 void signing_pack_free(struct signing_pack *s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bagcli.h"
 #include "cli.h"
@@ -35,6 +36,9 @@ static void help(void)
 	       "                    (they are named; without it: exit 1)\n"
 	       "      --fetched DIR check fetch.txt files fetched into DIR (DIR/data/PATH\n"
 	       "                    or DIR/PATH) against the manifest\n"
+	       "      --tsa-cert CA.pem  verify the signatures' RFC 3161 timestamps against\n"
+	       "                    this root (offline); one that fails fails the bag\n"
+	       "      --require-timestamp  a signature without a verified timestamp fails\n"
 	       "      --model DIR   also check model folder DIR against the model the bag\n"
 	       "                    records (pack --model; referee/model.json)\n"
 	       "      --json        print the result as JSON on stdout\n"
@@ -46,7 +50,7 @@ static void help(void)
 }
 
 enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_MODEL,
-       OPT_ALLOW_HOLEY, OPT_FETCHED };
+       OPT_ALLOW_HOLEY, OPT_FETCHED, OPT_TSA_CERT, OPT_REQUIRE_TS };
 
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
@@ -58,6 +62,8 @@ static const struct option options[] = {
 	{"model", required_argument, NULL, OPT_MODEL},
 	{"allow-holey", no_argument, NULL, OPT_ALLOW_HOLEY},
 	{"fetched", required_argument, NULL, OPT_FETCHED},
+	{"tsa-cert", required_argument, NULL, OPT_TSA_CERT},
+	{"require-timestamp", no_argument, NULL, OPT_REQUIRE_TS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -235,8 +241,10 @@ int cmd_verify(int argc, char **argv)
 	struct signing_verify sig = {NULL, 0, 0, 0};
 	rf_buf sig_json = RF_BUF_INIT;
 	rf_attest_result sres = {0};
-	const char *verb = argv[0], *model_dir = NULL, *fetched = NULL;
-	int c, rc, status, allow_holey = 0;
+	const char *verb = argv[0], *model_dir = NULL, *fetched = NULL, *tsa_cert = NULL;
+	int c, rc, status, allow_holey = 0, require_ts = 0;
+	size_t stamps = 0;
+	time_t stamped = 0;
 	rf_fetch_result holes;
 	optind = 1;
 	opterr = 0;
@@ -263,6 +271,8 @@ int cmd_verify(int argc, char **argv)
 		case OPT_MODEL: model_dir = optarg; break;
 		case OPT_ALLOW_HOLEY: allow_holey = 1; break;
 		case OPT_FETCHED: fetched = optarg; break;
+		case OPT_TSA_CERT: tsa_cert = optarg; break;
+		case OPT_REQUIRE_TS: require_ts = 1; break;
 		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
@@ -328,6 +338,19 @@ int cmd_verify(int argc, char **argv)
 			holes.open ? "complete but holey" : "complete once fetched",
 			holes.holes, holes.entries, holes.filled, holes.open,
 			holes.open && allow_holey ? " (allowed)" : "");
+	/* 2c. RFC 3161 timestamps of the signatures, offline. */
+	if ((tsa_cert || require_ts) &&
+	    (rc = rf_tsa_check_bag(report, v.bag, tsa_cert, require_ts, &stamps,
+				   &stamped)) != 0) {
+		rf_bag_report_free(report);
+		return cli_error(verb, rc);
+	}
+	if (stamps && !v.quiet && !v.json) {
+		char when[32];
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&stamped));
+		printf("timestamps: %zu verified against '%s'; signed no later than %s\n",
+		       stamps, tsa_cert, when);
+	}
 	/* 3. The model folder recorded by pack --model (referee/model.json). */
 	if (model_dir && (rc = rf_model_bag_check_dir(report, v.bag, model_dir,
 						      v.threads)) != 0) {

@@ -13,6 +13,7 @@
 #include "provenance.h"
 #include "sign.h"
 #include "model.h"
+#include "tsa.h"
 #include "manifest.h"
 #include "claims.h"
 #include "reward.h"
