@@ -112,6 +112,7 @@ expect_err_match "reason" "timestamp 1 \(signature 0\).*does not verify"
 # sign --tsa: countersign with a timestamp
 expect_exit "sign --tsa (countersign)" 0 $R sign b --key rev.key --trust ed.pub --tsa "$GOOD"
 expect_true "two timestamps" $PY -c "import json; assert len(json.load(open('b/referee/attestation.timestamps.json'))) == 2"
+mkdir -p keys; cp ed.pub rev.pub keys/
 expect_exit "verify: both signatures' timestamps" 0 $R verify b --trust keys --min-signatures 2 --tsa-cert root.pem
 expect_out_match "both" "timestamps: 2 verified"
 # an expired TSA certificate
