@@ -414,6 +414,30 @@ static int job_size_desc(const void *pa, const void *pb, void *ctx)
 	return a->size > b->size ? -1 : a->size < b->size;
 }
 
+/* Append a job hashing [start, end) of `rel` (end UINT64_MAX: to EOF). */
+static int job_add(hash_ctx *h, size_t *nj, size_t *capj, const char *rel,
+		   uint64_t start, uint64_t end, uint64_t size)
+{
+	if (*nj >= RF_MODEL_MAX_RESOURCES)
+		return rf_error_set(RF_ELIMIT, "more than %d resources",
+				    RF_MODEL_MAX_RESOURCES);
+	if (*nj == *capj) {
+		size_t cap = *capj ? 2 * *capj : 64;
+		job *p = realloc(h->jobs, cap * sizeof *p);
+		if (!p)
+			return rf_error_set(RF_ENOMEM, "out of memory");
+		h->jobs = p;
+		*capj = cap;
+	}
+	memset(&h->jobs[*nj], 0, sizeof h->jobs[*nj]);
+	h->jobs[*nj].rel = rel;
+	h->jobs[*nj].start = start;
+	h->jobs[*nj].end = end;
+	h->jobs[*nj].size = size;
+	(*nj)++;
+	return 0;
+}
+
 /* A model's name: the last component of its path, or of its real path for
  * "." and "..". */
 static int model_name(char **out, const char *path)
@@ -515,22 +539,9 @@ int rf_model_hash(rf_model **out, const char *path, const rf_model_opts *o)
 	for (size_t i = 0; i < w.nf; i++) {
 		uint64_t size = w.f[i].size, step = o->shard_size, s = 0;
 		if (o->method == RF_MODEL_FILES) {
-			if (nj == capj) {
-				size_t cap = capj ? 2 * capj : 64;
-				job *p = realloc(h.jobs, cap * sizeof *p);
-				if (!p) {
-					rc = rf_error_set(RF_ENOMEM, "out of memory");
-					goto out;
-				}
-				h.jobs = p;
-				capj = cap;
-			}
-			memset(&h.jobs[nj], 0, sizeof h.jobs[nj]);
-			h.jobs[nj].rel = w.f[i].rel;
-			h.jobs[nj].start = 0;
-			h.jobs[nj].end = UINT64_MAX;
-			h.jobs[nj].size = size;
-			nj++;
+			if ((rc = job_add(&h, &nj, &capj, w.f[i].rel, 0, UINT64_MAX,
+					  size)) != 0)
+				goto out;
 			continue;
 		}
 		if (strchr(w.f[i].rel, ':')) {
@@ -541,27 +552,8 @@ int rf_model_hash(rf_model **out, const char *path, const rf_model_opts *o)
 		}
 		while (s < size) {
 			uint64_t e = size - s > step ? s + step : size;
-			if (nj >= RF_MODEL_MAX_RESOURCES) {
-				rc = rf_error_set(RF_ELIMIT, "more than %d shards",
-						  RF_MODEL_MAX_RESOURCES);
+			if ((rc = job_add(&h, &nj, &capj, w.f[i].rel, s, e, e - s)) != 0)
 				goto out;
-			}
-			if (nj == capj) {
-				size_t cap = capj ? 2 * capj : 64;
-				job *p = realloc(h.jobs, cap * sizeof *p);
-				if (!p) {
-					rc = rf_error_set(RF_ENOMEM, "out of memory");
-					goto out;
-				}
-				h.jobs = p;
-				capj = cap;
-			}
-			memset(&h.jobs[nj], 0, sizeof h.jobs[nj]);
-			h.jobs[nj].rel = w.f[i].rel;
-			h.jobs[nj].start = s;
-			h.jobs[nj].end = e;
-			h.jobs[nj].size = e - s;
-			nj++;
 			s = e;
 		}
 	}

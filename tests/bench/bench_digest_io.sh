@@ -20,15 +20,7 @@ ${CC:-cc} -O2 -o "$W/digest_io" tests/bench/digest_io.c $(pkg-config --cflags --
 cat "$W/m/big.bin" > /dev/null
 echo "one $MIB MiB file, page cache warm; cpu: $(bench_cpu)"
 "$W/digest_io" "$W/m/big.bin" "$REPS" | sed 's/^/  /'
-best_of() { # prints the best wall seconds of $REPS runs of CMD
-  local b="" s e t
-  for _ in $(seq "$REPS"); do
-    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); t=$(( (e - s) / 1000000 ))
-    if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-  done
-  echo "$b"
-}
-r=$(best_of "$REFEREE" model digest -j 1 "$W/m")
-o=$(best_of openssl dgst -sha256 "$W/m/big.bin")
+r=$(best_ms "$REFEREE" model digest -j 1 "$W/m")
+o=$(best_ms openssl dgst -sha256 "$W/m/big.bin")
 printf '  referee model digest -j 1: %d ms; openssl dgst -sha256: %d ms\n' "$r" "$o"
 echo "  RATIO single-file referee/openssl throughput: $(awk -v a="$o" -v b="$r" 'BEGIN { printf "%.2f", a / b }') [$(bench_cpu)]"

@@ -22,28 +22,19 @@ for i in $(seq 1 32); do stream 65536 "s$i" > "$W/model/tok$i.json"; done
 mib=$(( $(du -sm --apparent-size "$W/model" | cut -f1) ))
 cat "$W"/model/* > /dev/null
 echo "model: $mib MiB in $(ls "$W/model" | wc -l) files, page cache warm; cpu: $(bench_cpu)"
-best_of() {
-  local b="" s e t
-  for _ in $(seq "$REPS"); do
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; return 1; }
-    e=$(date +%s%N); t=$(( (e - s) / 1000000 ))
-    if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-  done
-  echo "$b"
-}
 rate() { awk -v m="$mib" -v t="$1" 'BEGIN { printf "%5.0f MiB/s", m / (t / 1000) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-ref=$(best_of "$REFEREE" model digest "$W/model")
-ref_sh=$(best_of "$REFEREE" model digest --shards "$W/model")
-sum=$(best_of bash -c 'cd "$1" && sha256sum -- * > /dev/null' _ "$W/model")
-sum_par=$(best_of bash -c 'cd "$1" && ls | xargs -P "$(nproc)" -n 1 sha256sum > /dev/null' _ "$W/model")
+ref=$(best_ms "$REFEREE" model digest "$W/model")
+ref_sh=$(best_ms "$REFEREE" model digest --shards "$W/model")
+sum=$(best_ms bash -c 'cd "$1" && sha256sum -- * > /dev/null' _ "$W/model")
+sum_par=$(best_ms bash -c 'cd "$1" && ls | xargs -P "$(nproc)" -n 1 sha256sum > /dev/null' _ "$W/model")
 printf '  %-34s %6d ms  %s\n' "referee model digest" "$ref" "$(rate "$ref")"
 printf '  %-34s %6d ms  %s\n' "referee model digest --shards" "$ref_sh" "$(rate "$ref_sh")"
 printf '  %-34s %6d ms  %s\n' "sha256sum (one process)" "$sum" "$(rate "$sum")"
 printf '  %-34s %6d ms  %s\n' "sha256sum x $(nproc) processes" "$sum_par" "$(rate "$sum_par")"
 if "$PY" -c "import model_signing" 2>/dev/null; then
-  ms=$(best_of "$PY" -c 'import sys, model_signing; model_signing.hashing.hash(sys.argv[1])' "$W/model")
-  ms_sh=$(best_of "$PY" -c 'import sys, model_signing; model_signing.hashing.Config().use_shard_serialization().hash(sys.argv[1])' "$W/model")
+  ms=$(best_ms "$PY" -c 'import sys, model_signing; model_signing.hashing.hash(sys.argv[1])' "$W/model")
+  ms_sh=$(best_ms "$PY" -c 'import sys, model_signing; model_signing.hashing.Config().use_shard_serialization().hash(sys.argv[1])' "$W/model")
   printf '  %-34s %6d ms  %s\n' "model_signing (files)" "$ms" "$(rate "$ms")"
   printf '  %-34s %6d ms  %s\n' "model_signing (shards)" "$ms_sh" "$(rate "$ms_sh")"
   echo "  RATIO referee/model_signing throughput (files): $(ratio "$ms" "$ref") [$(bench_cpu)]"

@@ -99,14 +99,7 @@ expect_exit "no timestamp: fails with --require-timestamp" 1 $R verify plain --t
 expect_err_match "reason" "no trusted timestamp"
 # the imprint of another signature: b's timestamp moved onto plain's signature
 cp -r plain moved; cp b/referee/attestation.timestamps.json moved/referee/
-$PY - <<'PYEOF'
-import hashlib
-p = 'moved/tagmanifest-sha256.txt'
-lines = [l for l in open(p)]
-h = hashlib.sha256(open('moved/referee/attestation.timestamps.json', 'rb').read()).hexdigest()
-lines.append(h + '  referee/attestation.timestamps.json\n')
-open(p, 'w').write(''.join(lines))
-PYEOF
+$PY "$TESTS_DIR/cli/retag.py" moved referee/attestation.timestamps.json
 expect_exit "a timestamp over another signature fails" 1 $R verify moved --trust ed.pub --tsa-cert root.pem
 expect_err_match "reason" "timestamp 1 \(signature 0\).*does not verify"
 # sign --tsa: countersign with a timestamp
