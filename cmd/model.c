@@ -95,13 +95,13 @@ static int ignore_rel(char **out, const char *dir, const char *p)
 	return 0;
 }
 
+/* 0: parsed; 1: --help; -1: bad usage. */
 static int parse_args(model_args *a, int argc, char **argv)
 {
 	for (int i = 2; i < argc; i++) {
 		const char *s = argv[i];
 		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-			help();
-			exit(cli_finish(CLI_OK));
+			return 1;
 		} else if (!strcmp(s, "--signature") && i + 1 < argc) {
 			a->sig = argv[++i];
 		} else if (!strcmp(s, "--key") && i + 1 < argc) {
@@ -180,8 +180,12 @@ int cmd_model(int argc, char **argv)
 	a.sub = argv[1];
 	if (strcmp(a.sub, "digest") && strcmp(a.sub, "sign") && strcmp(a.sub, "verify"))
 		return cli_usage(usage_line);
-	if (parse_args(&a, argc, argv)) {
+	if ((rc = parse_args(&a, argc, argv)) != 0) {
 		free(a.ign);
+		if (rc == 1) {
+			help();
+			return cli_finish(CLI_OK);
+		}
 		return cli_usage(usage_line);
 	}
 	if ((!strcmp(a.sub, "sign") && !a.key) ||

@@ -10,6 +10,11 @@ K=$V/keys/signing-key-pub.pem
 CA=$V/keys/ca-cert.pem
 PY=${PYTHON:-python3}
 
+expect_exit "model --help" 0 $R model sign --ignore-paths x --help
+expect_out_match "help names the format" "OpenSSF Model Signing"
+expect_exit "model without a verb: exit 2" 2 $R model
+expect_exit "model verify without a key or root: exit 2" 2 $R model verify . --signature x.sig
+
 # ---- the reference vectors -------------------------------------------------
 expect_exit "v1.1.0 key vector verifies" 0 $R model verify $V/v1.1.0-elliptic-key \
   --signature $V/v1.1.0-elliptic-key/model.sig --trust $K
