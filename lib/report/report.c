@@ -18,7 +18,7 @@ struct row {
 };
 
 struct rf_report {
-	char *title, *summary;
+	char *title, *summary, *header;
 	char *cols[MAX_COLS];
 	size_t ncols;
 	struct row *rows;
@@ -64,6 +64,7 @@ void rf_report_free(rf_report *r)
 	free(r->rows);
 	free(r->title);
 	free(r->summary);
+	free(r->header);
 	free(r);
 }
 
@@ -106,6 +107,13 @@ int rf_report_set_summary(rf_report *r, const char *summary)
 	free(r->summary);
 	r->summary = dup_or_null(summary);
 	return 0;
+}
+
+int rf_report_set_header(rf_report *r, const char *header)
+{
+	free(r->header);
+	r->header = dup_or_null(header);
+	return header && !r->header ? rf_error_set(RF_ENOMEM, "out of memory") : 0;
 }
 
 size_t rf_report_count(const rf_report *r, rf_report_status status)
@@ -172,7 +180,9 @@ int rf_report_render_text(rf_buf *out, const rf_report *r, int details)
 				w[j] = width(r->rows[i].cells[j]);
 	}
 	if (r->title && r->title[0])
-		rc = rf_buf_printf(out, "%s\n\n", r->title);
+		rc = rf_buf_printf(out, "%s\n%s", r->title, r->header ? "" : "\n");
+	if (!rc && r->header)
+		rc = rf_buf_printf(out, "%s\n\n", r->header);
 	for (size_t j = 0; j < r->ncols && !rc; j++)
 		rc = pad(out, r->cols[j], w[j], j + 1 == r->ncols);
 	if (!rc)
@@ -214,6 +224,8 @@ int rf_report_render_json(rf_buf *out, const rf_report *r)
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
 	json_object_set_new(root, "title", json_string(r->title));
+	if (r->header)
+		json_object_set_new(root, "header", json_string(r->header));
 	for (size_t j = 0; j < r->ncols; j++)
 		json_array_append_new(cols, json_string(r->cols[j]));
 	json_object_set_new(root, "columns", cols);
@@ -301,6 +313,13 @@ int rf_report_render_junit(rf_buf *out, const rf_report *r)
 		rc = rf_buf_printf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
 				   r->nrows, rf_report_count(r, RF_REPORT_FAIL),
 				   rf_report_count(r, RF_REPORT_SKIP));
+	if (!rc && r->header) {
+		rc = rf_buf_puts(out, "    <properties><property name=\"header\" value=\"");
+		if (!rc)
+			rc = xml_escape(out, r->header);
+		if (!rc)
+			rc = rf_buf_puts(out, "\"/></properties>\n");
+	}
 	for (size_t i = 0; i < r->nrows && !rc; i++) {
 		const struct row *row = &r->rows[i];
 		rf_buf_clear(&t);
@@ -356,7 +375,16 @@ int rf_report_render_html(rf_buf *out, const rf_report *r)
 	if (!rc)
 		rc = xml_escape(out, r->title);
 	if (!rc)
-		rc = rf_buf_puts(out, "</h1>\n<table>\n<tr>");
+		rc = rf_buf_puts(out, "</h1>\n");
+	if (!rc && r->header) {
+		rc = rf_buf_puts(out, "<p class=\"header\">");
+		if (!rc)
+			rc = xml_escape(out, r->header);
+		if (!rc)
+			rc = rf_buf_puts(out, "</p>\n");
+	}
+	if (!rc)
+		rc = rf_buf_puts(out, "<table>\n<tr>");
 	for (size_t j = 0; j < r->ncols && !rc; j++) {
 		rc = rf_buf_puts(out, "<th>");
 		if (!rc)
