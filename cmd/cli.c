@@ -7,22 +7,36 @@
 
 #include "cli.h"
 
+/* Error messages quote paths, names and values from bags, manifests and
+ * logs: escaped (rf_escape) so that none can move the cursor or fake a
+ * line.  Escaping is idempotent, so a part escaped already stays as is. */
+static void put_escaped(const char *verb, const char *msg)
+{
+	rf_buf b = RF_BUF_INIT;
+	if (rf_escape(&b, msg, RF_ESCAPE_TERMINAL) == 0 && b.data)
+		msg = b.data;
+	else if (msg[0])
+		msg = "(message cannot be shown: out of memory)";
+	fprintf(stderr, "referee %s: %s\n", verb, msg);
+	rf_buf_free(&b);
+}
+
 int cli_error(const char *verb, int rc)
 {
 	const char *msg = rf_error_last();
-	fprintf(stderr, "referee %s: %s\n", verb,
-		msg[0] ? msg : rf_error_name(rc));
+	put_escaped(verb, msg[0] ? msg : rf_error_name(rc));
 	return rf_error_exit_status(rc);
 }
 
 int cli_fail(const char *verb, int status, const char *fmt, ...)
 {
+	rf_buf b = RF_BUF_INIT;
 	va_list ap;
-	fprintf(stderr, "referee %s: ", verb);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rf_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_escaped(verb, b.data ? b.data : "");
+	rf_buf_free(&b);
 	return status;
 }
 

@@ -83,6 +83,7 @@ int rf_escape_n(rf_buf *out, const char *s, size_t len, rf_escape_mode mode)
 		len = 0;
 	if ((rc = rf_buf_grow(out, len + 1)) != 0)
 		return rc;
+	out->data[out->len] = '\0'; /* "" is a string too */
 	while (!rc && i < len) {
 		unsigned cp;
 		size_t n = utf8_decode(p + i, len - i, &cp);

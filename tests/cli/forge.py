@@ -3,6 +3,7 @@
 
 forge.py BAG edit FILE OLD NEW   replace OLD by NEW in BAG/FILE (a payload file)
 forge.py BAG unsign              remove the attestation files
+forge.py BAG keyid TEXT          set the first signature's keyid hint (unsigned field)
 Either way every digest a forger can recompute is recomputed:
 manifest-sha256.txt, Payload-Oxum, referee/provenance.json's record of the
 file, and tagmanifest-sha256.txt -- so only the signed statement (or a
@@ -55,6 +56,15 @@ if mode == 'edit':
 elif mode == 'unsign':
     for f in ('attestation.dsse.json', 'attestation.sigstore.json'):
         os.remove(os.path.join(bag, 'referee', f))
+elif mode == 'keyid':
+    dp = os.path.join(bag, 'referee', 'attestation.dsse.json')
+    sp = os.path.join(bag, 'referee', 'attestation.sigstore.json')
+    env = json.load(open(dp))
+    env['signatures'][0]['keyid'] = sys.argv[3]
+    open(dp, 'w').write(json.dumps(env, separators=(',', ':')) + '\n')
+    sb = json.load(open(sp))
+    sb['dsseEnvelope'] = env
+    open(sp, 'w').write(json.dumps(sb) + '\n')
 else:
-    sys.exit('usage: forge.py BAG edit FILE OLD NEW | unsign')
+    sys.exit('usage: forge.py BAG edit FILE OLD NEW | unsign | keyid TEXT')
 rehash(bag)
