@@ -345,9 +345,9 @@ static int decide(struct row *r, const rf_derivation *d)
 	} else {
 		r->r.verdict = RF_VERDICT_INCONSISTENT;
 		rf_buf_puts(&tmp, "claimed ");
-		rf_interval_format(&tmp, r->r.claimed.v, &r->r.claimed.unit);
+		rf_interval_format_apart(&tmp, r->r.claimed.v, &r->r.claimed.unit, d->figure.v);
 		rf_buf_puts(&tmp, " and derived ");
-		rf_interval_format(&tmp, d->figure.v, &r->r.claimed.unit);
+		rf_interval_format_apart(&tmp, d->figure.v, &r->r.claimed.unit, r->r.claimed.v);
 		rf_buf_puts(&tmp, " cannot both hold");
 	}
 	set_str(&r->reason, tmp.data);

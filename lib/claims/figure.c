@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "referee/claims.h"
+#include "internal.h"
 #include "referee/error.h"
 
 struct unit_def {
@@ -453,7 +453,7 @@ static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 			   const char *precision, const rf_figure_opts *o,
 			   double approx)
 {
-	const char *p = skip_sp(precision);
+	const char *p = skip_sp(precision), *q;
 	struct tol t;
 	if (!strcasecmp(p, "exact")) {
 		f->v = f->stated;
@@ -471,14 +471,17 @@ static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 	}
 	if (!strcasecmp(p, "approximate") || !strcasecmp(p, "approximately"))
 		return hedged(f, d, approx);
+	q = parse_pm(p);
 	{
-		const char *q = parse_pm(p);
 		const char *end = parse_tol(q ? q : p, &t);
 		if (!end || *skip_sp(end) || (!q && t.kind != 2))
 			return rf_error_set(RF_EFORMAT,
 					    "precision '%.40s': expected exact, rounded, approximate, ±X or X%%",
 					    precision);
 	}
+	/* "±5%" on a percentage is five points, as in a figure */
+	if (t.kind == 2 && q && !strcmp(f->unit.name, "%"))
+		t.kind = 1;
 	if (t.kind == 2) {
 		rf_interval r = rf_interval_div(dec_interval(t.d.m, t.d.e),
 						rf_interval_point(100));
@@ -565,6 +568,14 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 		}
 	}
 	p = skip_sp(p);
+	/* "35 ± 5 %", "35% ± 5%": a percentage and its tolerance in points
+	 * ([30%, 40%]); only a figure with another unit ("10 h ± 5%") takes
+	 * the tolerance as relative */
+	if (tol.kind == 2 && !money && !*p &&
+	    (percent || !o->default_unit || !*o->default_unit || !strcmp(o->default_unit, "%"))) {
+		percent = 1;
+		tol.kind = 1;
+	}
 	if (percent && *p)
 		return rf_error_set(RF_EFORMAT, "\"%.80s\": nothing may follow '%%'", text);
 	if (money) {
@@ -668,7 +679,7 @@ int rf_figure_add(rf_figure *out, const rf_figure *a, const rf_figure *b)
 
 /* ---------------------------------------------------------- formatting */
 
-static void fmt_num(char *buf, size_t size, double x)
+static void fmt_num(char *buf, size_t size, double x, int digits)
 {
 	double ax = fabs(x);
 	static const struct {
@@ -680,27 +691,75 @@ static void fmt_num(char *buf, size_t size, double x)
 		return;
 	}
 	if (ax >= 1e15 || (ax > 0 && ax < 1e-3)) {
-		snprintf(buf, size, "%.6g", x);
+		snprintf(buf, size, "%.*g", digits, x);
 		return;
 	}
 	for (size_t i = 0; i < sizeof scale / sizeof scale[0]; i++)
 		if (ax >= scale[i].at) {
-			snprintf(buf, size, "%.6g%s", x / scale[i].at, scale[i].suffix);
+			snprintf(buf, size, "%.*g%s", digits, x / scale[i].at, scale[i].suffix);
 			return;
 		}
-	snprintf(buf, size, "%.6g", x);
+	snprintf(buf, size, "%.*g", digits, x);
 }
 
-int rf_interval_format(rf_buf *out, rf_interval v, const rf_unit *unit)
+/* Significant digits for an interval's ends: six, or more until its two
+ * ends print differently (a narrow [5,268.835, 5,268.845) must not read
+ * "[5.26884K, 5.26884K)") and, given `other`, until the two intervals
+ * print differently; at most 17, where every double prints as itself. */
+/* An interval no wider than the rounding noise of outward-rounded
+ * arithmetic (512 × $2/3600 × 3600 s): shown as the one number it is. */
+static int is_noise(rf_interval v)
+{
+	double m = fmax(fabs(v.lo), fabs(v.hi));
+	return v.hi - v.lo <= m * 1e-12;
+}
+
+static int digits_for(rf_interval v, double k, const rf_interval *other)
+{
+	char a[48], b[48], c[48], d[48];
+	int n;
+	for (n = 6; n < 17; n++) {
+		fmt_num(a, sizeof a, v.lo * k, n);
+		fmt_num(b, sizeof b, v.hi * k, n);
+		if (!is_noise(v) && !strcmp(a, b))
+			continue;
+		if (other && !(is_noise(v) && is_noise(*other) && v.lo <= other->hi &&
+			       other->lo <= v.hi) &&
+		    (other->lo != v.lo || other->hi != v.hi)) {
+			fmt_num(c, sizeof c, other->lo * k, n);
+			fmt_num(d, sizeof d, other->hi * k, n);
+			if (!strcmp(a, c) && !strcmp(b, d))
+				continue;
+		}
+		break;
+	}
+	return n;
+}
+
+static int format_n(rf_buf *out, rf_interval v, const rf_unit *unit, int n)
 {
 	char a[48], b[48];
 	double k = unit ? unit->div / unit->mul : 1;
 	const char *name = unit ? unit->name : "";
 	int pct = unit && !strcmp(name, "%");
-	fmt_num(a, sizeof a, v.lo * k);
-	fmt_num(b, sizeof b, v.hi * k);
-	if (!strcmp(a, b) && !v.lo_open && !v.hi_open)
+	fmt_num(a, sizeof a, v.lo * k, n);
+	fmt_num(b, sizeof b, v.hi * k, n);
+	if (is_noise(v) && !v.lo_open && !v.hi_open)
 		return rf_buf_printf(out, "%s%s%s", a, pct || !name[0] ? "" : " ", name);
 	return rf_buf_printf(out, "%c%s, %s%c%s%s", v.lo_open ? '(' : '[', a, b,
 			     v.hi_open ? ')' : ']', pct || !name[0] ? "" : " ", name);
+}
+
+int rf_interval_format(rf_buf *out, rf_interval v, const rf_unit *unit)
+{
+	double k = unit ? unit->div / unit->mul : 1;
+	return format_n(out, v, unit, digits_for(v, k, NULL));
+}
+
+int rf_interval_format_apart(rf_buf *out, rf_interval v, const rf_unit *unit,
+			     rf_interval other)
+{
+	double k = unit ? unit->div / unit->mul : 1;
+	int n = digits_for(v, k, &other), m = digits_for(other, k, &v);
+	return format_n(out, v, unit, n > m ? n : m);
 }

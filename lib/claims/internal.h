@@ -38,6 +38,19 @@ int rf_ledger_total(rf_figure *out, const rf_claims_env *env,
 /* The stage with id `id`, or NULL. */
 const rf_node *rf_ledger_stage(const rf_manifest *ledger, const char *id);
 
+/* rf_interval_format with enough digits that `v` and `other` print
+ * differently whenever they differ (a reason that says "claimed X and
+ * derived Y cannot both hold" never shows X and Y alike). */
+int rf_interval_format_apart(rf_buf *out, rf_interval v, const rf_unit *unit,
+			     rf_interval other);
+
+/* The verdict on an implied utilisation `u` (a ratio of peak):
+ * IMPOSSIBLE when all of it is above 100%, SUSPICIOUS when any of it is
+ * above `threshold`, else CONFIRMED, or 0 (compare with a claimed %) when
+ * `compare`.  `line` gets the reason, computed from the numbers. */
+int rf_utilisation_verdict(const rf_interval *u, double threshold, int compare,
+			   char *line, size_t size);
+
 /* "label = [lo, hi] unit" on its own line. */
 int rf_explain_figure(rf_buf *explain, const char *label, const rf_figure *f);
 

@@ -60,7 +60,10 @@ static int value_figure(rf_figure *out, const rf_claims_env *env, const rf_node 
 		/* a bare number counts in the claim's unit (2048 → GPUs) */
 		const rf_figure *claimed = rf_claims_env_claimed(env);
 		rf_figure_opts o = {.exact = 1};
-		if (claimed && use_claimed_unit)
+		rf_unit ratio;
+		rf_unit_parse(&ratio, "");
+		/* ... but a bare 0.35 is a ratio, the same figure as 35% */
+		if (claimed && use_claimed_unit && !rf_unit_same_dim(&claimed->unit, &ratio))
 			o.default_unit = claimed->unit.name;
 		if (rf_figure_parse(out, rf_node_text(v), &o))
 			return rf_node_error(RF_EFORMAT, v, path, "%s", rf_error_last());

@@ -5,6 +5,7 @@
  * (default 60%) SUSPICIOUS.
  *   from: {source: flops, stage: ID, quantity: mfu|flops, format: bf16, ...} */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -128,6 +129,56 @@ static int peak_of(rf_figure *out, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, label, out);
 }
 
+/* A percentage for a reason line: three significant digits, more when
+ * needed to tell it from the threshold it is compared with. */
+static void pct(char *buf, size_t size, double ratio, double vs)
+{
+	int n = 3;
+	do
+		snprintf(buf, size, "%.*g%%", n, ratio * 100);
+	while (++n < 17 && ratio != vs && atof(buf) == vs * 100);
+}
+
+int rf_utilisation_verdict(const rf_interval *u, double threshold, int compare,
+			   char *line, size_t size)
+{
+	char lo[40], hi[40], th[40];
+	pct(lo, sizeof lo, u->lo, threshold);
+	pct(hi, sizeof hi, u->hi, 1);
+	snprintf(th, sizeof th, "%.4g%%", threshold * 100);
+	/* the whole interval past 100% of peak: no reading of the figures
+	 * makes the claim possible */
+	if (u->lo > 1 || (u->lo == 1 && u->lo_open)) {
+		snprintf(line, size, "at least %s of peak: beyond what the hardware can do\n", lo);
+		return RF_VERDICT_IMPOSSIBLE;
+	}
+	if (u->lo > threshold || (u->lo == threshold && u->lo_open)) {
+		if (u->hi > 1)
+			snprintf(line, size,
+				 "at least %s of peak, above the %s threshold, and may reach %s "
+				 "(beyond what the hardware can do)\n", lo, th, hi);
+		else
+			snprintf(line, size, "at least %s of peak, above the %s threshold\n", lo, th);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	/* part of the interval is past the threshold: the figures as written
+	 * cannot rule it out, so the claim is not confirmed */
+	if (u->hi > threshold) {
+		pct(hi, sizeof hi, u->hi, threshold);
+		snprintf(line, size,
+			 "may reach %s of peak (%s at the least), above the %s threshold; the "
+			 "figures as written are too coarse to rule it out\n", hi, lo, th);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	if (compare) {
+		line[0] = '\0';
+		return 0; /* a claimed MFU: compare */
+	}
+	snprintf(line, size, "%s to %s of peak: plausible (at most the %s threshold)\n", lo, hi,
+		 th);
+	return RF_VERDICT_CONFIRMED;
+}
+
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_derivation *out,
 		  rf_buf *explain)
 {
@@ -137,7 +188,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	const rf_figure *claimed = rf_claims_env_claimed(env);
 	const rf_check_options *o = rf_claims_env_options(env);
 	rf_figure flops, gpu_time, peak, capacity, gh_unit;
-	char line[200];
+	char line[400];
 	int rc;
 	(void)ctx;
 	if (q && strcmp(q, "mfu") && strcmp(q, "flops"))
@@ -198,21 +249,10 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	rf_figure_div(&out->figure, &flops, &capacity);
 	rf_unit_parse(&out->figure.unit, "%");
 	rf_explain_figure(explain, "implied utilisation (MFU) = FLOPs / capacity", &out->figure);
-	if (out->figure.v.lo > 1) {
-		out->verdict = RF_VERDICT_IMPOSSIBLE;
-		snprintf(line, sizeof line, "even at its lowest the implied utilisation exceeds 100%%\n");
-	} else if (out->figure.v.lo > o->suspicious_mfu) {
-		out->verdict = RF_VERDICT_SUSPICIOUS;
-		snprintf(line, sizeof line, "implied utilisation above the %.0f%% threshold\n",
-			 o->suspicious_mfu * 100);
-	} else if (claimed && rf_unit_same_dim(&claimed->unit, &out->figure.unit)) {
-		out->verdict = 0; /* a claimed MFU: compare */
-		line[0] = '\0';
-	} else {
-		out->verdict = RF_VERDICT_CONFIRMED;
-		snprintf(line, sizeof line, "implied utilisation is plausible (at most %.0f%%)\n",
-			 o->suspicious_mfu * 100);
-	}
+	out->verdict = rf_utilisation_verdict(&out->figure.v, o->suspicious_mfu,
+					      claimed && rf_unit_same_dim(&claimed->unit,
+									  &out->figure.unit),
+					      line, sizeof line);
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 

@@ -229,8 +229,10 @@ static void test_tolerances_and_precision(void **state)
 	expect_interval(fig("10 +/- 0.5 h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
 	expect_interval(fig("10K \xc2\xb1 0.5K").v, 9500, 10500, 0, 0);
 	{
-		rf_figure f = fig("10 \xc2\xb1" "5%");
-		assert_true(f.v.lo <= 9.5 && f.v.lo > 9.4999999 && f.v.hi >= 10.5 && f.v.hi < 10.500001);
+		/* a tolerance with a unit of its own stays relative: 10 h ± 5% */
+		rf_figure f = fig("10 \xc2\xb1" "5% h");
+		assert_true(f.v.lo <= 9.5 * 3600 && f.v.lo > 9.4999999 * 3600 &&
+			    f.v.hi >= 10.5 * 3600 && f.v.hi < 10.500001 * 3600);
 		assert_true(f.flags & RF_FIGURE_TOL);
 	}
 	expect_interval(fig_opts("512", 0, 0, "exact").v, 512, 512, 0, 0);
@@ -257,6 +259,64 @@ static void test_tolerances_and_precision(void **state)
 	/* a product is exact: a count of GPUs */
 	expect_interval(fig("64\xc3\x97" "8").v, 512, 512, 0, 0);
 	expect_interval(fig("64 x 8 GPUs").v, 512, 512, 0, 0);
+}
+
+/* Issue 10: "35 ± 5 %" was read as 35 ± 5% relative ([33.25, 36.75], a
+ * plain number) and then called INCONSISTENT with a utilisation of 0.35.
+ * A % after a ± whose figure has no other unit is percentage points. */
+static void test_percent_tolerance_is_points(void **state)
+{
+	(void)state;
+	static const char *const same[] = {"35 \xc2\xb1 5 %", "35% \xc2\xb1 5%", "35 +/- 5%",
+					   "35% +/- 5"};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		rf_figure f = fig(same[i]);
+		/* [30%, 40%]: 0.30 and 0.40 are inexact, widened by an ulp */
+		expect_near(f.v, 0.30, 0.40, 0, 0);
+		assert_string_equal(f.unit.name, "%");
+		assert_true(rf_interval_contains(f.v, 0.35));
+		assert_false(rf_interval_contains(f.v, 0.41));
+		assert_false(rf_interval_contains(f.v, 0.29));
+	}
+	/* percent and plain ratios are one dimension: 0.35 is 35% */
+	assert_true(rf_unit_same_dim(&F("0.35")->unit, &F("35%")->unit));
+	assert_true(rf_interval_overlaps(fig("35 \xc2\xb1 5 %").v, rf_interval_point(0.35)));
+	assert_true(rf_interval_overlaps(fig("0.35").v, fig("35%").v));
+	/* near miss: the relative reading would not reach 38% */
+	assert_true(rf_interval_contains(fig("35 \xc2\xb1 5 %").v, 0.38));
+	/* a unit of its own keeps the tolerance relative: 10 h ± 5% */
+	expect_near(fig("10 \xc2\xb1 5% h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
+	/* and so does a precision of X% without ±; ±X% on a % is points */
+	{
+		rf_figure f = fig_opts("35%", 0, 0, "\xc2\xb1" "5%");
+		expect_near(f.v, 0.30, 0.40, 0, 0);
+		f = fig_opts("35%", 0, 0, "10%");
+		expect_near(f.v, 0.315, 0.385, 0, 0);
+	}
+}
+
+/* Issue 10: intervals print with enough digits that a narrow one never
+ * looks empty and two different ones never print alike. */
+static void test_display_digits(void **state)
+{
+	(void)state;
+	rf_buf b = RF_BUF_INIT;
+	rf_interval narrow = {5268.836, 5268.844, 0, 1}, tight = {1.0000001, 1.0000002, 0, 0};
+	assert_int_equal(rf_interval_format(&b, narrow, NULL), 0);
+	/* six digits would print "[5.26884K, 5.26884K)" */
+	assert_string_equal(b.data, "[5.268836K, 5.268844K)");
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, tight, NULL), 0);
+	assert_string_equal(b.data, "[1.0000001, 1.0000002]");
+	rf_buf_clear(&b);
+	/* wide intervals keep six digits */
+	assert_int_equal(rf_interval_format(&b, fig("101K GPU-hours").v, &F("1 GPU-hours")->unit), 0);
+	assert_string_equal(b.data, "[100.5K, 101.5K) GPU-hours");
+	/* rounding noise of exact arithmetic is one number */
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, (rf_interval){nextafter(202752, 0), nextafter(202752, 1e9), 0, 0}, NULL), 0);
+	assert_string_equal(b.data, "202.752K");
+	rf_buf_free(&b);
 }
 
 static void test_units(void **state)
@@ -361,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_r1_arithmetic),
 		cmocka_unit_test(test_tolerances_and_precision),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_percent_tolerance_is_points),
+		cmocka_unit_test(test_display_digits),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_arithmetic),
 	};
