@@ -5,18 +5,31 @@
 
 #include "referee/claims.h"
 
-/* Built-in sources, registered by rf_check_new(). */
-extern const rf_claims_source rf_source_ledger;
-extern const rf_claims_source rf_source_claim;
-extern const rf_claims_source rf_source_config;
-extern const rf_claims_source rf_source_flops;
+/* A built-in derivation source: what every source implements.  `src` is
+ * the public part (name, derive); `fields` the keys of its from: map,
+ * checked before derive and by rf_claims_lint (NULL: derive checks them);
+ * `rows`, when set, makes rows of its own from every loaded manifest of
+ * kind `rows_kind` (a ledger's reported figures), with rf_env_row_begin /
+ * rf_env_row_end.  source_list.h lists them. */
+typedef struct rf_source_def {
+	rf_claims_source src;
+	const rf_field *fields;
+	const char *rows_kind;
+	int (*rows)(rf_claims_env *env, const rf_manifest *m, const char *stem);
+} rf_source_def;
 
-/* The fields of `from:` of each built-in source (checked by the check before
- * derive, and by rf_claims_lint). */
-extern const rf_field rf_source_ledger_fields[];
-extern const rf_field rf_source_claim_fields[];
-extern const rf_field rf_source_config_fields[];
-extern const rf_field rf_source_flops_fields[];
+#define RF_SOURCE(n) extern const rf_source_def rf_source_##n;
+#include "source_list.h"
+#undef RF_SOURCE
+
+/* A row of the rows hook: `id`, the reported figure `rep` (read with
+ * `unit` when it has none; `path` names it in errors) and the sentence it comes from; *explain is the
+ * row's explanation, for the derivation.  rf_env_row_end takes the derive
+ * call's return code and result, and gives the verdict. */
+int rf_env_row_begin(rf_claims_env *env, const char *id, const rf_node *rep,
+		     const rf_node *sentence, const char *path, const char *unit,
+		     rf_buf **explain);
+int rf_env_row_end(rf_claims_env *env, int rc, const rf_derivation *d);
 
 /* One stage's figures as evidence.  Each returns 0, RF_ENOTFOUND when the
  * ledger lacks what is needed (the reason is set), or a format error; each

@@ -10,7 +10,7 @@
 #include "internal.h"
 #include "referee/error.h"
 
-const rf_field rf_source_claim_fields[] = {
+static const rf_field rf_source_claim_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "claim", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "id of the claim stating the same quantity"},
@@ -33,9 +33,9 @@ static int derive_claim(void *ctx, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, label, f);
 }
 
-const rf_claims_source rf_source_claim = {"claim", derive_claim, NULL};
+const rf_source_def rf_source_claim = {{"claim", derive_claim, NULL}, rf_source_claim_fields, NULL, NULL};
 
-const rf_field rf_source_config_fields[] = {
+static const rf_field rf_source_config_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "kind", .type = RF_FIELD_STRING,
 	 .doc = "manifest kind (default training-config)"},
@@ -111,4 +111,4 @@ static int derive_config(void *ctx, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, "product", &out->figure);
 }
 
-const rf_claims_source rf_source_config = {"config", derive_config, NULL};
+const rf_source_def rf_source_config = {{"config", derive_config, NULL}, rf_source_config_fields, NULL, NULL};

@@ -11,7 +11,7 @@
 #include "internal.h"
 #include "referee/error.h"
 
-const rf_field rf_source_flops_fields[] = {
+static const rf_field rf_source_flops_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "quantity", .type = RF_FIELD_STRING, .doc = "mfu (default) or flops"},
 	{.name = "stage", .type = RF_FIELD_STRING,
@@ -256,4 +256,4 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 
-const rf_claims_source rf_source_flops = {"flops", derive, NULL};
+const rf_source_def rf_source_flops = {{"flops", derive, NULL}, rf_source_flops_fields, NULL, NULL};

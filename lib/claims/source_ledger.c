@@ -142,7 +142,7 @@ int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest 
 	return rf_explain_figure(explain, label, out);
 }
 
-const rf_field rf_source_ledger_fields[] = {
+static const rf_field rf_source_ledger_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "ledger file stem or name"},
 	{.name = "stage", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
@@ -213,4 +213,75 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 			     "reported-cost, hours-from-gpu-hours)", q);
 }
 
-const rf_claims_source rf_source_ledger = {"ledger", derive, NULL};
+/* ------------------------------------------------------- ledger rows */
+
+/* The quantities a ledger reports, per stage and in total. */
+typedef int (*stage_fn)(rf_figure *, const rf_claims_env *, const rf_manifest *,
+			const rf_node *, int, rf_buf *);
+static const struct {
+	const char *key, *unit;
+	stage_fn stage;
+} reported[] = {
+	{"gpu-hours", "GPU-hours", rf_ledger_stage_gpu_hours},
+	{"cost", "USD", rf_ledger_stage_cost},
+};
+
+/* A stage's GPU-hours are a claim only when its hours give another way to
+ * them; otherwise they are evidence. */
+static int stage_claims(const rf_node *s, size_t q)
+{
+	return rf_node_get(s, reported[q].key) &&
+	       (strcmp(reported[q].key, "gpu-hours") || rf_node_get(s, "hours"));
+}
+
+/* The ledger's reported figures become rows of their own: each stage's,
+ * then each total as the table's arithmetic (the stages as reported) and,
+ * where some stage has evidence behind it, as the sum of the evidence. */
+static int ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem)
+{
+	const rf_node *root = rf_manifest_root(m);
+	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
+	const size_t nq = sizeof reported / sizeof reported[0];
+	char id[512];
+	int rc = 0, any_hours = 0;
+	for (size_t i = 0; i < rf_node_size(stages) && !rc; i++) {
+		const rf_node *s = rf_node_at(stages, i);
+		for (size_t q = 0; q < nq && !rc; q++) {
+			rf_derivation d = {0};
+			rf_buf *ex;
+			if (!stage_claims(s, q))
+				continue;
+			snprintf(id, sizeof id, "%s.%s.%s", stem, sid(s), reported[q].key);
+			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, reported[q].key),
+						   rf_node_get(s, "source"), reported[q].key,
+						   reported[q].unit, &ex)))
+				return rc;
+			rc = reported[q].stage(&d.figure, env, m, s, 0, ex);
+			rc = rf_env_row_end(env, rc, &d);
+		}
+	}
+	for (size_t i = 0; i < rf_node_size(stages); i++)
+		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
+	for (size_t q = 0; q < nq && !rc; q++) {
+		const rf_node *rep = rf_node_get(total, reported[q].key);
+		if (!rep)
+			continue;
+		for (int ev = 0; ev < 2 && !rc; ev++) {
+			rf_derivation d = {0};
+			rf_buf *ex;
+			if (ev && !strcmp(reported[q].key, "gpu-hours") && !any_hours)
+				continue;
+			snprintf(id, sizeof id, "%s.total.%s%s", stem, reported[q].key,
+				 ev ? ".from-evidence" : "");
+			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(total, "source"),
+						   reported[q].key, reported[q].unit, &ex)))
+				return rc;
+			rc = rf_ledger_total(&d.figure, env, m, reported[q].key, !ev, ex);
+			rc = rf_env_row_end(env, rc, &d);
+		}
+	}
+	return rc;
+}
+
+const rf_source_def rf_source_ledger = {{"ledger", derive, NULL}, rf_source_ledger_fields,
+					"cost-ledger", ledger_rows};
