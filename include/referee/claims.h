@@ -182,6 +182,11 @@ typedef struct rf_derivation {
 			       verdict is about, e.g. utilisation in %) */
 	int verdict;      /**< 0: compare `figure` with the claimed figure;
 			       or an rf_verdict the source decided itself */
+	char where[200];  /**< when the derived figure is another statement
+			       of the same quantity (another claim, another
+			       manifest): its "file:line:col", named in an
+			       INCONSISTENT reason beside the claim's own;
+			       may stay empty */
 } rf_derivation;
 
 /** A derivation source: the extension point for claims derived from

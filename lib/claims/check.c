@@ -246,6 +246,14 @@ const rf_figure *rf_claims_env_claim(const rf_claims_env *env, const char *id)
 	return NULL;
 }
 
+const char *rf_env_claim_origin(const rf_claims_env *env, const char *id)
+{
+	for (size_t i = 0; i < env->c->nrows; i++)
+		if (!strcmp(env->c->rows[i].id, id) && env->c->rows[i].origin)
+			return env->c->rows[i].origin;
+	return "";
+}
+
 const rf_check_options *rf_claims_env_options(const rf_claims_env *env)
 {
 	return &env->c->eff;
@@ -328,6 +336,10 @@ static int decide(struct row *r, const rf_derivation *d)
 		rf_buf_puts(&tmp, " and derived ");
 		rf_interval_format_apart(&tmp, d->figure.v, &r->r.claimed.unit, r->r.claimed.v);
 		rf_buf_puts(&tmp, " cannot both hold");
+		/* two statements of one quantity: name both */
+		if (d->where[0])
+			rf_buf_printf(&tmp, " (stated at %s and at %s)", r->origin ? r->origin : "?",
+				      d->where);
 	}
 	set_str(&r->reason, tmp.data);
 	rf_buf_free(&tmp);

@@ -973,25 +973,27 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 		}
 	}
 	if (a.plus || (bound != B_NONE && bound != B_BETWEEN)) {
-		/* A bound is the stated number exactly, open or closed at it; the
-		 * other side is 0 for a positive figure (money, time and counts
-		 * are never below 0), else unbounded.  "15T+" is at least the low
-		 * end of its written rounding; "nearly 3 days" the lower half of
-		 * it, up to the figure itself. */
+		/* A bound reaches the far end of its number's written rounding
+		 * ("up to 16K GPUs" holds for 16,384: "16K" is [15.5K, 16.5K));
+		 * "under" and "over" exclude the number itself only when it is
+		 * exact.  The other side is 0 for a positive figure (money, time
+		 * and counts are never below 0), else unbounded.  "15T+" is at
+		 * least the low end of its rounding; "nearly 3 days" the lower
+		 * half of it, up to the figure itself. */
 		rf_interval s = out->stated, w = out->v;
-		int pos = s.lo > 0;
+		int pos = s.lo > 0, point = w.lo == w.hi;
 		switch (a.plus ? B_AT_LEAST : bound) {
 		case B_BELOW:
 		case B_AT_MOST:
 			out->v.lo = pos ? 0 : -INFINITY;
 			out->v.lo_open = 0;
-			out->v.hi = s.hi;
-			out->v.hi_open = bound == B_BELOW && s.lo == s.hi;
+			out->v.hi = w.hi;
+			out->v.hi_open = point ? bound == B_BELOW : w.hi_open;
 			break;
 		case B_ABOVE:
 		case B_AT_LEAST:
-			out->v.lo = a.plus ? w.lo : s.lo;
-			out->v.lo_open = !a.plus && bound == B_ABOVE && s.lo == s.hi;
+			out->v.lo = w.lo;
+			out->v.lo_open = point ? !a.plus && bound == B_ABOVE : w.lo_open;
 			out->v.hi = INFINITY;
 			out->v.hi_open = 0;
 			break;

@@ -57,6 +57,9 @@ const rf_node *rf_ledger_stage(const rf_manifest *ledger, const char *id);
 int rf_interval_format_apart(rf_buf *out, rf_interval v, const rf_unit *unit,
 			     rf_interval other);
 
+/* "file:line:col" of the claim `id` ("" when unknown); borrowed. */
+const char *rf_env_claim_origin(const rf_claims_env *env, const char *id);
+
 /* The verdict on an implied utilisation `u` (a ratio of peak):
  * IMPOSSIBLE when all of it is above 100%, SUSPICIOUS when any of it is
  * above `threshold`, else CONFIRMED, or 0 (compare with a claimed %) when

@@ -21,6 +21,10 @@ static const rf_field rf_source_flops_fields[] = {
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "cost-ledger stem or name"},
 	{.name = "format", .type = RF_FIELD_STRING, .doc = "number format of the peak (bf16)"},
 	{.name = "accelerator", .type = RF_FIELD_STRING, .doc = "accelerator model"},
+	{.name = "mfu", .type = RF_FIELD_STRING,
+	 .doc = "what a claimed % is: whole-run (default: compared with the utilisation the "
+		"GPU-hours imply) or steady-state (measured while training: the whole run may not "
+		"exceed it)"},
 	{NULL}};
 
 static const rf_node *config_stage(const rf_node *root, const char *id)
@@ -179,21 +183,60 @@ int rf_utilisation_verdict(const rf_interval *u, double threshold, int compare,
 	return RF_VERDICT_CONFIRMED;
 }
 
+/* A claimed steady-state MFU ("38–43% MFU", measured while training) and
+ * the utilisation the whole run's GPU-hours imply: restarts, evaluation and
+ * idle time only lower the latter, so it may not exceed the former; the two
+ * are not compared for equality. */
+static int steady_state(const rf_interval *whole, const rf_interval *claimed, char *line,
+			size_t size)
+{
+	char lo[40], hi[40], c[40];
+	pct(lo, sizeof lo, whole->lo, claimed->hi);
+	pct(hi, sizeof hi, whole->hi, claimed->hi);
+	pct(c, sizeof c, claimed->hi, whole->hi);
+	if (whole->lo > claimed->hi) {
+		snprintf(line, size, "the whole run implies at least %s of peak, more than the "
+				     "steady-state MFU claimed (at most %s)\n", lo, c);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	if (whole->hi > claimed->hi) {
+		snprintf(line, size, "the whole run may imply up to %s of peak, more than the "
+				     "steady-state MFU claimed (at most %s); the figures as written "
+				     "cannot rule it out\n", hi, c);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	snprintf(line, size, "the whole run implies %s to %s of peak, at or below the steady-state "
+			     "MFU claimed (at most %s): restarts and evaluation only lower it\n",
+		 lo, hi, c);
+	return RF_VERDICT_CONFIRMED;
+}
+
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_derivation *out,
 		  rf_buf *explain)
 {
 	const char *q = rf_node_text(rf_node_get(p, "quantity"));
 	const char *stage_id = rf_node_text(rf_node_get(p, "stage"));
 	const char *accel = rf_node_text(rf_node_get(p, "accelerator"));
+	const char *mfu = rf_node_text(rf_node_get(p, "mfu"));
 	const rf_figure *claimed = rf_claims_env_claimed(env);
+	rf_unit pct_unit;
+	int steady;
 	const rf_check_options *o = rf_claims_env_options(env);
 	rf_figure flops, gpu_time, peak, capacity, gh_unit;
 	char line[400];
 	int rc;
 	(void)ctx;
+	rf_unit_parse(&pct_unit, "%");
 	if (q && strcmp(q, "mfu") && strcmp(q, "flops"))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "expected mfu or flops, got \"%s\"", q);
+	if (mfu && strcmp(mfu, "whole-run") && strcmp(mfu, "steady-state"))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "mfu"), "from.mfu",
+				     "expected whole-run or steady-state, got \"%s\"", mfu);
+	steady = mfu && !strcmp(mfu, "steady-state");
+	if (steady && !(claimed && rf_unit_same_dim(&claimed->unit, &pct_unit)))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "mfu"), "from.mfu",
+				     "steady-state needs a claimed utilisation in %%");
 	if ((rc = training_flops(&flops, env, p, stage_id, explain)))
 		return rc;
 	out->verdict = 0;
@@ -253,6 +296,8 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 					      claimed && rf_unit_same_dim(&claimed->unit,
 									  &out->figure.unit),
 					      line, sizeof line);
+	if (!out->verdict && steady)
+		out->verdict = steady_state(&out->figure.v, &claimed->v, line, sizeof line);
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 

@@ -89,7 +89,9 @@ static int stage_rate(rf_figure *out, const rf_claims_env *env, const rf_manifes
 	char label[160];
 	int rc;
 	if (!rate)
-		return rf_error_set(RF_ENOTFOUND, "no rate for '%s'", acc);
+		return rf_error_set(RF_ENOTFOUND,
+				    "no rate for '%s' in the ledger's rates: the cost cannot be derived",
+				    acc ? acc : "?");
 	/* a rate is the stated assumption ("assuming $2 per GPU hour"): exact */
 	if ((rc = rf_claims_env_figure(out, env, rate, "rates", "USD/GPU-hour", 1)))
 		return rc;
@@ -142,6 +144,41 @@ int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest 
 	return rf_explain_figure(explain, label, out);
 }
 
+/* The price per GPU-hour a reported cost implies: the cost over the
+ * GPU-hours (the stage's evidence, else its reported GPU-hours; for the
+ * total, the reported total cost over the reported total GPU-hours, else
+ * the sum of the stages'), to be compared with a stated rate or range. */
+static int implied_rate(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+			const char *stage_id, const rf_node *at, rf_buf *explain)
+{
+	const rf_node *root = rf_manifest_root(ledger), *stage = NULL, *cost;
+	rf_figure c, gh;
+	int rc;
+	if (stage_id && !(stage = rf_ledger_stage(ledger, stage_id)))
+		return rf_node_error(RF_EFORMAT, at, "from.stage", "no stage '%s' in the ledger",
+				     stage_id);
+	cost = rf_node_get(stage ? stage : rf_node_get(root, "total"), "cost");
+	if (!cost)
+		return rf_error_set(RF_ENOTFOUND, "%s reports no cost to imply a rate from",
+				    stage ? stage_id : "the ledger's total");
+	if ((rc = rf_claims_env_figure(&c, env, cost, "cost", "USD", 0)))
+		return rc;
+	rf_explain_figure(explain, "reported cost", &c);
+	if (stage)
+		rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain);
+	else if (rf_node_get(rf_node_get(root, "total"), "gpu-hours")) {
+		rc = rf_claims_env_figure(&gh, env, rf_node_get(rf_node_get(root, "total"), "gpu-hours"),
+					  "gpu-hours", "GPU-hours", 0);
+		if (!rc)
+			rf_explain_figure(explain, "reported total GPU-hours", &gh);
+	} else
+		rc = rf_ledger_total(&gh, env, ledger, "gpu-hours", 1, explain);
+	if (rc)
+		return rc;
+	rf_figure_div(out, &c, &gh);
+	return rf_explain_figure(explain, "implied rate = cost / GPU-hours", out);
+}
+
 static const rf_field rf_source_ledger_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "ledger file stem or name"},
@@ -149,7 +186,7 @@ static const rf_field rf_source_ledger_fields[] = {
 	 .doc = "stage id, or total"},
 	{.name = "quantity", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "hours, gpus, gpu-hours, cost, reported-gpu-hours, reported-cost, "
-		"hours-from-gpu-hours"},
+		"hours-from-gpu-hours, implied-rate (reported cost / GPU-hours)"},
 	{NULL}};
 
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_derivation *out,
@@ -165,6 +202,9 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	sname = rf_node_text(rf_node_get(p, "stage"));
 	q = rf_node_text(rf_node_get(p, "quantity"));
 	out->verdict = 0;
+	if (!strcmp(q, "implied-rate"))
+		return implied_rate(&out->figure, env, ledger, strcmp(sname, "total") ? sname : NULL,
+				    rf_node_get(p, "stage"), explain);
 	if (!strcmp(sname, "total")) {
 		if (!strcmp(q, "gpu-hours") || !strcmp(q, "cost"))
 			return rf_ledger_total(&out->figure, env, ledger, q, 0, explain);

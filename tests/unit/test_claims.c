@@ -270,7 +270,8 @@ static void test_reason_digits(void **state)
 	assert_int_equal(rf_check_run(c), 0);
 	expect_verdict(c, "a", RF_VERDICT_INCONSISTENT);
 	r = find(c, "a");
-	assert_string_equal(r->reason, "claimed [7, 7.00004] h and derived [7.00005, 7.0001] h cannot both hold");
+	assert_string_equal(r->reason, "claimed [7, 7.00004] h and derived [7.00005, 7.0001] h cannot both hold "
+			    "(stated at claims.yaml:4:5 and at claims.yaml:5:5)");
 	rf_check_free(c);
 }
 

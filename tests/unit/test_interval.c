@@ -270,27 +270,28 @@ static const struct form {
 	double lo, hi;
 	int lo_open, hi_open;
 } forms[] = {
-	/* bounds: open at one side, never below 0 */
-	{"under $450", 0, 450, 0, 1},
-	{"less than $450", 0, 450, 0, 1},
-	{"below 2 days", 0, 172800, 0, 1},
-	{"fewer than 1,000 examples", 0, 1000, 0, 1},
-	{"< 450 USD", 0, 450, 0, 1},
-	{"<450 USD", 0, 450, 0, 1},
-	{"at most 8 GPUs", 0, 8, 0, 0},
-	{"up to 16K H100 GPUs", 0, 16000, 0, 0},
-	{"no more than 5%", 0, 0.05, 0, 0},
-	{"within 2 days", 0, 172800, 0, 0},
-	{"\xe2\x89\xa4 450 USD", 0, 450, 0, 0},
-	{"<= 450 USD", 0, 450, 0, 0},
-	{"over 2,000 GPUs", 2000, INFINITY, 1, 0},
-	{"more than 1T tokens", 1e12, INFINITY, 1, 0},
-	{"above 40%", 0.4, INFINITY, 0, 0}, /* 0.4 is inexact: closed, an ulp out */
-	{"> 5 h", 18000, INFINITY, 1, 0},
-	{"at least 15T tokens", 15e12, INFINITY, 0, 0},
-	{"no less than 10 h", 36000, INFINITY, 0, 0},
-	{"\xe2\x89\xa5 5 h", 18000, INFINITY, 0, 0},
-	{">= 5 h", 18000, INFINITY, 0, 0},
+	/* bounds: open at one side, never below 0, reaching the far end of
+	 * the number's written rounding ("up to 16K" holds for 16,384) */
+	{"under $450", 0, 450.5, 0, 1},
+	{"less than $450", 0, 450.5, 0, 1},
+	{"below 2 days", 0, 2.5 * 86400, 0, 1},
+	{"fewer than 1,000 examples", 0, 1000.5, 0, 1},
+	{"< 450 USD", 0, 450.5, 0, 1},
+	{"<450 USD", 0, 450.5, 0, 1},
+	{"at most 8 GPUs", 0, 8.5, 0, 1},
+	{"up to 16K H100 GPUs", 0, 16500, 0, 1},
+	{"no more than 5%", 0, 0.055, 0, 1},
+	{"within 2 days", 0, 2.5 * 86400, 0, 1},
+	{"\xe2\x89\xa4 450 USD", 0, 450.5, 0, 1},
+	{"<= 450 USD", 0, 450.5, 0, 1},
+	{"over 2,000 GPUs", 1999.5, INFINITY, 0, 0},
+	{"more than 1T tokens", 0.5e12, INFINITY, 0, 0},
+	{"above 40%", 0.395, INFINITY, 0, 0},
+	{"> 5 h", 4.5 * 3600, INFINITY, 0, 0},
+	{"at least 15T tokens", 14.5e12, INFINITY, 0, 0},
+	{"no less than 10 h", 9.5 * 3600, INFINITY, 0, 0},
+	{"\xe2\x89\xa5 5 h", 4.5 * 3600, INFINITY, 0, 0},
+	{">= 5 h", 4.5 * 3600, INFINITY, 0, 0},
 	{"15T+ tokens", 14.5e12, INFINITY, 0, 0},
 	{"~15T+ tokens", 14.5e12, INFINITY, 0, 0},
 	/* ranges: from the low end's rounding to the high end's */
@@ -393,9 +394,20 @@ static void test_paper_forms(void **state)
 	 * [$438, $462] and cannot hold with [$517, $544] */
 	assert_true(rf_interval_overlaps(fig("under $450").v, (rf_interval){438, 462, 0, 0}));
 	assert_false(rf_interval_overlaps(fig("under $450").v, (rf_interval){517, 544, 0, 0}));
-	assert_false(rf_interval_overlaps(fig("under $450").v, rf_interval_point(450)));
-	assert_true(rf_interval_overlaps(fig("at most $450").v, rf_interval_point(450)));
-	assert_false(rf_interval_overlaps(fig("over 2,000 GPUs").v, rf_interval_point(2000)));
+	assert_false(rf_interval_overlaps(fig("under $450").v, rf_interval_point(450.5)));
+	assert_true(rf_interval_overlaps(fig("up to 16K GPUs").v, rf_interval_point(16384)));
+	assert_false(rf_interval_overlaps(fig("up to 16K GPUs").v, rf_interval_point(16500)));
+	/* an exact bound (a setting, or a product) excludes its number */
+	{
+		rf_figure x;
+		rf_figure_opts ex = {.exact = 1};
+		assert_int_equal(rf_figure_parse(&x, "under $450", &ex), 0);
+		assert_false(rf_interval_overlaps(x.v, rf_interval_point(450)));
+		assert_int_equal(rf_figure_parse(&x, "at most $450", &ex), 0);
+		assert_true(rf_interval_overlaps(x.v, rf_interval_point(450)));
+		assert_int_equal(rf_figure_parse(&x, "over 64*8 GPUs", NULL), 0);
+		assert_false(rf_interval_overlaps(x.v, rf_interval_point(512)));
+	}
 	/* a bound multiplies like any interval: [0, 8] GPUs × [0, ∞) h */
 	{
 		rf_figure x;
