@@ -52,7 +52,8 @@ int rf_interval_contains(rf_interval a, double x);
 /* ----------------------------------------------------------------- units */
 
 /** Base dimensions: seconds, US dollars, floating-point operations,
- *  accelerators, tokens, parameters. */
+ *  accelerators, tokens, parameters, energy (joules) and emissions (kg of
+ *  CO2 equivalent). */
 enum {
 	RF_DIM_TIME,
 	RF_DIM_MONEY,
@@ -60,6 +61,8 @@ enum {
 	RF_DIM_GPU,
 	RF_DIM_TOKEN,
 	RF_DIM_PARAM,
+	RF_DIM_ENERGY,
+	RF_DIM_CO2,
 	RF_DIM_COUNT
 };
 
@@ -91,7 +94,9 @@ enum {
 	RF_FIGURE_APPROX = 1u << 1,  /**< hedge word: written rounding,
 					  widened by rf_figure_opts.approx */
 	RF_FIGURE_TOL = 1u << 2,     /**< explicit ± or ±% */
-	RF_FIGURE_EXACT = 1u << 3    /**< taken as exact */
+	RF_FIGURE_EXACT = 1u << 3,   /**< taken as exact */
+	RF_FIGURE_BOUND = 1u << 4,   /**< a bound: "under $450", "15T+" */
+	RF_FIGURE_RANGE = 1u << 5    /**< a range: "38–43%", "2-3 days" */
 };
 
 /** A figure: an interval in base units, the unit it was written in, and
@@ -177,6 +182,11 @@ typedef struct rf_derivation {
 			       verdict is about, e.g. utilisation in %) */
 	int verdict;      /**< 0: compare `figure` with the claimed figure;
 			       or an rf_verdict the source decided itself */
+	char where[200];  /**< when the derived figure is another statement
+			       of the same quantity (another claim, another
+			       manifest): its "file:line:col", named in an
+			       INCONSISTENT reason beside the claim's own;
+			       may stay empty */
 } rf_derivation;
 
 /** A derivation source: the extension point for claims derived from

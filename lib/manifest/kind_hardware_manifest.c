@@ -30,6 +30,8 @@ static const rf_field accel_fields[] = {
 	{.name = "memory-gib", NONNEG_NUM, .doc = "memory per accelerator, GiB"},
 	{.name = "peak", .type = RF_FIELD_DICT, .item = RF_FIELD_FIGURE, .unit = "FLOP/s",
 	 .doc = "peak dense throughput per number format (bf16: 989 TFLOP/s)"},
+	{.name = "tdp", .type = RF_FIELD_FIGURE, .unit = "W",
+	 .doc = "rated board power per accelerator (A100 SXM: 400 W)"},
 	{.name = "interconnect", .type = RF_FIELD_STRING, .doc = "NVLink, ..."},
 	{.name = "driver", .type = RF_FIELD_STRING, .doc = "driver version"},
 	{.name = "ids", .type = RF_FIELD_LIST, .item = RF_FIELD_STRING,

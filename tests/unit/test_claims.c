@@ -149,7 +149,7 @@ static void test_plausibility(void **state)
 	/* 3.3e24 FLOP in 100K H800-hours would need 925% of peak */
 	run_flops_claim(&c, "100K GPU-hours", NULL);
 	expect_verdict(c, "x", RF_VERDICT_IMPOSSIBLE);
-	assert_non_null(strstr(find(c, "x")->reason, "exceeds 100%"));
+	assert_non_null(strstr(find(c, "x")->reason, "% of peak: beyond what the hardware can do"));
 	assert_true(rf_check_failed(c));
 	rf_check_free(c);
 	/* 1,400K H800-hours: 65-67% — above the 60% default, below 70% */
@@ -184,6 +184,94 @@ static void test_plausibility(void **state)
 	assert_int_equal(rf_check_run(c), 0);
 	expect_verdict(c, "ok", RF_VERDICT_CONFIRMED);
 	expect_verdict(c, "off", RF_VERDICT_INCONSISTENT);
+	rf_check_free(c);
+}
+
+/* Issue 10, wrong verdict 1: a "7B" model on "2T" tokens is 6 × [6.5B,
+ * 7.5B) × [1.5T, 2.5T) FLOP; on A100s (312 TFLOP/s) the implied utilisation
+ * of 110K GPU-hours is [47%, 92%] and of 93K GPU-hours [56%, 108%].  Both
+ * were CONFIRMED "plausible (at most 60%)"; both straddle the threshold and
+ * are SUSPICIOUS, with the numbers in the reason.  200K GPU-hours gives
+ * [26%, 50%]: CONFIRMED. */
+static void test_utilisation_straddles(void **state)
+{
+	(void)state;
+	static const char cfg[] = "kind: training-config\nschema: 1\nmodel: {total-params: 7B}\n"
+				  "data: {tokens: 2T tokens}\n";
+	static const char hw[] = "kind: hardware-manifest\nschema: 1\naccelerators:\n"
+				 "  - {model: A100, count: 2048, peak: {bf16: 312 TFLOP/s}}\n";
+	static const struct {
+		const char *gh;
+		rf_verdict v;
+		const char *reason;
+	} t[] = {
+		{"110K GPU-hours", RF_VERDICT_SUSPICIOUS,
+		 "may reach 91.6% of peak (47.1% at the least), above the 60% threshold; the "
+		 "figures as written are too coarse to rule it out"},
+		{"93K GPU-hours", RF_VERDICT_SUSPICIOUS, "may reach 108% of peak (55.6% at the least)"},
+		{"200K GPU-hours", RF_VERDICT_CONFIRMED, "25.9% to 50.3% of peak: plausible (at most the 60% threshold)"},
+		{"40K GPU-hours", RF_VERDICT_IMPOSSIBLE, "at least 128% of peak: beyond what"},
+		{"70K GPU-hours", RF_VERDICT_SUSPICIOUS, "at least 73.8% of peak, above the 60% threshold, and may reach 144% (beyond what the hardware can do)"},
+		{"80K GPU-hours", RF_VERDICT_SUSPICIOUS, "at least 64.6% of peak, above the 60% threshold"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		rf_check *c;
+		char claims[256];
+		const rf_claim_result *r;
+		snprintf(claims, sizeof claims,
+			 "kind: claims\nschema: 1\nclaims:\n  - {id: x, claimed: %s, from: {source: flops}}\n",
+			 t[i].gh);
+		assert_int_equal(rf_check_new(&c, NULL), 0);
+		add(c, "config.yaml", cfg);
+		add(c, "hw.yaml", hw);
+		add(c, "claims.yaml", claims);
+		assert_int_equal(rf_check_run(c), 0);
+		expect_verdict(c, "x", t[i].v);
+		r = find(c, "x");
+		if (!strstr(r->reason, t[i].reason))
+			fail_msg("%s: reason '%s', expected '%s'", t[i].gh, r->reason, t[i].reason);
+		/* never the old fixed phrase */
+		assert_null(strstr(r->reason, "(at most 60%)"));
+		rf_check_free(c);
+	}
+}
+
+/* Issue 10, wrong verdict 2: "35 ± 5 %" against a utilisation of 0.35 is
+ * CONFIRMED ([30%, 40%]); "35 ± 5 %" against 0.41 is not. */
+static void test_percent_points_claim(void **state)
+{
+	(void)state;
+	rf_check *c;
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "config.yaml", "kind: training-config\nschema: 1\nmodel: {total-params: 7B}\n"
+			      "algorithm: {name: grpo, other: {mfu: 0.35, off: 0.41}}\n");
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: a, claimed: 35 \xc2\xb1 5 %, from: {source: config, path: algorithm.other.mfu}}\n"
+			      "  - {id: b, claimed: 35% \xc2\xb1 5%, from: {source: config, path: algorithm.other.mfu}}\n"
+			      "  - {id: c, claimed: 35 \xc2\xb1 5 %, from: {source: config, path: algorithm.other.off}}\n");
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "a", RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "b", RF_VERDICT_CONFIRMED);
+	expect_verdict(c, "c", RF_VERDICT_INCONSISTENT);
+	rf_check_free(c);
+}
+
+/* Issue 10, display: claimed [7, 7.00004] h and derived [7.00005, 7.0001] h
+ * print "[7, 7] h" alike at six digits; the reason shows them apart. */
+static void test_reason_digits(void **state)
+{
+	(void)state;
+	rf_check *c;
+	const rf_claim_result *r;
+	assert_int_equal(rf_check_new(&c, NULL), 0);
+	add(c, "claims.yaml", "kind: claims\nschema: 1\nclaims:\n"
+			      "  - {id: a, claimed: 7.00002 \xc2\xb1 0.00002 h, from: {source: claim, claim: b}}\n"
+			      "  - {id: b, claimed: 7.000075 \xc2\xb1 0.000025 h, from: {source: claim, claim: a}}\n");
+	assert_int_equal(rf_check_run(c), 0);
+	expect_verdict(c, "a", RF_VERDICT_INCONSISTENT);
+	r = find(c, "a");
+	assert_string_equal(r->reason, "claimed [7, 7.00004] h and derived [7.00005, 7.0001] h cannot both hold "
+			    "(stated at claims.yaml:4:5 and at claims.yaml:5:5)");
 	rf_check_free(c);
 }
 
@@ -422,6 +510,9 @@ int main(void)
 		cmocka_unit_test(test_v3_example),
 		cmocka_unit_test(test_ledger_total_off),
 		cmocka_unit_test(test_plausibility),
+		cmocka_unit_test(test_utilisation_straddles),
+		cmocka_unit_test(test_percent_points_claim),
+		cmocka_unit_test(test_reason_digits),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_report),
