@@ -332,7 +332,8 @@ static void score_line(const struct run *r, struct line *l)
 				      l->reference,
 				      ref,
 				      numbers,
-				      n_numbers};
+				      n_numbers,
+				      0};
 		int rc = rf_reward_score(o->reward, &l->v[i], &in);
 		if (rc) {
 			line_fail(l, rc, "%s%s", rf_error_last(), "");

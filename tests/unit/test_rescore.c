@@ -49,7 +49,7 @@ static void score_all(rf_reward_verdict *v, const char *const *texts, size_t n,
 	assert_int_equal(rf_reward_new(&r, "math"), 0);
 	for (size_t i = 0; i < n; i++) {
 		rf_reward_input in = {
-		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0};
+		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0, 0};
 		v[i] = (rf_reward_verdict)RF_REWARD_VERDICT_INIT;
 		assert_int_equal(rf_reward_score(r, &v[i], &in), 0);
 	}
