@@ -37,19 +37,13 @@ static const char *last_of(const char *s, size_t n, const char *needle)
 	return last;
 }
 
-static int extract_boxed(rf_buf *out, const char *text, size_t len)
+/* The box whose command starts at `cmd` (\boxed or \fbox, `skip` bytes):
+ * its body [*b, *e) and the end of the box in *after. */
+static int box_at(const char *text, size_t len, const char *cmd, size_t skip,
+		  const char **b, const char **e, const char **after)
 {
-	const char *b = last_of(text, len, "\\boxed");
-	const char *f = last_of(text, len, "\\fbox");
-	const char *end = text + len, *p, *start;
-	size_t depth = 0;
-	if (!b || (f && f > b)) {
-		if (!f)
-			return RF_ENOTFOUND;
-		p = f + 5;
-	} else {
-		p = b + 6;
-	}
+	const char *end = text + len, *p = cmd + skip, *start;
+	size_t depth;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p < end && *p != '{') {
@@ -62,7 +56,9 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 			return rf_error_set(RF_ELIMIT,
 					    "boxed answer longer than %d bytes",
 					    RF_MATH_MAX_ANSWER);
-		return rf_buf_append(out, start, (size_t)(p - start));
+		*b = start;
+		*e = *after = p;
+		return 0;
 	}
 	if (p >= end)
 		return RF_ENOTFOUND;
@@ -84,7 +80,96 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 	}
 	if (p >= end)
 		return rf_error_set(RF_EFORMAT, "\\boxed{ is never closed");
-	return rf_buf_append(out, start, (size_t)(p - start));
+	*b = start;
+	*e = p;
+	*after = p + 1;
+	return 0;
+}
+
+/* The last box command in [text, text+len): its start and length. */
+static const char *last_box(const char *text, size_t len, size_t *skip)
+{
+	const char *b = last_of(text, len, "\\boxed");
+	const char *f = last_of(text, len, "\\fbox");
+	if (!b && !f)
+		return NULL;
+	if (!b || (f && f > b)) {
+		*skip = 5;
+		return f;
+	}
+	*skip = 6;
+	return b;
+}
+
+/* Only separators between two boxes: "\boxed{7} and \boxed{-5}" is one
+ * answer given in two boxes. */
+static int only_separators(const char *s, const char *end)
+{
+	static const char *const seps[] = {"\\text{and}", "\\text{ and }",
+					   "\\text{or}",  "\\text{ or }",
+					   "\\quad",	  "\\qquad",
+					   "\\,",	  "\\(",
+					   "\\)",	  "\\[",
+					   "\\]",	  "and",
+					   "or",	  NULL};
+	while (s < end) {
+		if (strchr(" \t\n$,;", *s)) {
+			s++;
+			continue;
+		}
+		int hit = 0;
+		for (int i = 0; seps[i] && !hit; i++) {
+			size_t m = strlen(seps[i]);
+			if ((size_t)(end - s) >= m && !memcmp(s, seps[i], m)) {
+				s += m;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
+static int extract_boxed(rf_buf *out, const char *text, size_t len)
+{
+	const char *box[16][2], *b, *e, *after, *cmd;
+	size_t skip;
+	int n = 0, rc;
+	cmd = last_box(text, len, &skip);
+	if (!cmd)
+		return RF_ENOTFOUND;
+	if ((rc = box_at(text, len, cmd, skip, &b, &e, &after)) != 0)
+		return rc;
+	box[n][0] = b;
+	box[n++][1] = e;
+	/* earlier boxes joined to this one by separators only */
+	while (n < 16) {
+		const char *prev = last_box(text, (size_t)(cmd - text), &skip);
+		if (!prev ||
+		    box_at(text, (size_t)(cmd - text), prev, skip, &b, &e,
+			   &after) ||
+		    !only_separators(after, cmd)) {
+			rf_error_clear();
+			break;
+		}
+		box[n][0] = b;
+		box[n++][1] = e;
+		cmd = prev;
+	}
+	size_t total = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		total += (size_t)(box[i][1] - box[i][0]) + 2;
+		if (total > RF_MATH_MAX_ANSWER + 2)
+			return rf_error_set(RF_ELIMIT,
+					    "boxed answer longer than %d bytes",
+					    RF_MATH_MAX_ANSWER);
+		if ((i < n - 1 && rf_buf_puts(out, ", ")) ||
+		    rf_buf_append(out, box[i][0],
+				  (size_t)(box[i][1] - box[i][0])))
+			return RF_ENOMEM;
+	}
+	return 0;
 }
 
 static int ci_prefix(const char *p, const char *end, const char *w)

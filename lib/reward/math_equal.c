@@ -145,6 +145,67 @@ static int is_simple_eq(const struct mx_tree *t, int i)
 	       t->nodes[t->nodes[i].a].kind == MX_VAR;
 }
 
+/* A left side that names a quantity rather than stating a condition:
+ * letters multiplied (QM, BC^2), a function applied (p(s), y(t), which
+ * parse as products), an unknown function at a value (f(2)). */
+static int names_quantity(const struct mx_tree *t, int i, int depth)
+{
+	const struct mx_node *nd;
+	if (i < 0 || depth > 8)
+		return 0;
+	nd = &t->nodes[i];
+	switch (nd->kind) {
+	case MX_VAR:
+	case MX_UFUNC:
+		return 1;
+	case MX_MUL:
+		return names_quantity(t, nd->a, depth + 1) &&
+		       names_quantity(t, nd->b, depth + 1);
+	case MX_POW:
+		return names_quantity(t, nd->a, depth + 1) &&
+		       t->nodes[nd->b].kind == MX_NUM;
+	default:
+		return 0;
+	}
+}
+
+/* The first letter's name of a quantity's name (p of p(s), Q of QM). */
+static const char *lead_name(const struct mx_tree *t, int i)
+{
+	while (i >= 0 && t->nodes[i].kind != MX_VAR &&
+	       t->nodes[i].kind != MX_UFUNC)
+		i = t->nodes[i].a;
+	return i >= 0 ? t->nodes[i].name : "";
+}
+
+static int scalar_eq(struct cmp *c, const struct mx_tree *A, int a, unsigned ma,
+		     const struct mx_tree *B, int b, unsigned mb);
+
+/* The value an equation gives as the answer, or -1: the right side when
+ * the left one names a quantity (y(t) = ..., QM = 30) or when the
+ * equation is a chain of equal members (\frac{2F_k}{F_k} = 2, a = b = 3):
+ * then the last member is the answer.  An equation that states a
+ * condition (x^2 - 4 = 0) gives none. */
+static int eq_answer(const struct mx_tree *t, int i)
+{
+	const struct mx_node *nd;
+	if (i < 0 || t->nodes[i].kind != MX_EQ)
+		return -1;
+	nd = &t->nodes[i];
+	if (t->nodes[nd->a].kind == MX_EQ || names_quantity(t, nd->a, 0))
+		return nd->b;
+	if (mx_has_kind(t, nd->a, MX_LIST, 0) || mx_has_kind(t, nd->b, MX_LIST, 0))
+		return -1;
+	{
+		struct cmp c;
+		memset(&c, 0, sizeof c);
+		c.big.budget = 1000 * 1000;
+		if (scalar_eq(&c, t, nd->a, 0, t, nd->b, 0))
+			return nd->b;
+	}
+	return -1;
+}
+
 static int unordered_eq(struct cmp *c, const struct mx_tree *A, const int *ak,
 			int an, const struct mx_tree *B, const int *bk, int bn,
 			int depth)
@@ -261,6 +322,69 @@ static int pm_vs_list(struct cmp *c, const struct mx_tree *S, int s,
 	return 1;
 }
 
+static int list_has_pm(const struct mx_tree *t, const struct mx_node *l)
+{
+	for (int i = 0; i < l->count; i++)
+		if (mx_pm_bits(t, t->kids[l->first + i], 0))
+			return 1;
+	return 0;
+}
+
+/* The values of a set's items, each \pm item standing for its values
+ * ("\pm 1, \pm 7" is -7, -1, 1, 7): 0 when an item is not a scalar. */
+struct val {
+	int node;
+	unsigned mask;
+};
+
+static int expand_items(const struct mx_tree *t, const struct mx_node *l,
+			struct val *v, int cap)
+{
+	int n = 0;
+	for (int i = 0; i < l->count; i++) {
+		int k = t->kids[l->first + i];
+		unsigned bits = mx_pm_bits(t, k, 0);
+		if (!is_scalar_kind(t->nodes[k].kind))
+			return 0;
+		for (unsigned m = 0; m <= bits; m++) {
+			if (m & ~bits)
+				continue;
+			if (n == cap)
+				return 0;
+			v[n].node = k;
+			v[n++].mask = m;
+		}
+	}
+	return n;
+}
+
+static int pm_lists_eq(struct cmp *c, const struct mx_tree *A,
+		       const struct mx_node *x, const struct mx_tree *B,
+		       const struct mx_node *y)
+{
+	struct val va[64], vb[64];
+	int na = expand_items(A, x, va, 64), nb = expand_items(B, y, vb, 64);
+	if (!na || !nb)
+		return 0;
+	for (int i = 0; i < na; i++) {
+		int found = 0;
+		for (int j = 0; j < nb && !found; j++)
+			found = scalar_eq(c, A, va[i].node, va[i].mask, B,
+					  vb[j].node, vb[j].mask);
+		if (!found)
+			return 0;
+	}
+	for (int j = 0; j < nb; j++) {
+		int found = 0;
+		for (int i = 0; i < na && !found; i++)
+			found = scalar_eq(c, A, va[i].node, va[i].mask, B,
+					  vb[j].node, vb[j].mask);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		   const struct mx_tree *B, int b, int depth)
 {
@@ -280,6 +404,21 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		return node_eq(c, A, A->nodes[a].b, B, b, depth + 1);
 	if (is_simple_eq(B, b) && A->nodes[a].kind != MX_EQ)
 		return node_eq(c, A, a, B, B->nodes[b].b, depth + 1);
+	/* p(s) = s^2+1 against s^2+1; y(t) = ... against y = ... */
+	{
+		int ea = eq_answer(A, a), eb = eq_answer(B, b);
+		if (ea >= 0 && B->nodes[b].kind != MX_EQ)
+			return node_eq(c, A, ea, B, b, depth + 1);
+		if (eb >= 0 && A->nodes[a].kind != MX_EQ)
+			return node_eq(c, A, a, B, eb, depth + 1);
+		if (ea >= 0 && eb >= 0 &&
+		    names_quantity(A, A->nodes[a].a, 0) &&
+		    names_quantity(B, B->nodes[b].a, 0) &&
+		    !strcmp(lead_name(A, A->nodes[a].a),
+			    lead_name(B, B->nodes[b].a)) &&
+		    node_eq(c, A, ea, B, eb, depth + 1))
+			return 1;
+	}
 	x = &A->nodes[a];
 	y = &B->nodes[b];
 	if (is_scalar_kind(x->kind) && y->kind == MX_LIST &&
@@ -292,6 +431,8 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 		int xo = x->open == 0 || x->open == '{',
 		    yo = y->open == 0 || y->open == '{';
 		const int *xk = A->kids + x->first, *yk = B->kids + y->first;
+		if (xo && yo && (list_has_pm(A, x) || list_has_pm(B, y)))
+			return pm_lists_eq(c, A, x, B, y);
 		if (x->count != y->count)
 			return 0;
 		if (xo && yo)

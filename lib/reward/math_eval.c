@@ -52,6 +52,32 @@ out:
 	return rc;
 }
 
+/* \lceil x \rceil and \lfloor x \rfloor of an exact value that fits 63
+ * bits (beyond, the numeric comparison decides). */
+static int ex_round(const struct mx_tree *t, const struct mx_node *nd,
+		    unsigned mask, rf_bigctx *c, rf_rat *out, int depth)
+{
+	rf_rat x;
+	int64_t p, q, f;
+	int s;
+	rf_rat_init(&x);
+	s = mx_exact_eval(t, nd->a, mask, c, &x, depth);
+	if (!s) {
+		rf_rat_reduce_small(c, &x);
+		if (!rf_big_to_i64(&x.p, &p) || !rf_big_to_i64(&x.q, &q) ||
+		    q <= 0) {
+			s = MX_EX_IRR;
+		} else {
+			f = p / q - (p % q != 0 && p < 0);
+			if (nd->name[0] == 'c' && p % q != 0)
+				f++;
+			s = rf_rat_set_i64(c, out, f, 1) ? MX_EX_OVF : MX_EX_OK;
+		}
+	}
+	rf_rat_free(&x);
+	return s;
+}
+
 /* Integer k-th root of a non-negative 63-bit integer, or -1. */
 static int64_t iroot(int64_t v, int64_t k)
 {
@@ -88,8 +114,11 @@ int mx_exact_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 	case MX_PI:
 	case MX_E:
 	case MX_INF:
-	case MX_FUNC:
 	case MX_UFUNC:
+		return MX_EX_IRR;
+	case MX_FUNC:
+		if (!strcmp(nd->name, "ceil") || !strcmp(nd->name, "floor"))
+			return ex_round(t, nd, mask, c, out, depth);
 		return MX_EX_IRR;
 	case MX_ADD:
 	case MX_SUB:
@@ -305,8 +334,12 @@ static uint64_t mix64(uint64_t z)
 static double var_value(const char *name, int point)
 {
 	uint64_t h = 1469598103934665603ULL;
+	/* an arbitrary constant's name does not matter: C and c (C_1, c_1)
+	 * are one */
+	int constant = name[0] == 'C' && (name[1] == '\0' || name[1] == '_');
 	for (const char *s = name; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		h = (h ^ (unsigned char)(s == name && constant ? 'c' : *s)) *
+		    1099511628211ULL;
 	h = mix64(h ^ mix64(0x5eed0000ULL + (uint64_t)point));
 	double v = 0.35 + 2.3 * (double)(h >> 11) / 9007199254740992.0;
 	return point < NPOSITIVE ? v : -v;
@@ -424,6 +457,10 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 			return cosh(x);
 		if (!strcmp(f, "tanh"))
 			return tanh(x);
+		if (!strcmp(f, "ceil"))
+			return ceil(x);
+		if (!strcmp(f, "floor"))
+			return floor(x);
 		if (!strcmp(f, "exp"))
 			return exp(x);
 		if (!strcmp(f, "ln"))

@@ -3,6 +3,7 @@
  * \text{}, units, degrees, thousands separators, percent, trailing
  * periods). */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -40,7 +41,7 @@ static const char *const unit_words[] = {
     "arcsecs",	 "arcsecond",  "arcseconds", "arcmin",	    "mag",
     "magnitude", "magnitudes", "people",     "students",    "times",
     "ways",	 "points",     "apples",     "marbles",	    "per",
-    "and",	 "cents",      "mm",	     "nm",	    "um",
+    "cents",	 "nm",	       "um",
     "mu",	 "Pa",	       "atm",	     "mol",	    "calories",
     "kcal",	 "cal",	       "bits",	     "bytes",	    "ly",
     "mL",	 "L",	       "dL",	     "kJ",	    "kW",
@@ -264,6 +265,49 @@ static size_t group_at(const char *s, size_t len, size_t i, size_t *b,
 	return 0;
 }
 
+/* 0.1\overline{6}: the output so far ends in a decimal and the group at
+ * s[*j] holds the repeating digits.  Rewrites the decimal as
+ * (0.1+\frac{6}{(10^{1}-1)\cdot10^{1}}) and moves *j past the group; 0
+ * (nothing written) when the shapes do not match. */
+static int repeating_decimal(struct norm *n, const char *s, size_t len,
+			     size_t *j)
+{
+	size_t b, e, after, k, dot = 0, start;
+	rf_buf *o = &n->out;
+	while (*j < len && s[*j] == ' ')
+		(*j)++;
+	after = group_at(s, len, *j, &b, &e);
+	if (!after || e == b || e - b > 30)
+		return 0;
+	for (k = b; k < e; k++)
+		if (!isdigit((unsigned char)s[k]))
+			return 0;
+	start = o->len;
+	while (start > 0 && (isdigit((unsigned char)o->data[start - 1]) ||
+			     o->data[start - 1] == '.')) {
+		if (o->data[start - 1] == '.')
+			dot++;
+		start--;
+	}
+	if (dot != 1 || start == o->len || o->len - start > 40 ||
+	    (start > 0 && (isalpha((unsigned char)o->data[start - 1]) ||
+			   o->data[start - 1] == '\\')))
+		return 0;
+	char head[48];
+	size_t hl = o->len - start, frac;
+	memcpy(head, o->data + start, hl);
+	head[hl] = '\0';
+	frac = hl - (size_t)(strchr(head, '.') - head) - 1;
+	if (head[hl - 1] == '.')
+		head[--hl] = '\0';
+	o->len = start;
+	o->data[start] = '\0';
+	rf_buf_printf(o, "(%s+\\frac{%.*s}{(10^{%zu}-1)\\cdot10^{%zu}})",
+		      hl ? head : "0", (int)(e - b), s + b, e - b, frac);
+	*j = after;
+	return 1;
+}
+
 static int norm_text(struct norm *n, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -375,6 +419,12 @@ static int norm_text(struct norm *n, const char *s, size_t len)
 			name[k] = '\0';
 			if (!strcmp(name, "%")) {
 				n->percent = 1;
+				i = j;
+				continue;
+			}
+			if ((!strcmp(name, "overline") ||
+			     !strcmp(name, "bar")) &&
+			    repeating_decimal(n, s, len, &j)) {
 				i = j;
 				continue;
 			}
@@ -611,6 +661,260 @@ static void drop_trailing_units(rf_buf *b, struct norm *nm)
 	}
 }
 
+
+/* ------------------------------------------------- words around a value */
+
+static int word_is(const char *w, size_t n, const char *const *list)
+{
+	for (int i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && !strncasecmp(list[i], w, n))
+			return 1;
+	return 0;
+}
+
+/* The word at b[i] (letters, not the name of a \command): its end, or i. */
+static size_t word_end(const rf_buf *b, size_t i)
+{
+	size_t j = i;
+	if (i > 0 && (isalpha((unsigned char)b->data[i - 1]) ||
+		      b->data[i - 1] == '\\'))
+		return i;
+	while (j < b->len && isalpha((unsigned char)b->data[j]))
+		j++;
+	return j;
+}
+
+static int only_spaces(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != ',')
+			return 0;
+	return 1;
+}
+
+/* Words between and around the values of an answer, in the spaced text
+ * norm_text() leaves: "1 and 5" and "4 or 8" are lists (never "15"), a
+ * condition after the value ("x=2 for x>0") is no part of it, nor is a
+ * leading "Yes," or an ordinal suffix ("12^{th}"); a whole answer that is
+ * a number word is that number. */
+static int words_pass(rf_buf *b)
+{
+	static const char *const joins[] = {"and", "or", NULL};
+	static const char *const conds[] = {"for",   "where", "when",
+					    "if",    "with",  "since",
+					    "because", "as",  NULL};
+	static const char *const numw[] = {
+	    "zero",	"one",	    "two",	"three",    "four",
+	    "five",	"six",	    "seven",	"eight",    "nine",
+	    "ten",	"eleven",   "twelve",	"thirteen", "fourteen",
+	    "fifteen",	"sixteen",  "seventeen", "eighteen", "nineteen",
+	    "twenty",	NULL};
+	rf_buf o = RF_BUF_INIT;
+	size_t i = 0, start = 0;
+	while (start < b->len && b->data[start] == ' ')
+		start++;
+	/* "Yes, n = 4" */
+	{
+		size_t e = word_end(b, start);
+		if ((e - start == 3 && !strncasecmp(b->data + start, "yes", 3)) ||
+		    (e - start == 2 && !strncasecmp(b->data + start, "no", 2))) {
+			size_t k = e;
+			while (k < b->len && b->data[k] == ' ')
+				k++;
+			if (k < b->len && b->data[k] == ',' &&
+			    !only_spaces(b->data + k, b->len - k))
+				start = k + 1;
+		}
+	}
+	/* a number word */
+	{
+		size_t e = word_end(b, start), k = e;
+		while (k < b->len && (b->data[k] == ' ' || b->data[k] == '.'))
+			k++;
+		if (k == b->len && e > start) {
+			for (int w = 0; numw[w]; w++)
+				if (strlen(numw[w]) == e - start &&
+				    !strncasecmp(numw[w], b->data + start,
+						 e - start)) {
+					rf_buf_clear(b);
+					return rf_buf_printf(b, "%d", w);
+				}
+		}
+	}
+	for (i = start; i < b->len;) {
+		char ch = b->data[i];
+		size_t e = isalpha((unsigned char)ch) ? word_end(b, i) : i;
+		if (e > i) {
+			int before = !only_spaces(o.data ? o.data : "", o.len);
+			int after = !only_spaces(b->data + e, b->len - e);
+			if (before && after && word_is(b->data + i, e - i, joins)) {
+				rf_buf_puts(&o, ",");
+				i = e;
+				continue;
+			}
+			if (before && word_is(b->data + i, e - i, conds))
+				break; /* the rest is a condition */
+			rf_buf_append(&o, b->data + i, e - i);
+			i = e;
+			continue;
+		}
+		/* 12^{th}, 21st, 2nd, 3rd */
+		if (isdigit((unsigned char)ch)) {
+			size_t k = i + 1, w;
+			rf_buf_append(&o, &ch, 1);
+			if (k < b->len && b->data[k] == '^' && k + 1 < b->len &&
+			    b->data[k + 1] == '{') {
+				size_t q = k + 2;
+				while (q < b->len && b->data[q] == ' ')
+					q++;
+				w = q;
+				while (w < b->len &&
+				       isalpha((unsigned char)b->data[w]))
+					w++;
+				size_t r = w;
+				while (r < b->len && b->data[r] == ' ')
+					r++;
+				if (w - q == 2 && r < b->len &&
+				    b->data[r] == '}' &&
+				    word_is(b->data + q, 2,
+					    (const char *const[]){"th", "st",
+								  "nd", "rd",
+								  NULL})) {
+					i = r + 1;
+					continue;
+				}
+			}
+			w = k;
+			while (w < b->len && isalpha((unsigned char)b->data[w]))
+				w++;
+			if (w - k == 2 &&
+			    word_is(b->data + k, 2,
+				    (const char *const[]){"th", "st", "nd",
+							  "rd", NULL})) {
+				i = w;
+				continue;
+			}
+			i = k;
+			continue;
+		}
+		rf_buf_append(&o, &ch, 1);
+		i++;
+	}
+	if (rf_buf_append(&o, "", 0)) {
+		rf_buf_free(&o);
+		return RF_ENOMEM;
+	}
+	/* a list joined by "and" may leave ",," or a trailing comma */
+	while (o.len > 0 && (o.data[o.len - 1] == ' ' || o.data[o.len - 1] == ','))
+		o.data[--o.len] = '\0';
+	/* "12 grade", "3 pairs of socks": up to three plain words after a
+	 * plain number label it */
+	{
+		size_t k = 0, words = 0;
+		if (k < o.len && o.data[k] == '-')
+			k++;
+		size_t ds = k;
+		while (k < o.len && (isdigit((unsigned char)o.data[k]) ||
+				     o.data[k] == '.' || o.data[k] == ','))
+			k++;
+		size_t ne = k;
+		int plain = ne > ds && k < o.len && o.data[k] == ' ';
+		while (plain && k < o.len) {
+			if (o.data[k] == ' ') {
+				k++;
+				continue;
+			}
+			size_t w = k;
+			while (w < o.len && isalpha((unsigned char)o.data[w]))
+				w++;
+			/* units are left to drop_trailing_units(), which
+			 * remembers them ("5 cm" is not "5 m") */
+			if (w - k < 2 || (w < o.len && o.data[w] != ' ') ||
+			    is_unit_word(o.data + k, w - k))
+				plain = 0;
+			words++;
+			k = w;
+		}
+		if (plain && words >= 1 && words <= 3) {
+			o.len = ne;
+			o.data[ne] = '\0';
+		}
+	}
+	rf_buf_free(b);
+	*b = o;
+	return 0;
+}
+
+/* e^{i\pi} is -1 (Euler), whichever order the factors come in. */
+static void euler(rf_buf *b)
+{
+	for (size_t i = 0; i + 3 < b->len; i++) {
+		if (memcmp(b->data + i, "e^{", 3) ||
+		    (i > 0 && (isalpha((unsigned char)b->data[i - 1]) ||
+			       b->data[i - 1] == '\\')))
+			continue;
+		char body[16];
+		size_t k = 0, j = i + 3;
+		while (j < b->len && b->data[j] != '}' && k + 1 < sizeof body) {
+			if (b->data[j] != ' ')
+				body[k++] = b->data[j];
+			j++;
+		}
+		body[k] = '\0';
+		if (j >= b->len || b->data[j] != '}' ||
+		    (strcmp(body, "i\\pi") && strcmp(body, "\\pii") &&
+		     strcmp(body, "\\pi\\cdoti") && strcmp(body, "i\\cdot\\pi")))
+			continue;
+		/* replace [i, j] by "(-1)": never longer than the original */
+		memcpy(b->data + i, "(-1)", 4);
+		memmove(b->data + i + 4, b->data + j + 1, b->len - j);
+		b->len -= j + 1 - i - 4;
+		b->data[b->len] = '\0';
+	}
+}
+
+/* 4210_5, 4210_{5}: a numeral's base subscript, when every digit is a
+ * digit of that base, is dropped (the question asked for base 5). */
+static void base_subscripts(rf_buf *b)
+{
+	for (size_t i = 0; i + 2 < b->len; i++) {
+		if (b->data[i + 1] != '_' || !isdigit((unsigned char)b->data[i]))
+			continue;
+		size_t ds = i + 1;
+		while (ds > 0 && isalnum((unsigned char)b->data[ds - 1]))
+			ds--;
+		if (ds > 0 && (b->data[ds - 1] == '\\' || b->data[ds - 1] == '.'))
+			continue;
+		size_t j = i + 2, ne;
+		int brace = b->data[j] == '{';
+		if (brace)
+			j++;
+		ne = j;
+		while (ne < b->len && isdigit((unsigned char)b->data[ne]) &&
+		       ne - j < 3)
+			ne++;
+		if (ne == j || (brace && (ne >= b->len || b->data[ne] != '}')))
+			continue;
+		if (!brace && ne < b->len && isalnum((unsigned char)b->data[ne]))
+			continue;
+		long base = strtol(b->data + j, NULL, 10);
+		if (base < 2 || base > 36)
+			continue;
+		int ok = 1;
+		for (size_t q = ds; q <= i && ok; q++) {
+			int c = tolower((unsigned char)b->data[q]);
+			int v = isdigit(c) ? c - '0' : c - 'a' + 10;
+			ok = v < base;
+		}
+		/* a letter digit needs the base to say so: x1_2 is a name */
+		if (!ok || (isalpha((unsigned char)b->data[ds]) && base <= 10))
+			continue;
+		size_t end = ne + (size_t)brace;
+		memmove(b->data + i + 1, b->data + end, b->len - end + 1);
+		b->len -= end - (i + 1);
+	}
+}
+
 static int normalise(struct norm *n, const char *s, size_t len)
 {
 	int rc = norm_text(n, s, len);
@@ -620,6 +924,10 @@ static int normalise(struct norm *n, const char *s, size_t len)
 	/* appending nothing still allocates and NUL-terminates */
 	if (rf_buf_append(b, "", 0))
 		return RF_ENOMEM;
+	if ((rc = words_pass(b)) != 0)
+		return rc;
+	euler(b);
+	base_subscripts(b);
 	drop_trailing_units(b, n);
 	/* trim; drop trailing periods ("5." and "5 .") */
 	for (;;) {

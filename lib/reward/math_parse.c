@@ -409,6 +409,18 @@ static int is_greek(const char *name)
 	return 0;
 }
 
+static int is_accent(const char *name)
+{
+	static const char *const acc[] = {"dot",   "ddot",  "hat",
+					  "widehat", "bar",  "vec",
+					  "tilde", "widetilde", "mathring",
+					  NULL};
+	for (int i = 0; acc[i]; i++)
+		if (!strcmp(name, acc[i]))
+			return 1;
+	return 0;
+}
+
 static int parse_func(struct P *p, const char *name)
 {
 	int i, arg, base = -1;
@@ -597,6 +609,53 @@ static int parse_command(struct P *p)
 		return parse_bracketed(p, '{', "", 1);
 	if (!strcmp(name, "begin"))
 		return parse_matrix(p);
+	if (!strcmp(name, "emptyset") || !strcmp(name, "varnothing")) {
+		struct ilist none = {NULL, 0, 0};
+		return list_node(p, MX_LIST, &none, '{', '}');
+	}
+	if (!strcmp(name, "lceil") || !strcmp(name, "lfloor")) {
+		/* \lceil x \rceil: a function, ceil or floor */
+		int ceil = name[1] == 'c', r, f;
+		if (enter(p))
+			return -1;
+		r = parse_expr(p);
+		p->depth--;
+		if (r < 0)
+			return -1;
+		if (!eat_cmd(p, ceil ? "rceil" : "rfloor"))
+			return pfail(p, ceil ? "\\lceil without \\rceil"
+					     : "\\lfloor without \\rfloor");
+		f = new_node(p, MX_FUNC);
+		if (f < 0)
+			return -1;
+		snprintf(p->t->nodes[f].name, sizeof p->t->nodes[f].name, "%s",
+			 ceil ? "ceil" : "floor");
+		p->t->nodes[f].a = r;
+		return f;
+	}
+	if (is_accent(name)) {
+		/* \dot{x}_0, \hat{y}: an accented letter is a name of its own */
+		char vn[24];
+		size_t k = (size_t)snprintf(vn, sizeof vn, "%s:", name), j;
+		skipws(p);
+		if (p->i < p->n && p->s[p->i] == '{') {
+			for (j = p->i + 1; j < p->n && p->s[j] != '}'; j++)
+				if (p->s[j] != ' ' && k + 1 < sizeof vn)
+					vn[k++] = p->s[j];
+			if (j >= p->n || j == p->i + 1)
+				return pfail(p, "bad accent");
+			p->i = j + 1;
+		} else if (p->i < p->n && isalpha((unsigned char)p->s[p->i])) {
+			if (k + 1 < sizeof vn)
+				vn[k++] = p->s[p->i];
+			p->i++;
+		} else {
+			return pfail(p, "bad accent");
+		}
+		vn[k] = '\0';
+		var_suffix(p, vn, sizeof vn);
+		return var_node(p, vn);
+	}
 	if (is_func(name))
 		return parse_func(p, name);
 	if (is_greek(name)) {
@@ -758,7 +817,8 @@ static int starts_factor(struct P *p)
 		static const char *const no[] = {
 		    "cdot", "times", "div", "pm",    "mp",  "cup", "le",
 		    "leq",  "ge",    "geq", "ne",    "neq", "lt",  "gt",
-		    "}",    "\\",    "end", "right", "cap", NULL};
+		    "}",    "\\",    "end", "right", "cap", "rceil", "rfloor",
+		    NULL};
 		for (int i = 0; no[i]; i++)
 			if (!strcmp(name, no[i]))
 				return 0;

@@ -108,6 +108,12 @@ static void test_extract(void **state)
 	expect_extract("\\boxed{1} then \\boxed{2}", 0, "2");
 	expect_extract("\\boxed{\\{1,2\\}}", 0, "\\{1,2\\}");
 	expect_extract("\\fbox{7}", 0, "7");
+	/* one answer over several boxes joined only by separators */
+	expect_extract("so $\\boxed{7}$ and $\\boxed{-5}$.", 0, "7, -5");
+	expect_extract("\\boxed{1}, \\boxed{2} \\text{ or } \\boxed{3}", 0,
+		       "1, 2, 3");
+	/* boxes apart in the working are not joined */
+	expect_extract("try \\boxed{4}? No. Then \\boxed{5}", 0, "5");
 	expect_extract("\\boxed 5 is it", 0, "5");
 	expect_extract("The answer is 42. Done", 0, "42");
 	expect_extract("Final Answer: $x=3$", 0, "x=3");
