@@ -76,6 +76,21 @@ static void help(void)
 	       RF_RESCORE_SEED, RF_RESCORE_BOOTSTRAP);
 }
 
+/* The options that take a value (all but --json and --help). */
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+	    "--reward",	     "--config",       "--map",		"--k",
+	    "-j",	     "--threads",      "--samples",	"--seed",
+	    "--bootstrap",   "--extract",      "--think-open",	"--think-close",
+	    "--answer-open", "--answer-close", "--language",	"--pass-threshold",
+	    "--think-at-start", "--format", NULL};
+	for (int i = 0; opts[i]; i++)
+		if (!strcmp(a, opts[i]))
+			return 1;
+	return 0;
+}
+
 struct out {
 	FILE *f;
 	rf_buf line;
@@ -145,8 +160,11 @@ static void print_table(const char *path, const rf_reward *rw,
 	       s->bootstrap ? "95% CI (bootstrap over problems)" : "");
 	print_row("mean reward", &s->mean_reward, 0);
 	print_row("pass@1", &s->pass1, 1);
-	snprintf(name, sizeof name, "pass@%zu", s->k);
-	print_row(name, &s->pass_k, 1);
+	/* with k = 1, pass@k is pass@1: one row, not two */
+	if (s->k != 1) {
+		snprintf(name, sizeof name, "pass@%zu", s->k);
+		print_row(name, &s->pass_k, 1);
+	}
 	snprintf(name, sizeof name, "cons@%zu", s->k);
 	print_row(name, &s->cons_k, 1);
 	if (s->bootstrap)
@@ -214,6 +232,9 @@ int cmd_rescore(int argc, char **argv)
 			json = 1;
 			continue;
 		}
+		if (a[0] == '-' && a[1] && !takes_value(a))
+			return cli_fail(verb, CLI_USAGE, "unknown option '%s'",
+					a);
 		if (a[0] == '-' && a[1] && !val)
 			return cli_fail(verb, CLI_USAGE,
 					"option '%s' needs a value", a);

@@ -24,11 +24,17 @@ extern "C" {
 /** Longest final answer (bytes) the math reward extracts and compares. */
 #define RF_MATH_MAX_ANSWER 4096
 
-/** Where the math reward looks for the final answer, tried in this order. */
+/** Where the math reward looks for the final answer, tried in this order.
+ *  The fallbacks after \boxed read prose, so they never read inside an
+ *  unfinished thought: a <think> block that is never closed, an output that
+ *  breaks off mid-word or mid-formula, or one flagged TRUNCATED. */
 enum rf_math_extract_flags {
 	RF_MATH_EXTRACT_BOXED = 1,       /**< last \boxed{...} or \fbox{...} */
 	RF_MATH_EXTRACT_ANSWER_IS = 2,   /**< last "the answer is X" / "answer: X" */
-	RF_MATH_EXTRACT_LAST_NUMBER = 4  /**< the last number in the text */
+	RF_MATH_EXTRACT_LAST_NUMBER = 4, /**< the last number of the output's
+					      concluding line (not a question) */
+	RF_MATH_EXTRACT_TRUNCATED = 0x100 /**< not a rule: the output was cut
+					       off at the length limit */
 };
 /** Default extraction: \boxed, then "the answer is". */
 #define RF_MATH_EXTRACT_DEFAULT (RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS)
@@ -138,7 +144,11 @@ int rf_reward_new(rf_reward **out, const char *spec);
  *  (file:line:column) for an unknown reward or option. */
 int rf_reward_from_config(rf_reward **out, const rf_manifest *config);
 
-/** Set an option: "extract" (comma list of boxed, answer-is, last-number),
+/** Set an option: "extract" (comma list of boxed, answer-is, last-number,
+ *  or a preset: "boxed-only" = boxed (R1's rule), "default" =
+ *  boxed,answer-is, "harness" = boxed,answer-is,last-number: how common
+ *  evaluation harnesses credit prose answers, without reading an
+ *  unfinished or truncated output or a restated question),
  *  "think-open", "think-close", "answer-open", "answer-close",
  *  "think-at-start" (0/1), "language" (code or script), "pass-threshold"
  *  (a sample counts as correct at or above it; default 1).  The value is
@@ -163,6 +173,9 @@ typedef struct rf_reward_input {
 	const rf_math_answer *reference_parsed; /**< optional: reference parsed once */
 	const long *numbers;        /**< countdown's numbers */
 	size_t n_numbers;
+	int truncated;              /**< 1: the output was cut off at the length
+				         limit (finish_reason "length"): no
+				         fallback reads it */
 } rf_reward_input;
 
 /** One completion's verdict.  Initialise with RF_REWARD_VERDICT_INIT; the

@@ -332,7 +332,8 @@ static void score_line(const struct run *r, struct line *l)
 				      l->reference,
 				      ref,
 				      numbers,
-				      n_numbers};
+				      n_numbers,
+				      0};
 		int rc = rf_reward_score(o->reward, &l->v[i], &in);
 		if (rc) {
 			line_fail(l, rc, "%s%s", rf_error_last(), "");
@@ -452,29 +453,54 @@ static void par_groups(void *ctx, size_t b, size_t e, int worker)
 		finish_group(p->r, &p->groups[i]);
 }
 
+/* Buffered input: fread() chunks scanned with memchr(), so that a NUL byte
+ * is seen (fgets() + strlen() silently dropped the rest of its line and
+ * spliced the next one on). */
+struct inbuf {
+	char data[65536];
+	size_t pos, len;
+	int eof;
+};
+
 /* Read one line into b (cleared first).  0 and *got=1 for a line, *got=0
- * at the end; RF_ELIMIT past max bytes; RF_EIO on a read error. */
-static int read_line(FILE *f, rf_buf *b, size_t max, int *got)
+ * at the end; RF_ELIMIT past max bytes (the rest of the line is not held:
+ * memory stays bounded); RF_EFORMAT for a NUL byte, its column in *col;
+ * RF_EIO on a read error. */
+static int read_line(FILE *f, struct inbuf *in, rf_buf *b, size_t max,
+		     int *got, size_t *col)
 {
-	char chunk[65536];
 	rf_buf_clear(b);
 	*got = 0;
 	for (;;) {
-		size_t n;
-		if (!fgets(chunk, sizeof chunk, f)) {
-			if (ferror(f))
-				return RF_EIO;
-			return 0;
+		if (in->pos == in->len) {
+			if (in->eof)
+				return 0;
+			in->pos = 0;
+			in->len = fread(in->data, 1, sizeof in->data, f);
+			if (in->len < sizeof in->data) {
+				if (ferror(f))
+					return RF_EIO;
+				in->eof = 1;
+			}
+			if (in->len == 0)
+				return 0;
 		}
 		*got = 1;
-		n = strlen(chunk);
+		const char *p = in->data + in->pos;
+		size_t avail = in->len - in->pos;
+		const char *nl = memchr(p, '\n', avail);
+		size_t n = nl ? (size_t)(nl - p) + 1 : avail;
+		const char *nul = memchr(p, '\0', n);
+		if (nul) {
+			*col = b->len + (size_t)(nul - p) + 1;
+			return RF_EFORMAT;
+		}
 		if (b->len + n > max)
 			return RF_ELIMIT;
-		if (rf_buf_append(b, chunk, n))
+		if (rf_buf_append(b, p, n))
 			return RF_ENOMEM;
-		if (n > 0 && chunk[n - 1] == '\n')
-			return 0;
-		if (feof(f))
+		in->pos += n;
+		if (nl)
 			return 0;
 	}
 }
@@ -505,6 +531,7 @@ struct reader {
 	const char *name;
 	size_t max_line, lineno;
 	rf_buf buf;
+	struct inbuf *in;
 	int threaded, started;
 	pthread_t tid;
 	pthread_mutex_t mu;
@@ -531,11 +558,21 @@ static void fill(struct reader *rd, struct batch *b)
 	b->eof = 0;
 	b->rc = 0;
 	while (b->n < BATCH_LINES && bytes < BATCH_BYTES) {
-		int got, rc = read_line(rd->f, &rd->buf, rd->max_line, &got);
+		size_t col = 0;
+		int got, rc = read_line(rd->f, rd->in, &rd->buf, rd->max_line,
+					&got, &col);
 		if (rc == RF_ELIMIT) {
-			snprintf(msg, sizeof msg, "longer than %zu bytes",
+			snprintf(msg, sizeof msg, "line longer than %zu bytes",
 				 rd->max_line);
 			batch_fail(b, RF_ELIMIT, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc == RF_EFORMAT) {
+			snprintf(msg, sizeof msg,
+				 "column %zu: a NUL byte (not a JSON Lines "
+				 "text line)",
+				 col);
+			batch_fail(b, RF_EFORMAT, rd->name, rd->lineno + 1, msg);
 			return;
 		}
 		if (rc == RF_EIO) {
@@ -630,7 +667,8 @@ static int reader_start(struct reader *rd, FILE *f, const char *name,
 	rd->max_line = max_line;
 	rd->slot[0] = calloc(1, sizeof *rd->slot[0]);
 	rd->slot[1] = calloc(1, sizeof *rd->slot[1]);
-	if (!rd->slot[0] || !rd->slot[1])
+	rd->in = calloc(1, sizeof *rd->in);
+	if (!rd->slot[0] || !rd->slot[1] || !rd->in)
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	pthread_mutex_init(&rd->mu, NULL);
 	pthread_cond_init(&rd->cv, NULL);
@@ -665,6 +703,7 @@ static void reader_stop(struct reader *rd)
 		pthread_cond_destroy(&rd->cv);
 	}
 	rf_buf_free(&rd->buf);
+	free(rd->in);
 	memset(rd, 0, sizeof *rd);
 }
 

@@ -140,6 +140,19 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 	if (!strcmp(key, "extract")) {
 		unsigned f = 0;
 		const char *p = value;
+		if (!strcmp(value, "boxed-only")) {
+			r->extract = RF_MATH_EXTRACT_BOXED;
+			return 0;
+		}
+		if (!strcmp(value, "default")) {
+			r->extract = RF_MATH_EXTRACT_DEFAULT;
+			return 0;
+		}
+		if (!strcmp(value, "harness")) {
+			r->extract = RF_MATH_EXTRACT_DEFAULT |
+				     RF_MATH_EXTRACT_LAST_NUMBER;
+			return 0;
+		}
 		while (*p) {
 			size_t n = strcspn(p, ",");
 			if (n == 5 && !strncmp(p, "boxed", 5))
@@ -152,7 +165,8 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 				return rf_error_set(
 				    RF_EINVAL,
 				    "extract: unknown rule '%.*s' "
-				    "(boxed, answer-is, last-number)",
+				    "(boxed, answer-is, last-number; or "
+				    "boxed-only, default, harness)",
 				    (int)n, p);
 			p += n;
 			if (*p == ',')
@@ -258,7 +272,10 @@ static int score_math(const rf_reward *r, rf_reward_verdict *v,
 	int rc;
 	*out = 0;
 	rc = rf_math_extract(&v->answer, in->completion, in->completion_len,
-			     r->extract, &how);
+			     r->extract | (in->truncated
+					       ? RF_MATH_EXTRACT_TRUNCATED
+					       : 0u),
+			     &how);
 	if (rc == RF_ENOMEM)
 		return rc;
 	if (rc) {
