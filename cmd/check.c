@@ -218,7 +218,7 @@ int cmd_check(int argc, char **argv)
 			       usage_text);
 			return cli_finish(CLI_OK);
 		} else if (a[0] == '-' || dir) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		} else {
 			dir = a;
 		}

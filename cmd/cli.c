@@ -10,6 +10,9 @@
 int cli_error(const char *verb, int rc)
 {
 	const char *msg = rf_error_last();
+	/* stdout first: with 2>&1 through a pipe, a message must not land
+	 * inside a half-written stdout line */
+	fflush(stdout);
 	fprintf(stderr, "referee %s: %s\n", verb,
 		msg[0] ? msg : rf_error_name(rc));
 	return rf_error_exit_status(rc);
@@ -18,6 +21,7 @@ int cli_error(const char *verb, int rc)
 int cli_fail(const char *verb, int status, const char *fmt, ...)
 {
 	va_list ap;
+	fflush(stdout);
 	fprintf(stderr, "referee %s: ", verb);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -28,8 +32,32 @@ int cli_fail(const char *verb, int status, const char *fmt, ...)
 
 int cli_usage(const char *usage)
 {
+	fflush(stdout);
 	fprintf(stderr, "usage: %s\n", usage);
 	return CLI_USAGE;
+}
+
+/* 1 when the usage text shows `opt` followed by a value ("--junit FILE"). */
+static int takes_value(const char *usage, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = strstr(usage, opt); p; p = strstr(p + 1, opt)) {
+		int starts = p == usage || p[-1] == ' ' || p[-1] == '[' || p[-1] == '|';
+		if (starts && p[n] == ' ' && p[n + 1] >= 'A' && p[n + 1] <= 'Z')
+			return 1;
+	}
+	return 0;
+}
+
+int cli_bad_arg(const char *verb, const char *arg, const char *usage)
+{
+	if (arg[0] == '-' && arg[1] && takes_value(usage, arg))
+		cli_fail(verb, CLI_USAGE, "option '%s' needs a value", arg);
+	else if (arg[0] == '-' && arg[1])
+		cli_fail(verb, CLI_USAGE, "unknown option '%s'", arg);
+	else
+		cli_fail(verb, CLI_USAGE, "unexpected argument '%s'", arg);
+	return cli_usage(usage);
 }
 
 int cli_finish(int status)

@@ -259,13 +259,19 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				 metric == M_PASSK ? "pass" : "cons", s.k);
 			kname = label;
 		}
+		char per[48];
+		/* "(4 per problem)", or "(1-4 per problem)" when they differ */
+		if (s.n_min == s.n_max)
+			snprintf(per, sizeof per, "%zu", s.n_min);
+		else
+			snprintf(per, sizeof per, "%zu-%zu", s.n_min, s.n_max);
 		rf_buf_printf(
 		    explain,
 		    "rescore '%s' with reward %s: %zu problems, %zu samples "
-		    "(%zu-%zu per problem), %zu correct, %zu without an "
+		    "(%s per problem), %zu correct, %zu without an "
 		    "answer\n",
-		    rel, rf_reward_spec(rw), s.problems, s.samples, s.n_min,
-		    s.n_max, s.correct, s.no_answer);
+		    rel, rf_reward_spec(rw), s.problems, s.samples, per,
+		    s.correct, s.no_answer);
 		rf_buf_printf(explain, "%s = %.4f%s over %zu problems", kname,
 			      m->value * f, u, m->problems);
 		if (!isnan(m->lo))
