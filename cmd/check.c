@@ -34,14 +34,18 @@ static int add_sources(rf_check *c)
 	return 0;
 }
 
+/* 1 when `dir` holds a referee manifest (other YAML does not count). */
 static int has_manifests(const char *dir)
 {
 	char **list;
 	size_t n;
+	int any = 0;
 	if (rf_manifest_list(&list, &n, dir, 1000))
 		return 0;
+	for (size_t i = 0; i < n && !any; i++)
+		any = rf_manifest_sniff(list[i]) != 0;
 	rf_manifest_list_free(list, n);
-	return n > 0;
+	return any;
 }
 
 /* Folders under a bag's data/ that hold manifests (no symlinks followed). */
@@ -98,6 +102,7 @@ static int verify_bag(const char *verb, const char *bag, int quiet)
 }
 
 struct outputs {
+	const char *root; /* the payload claims' files must stay inside */
 	int explain, json, quiet;
 	const char *junit, *html;
 	int skip_empty; /* a bag's folder without claims (e.g. a bare recipe) prints nothing */
@@ -116,6 +121,8 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 	rc = rf_check_new(&c, opts);
 	if (!rc)
 		rc = add_sources(c);
+	if (!rc)
+		rc = rf_check_set_root(c, o->root ? o->root : dir);
 	if (!rc)
 		rc = rf_check_load_dir(c, dir);
 	if (!rc)
@@ -136,6 +143,11 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 		rc = rf_report_render_text(&out, rep, o->explain);
 	if (!rc && out.len)
 		fwrite(out.data, 1, out.len, stdout);
+	/* a framework's own YAML beside the manifests is evidence, not a
+	 * failure: say that it was not checked */
+	for (size_t i = 0; !rc && !o->json && !o->quiet && i < rf_check_not_manifest_count(c); i++)
+		printf("not a manifest: '%s' (YAML without a referee kind:), not checked\n",
+		       rf_check_not_manifest_at(c, i));
 	if (!rc && o->junit) {
 		rf_buf_clear(&out);
 		rc = rf_report_render_junit(&out, rep);
@@ -237,6 +249,7 @@ int cmd_check(int argc, char **argv)
 	if ((status = verify_bag(argv[0], dir, o.quiet || o.json)))
 		return cli_finish(status);
 	rf_path_join(&data, dir, "data");
+	o.root = data.data;
 	if (in) {
 		rf_buf sub = RF_BUF_INIT;
 		if (rf_path_check_relative(in, "--in")) {
@@ -244,13 +257,12 @@ int cmd_check(int argc, char **argv)
 			return cli_error(argv[0], RF_EUNSAFE);
 		}
 		rf_path_join(&sub, data.data, in);
-		rf_buf_free(&data);
 		status = check_folder(argv[0], sub.data, &opts, &o);
+		rf_buf_free(&data);
 		rf_buf_free(&sub);
 		return cli_finish(status);
 	}
 	find_folders(data.data, 0, folders, &nfolders);
-	rf_buf_free(&data);
 	qsort(folders, nfolders, sizeof *folders, by_name);
 	if (nfolders == 0) {
 		status = cli_fail(argv[0], CLI_USAGE, "bag '%s' holds no manifests under data/", dir);
@@ -269,5 +281,6 @@ int cmd_check(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nfolders; i++)
 		free(folders[i]);
+	rf_buf_free(&data);
 	return cli_finish(status);
 }

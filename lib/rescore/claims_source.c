@@ -156,9 +156,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     mname);
 	if (k_in_name)
 		kk = k_in_name;
-	if (rf_path_check_relative(rel, "from.rollouts"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
-				     "from.rollouts", "%s", rf_error_last());
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
 	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
@@ -192,14 +189,16 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
-	if ((rc = rf_path_join(&path, rf_claims_env_dir(env), rel)) != 0)
+	/* anywhere inside the payload, `..` included, never outside it */
+	if (rf_claims_env_resolve(&path, env, rel, "from.rollouts")) {
+		rc = rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
+				   "from.rollouts", "%s", rf_error_last());
 		goto out;
+	}
 	if (!rf_path_exists(path.data)) {
 		rc = rf_error_set(RF_ENOTFOUND, "rollouts '%s' not found", rel);
 		goto out;
 	}
-	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), path.data)) != 0)
-		goto out;
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)
 		goto out;
 	switch (metric) {
