@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bagcli.h"
 #include "cli.h"
+#include "signing.h"
 
 #define MAX_FOLDERS 100
 #define MAX_DEPTH 8
@@ -79,31 +81,29 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A bag is verified before anything in it is believed. */
-static int verify_bag(const char *verb, const char *bag, int quiet)
+/* A bag is verified exactly as `referee verify` verifies it before
+ * anything in it is believed; the one-line verdict (signed by whom, or
+ * UNSIGNED, or signatures not checked against a trusted key) heads every
+ * output. */
+static int verify_bag(const char *verb, const char *bag, const struct signing_verify *sig,
+		      int quiet, rf_bundle_result **res)
 {
-	rf_bag_report *rep = NULL;
-	int rc = rf_bag_verify(&rep, bag, NULL);
-	if (!rep)
-		return cli_error(verb, rc);
-	for (size_t i = 0; i < rf_bag_report_count(rep); i++) {
-		const rf_bag_problem *p = rf_bag_report_at(rep, i);
-		fprintf(stderr, "referee %s: %s: '%s': %s\n", verb, rf_bag_problem_kind_name(p->kind),
-			p->path, p->message);
-	}
-	if (rc == 0 && !quiet)
-		fprintf(stderr, "referee %s: bag '%s' verified: %zu payload files\n", verb, bag,
-			rf_bag_report_files(rep));
-	rf_bag_report_free(rep);
-	if (rc)
-		return cli_fail(verb, rf_error_exit_status(rc),
-				"bag '%s' does not verify: not checking its claims", bag);
+	int status = signing_bundle_run(res, sig, verb, bag, NULL, quiet);
+	if (!*res)
+		return status;
+	signing_bundle_problems(verb, *res, 20);
+	if (!quiet)
+		signing_bundle_verdict(stderr, bag, *res);
+	if (status)
+		return cli_fail(verb, status, "bag '%s' does not verify: not checking its claims",
+				cli_tty(bag));
 	return 0;
 }
 
 struct outputs {
 	const char *root; /* the payload claims' files must stay inside */
 	int explain, json, quiet;
+	const char *bundle; /* the bag's verdict line, shown with every table */
 	const char *junit, *html;
 	int skip_empty; /* a bag's folder without claims (e.g. a bare recipe) prints nothing */
 	int printed;    /* tables printed so far, for the blank line between them */
@@ -134,9 +134,11 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 	if (!rc && o->printed++ && !o->json && !o->quiet)
 		printf("\n");
 	if (!rc) {
-		rf_buf_printf(&title, "referee check %s", dir);
+		rf_buf_printf(&title, "referee check %s", cli_tty(dir));
 		rc = rf_check_report(&rep, c, title.data);
 	}
+	if (!rc && o->bundle)
+		rc = rf_report_set_header(rep, o->bundle);
 	if (!rc && o->json)
 		rc = rf_report_render_json(&out, rep);
 	else if (!rc && !o->quiet)
@@ -176,18 +178,27 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 	return status;
 }
 
+static int check_bag(const char *verb, const char *dir, const char *in,
+		     const rf_check_options *opts, struct outputs *o);
+
 int cmd_check(int argc, char **argv)
 {
 	const char *dir = NULL, *in = NULL;
 	struct outputs o = {0};
 	rf_check_options opts = {0};
-	rf_buf bagit = RF_BUF_INIT, data = RF_BUF_INIT;
-	char *folders[MAX_FOLDERS];
-	size_t nfolders = 0;
+	rf_buf bagit = RF_BUF_INIT;
 	int status = CLI_OK, is_bag;
+	struct signing_verify sig = {0};
+	rf_bundle_result *bundle = NULL;
+	rf_buf verdict = RF_BUF_INIT;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int took = signing_verify_arg(&sig, argv[0], argc, argv, &i);
+		if (took < 0)
+			return CLI_USAGE;
+		if (took)
+			continue;
 		if (!strcmp(a, "--explain"))
 			o.explain = 1;
 		else if (!strcmp(a, "--json"))
@@ -223,11 +234,12 @@ int cmd_check(int argc, char **argv)
 			       "  --approx P         widen about/approximately/~ to ±P%% of the\n"
 			       "                     stated value (default: none, a hedged figure\n"
 			       "                     is its written rounding: ~198 h = [197.5, 198.5) h)\n"
-			       "  --in SUBDIR        the manifest folder inside a bag's data/\n\n"
+			       "  --in SUBDIR        the manifest folder inside a bag's data/\n"
+			       "A bag is verified first exactly as 'referee verify' does it:\n%s\n"
 			       "exit: 0 no claim fails, 1 some claim is INCONSISTENT or IMPOSSIBLE\n"
 			       "(or the bag does not verify), 2 malformed or unreadable input,\n"
 			       "3 internal error\n",
-			       usage_text);
+			       usage_text, signing_verify_help);
 			return cli_finish(CLI_OK);
 		} else if (a[0] == '-' || dir) {
 			return cli_bad_arg(argv[0], a, usage_text);
@@ -243,44 +255,70 @@ int cmd_check(int argc, char **argv)
 	rf_buf_free(&bagit);
 	if (!is_bag) {
 		if (in)
-			return cli_fail(argv[0], CLI_USAGE, "--in is for bags; '%s' is not one", dir);
+			return cli_fail(argv[0], CLI_USAGE, "--in is for bags; '%s' is not one",
+					cli_tty(dir));
+		if (sig.trust_path || sig.require_signature || sig.expect_id || sig.min_signatures)
+			return cli_fail(argv[0], CLI_USAGE,
+					"--trust, --min-signatures, --require-signature and "
+					"--expect-id are for bags; '%s' is not one", cli_tty(dir));
 		return cli_finish(check_folder(argv[0], dir, &opts, &o));
 	}
-	if ((status = verify_bag(argv[0], dir, o.quiet || o.json)))
+	status = verify_bag(argv[0], dir, &sig, o.quiet || o.json, &bundle);
+	if (!status && rf_buf_printf(&verdict, "bundle: %s", bundle->summary))
+		status = cli_error(argv[0], RF_ENOMEM);
+	rf_bundle_result_free(bundle);
+	if (status) {
+		rf_buf_free(&verdict);
 		return cli_finish(status);
+	}
+	o.bundle = verdict.data;
+	status = check_bag(argv[0], dir, in, &opts, &o);
+	rf_buf_free(&verdict);
+	return cli_finish(status);
+}
+
+/* The manifests of a verified bag: one folder (--in) or every folder
+ * under data/ that holds some. */
+static int check_bag(const char *verb, const char *dir, const char *in,
+		     const rf_check_options *opts, struct outputs *o)
+{
+	rf_buf data = RF_BUF_INIT;
+	char *folders[MAX_FOLDERS];
+	size_t nfolders = 0;
+	int status = CLI_OK;
 	rf_path_join(&data, dir, "data");
-	o.root = data.data;
+	o->root = data.data;
 	if (in) {
 		rf_buf sub = RF_BUF_INIT;
 		if (rf_path_check_relative(in, "--in")) {
 			rf_buf_free(&data);
-			return cli_error(argv[0], RF_EUNSAFE);
+			return cli_error(verb, RF_EUNSAFE);
 		}
 		rf_path_join(&sub, data.data, in);
-		status = check_folder(argv[0], sub.data, &opts, &o);
+		status = check_folder(verb, sub.data, opts, o);
 		rf_buf_free(&data);
 		rf_buf_free(&sub);
-		return cli_finish(status);
+		return status;
 	}
 	find_folders(data.data, 0, folders, &nfolders);
 	qsort(folders, nfolders, sizeof *folders, by_name);
 	if (nfolders == 0) {
-		status = cli_fail(argv[0], CLI_USAGE, "bag '%s' holds no manifests under data/", dir);
-	} else if (nfolders > 1 && (o.json || o.junit || o.html)) {
-		status = cli_fail(argv[0], CLI_USAGE,
+		status = cli_fail(verb, CLI_USAGE, "bag '%s' holds no manifests under data/", dir);
+	} else if (nfolders > 1 && (o->json || o->junit || o->html)) {
+		status = cli_fail(verb, CLI_USAGE,
 				  "bag '%s' holds manifests in %zu folders; choose one with --in "
 				  "(e.g. --in %s)", dir, nfolders,
 				  folders[0] + strlen(dir) + strlen("/data/"));
 	} else {
-		o.skip_empty = nfolders > 1;
+		o->skip_empty = nfolders > 1;
 		for (size_t i = 0; i < nfolders; i++) {
 			int s;
-			s = check_folder(argv[0], folders[i], &opts, &o);
+			s = check_folder(verb, folders[i], opts, o);
 			status = s > status ? s : status;
 		}
 	}
 	for (size_t i = 0; i < nfolders; i++)
 		free(folders[i]);
 	rf_buf_free(&data);
-	return cli_finish(status);
+	return status;
 }

@@ -7,26 +7,39 @@
 
 #include "cli.h"
 
-int cli_error(const char *verb, int rc)
+/* Error messages quote paths, names and values from bags, manifests and
+ * logs: escaped (rf_escape) so that none can move the cursor or fake a
+ * line.  Escaping is idempotent, so a part escaped already stays as is. */
+static void put_escaped(const char *verb, const char *msg)
 {
-	const char *msg = rf_error_last();
+	rf_buf b = RF_BUF_INIT;
+	if (rf_escape(&b, msg, RF_ESCAPE_TERMINAL) == 0 && b.data)
+		msg = b.data;
+	else if (msg[0])
+		msg = "(message cannot be shown: out of memory)";
 	/* stdout first: with 2>&1 through a pipe, a message must not land
 	 * inside a half-written stdout line */
 	fflush(stdout);
-	fprintf(stderr, "referee %s: %s\n", verb,
-		msg[0] ? msg : rf_error_name(rc));
+	fprintf(stderr, "referee %s: %s\n", verb, msg);
+	rf_buf_free(&b);
+}
+
+int cli_error(const char *verb, int rc)
+{
+	const char *msg = rf_error_last();
+	put_escaped(verb, msg[0] ? msg : rf_error_name(rc));
 	return rf_error_exit_status(rc);
 }
 
 int cli_fail(const char *verb, int status, const char *fmt, ...)
 {
+	rf_buf b = RF_BUF_INIT;
 	va_list ap;
-	fflush(stdout);
-	fprintf(stderr, "referee %s: ", verb);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rf_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_escaped(verb, b.data ? b.data : "");
+	rf_buf_free(&b);
 	return status;
 }
 

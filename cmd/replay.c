@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bagcli.h"
 #include "cli.h"
+#include "signing.h"
 
 static const char usage_text[] =
 	"referee replay RECIPE.yaml --out DIR [--force] [-j N] [--device D] [--batches] [--quiet]\n"
@@ -174,33 +176,41 @@ static int run_recipe(const char *path, const char *out, int force,
 	return cli_finish(CLI_OK);
 }
 
-/* A bundle is verified before anything in it is trusted: 0 when `path` is
- * not a bag or verifies, else the exit status (problems printed). */
-static int verify_bundle(const char *path, int threads)
+/* A bundle is verified exactly as `referee verify` verifies it (the signed
+ * statement against the files, BagIt, provenance) before anything in it is
+ * trusted: 0 when `path` is not a bag or verifies, else the exit status
+ * (problems printed). */
+static int verify_bundle(const char *path, int threads, int quiet)
 {
 	rf_buf b = RF_BUF_INIT;
-	rf_bag_report *rep = NULL;
-	rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
-	int rc, isbag;
+	struct signing_verify sig = {0};
+	rf_bundle_result *res = NULL;
+	int status, isbag;
 	if (rf_path_join(&b, path, "bagit.txt"))
 		return CLI_INTERNAL;
 	isbag = rf_path_exists(b.data);
 	rf_buf_free(&b);
 	if (!isbag)
 		return 0;
-	vo.threads = threads;
-	rc = rf_bag_verify(&rep, path, &vo);
-	if (!rep)
-		return cli_error("replay", rc);
-	for (size_t i = 0; i < rf_bag_report_count(rep); i++) {
-		const rf_bag_problem *p = rf_bag_report_at(rep, i);
-		printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
-		       p->path, p->message);
+	sig.threads = threads;
+	status = signing_bundle_run(&res, &sig, "replay", path, NULL, quiet);
+	if (!res)
+		return status;
+	if (res->status && res->report) {
+		for (size_t i = 0; i < rf_bag_report_count(res->report); i++) {
+			const rf_bag_problem *p = rf_bag_report_at(res->report, i);
+			printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
+			       cli_tty(p->path), cli_tty(p->message));
+		}
+	} else if (res->status) {
+		printf("bundle: %s\n", cli_tty(res->reason));
 	}
-	rf_bag_report_free(rep);
-	if (rc) {
+	if (!quiet || res->status)
+		signing_bundle_verdict(stdout, path, res);
+	rf_bundle_result_free(res);
+	if (status) {
 		printf("replay NOT CHECKED: the bundle does not verify\n");
-		return cli_finish(rf_error_exit_status(rc));
+		return cli_finish(status);
 	}
 	return 0;
 }
@@ -226,7 +236,7 @@ static int check_replay(const char *path, const char *keep, int force,
 	int rc, status;
 
 	od.tmp = (rf_buf)RF_BUF_INIT;
-	if ((status = verify_bundle(path, threads)))
+	if ((status = verify_bundle(path, threads, quiet)))
 		return status;
 	if ((rc = rf_replay_locate(&dir, path)))
 		return cli_error("replay", rc);

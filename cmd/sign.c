@@ -3,7 +3,9 @@
  * The bag and its attestation are verified first; the bag stays valid. */
 #include <string.h>
 
+#include "bagcli.h"
 #include "keyio.h"
+#include "signing.h"
 
 static const char usage_line[] =
 	"referee sign BAG --key KEY [--passphrase-file FILE] [--trust PATH]\n"
@@ -30,19 +32,6 @@ static void help(void)
 	       usage_line);
 }
 
-static int print_bag_problems(const char *verb, rf_bag_report *r)
-{
-	size_t n = rf_bag_report_count(r);
-	for (size_t i = 0; i < n && i < 20; i++) {
-		const rf_bag_problem *p = rf_bag_report_at(r, i);
-		fprintf(stderr, "referee %s: %s: '%s': %s\n", verb,
-			rf_bag_problem_kind_name(p->kind), p->path, p->message);
-	}
-	if (n > 20)
-		fprintf(stderr, "referee %s: ... and %zu more problems\n", verb, n - 20);
-	return rf_error_exit_status(rf_bag_report_status(r));
-}
-
 int cmd_sign(int argc, char **argv)
 {
 	const char *bag = NULL, *keypath = NULL, *passfile = NULL, *trustpath = NULL;
@@ -51,7 +40,7 @@ int cmd_sign(int argc, char **argv)
 	rf_buf env_path = RF_BUF_INIT;
 	rf_trust *trust = NULL;
 	rf_key *key = NULL;
-	rf_bag_report *report = NULL;
+	rf_bundle_result *res = NULL;
 	int rc, status, is_signed;
 
 	for (int i = 1; i < argc; i++) {
@@ -111,16 +100,21 @@ int cmd_sign(int argc, char **argv)
 	opts.threads = (int)threads;
 
 	if (!is_signed) {
-		rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
-		vo.threads = (int)threads;
-		rc = rf_bag_verify(&report, bag, &vo);
-		if (rc && report) {
-			status = print_bag_problems(argv[0], report);
+		/* Exactly what verify checks, so that sign never signs a bag
+		 * that verify would refuse (rf_attest_bag also refuses payload
+		 * that the signed statement could not cover, e.g. a symlink). */
+		struct signing_verify sig = {0};
+		sig.threads = (int)threads;
+		status = signing_bundle_run(&res, &sig, argv[0], bag, NULL, 1);
+		if (!res)
+			goto out;
+		if (status) {
+			signing_bundle_problems(argv[0], res, 20);
 			fprintf(stderr, "referee %s: '%s' does not verify; not signing\n",
-				argv[0], bag);
+				argv[0], cli_tty(bag));
 			goto out;
 		}
-		if (rc || (rc = rf_attest_bag(bag, key)) != 0) {
+		if ((rc = rf_attest_bag(bag, key)) != 0) {
 			status = cli_error(argv[0], rc);
 			goto out;
 		}
@@ -135,7 +129,7 @@ int cmd_sign(int argc, char **argv)
 	printf("countersigned '%s' with key %s\n", bag, rf_key_id(key));
 	status = cli_finish(CLI_OK);
 out:
-	rf_bag_report_free(report);
+	rf_bundle_result_free(res);
 	rf_key_free(key);
 	rf_trust_free(trust);
 	return status;

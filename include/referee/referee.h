@@ -17,6 +17,8 @@
 #include "rescore.h"
 #include "replay.h"
 #include "report.h"
+#include "bundle.h"
+#include "escape.h"
 #include "review.h"
 
 #ifdef __cplusplus

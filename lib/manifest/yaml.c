@@ -26,7 +26,10 @@ struct anchor {
 struct frame {
 	struct rf_node *node;
 	size_t start_count; /* parser's node count when the container opened */
-	struct anchor *anchor;
+	/* 1 + index of its anchor in parser.anchors, 0 for none: an index, not
+	 * a pointer, since anchors inside the collection may realloc the array
+	 * before it closes (a pointer kept here was a use-after-free) */
+	size_t anchor;
 };
 
 struct parser {
@@ -410,11 +413,11 @@ static int on_open(struct parser *p, yaml_event_t *e, rf_node_type t)
 	f = &p->stack[p->depth++];
 	f->node = n;
 	f->start_count = p->nodes - 1;
-	f->anchor = NULL;
+	f->anchor = 0;
 	if (anchor) {
-		f->anchor = anchor_add(p, (const char *)anchor, &rc);
-		if (!f->anchor)
+		if (!anchor_add(p, (const char *)anchor, &rc))
 			return rc; /* n is freed with the stack */
+		f->anchor = p->nanchors;
 	}
 	return 0;
 }
@@ -427,8 +430,9 @@ static int on_close(struct parser *p)
 	if (n->type == RF_NODE_MAP && (rc = check_duplicates(p, n)))
 		return rc;
 	if (f->anchor) {
-		f->anchor->node = n;
-		f->anchor->count = p->nodes - f->start_count;
+		struct anchor *a = &p->anchors[f->anchor - 1];
+		a->node = n;
+		a->count = p->nodes - f->start_count;
 	}
 	p->depth--;
 	f->node = NULL;

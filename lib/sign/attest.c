@@ -170,6 +170,23 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 	return rc;
 }
 
+static int check_payload_set(const char *bag_dir, const rf_statement *st);
+
+/* What verify will hold the statement against: refuse to sign a bag whose
+ * payload on disk is not exactly the statement's subjects (a symlink in
+ * data/, which BagIt allows but the signed statement cannot vouch for). */
+static int signable(const char *bag_dir, const rf_buf *stmt)
+{
+	rf_statement *st = NULL;
+	int rc = rf_statement_parse(&st, stmt->data, stmt->len, "statement");
+	if (!rc)
+		rc = check_payload_set(bag_dir, st);
+	rf_statement_free(st);
+	if (rc)
+		rf_error_wrap(rc, "cannot sign '%s'", bag_dir);
+	return rc;
+}
+
 int rf_attest_bag(const char *bag_dir, const rf_key *key)
 {
 	rf_bag *bag = NULL;
@@ -202,6 +219,7 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key)
 	if ((rc = build_predicate(&pred, subs[n].sha256, bag, bag_dir)) != 0 ||
 	    (rc = rf_statement_build(&stmt, subs, n + 1, RF_PREDICATE_BUNDLE_V1,
 				     pred)) != 0 ||
+	    (rc = signable(bag_dir, &stmt)) != 0 ||
 	    (rc = rf_dsse_new(&env, RF_DSSE_INTOTO, stmt.data, stmt.len)) != 0 ||
 	    (rc = rf_dsse_sign(env, key)) != 0)
 		goto out;
@@ -398,24 +416,13 @@ static int keep_digests(rf_attest_result *res, const rf_statement *st,
 	return 0;
 }
 
-/* Stage 3: the statement (from verified bytes) against the files on disk. */
-static int check_statement(rf_attest_result *res, const rf_bag *bag,
-			   const char *bag_dir, const rf_statement *st,
-			   const rf_attest_opts *opts)
+/* The payload files on disk (regular files only: a symlink or a special
+ * file is hostile here) and the statement's subjects are the same set,
+ * plus the provenance file. */
+static int check_payload_set(const char *bag_dir, const rf_statement *st)
 {
 	struct file_list files = {0};
-	rf_digest_job *jobs = NULL;
-	rf_buf *full = NULL;
-	rf_pool *pool = NULL;
-	json_t *pred = NULL, *info = NULL;
-	json_error_t jerr;
-	int dfd = -1, rc = 0;
-	size_t njobs = 0;
-
-	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
-		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
-				    rf_statement_predicate_type(st),
-				    RF_PREDICATE_BUNDLE_V1);
+	int dfd, rc = 0;
 	dfd = open(bag_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return rf_error_set(RF_EIO, "cannot open '%s': %s", bag_dir,
@@ -447,6 +454,30 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			goto out;
 		}
 	}
+out:
+	file_list_free(&files);
+	return rc;
+}
+
+/* Stage 3: the statement (from verified bytes) against the files on disk. */
+static int check_statement(rf_attest_result *res, const rf_bag *bag,
+			   const char *bag_dir, const rf_statement *st,
+			   const rf_attest_opts *opts)
+{
+	rf_digest_job *jobs = NULL;
+	rf_buf *full = NULL;
+	rf_pool *pool = NULL;
+	json_t *pred = NULL, *info = NULL;
+	json_error_t jerr;
+	int rc = 0;
+	size_t njobs = 0;
+
+	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
+		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
+				    rf_statement_predicate_type(st),
+				    RF_PREDICATE_BUNDLE_V1);
+	if ((rc = check_payload_set(bag_dir, st)) != 0)
+		goto out;
 	/* Subjects = payload files + provenance, one to one: hash them all. */
 	njobs = rf_statement_subject_count(st);
 	jobs = calloc(njobs, sizeof *jobs);
@@ -546,7 +577,6 @@ out:
 	free(full);
 	free(jobs);
 	rf_pool_free(pool);
-	file_list_free(&files);
 	return rc;
 }
 

@@ -96,7 +96,7 @@ mkdir -p "$T/ev" && cp -r "$M/deepseek-r1" "$M/deepseek-v3" "$T/ev/"
                "$REFEREE" pack "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1)
 if [ -f "$T/bag/bagit.txt" ]; then
   expect_exit "a bag: both folders checked, exit 1 for R1's pair" 1 "$REFEREE" check "$T/bag"
-  expect_err_match "the bag is verified first" "bag '.*bag' verified: 8 payload files"
+  expect_err_match "the bag is verified first, and said to be unsigned" "bundle '.*bag': VERIFIED; UNSIGNED"
   expect_out_match "R1's table from the bag" "^r1-days-vs-hours .* INCONSISTENT$"
   expect_out_match "V3's table from the bag" "^v3-pretraining-plausible .* CONFIRMED$"
   expect_exit "--in picks one folder of the bag" 0 "$REFEREE" check --in deepseek-v3 "$T/bag"
