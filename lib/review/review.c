@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "referee/bag.h"
+#include "referee/bundle.h"
 #include "referee/error.h"
 #include "referee/file.h"
 #include "referee/manifest.h"
@@ -116,20 +117,13 @@ static void hash_progress(void *ctx, uint64_t bytes_done, uint64_t bytes_total,
 	progress(x, "integrity", d);
 }
 
-static json_t *bag_about(const char *path)
+static json_t *bag_about(const rf_bag *bag, const rf_provenance *prov)
 {
-	rf_bag *bag = NULL;
-	rf_provenance *prov = NULL;
-	rf_buf text = RF_BUF_INIT;
 	json_t *info = json_object(), *p = json_null();
-	if (rf_bag_open(&bag, path) == 0) {
-		for (size_t i = 0; i < rf_bag_info_count(bag); i++) {
-			const char *label, *value;
-			if (!rf_bag_info_at(bag, i, &label, &value) && !json_object_get(info, label))
-				json_object_set_new(info, label, json_string(value));
-		}
-		if (rf_bag_read_tag_file(&text, bag, RF_BAG_PROVENANCE, RF_BAG_MAX_MANIFEST) == 0)
-			rf_provenance_parse(&prov, text.data, text.len, RF_BAG_PROVENANCE);
+	for (size_t i = 0; bag && i < rf_bag_info_count(bag); i++) {
+		const char *label, *value;
+		if (!rf_bag_info_at(bag, i, &label, &value) && !json_object_get(info, label))
+			json_object_set_new(info, label, json_string(value));
 	}
 	if (prov) {
 		json_t *remotes = json_array();
@@ -151,132 +145,124 @@ static json_t *bag_about(const char *path)
 			      (json_int_t)rf_provenance_file_count(prov), "files_changed",
 			      (json_int_t)changed, "remotes", remotes);
 	}
-	rf_provenance_free(prov);
-	rf_bag_free(bag);
-	rf_buf_free(&text);
-	rf_error_clear();
 	return json_pack("{s:o, s:o}", "bag_info", info, "provenance", p);
 }
 
-/* The signers: every signature's key id, and the trusted name that
- * verified it (a key id is only a hint; the name comes from the check). */
+/* The signers: every signature's key id (a hint), and the trusted name
+ * whose key verified it, when one did. */
 static json_t *signers_json(const rf_attest_result *a, const rf_trust *trust)
 {
 	json_t *list = json_array();
-	size_t n = a->check.signatures;
-	for (size_t i = 0; i < n; i++) {
-		const char *kid = a->keyids ? a->keyids[i] : "";
+	for (size_t i = 0; i < a->check.signatures; i++) {
+		const char *kid = a->keyids && a->keyids[i] ? a->keyids[i] : "";
 		const char *name = NULL;
 		for (size_t t = 0; trust && t < rf_trust_count(trust) && !name; t++) {
-			if (strcmp(rf_key_id(rf_trust_key(trust, t)), kid ? kid : ""))
+			if (strcmp(rf_key_id(rf_trust_key(trust, t)), kid))
 				continue;
 			for (size_t v = 0; v < a->check.verified; v++)
 				if (!strcmp(a->check.signers[v], rf_trust_name(trust, t)))
 					name = rf_trust_name(trust, t);
 		}
-		json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "keyid", kid ? kid : "",
-						      "name", jstr(name), "trusted", name != NULL));
+		json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "keyid", kid, "name",
+						      jstr(name), "trusted", name != NULL));
 	}
 	return list;
 }
 
+/* Integrity and signatures: the bag verified exactly as `verify` does
+ * (rf_bundle_verify), once; its payload hashed once. */
 static void review_bag(struct run *x, json_t *bag)
 {
 	rf_trust *trust = NULL;
-	rf_attest_opts ao = RF_ATTEST_OPTS_INIT;
-	rf_attest_result ar;
-	rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
-	rf_bag_report *rep = NULL;
-	json_t *sig, *problems = json_array();
-	int rc, st;
+	rf_bundle_opts bo = RF_BUNDLE_OPTS_INIT;
+	rf_bundle_result *res = NULL;
+	const rf_attest_result *ar;
+	json_t *problems = json_array(), *about;
+	int rc, st, attest_failed;
 
-	memset(&ar, 0, sizeof ar);
-	{
-		json_t *about = bag_about(x->path);
-		json_object_update(bag, about);
-		json_decref(about);
-	}
 	progress(x, "signatures", NULL);
+	json_object_set_new(bag, "problems", problems);
 	if (x->o->trust && (rc = rf_trust_load(&trust, x->o->trust)) != 0) {
 		stage(x, "signatures", "error", "--trust '%s': %s", x->o->trust, rf_error_last());
 		stage(x, "integrity", "not run", "the trusted keys could not be read");
 		json_object_set_new(bag, "valid", json_null());
-		json_object_set_new(bag, "problems", problems);
 		return;
 	}
-	ao.trust = trust;
-	ao.min_signatures = x->o->min_signatures;
-	ao.require_signature = x->o->require_signature;
-	ao.threads = x->o->threads;
-	ao.progress = hash_progress;
-	ao.progress_ctx = x;
-	rc = rf_attest_verify(&ar, x->path, &ao);
-	st = rc ? rf_error_exit_status(rc) : 0;
-	sig = json_pack("{s:b, s:b, s:b, s:I, s:I, s:s, s:o, s:s}", "signed", ar.is_signed,
-			"checked", ar.trust_checked, "ok", rc == 0, "signatures",
-			(json_int_t)ar.check.signatures, "verified", (json_int_t)ar.check.verified,
-			"stage", rf_attest_stage_name(ar.failed), "signers",
-			signers_json(&ar, trust), "reason", rc ? rf_error_last() : "");
-	json_object_set_new(bag, "signatures", sig);
-	if (rc)
-		stage(x, "signatures", st == 1 ? "fail" : "error", "%s", rf_error_last());
-	else if (!ar.is_signed)
-		stage(x, "signatures", "skipped", "the bag is not signed%s",
-		      trust ? "" : " (no --trust given)");
-	else if (!ar.trust_checked)
-		stage(x, "signatures", "skipped",
-		      "%zu signature%s, not checked: no --trust given; the signed statement "
-		      "matches the files", ar.check.signatures, ar.check.signatures == 1 ? "" : "s");
-	else
-		stage(x, "signatures", "pass", "%zu of %zu signature%s by trusted keys", ar.check.verified,
-		      ar.check.signatures, ar.check.signatures == 1 ? "" : "s");
-
-	progress(x, "integrity", NULL);
-	if (rc) {
-		stage(x, "integrity", "not run", "the signatures failed: the bag is not believed");
+	bo.trust = trust;
+	bo.min_signatures = x->o->min_signatures;
+	bo.require_signature = x->o->require_signature;
+	bo.threads = x->o->threads;
+	bo.progress = hash_progress;
+	bo.progress_ctx = x;
+	rc = rf_bundle_verify(&res, x->path, &bo);
+	if (!res) {
+		stage(x, "integrity", "error", "%s", rf_error_last());
 		json_object_set_new(bag, "valid", json_false());
-		json_object_set_new(bag, "problems", problems);
-		rf_attest_result_free(&ar);
 		rf_trust_free(trust);
 		return;
 	}
-	/* the files the statement was checked against were hashed then: the
-	 * BagIt checks take those digests instead of reading them again */
-	vo.threads = x->o->threads;
-	vo.progress = hash_progress;
-	vo.progress_ctx = x;
-	vo.known = ar.digests;
-	vo.nknown = ar.ndigests;
-	rc = rf_bag_verify(&rep, x->path, &vo);
-	if (!rep) {
-		stage(x, "integrity", rf_error_exit_status(rc) == 1 ? "fail" : "error", "%s",
-		      rf_error_last());
+	st = rc ? rf_error_exit_status(rc) : 0;
+	ar = &res->attest;
+	attest_failed = rc && res->failed != RF_ATTEST_STAGE_BAG;
+	about = bag_about(res->bag, res->provenance);
+	json_object_update(bag, about);
+	json_decref(about);
+	json_object_set_new(bag, "summary", jstr(res->summary));
+	json_object_set_new(bag, "signatures",
+			    json_pack("{s:b, s:b, s:b, s:s, s:I, s:I, s:s, s:o, s:s}", "signed",
+				      ar->is_signed, "checked", ar->trust_checked, "ok", !attest_failed,
+				      "signing", rf_bundle_signing_name(res->signing), "signatures",
+				      (json_int_t)ar->check.signatures, "verified",
+				      (json_int_t)ar->check.verified, "stage",
+				      rf_attest_stage_name(attest_failed ? res->failed
+									 : RF_ATTEST_STAGE_NONE),
+				      "signers", signers_json(ar, trust), "reason",
+				      attest_failed && res->reason ? res->reason : ""));
+	if (attest_failed)
+		stage(x, "signatures", st == 1 ? "fail" : "error", "%s",
+		      res->reason ? res->reason : rf_error_last());
+	else if (res->signing == RF_BUNDLE_SIGNED_TRUSTED)
+		stage(x, "signatures", "pass", "%zu of %zu signature%s by trusted keys",
+		      ar->check.verified, ar->check.signatures, ar->check.signatures == 1 ? "" : "s");
+	else if (res->signing == RF_BUNDLE_SIGNED_UNCHECKED)
+		stage(x, "signatures", "skipped",
+		      "%zu signature%s, not checked against trusted keys (no --trust); the signed "
+		      "statement matches the files",
+		      ar->check.signatures, ar->check.signatures == 1 ? "" : "s");
+	else
+		stage(x, "signatures", "skipped", "the bag is not signed%s",
+		      trust ? "" : " (no --trust given)");
+
+	progress(x, "integrity", NULL);
+	if (attest_failed) {
+		stage(x, "integrity", "not run", "the attestation failed: the bag is not believed");
 		json_object_set_new(bag, "valid", json_false());
 	} else {
-		size_t n = rf_bag_report_count(rep);
+		size_t n = res->report ? rf_bag_report_count(res->report) : 0;
 		for (size_t i = 0; i < n; i++) {
-			const rf_bag_problem *p = rf_bag_report_at(rep, i);
+			const rf_bag_problem *p = rf_bag_report_at(res->report, i);
 			json_array_append_new(problems,
 					      json_pack("{s:s, s:s, s:s}", "kind",
 							rf_bag_problem_kind_name(p->kind), "path",
 							p->path, "message", p->message));
 		}
-		json_object_set_new(bag, "files", json_integer((json_int_t)rf_bag_report_files(rep)));
-		json_object_set_new(bag, "bytes", json_integer((json_int_t)rf_bag_report_bytes(rep)));
+		if (res->report) {
+			json_object_set_new(bag, "files",
+					    json_integer((json_int_t)rf_bag_report_files(res->report)));
+			json_object_set_new(bag, "bytes",
+					    json_integer((json_int_t)rf_bag_report_bytes(res->report)));
+		}
 		json_object_set_new(bag, "valid", json_boolean(rc == 0));
 		if (rc == 0)
 			stage(x, "integrity", "pass",
-			      "%zu payload files, every hash, path and the provenance hold",
-			      rf_bag_report_files(rep));
+			      "%zu payload files: every hash, path and the provenance hold",
+			      res->report ? rf_bag_report_files(res->report) : 0);
 		else
-			stage(x, "integrity", rf_error_exit_status(rc) == 1 ? "fail" : "error",
-			      "%zu problem%s, first: %s", n, n == 1 ? "" : "s",
-			      n ? rf_bag_report_at(rep, 0)->message : rf_error_last());
+			stage(x, "integrity", st == 1 ? "fail" : "error", "%zu problem%s, first: %s", n,
+			      n == 1 ? "" : "s", res->reason ? res->reason : rf_error_last());
 		x->believed = rc == 0;
 	}
-	json_object_set_new(bag, "problems", problems);
-	rf_bag_report_free(rep);
-	rf_attest_result_free(&ar);
+	rf_bundle_result_free(res);
 	rf_trust_free(trust);
 }
 

@@ -6,67 +6,56 @@
 #include <string.h>
 
 #include "referee/error.h"
+#include "referee/escape.h"
 #include "review_internal.h"
 
 /* ---------------------------------------------------------- escaping */
 
-int review_esc_html(rf_buf *out, const char *s)
+/* Thin names for rf_escape(), the one escaping function: the renderers
+ * read better with the target in the name. */
+/* Multi-line text (a derivation, a hardware capture) keeps its line
+ * breaks: each line is escaped on its own. */
+static int esc_lines(rf_buf *out, const char *s, rf_escape_mode mode)
 {
 	int rc = 0;
-	for (; s && *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': rc = rf_buf_puts(out, "&amp;"); break;
-		case '<': rc = rf_buf_puts(out, "&lt;"); break;
-		case '>': rc = rf_buf_puts(out, "&gt;"); break;
-		case '"': rc = rf_buf_puts(out, "&quot;"); break;
-		case '\'': rc = rf_buf_puts(out, "&#39;"); break;
-		default:
-			if (c < 0x20 && c != '\n' && c != '\t')
-				rc = rf_buf_printf(out, "&#xfffd;");
-			else
-				rc = rf_buf_append(out, s, 1);
-		}
+	while (s && !rc) {
+		const char *nl = strchr(s, '\n');
+		if (!nl)
+			return rf_escape(out, s, mode);
+		rc = rf_escape_n(out, s, (size_t)(nl - s), mode);
+		if (!rc)
+			rc = rf_buf_puts(out, "\n");
+		s = nl + 1;
 	}
 	return rc;
+}
+
+int review_esc_html(rf_buf *out, const char *s)
+{
+	return esc_lines(out, s, RF_ESCAPE_HTML);
 }
 
 int review_esc_xml(rf_buf *out, const char *s)
 {
-	/* XML 1.0 cannot carry most control characters, even as references */
-	return review_esc_html(out, s);
-}
-
-int review_esc_md(rf_buf *out, const char *s)
-{
-	int rc = 0;
-	for (; s && *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n' || c == '\r' || c == '\t')
-			rc = rf_buf_puts(out, " ");
-		else if (c < 0x20 || c == 0x7f)
-			rc = rf_buf_puts(out, "\xef\xbf\xbd");
-		else if (strchr("\\`*_{}[]()<>#+!|~&", c))
-			rc = c == '<' ? rf_buf_puts(out, "&lt;")
-			     : c == '>' ? rf_buf_puts(out, "&gt;")
-			     : c == '&' ? rf_buf_puts(out, "&amp;")
-					: rf_buf_printf(out, "\\%c", c);
-		else
-			rc = rf_buf_append(out, s, 1);
-	}
-	return rc;
+	return esc_lines(out, s, RF_ESCAPE_HTML);
 }
 
 int review_esc_text(rf_buf *out, const char *s)
 {
-	int rc = 0;
-	for (; s && *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c < 0x20 && c != '\n') || c == 0x7f)
-			rc = rf_buf_printf(out, "\\x%02x", c);
-		else
-			rc = rf_buf_append(out, s, 1);
-	}
+	return esc_lines(out, s, RF_ESCAPE_TERMINAL);
+}
+
+/* A Markdown table cell is one line: line breaks become spaces first. */
+int review_esc_md(rf_buf *out, const char *s)
+{
+	rf_buf one = RF_BUF_INIT;
+	int rc = rf_buf_puts(&one, s ? s : "");
+	for (size_t i = 0; !rc && i < one.len; i++)
+		if (one.data[i] == '\n' || one.data[i] == '\r' || one.data[i] == '\t')
+			one.data[i] = ' ';
+	if (!rc)
+		rc = rf_escape(out, one.data, RF_ESCAPE_MARKDOWN);
+	rf_buf_free(&one);
 	return rc;
 }
 
