@@ -109,6 +109,37 @@ struct outputs {
 	int printed;    /* tables printed so far, for the blank line between them */
 };
 
+/* The reports even when the check could not run (a malformed manifest, a
+ * bag that does not verify): CI always gets its files, the error being a
+ * failed test case (JUnit, HTML) or an "error" member (JSON). */
+static void error_reports(const struct outputs *o, const char *what, int status, const char *msg)
+{
+	static const char *const cols[] = {"claim", "claimed", "derived", "verdict"};
+	const char *cells[] = {what, "", "", "ERROR"};
+	rf_report *rep = NULL;
+	rf_buf out = RF_BUF_INIT, title = RF_BUF_INIT;
+	if (o->json) {
+		printf("{\n  \"title\": ");
+		cli_json_string(stdout, what);
+		printf(",\n  \"exit\": %d,\n  \"error\": ", status);
+		cli_json_string(stdout, msg);
+		printf("\n}\n");
+	}
+	if ((!o->junit && !o->html) || rf_buf_printf(&title, "referee check %s", what) ||
+	    rf_report_new(&rep, title.data, cols, 4) ||
+	    rf_report_add_row(rep, cells, RF_REPORT_FAIL, msg, NULL, NULL))
+		goto out;
+	if (o->junit && !rf_report_render_junit(&out, rep))
+		rf_file_write_atomic(o->junit, out.data, out.len, 0644, 1);
+	rf_buf_clear(&out);
+	if (o->html && !rf_report_render_html(&out, rep))
+		rf_file_write_atomic(o->html, out.data, out.len, 0644, 1);
+out:
+	rf_report_free(rep);
+	rf_buf_free(&out);
+	rf_buf_free(&title);
+}
+
 /* Check the manifests of one folder and print its table; the exit status. */
 static int check_folder(const char *verb, const char *dir, const rf_check_options *opts,
 			struct outputs *o)
@@ -163,7 +194,11 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 			rc = rf_file_write_atomic(o->html, out.data, out.len, 0644, 1);
 	}
 	if (rc) {
+		rf_buf msg = RF_BUF_INIT;
+		rf_buf_puts(&msg, rf_error_last());
 		status = cli_error(verb, rc);
+		error_reports(o, dir, status, msg.data ? msg.data : "");
+		rf_buf_free(&msg);
 	} else {
 		status = rf_check_failed(c) ? CLI_FAILED : CLI_OK;
 		if (status == CLI_FAILED && !o->json)
@@ -266,6 +301,10 @@ int cmd_check(int argc, char **argv)
 	status = verify_bag(argv[0], dir, &sig, o.quiet || o.json, &bundle);
 	if (!status && rf_buf_printf(&verdict, "bundle: %s", bundle->summary))
 		status = cli_error(argv[0], RF_ENOMEM);
+	if (status)
+		error_reports(&o, dir, status,
+			      bundle && bundle->reason ? bundle->reason
+						       : "the bag does not verify: its claims were not checked");
 	rf_bundle_result_free(bundle);
 	if (status) {
 		rf_buf_free(&verdict);
@@ -304,6 +343,7 @@ static int check_bag(const char *verb, const char *dir, const char *in,
 	qsort(folders, nfolders, sizeof *folders, by_name);
 	if (nfolders == 0) {
 		status = cli_fail(verb, CLI_USAGE, "bag '%s' holds no manifests under data/", dir);
+		error_reports(o, dir, status, "the bag holds no manifests under data/");
 	} else if (nfolders > 1 && (o->json || o->junit || o->html)) {
 		status = cli_fail(verb, CLI_USAGE,
 				  "bag '%s' holds manifests in %zu folders; choose one with --in "
