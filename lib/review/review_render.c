@@ -74,11 +74,21 @@ static const char *upper(const char *status)
 	return "SKIPPED";
 }
 
+/* One blank line between the table and the list of what failed. */
+static const char *sep(int *first)
+{
+	if (!*first)
+		return "";
+	*first = 0;
+	return "\n";
+}
+
 static int render_text(rf_buf *out, const rf_review *r)
 {
 	const json_t *d = r->doc;
 	json_t *s, *e, *c;
 	size_t i, j;
+	int first = 1;
 	rf_buf_puts(out, "referee review ");
 	review_esc_text(out, review_str(d, "path"));
 	rf_buf_printf(out, "\n\n%-11s %-8s %s\n", "stage", "verdict", "what was found");
@@ -92,7 +102,8 @@ static int render_text(rf_buf *out, const rf_review *r)
 	json_array_foreach(json_object_get(d, "claims"), i, e)
 	{
 		if (json_object_get(e, "error")) {
-			rf_buf_puts(out, "\nclaims ");
+			rf_buf_puts(out, sep(&first));
+			rf_buf_puts(out, "claims ");
 			review_esc_text(out, review_str(e, "folder"));
 			rf_buf_puts(out, ": ");
 			review_esc_text(out, review_str(e, "error"));
@@ -102,7 +113,8 @@ static int render_text(rf_buf *out, const rf_review *r)
 		{
 			if (strcmp(review_str(c, "status"), "fail"))
 				continue;
-			rf_buf_puts(out, "\nclaim ");
+			rf_buf_puts(out, sep(&first));
+			rf_buf_puts(out, "claim ");
 			review_esc_text(out, review_str(c, "claim"));
 			rf_buf_puts(out, " (");
 			review_esc_text(out, review_str(e, "folder"));
@@ -115,7 +127,8 @@ static int render_text(rf_buf *out, const rf_review *r)
 	{
 		if (!strcmp(review_str(e, "status"), "pass"))
 			continue;
-		rf_buf_puts(out, "\nreplay ");
+		rf_buf_puts(out, sep(&first));
+		rf_buf_puts(out, "replay ");
 		review_esc_text(out, review_str(e, "dir"));
 		rf_buf_printf(out, ": %s: ", upper(review_str(e, "status")));
 		review_esc_text(out, review_str(e, "reason"));
@@ -125,7 +138,8 @@ static int render_text(rf_buf *out, const rf_review *r)
 	{
 		if (!strcmp(review_str(e, "status"), "pass"))
 			continue;
-		rf_buf_puts(out, "\naudit ");
+		rf_buf_puts(out, sep(&first));
+		rf_buf_puts(out, "audit ");
 		review_esc_text(out, review_str(e, "file"));
 		rf_buf_printf(out, ": %s: ", upper(review_str(e, "status")));
 		review_esc_text(out, review_str(e, "reason"));
@@ -133,7 +147,7 @@ static int render_text(rf_buf *out, const rf_review *r)
 	}
 	json_array_foreach(json_object_get(d, "not_manifests"), i, e)
 	{
-		rf_buf_puts(out, i ? "" : "\n");
+		rf_buf_puts(out, sep(&first));
 		rf_buf_puts(out, "not a manifest: '");
 		review_esc_text(out, json_string_value(e));
 		rf_buf_puts(out, "' (YAML without a referee kind:), packed but not checked\n");

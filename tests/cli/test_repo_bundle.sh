@@ -53,6 +53,12 @@ mkdir -p "$T/bad"
 printf 'kind: claims\nschema: 1\nclaims: [\n' > "$T/bad/claims.yaml"
 cp "$R/configs/grpo.yaml" "$T/bad/"
 expect_exit "check: a malformed manifest is still an error" 2 "$REFEREE" check "$T/bad"
+# ... and check still writes its reports, the error in them.
+expect_exit "check --json --junit --html on a malformed manifest: exit 2" 2 \
+  "$REFEREE" check --json --junit "$T/bad.xml" --html "$T/bad.html" "$T/bad"
+expect_out_match "check --json: an error member naming file:line" '"error": ".*claims.yaml:[0-9]+'
+expect_true "check --junit: written, with a failed case" grep -q "<failure" "$T/bad.xml"
+expect_true "check --html: written" grep -q "claims.yaml" "$T/bad.html"
 printf 'kind: claimz\nschema: 1\n' > "$T/bad/claims.yaml"
 expect_exit "check: a misspelt kind with a schema: is still an error" 2 "$REFEREE" check "$T/bad"
 done_testing
