@@ -5,10 +5,12 @@ set -euo pipefail
 
 DEB_PKGS="build-essential pkg-config libgit2-dev libssl-dev libyaml-dev libjansson-dev
 libcmocka-dev openssl git python3 python3-pip python3-torch python3-numpy
-libopenblas0-pthread"
+libopenblas0-pthread chromium strace"
 # libopenblas0-pthread: Debian's PyTorch (the benchmarks' and cross-checks'
 # baseline) otherwise runs its matrix products on netlib's reference BLAS,
 # which would make every "x times PyTorch" figure a strawman.
+# chromium: the suite renders `review --html` headless and screenshots it;
+# strace: the suite checks that review hashes each payload file once.
 # Test and benchmark tooling only (never linked into referee).
 PIP_PKGS="bagit securesystemslib math-verify sigstore-models in-toto-attestation"
 

@@ -36,14 +36,18 @@ static int add_sources(rf_check *c)
 	return 0;
 }
 
+/* 1 when `dir` holds a referee manifest (other YAML does not count). */
 static int has_manifests(const char *dir)
 {
 	char **list;
 	size_t n;
+	int any = 0;
 	if (rf_manifest_list(&list, &n, dir, 1000))
 		return 0;
+	for (size_t i = 0; i < n && !any; i++)
+		any = rf_manifest_sniff(list[i]) != 0;
 	rf_manifest_list_free(list, n);
-	return n > 0;
+	return any;
 }
 
 /* Folders under a bag's data/ that hold manifests (no symlinks followed). */
@@ -97,12 +101,44 @@ static int verify_bag(const char *verb, const char *bag, const struct signing_ve
 }
 
 struct outputs {
+	const char *root; /* the payload claims' files must stay inside */
 	int explain, json, quiet;
 	const char *bundle; /* the bag's verdict line, shown with every table */
 	const char *junit, *html;
 	int skip_empty; /* a bag's folder without claims (e.g. a bare recipe) prints nothing */
 	int printed;    /* tables printed so far, for the blank line between them */
 };
+
+/* The reports even when the check could not run (a malformed manifest, a
+ * bag that does not verify): CI always gets its files, the error being a
+ * failed test case (JUnit, HTML) or an "error" member (JSON). */
+static void error_reports(const struct outputs *o, const char *what, int status, const char *msg)
+{
+	static const char *const cols[] = {"claim", "claimed", "derived", "verdict"};
+	const char *cells[] = {what, "", "", "ERROR"};
+	rf_report *rep = NULL;
+	rf_buf out = RF_BUF_INIT, title = RF_BUF_INIT;
+	if (o->json) {
+		printf("{\n  \"title\": ");
+		cli_json_string(stdout, what);
+		printf(",\n  \"exit\": %d,\n  \"error\": ", status);
+		cli_json_string(stdout, msg);
+		printf("\n}\n");
+	}
+	if ((!o->junit && !o->html) || rf_buf_printf(&title, "referee check %s", what) ||
+	    rf_report_new(&rep, title.data, cols, 4) ||
+	    rf_report_add_row(rep, cells, RF_REPORT_FAIL, msg, NULL, NULL))
+		goto out;
+	if (o->junit && !rf_report_render_junit(&out, rep))
+		rf_file_write_atomic(o->junit, out.data, out.len, 0644, 1);
+	rf_buf_clear(&out);
+	if (o->html && !rf_report_render_html(&out, rep))
+		rf_file_write_atomic(o->html, out.data, out.len, 0644, 1);
+out:
+	rf_report_free(rep);
+	rf_buf_free(&out);
+	rf_buf_free(&title);
+}
 
 /* Check the manifests of one folder and print its table; the exit status. */
 static int check_folder(const char *verb, const char *dir, const rf_check_options *opts,
@@ -116,6 +152,8 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 	rc = rf_check_new(&c, opts);
 	if (!rc)
 		rc = add_sources(c);
+	if (!rc)
+		rc = rf_check_set_root(c, o->root ? o->root : dir);
 	if (!rc)
 		rc = rf_check_load_dir(c, dir);
 	if (!rc)
@@ -138,6 +176,11 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 		rc = rf_report_render_text(&out, rep, o->explain);
 	if (!rc && out.len)
 		fwrite(out.data, 1, out.len, stdout);
+	/* a framework's own YAML beside the manifests is evidence, not a
+	 * failure: say that it was not checked */
+	for (size_t i = 0; !rc && !o->json && !o->quiet && i < rf_check_not_manifest_count(c); i++)
+		printf("not a manifest: '%s' (YAML without a referee kind:), not checked\n",
+		       rf_check_not_manifest_at(c, i));
 	if (!rc && o->junit) {
 		rf_buf_clear(&out);
 		rc = rf_report_render_junit(&out, rep);
@@ -151,7 +194,11 @@ static int check_folder(const char *verb, const char *dir, const rf_check_option
 			rc = rf_file_write_atomic(o->html, out.data, out.len, 0644, 1);
 	}
 	if (rc) {
+		rf_buf msg = RF_BUF_INIT;
+		rf_buf_puts(&msg, rf_error_last());
 		status = cli_error(verb, rc);
+		error_reports(o, dir, status, msg.data ? msg.data : "");
+		rf_buf_free(&msg);
 	} else {
 		status = rf_check_failed(c) ? CLI_FAILED : CLI_OK;
 		if (status == CLI_FAILED && !o->json)
@@ -230,7 +277,7 @@ int cmd_check(int argc, char **argv)
 			       usage_text, signing_verify_help);
 			return cli_finish(CLI_OK);
 		} else if (a[0] == '-' || dir) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		} else {
 			dir = a;
 		}
@@ -254,6 +301,10 @@ int cmd_check(int argc, char **argv)
 	status = verify_bag(argv[0], dir, &sig, o.quiet || o.json, &bundle);
 	if (!status && rf_buf_printf(&verdict, "bundle: %s", bundle->summary))
 		status = cli_error(argv[0], RF_ENOMEM);
+	if (status)
+		error_reports(&o, dir, status,
+			      bundle && bundle->reason ? bundle->reason
+						       : "the bag does not verify: its claims were not checked");
 	rf_bundle_result_free(bundle);
 	if (status) {
 		rf_buf_free(&verdict);
@@ -275,6 +326,7 @@ static int check_bag(const char *verb, const char *dir, const char *in,
 	size_t nfolders = 0;
 	int status = CLI_OK;
 	rf_path_join(&data, dir, "data");
+	o->root = data.data;
 	if (in) {
 		rf_buf sub = RF_BUF_INIT;
 		if (rf_path_check_relative(in, "--in")) {
@@ -282,16 +334,16 @@ static int check_bag(const char *verb, const char *dir, const char *in,
 			return cli_error(verb, RF_EUNSAFE);
 		}
 		rf_path_join(&sub, data.data, in);
-		rf_buf_free(&data);
 		status = check_folder(verb, sub.data, opts, o);
+		rf_buf_free(&data);
 		rf_buf_free(&sub);
 		return status;
 	}
 	find_folders(data.data, 0, folders, &nfolders);
-	rf_buf_free(&data);
 	qsort(folders, nfolders, sizeof *folders, by_name);
 	if (nfolders == 0) {
 		status = cli_fail(verb, CLI_USAGE, "bag '%s' holds no manifests under data/", dir);
+		error_reports(o, dir, status, "the bag holds no manifests under data/");
 	} else if (nfolders > 1 && (o->json || o->junit || o->html)) {
 		status = cli_fail(verb, CLI_USAGE,
 				  "bag '%s' holds manifests in %zu folders; choose one with --in "
@@ -307,5 +359,6 @@ static int check_bag(const char *verb, const char *dir, const char *in,
 	}
 	for (size_t i = 0; i < nfolders; i++)
 		free(folders[i]);
+	rf_buf_free(&data);
 	return status;
 }

@@ -17,6 +17,9 @@ static void put_escaped(const char *verb, const char *msg)
 		msg = b.data;
 	else if (msg[0])
 		msg = "(message cannot be shown: out of memory)";
+	/* stdout first: with 2>&1 through a pipe, a message must not land
+	 * inside a half-written stdout line */
+	fflush(stdout);
 	fprintf(stderr, "referee %s: %s\n", verb, msg);
 	rf_buf_free(&b);
 }
@@ -42,8 +45,32 @@ int cli_fail(const char *verb, int status, const char *fmt, ...)
 
 int cli_usage(const char *usage)
 {
+	fflush(stdout);
 	fprintf(stderr, "usage: %s\n", usage);
 	return CLI_USAGE;
+}
+
+/* 1 when the usage text shows `opt` followed by a value ("--junit FILE"). */
+static int takes_value(const char *usage, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = strstr(usage, opt); p; p = strstr(p + 1, opt)) {
+		int starts = p == usage || p[-1] == ' ' || p[-1] == '[' || p[-1] == '|';
+		if (starts && p[n] == ' ' && p[n + 1] >= 'A' && p[n + 1] <= 'Z')
+			return 1;
+	}
+	return 0;
+}
+
+int cli_bad_arg(const char *verb, const char *arg, const char *usage)
+{
+	if (arg[0] == '-' && arg[1] && takes_value(usage, arg))
+		cli_fail(verb, CLI_USAGE, "option '%s' needs a value", arg);
+	else if (arg[0] == '-' && arg[1])
+		cli_fail(verb, CLI_USAGE, "unknown option '%s'", arg);
+	else
+		cli_fail(verb, CLI_USAGE, "unexpected argument '%s'", arg);
+	return cli_usage(usage);
 }
 
 int cli_finish(int status)

@@ -69,11 +69,11 @@ int cmd_grpo(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		} else if (!path) {
 			path = argv[i];
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		}
 	}
 	if (!path)

@@ -392,11 +392,11 @@ int cmd_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--force")) {
 			force = 1;
 		} else if (a[0] == '-' && a[1]) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		} else if (!recipe) {
 			recipe = a;
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		}
 	}
 	if (force && !out)

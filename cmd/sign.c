@@ -63,11 +63,11 @@ int cmd_sign(int argc, char **argv)
 			if ((threads = cli_parse_long(argv[++i], 1, 1024)) < 0)
 				return cli_fail(argv[0], CLI_USAGE, "-j wants 1 to 1024");
 		} else if (a[0] == '-' && a[1]) {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], a, usage_line);
 		} else if (!bag) {
 			bag = a;
 		} else {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], a, usage_line);
 		}
 	}
 	if (!bag || !keypath)

@@ -1,22 +1,21 @@
 /* referee — BagIt 1.0 bags (RFC 8493): pack, open, verify, tag files.
  *
  * A referee bag:
- *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding:
- * UTF-8" bag-info.txt            Bagging-Date, Payload-Oxum,
- * Bag-Software-Agent, ... data/...                the payload, with the packed
- * paths' relative layout manifest-sha256.txt     "<sha256>  data/<path>" per
- * payload file, sorted referee/provenance.json git provenance (see
- * provenance.h) referee/...             other referee tag files
- * (attestation.dsse.json, ...) tagmanifest-sha256.txt  bagit.txt, bag-info.txt,
- * manifest-sha256.txt and every file under referee/, sorted
+ *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding: UTF-8"
+ *   bag-info.txt            Bagging-Date, Payload-Oxum, Bag-Software-Agent, ...
+ *   data/...                the payload, with the packed paths' relative layout
+ *   manifest-sha256.txt     "<sha256>  data/<path>" per payload file, sorted
+ *   referee/provenance.json git provenance (see provenance.h)
+ *   referee/...             other referee tag files (attestation.dsse.json, ...)
+ *   tagmanifest-sha256.txt  bagit.txt, bag-info.txt, manifest-sha256.txt and
+ *                           every file under referee/, sorted
  *
  * Usage, in short:
  *   rf_pack_opts o = RF_PACK_OPTS_INIT;
- *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook:
- * o.before_commit rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  //
- * list of problems rf_bag *b; rf_bag_open(&b, "out.bag");            //
- * entries, bag-info, tag files rf_bag_write_tag_file("out.bag",
- * "referee/x.json", data, len); // + tag manifest
+ *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook: o.before_commit
+ *   rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  // list of problems
+ *   rf_bag *b; rf_bag_open(&b, "out.bag");            // entries, bag-info, tag files
+ *   rf_bag_write_tag_file("out.bag", "referee/x.json", data, len); // + tag manifest
  */
 #ifndef REFEREE_BAG_H
 #define REFEREE_BAG_H

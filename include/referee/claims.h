@@ -219,6 +219,18 @@ int rf_claims_lint(const rf_manifest *m);
  *  resolving files the claims name; "." when the manifests were added one
  *  by one with rf_check_add_manifest().  Borrowed. */
 const char *rf_claims_env_dir(const rf_claims_env *env);
+/** The folder every file a claim names must stay inside: the bag's
+ *  payload (data/) or the folder given to the check (rf_check_set_root());
+ *  rf_claims_env_dir() when none was set.  Borrowed. */
+const char *rf_claims_env_root(const rf_claims_env *env);
+/** Resolve `rel`, a path a claim names (from.rollouts, from.dir), against
+ *  the manifests' folder into `out` (appended): relative, and it may
+ *  climb with `..` as long as it stays inside rf_claims_env_root(), also
+ *  through symlinks (checked when the path exists).  RF_EUNSAFE with
+ *  "`what`: 'rel' leaves the payload" otherwise.  The file need not
+ *  exist (callers say "not found" their own way). */
+int rf_claims_env_resolve(rf_buf *out, const rf_claims_env *env,
+			  const char *rel, const char *what);
 /** The loaded manifest of `kind` whose file stem (or `name:`) is `name`;
  *  with `name` NULL, the only manifest of that kind.  NULL when there is
  *  none (or several and no name); borrowed. */
@@ -269,6 +281,17 @@ int rf_check_add_source(rf_check *c, const rf_claims_source *src);
  *  by name; at most 1000).  The first invalid manifest fails the load with
  *  its file:line:column message.  `dir` becomes rf_claims_env_dir(). */
 int rf_check_load_dir(rf_check *c, const char *dir);
+
+/** YAML files of the loaded folder that are not referee manifests
+ *  (rf_manifest_sniff(): no referee `kind:`), skipped by
+ *  rf_check_load_dir(): their count and the i-th path (borrowed). */
+size_t rf_check_not_manifest_count(const rf_check *c);
+const char *rf_check_not_manifest_at(const rf_check *c, size_t i);
+
+/** Set the folder files named by claims must stay inside (a bag's data/,
+ *  so that manifests may point anywhere in the payload); NULL: the
+ *  manifests' folder.  Copied. */
+int rf_check_set_root(rf_check *c, const char *root);
 
 /** Add one validated manifest; the check takes ownership (also on error). */
 int rf_check_add_manifest(rf_check *c, rf_manifest *m);

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "bundle.h"
 #include "escape.h"
+#include "review.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -30,6 +30,9 @@ struct rf_check {
 	struct loaded *mans;
 	size_t nmans;
 	char *dir;
+	char *root;       /* the payload a claim's files must stay in */
+	char **skipped;   /* YAML files in dir that are not manifests */
+	size_t nskipped;
 	struct row *rows;
 	size_t nrows, cap;
 };
@@ -130,6 +133,8 @@ void rf_check_free(rf_check *c)
 	free(c->mans);
 	free(c->sources);
 	free(c->dir);
+	free(c->root);
+	rf_manifest_list_free(c->skipped, c->nskipped);
 	free(c);
 }
 
@@ -193,14 +198,46 @@ int rf_check_load_dir(rf_check *c, const char *dir)
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		rf_manifest *m;
-		rc = rf_manifest_load(&m, list[i]);
+		int is = rf_manifest_sniff(list[i]);
+		if (is == 0) { /* other YAML (a framework's config): listed, not loaded */
+			char **sk = realloc(c->skipped, (c->nskipped + 1) * sizeof *sk);
+			if (!sk) {
+				rc = rf_error_set(RF_ENOMEM, "out of memory");
+				break;
+			}
+			c->skipped = sk;
+			c->skipped[c->nskipped++] = list[i];
+			list[i] = NULL;
+			continue;
+		}
+		rc = is < 0 ? is : rf_manifest_load(&m, list[i]);
 		if (!rc)
 			rc = rf_check_add_manifest(c, m);
 	}
 	rf_manifest_list_free(list, n);
-	if (!rc && n == 0)
+	if (!rc && c->nmans == 0)
 		rc = rf_error_set(RF_ENOTFOUND, "no manifests (*.yaml) in '%s'", dir);
 	return rc;
+}
+
+size_t rf_check_not_manifest_count(const rf_check *c)
+{
+	return c->nskipped;
+}
+
+const char *rf_check_not_manifest_at(const rf_check *c, size_t i)
+{
+	return i < c->nskipped ? c->skipped[i] : NULL;
+}
+
+int rf_check_set_root(rf_check *c, const char *root)
+{
+	char *r = root ? strdup(root) : NULL;
+	if (root && !r)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	free(c->root);
+	c->root = r;
+	return 0;
 }
 
 /* ------------------------------------------------------------- env */
@@ -208,6 +245,11 @@ int rf_check_load_dir(rf_check *c, const char *dir)
 const char *rf_claims_env_dir(const rf_claims_env *env)
 {
 	return env->c->dir ? env->c->dir : ".";
+}
+
+const char *rf_claims_env_root(const rf_claims_env *env)
+{
+	return env->c->root ? env->c->root : rf_claims_env_dir(env);
 }
 
 const rf_manifest *rf_claims_env_manifest(const rf_claims_env *env, const char *kind,

@@ -71,17 +71,16 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
 	if (rf_node_get(params, "step") &&
 	    (rc = rf_node_get_int(&step, params, "step")))
 		return rc;
-	if ((rc = rf_path_check_relative(rel, "from.dir")))
+	/* anywhere inside the payload, `..` included, never outside it */
+	if ((rc = rf_claims_env_resolve(&dir, env, rel, "from.dir"))) {
+		rf_buf_free(&dir);
 		return rf_node_error(RF_EFORMAT, rf_node_get(params, "dir"), "from.dir",
 				     "%s", rf_error_last());
-	if ((rc = rf_path_join(&dir, rf_claims_env_dir(env), rel)))
-		return rc;
+	}
 	if (!rf_path_exists(dir.data)) {
 		rc = rf_error_set(RF_ENOTFOUND, "no replay at '%s'", dir.data);
 		goto out;
 	}
-	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), dir.data)))
-		goto out;
 	if ((rc = rf_replay_files_load(&f, dir.data)))
 		goto out;
 	loaded = 1;

@@ -156,9 +156,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     mname);
 	if (k_in_name)
 		kk = k_in_name;
-	if (rf_path_check_relative(rel, "from.rollouts"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
-				     "from.rollouts", "%s", rf_error_last());
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
 	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
@@ -192,14 +189,16 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
-	if ((rc = rf_path_join(&path, rf_claims_env_dir(env), rel)) != 0)
+	/* anywhere inside the payload, `..` included, never outside it */
+	if (rf_claims_env_resolve(&path, env, rel, "from.rollouts")) {
+		rc = rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
+				   "from.rollouts", "%s", rf_error_last());
 		goto out;
+	}
 	if (!rf_path_exists(path.data)) {
 		rc = rf_error_set(RF_ENOTFOUND, "rollouts '%s' not found", rel);
 		goto out;
 	}
-	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), path.data)) != 0)
-		goto out;
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)
 		goto out;
 	switch (metric) {
@@ -259,13 +258,19 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				 metric == M_PASSK ? "pass" : "cons", s.k);
 			kname = label;
 		}
+		char per[48];
+		/* "(4 per problem)", or "(1-4 per problem)" when they differ */
+		if (s.n_min == s.n_max)
+			snprintf(per, sizeof per, "%zu", s.n_min);
+		else
+			snprintf(per, sizeof per, "%zu-%zu", s.n_min, s.n_max);
 		rf_buf_printf(
 		    explain,
 		    "rescore '%s' with reward %s: %zu problems, %zu samples "
-		    "(%zu-%zu per problem), %zu correct, %zu without an "
+		    "(%s per problem), %zu correct, %zu without an "
 		    "answer\n",
-		    rel, rf_reward_spec(rw), s.problems, s.samples, s.n_min,
-		    s.n_max, s.correct, s.no_answer);
+		    rel, rf_reward_spec(rw), s.problems, s.samples, per,
+		    s.correct, s.no_answer);
 		rf_buf_printf(explain, "%s = %.4f%s over %zu problems", kname,
 			      m->value * f, u, m->problems);
 		if (!isnan(m->lo))

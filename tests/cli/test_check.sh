@@ -84,9 +84,9 @@ expect_err_match "names file:line:column and the field" "^referee check: .*malfo
 mkdir -p "$T/dotdot"
 printf 'kind: claims\nschema: 1\nclaims:\n  - id: a\n    claimed: 50%%\n    from: {source: rescore, rollouts: ../x.jsonl, reward: math, metric: pass@1}\n' \
   >"$T/dotdot/claims.yaml"
-expect_exit "a rollouts path with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
+expect_exit "a rollouts path leaving the checked folder with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
 expect_err_match "the message names from.rollouts once" \
-  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\.' component in '\\.\\./x\\.jsonl' refused$"
+  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\./x\\.jsonl' leaves the payload \\('.*dotdot'\\)$"
 mkdir -p "$T/empty"
 expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
 expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"
