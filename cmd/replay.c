@@ -304,7 +304,7 @@ static int verify_bundle(const char *path, int threads)
  * `check` does); else the bag's data/replay/ or the directory itself. */
 static int find_replay(char **dir, const char *path, const char *in)
 {
-	rf_buf b = RF_BUF_INIT;
+	rf_buf b = RF_BUF_INIT, data = RF_BUF_INIT;
 	int rc;
 	if (!in)
 		return rf_replay_locate(dir, path);
@@ -317,12 +317,13 @@ static int find_replay(char **dir, const char *path, const char *in)
 	}
 	rf_buf_clear(&b);
 	if (!(rc = rf_path_check_relative(in, "--in")) &&
-	    !(rc = rf_path_join(&b, path, "data")) &&
-	    !(rc = rf_path_join(&b, b.data, in)))
+	    !(rc = rf_path_join(&data, path, "data")) &&
+	    !(rc = rf_path_join(&b, data.data, in)))
 		rc = rf_path_check_inside(path, b.data);
 	if (!rc)
 		rc = rf_replay_locate(dir, b.data);
 	rf_buf_free(&b);
+	rf_buf_free(&data);
 	return rc;
 }
 
@@ -349,12 +350,12 @@ static int print_spot(const rf_replay_spot *s)
 		else
 			printf("  segment %d (steps %d-%d): %s", g->index, g->from + 1,
 			       g->to, st[g->status]);
-		if (g->status <= RF_SEGMENT_DIFFERS)
-			printf(" (%.1f s)", g->seconds);
 		if (g->line)
 			printf("; parts at log.jsonl:%ld", g->line);
 		if (g->detail[0])
 			printf(": %s", g->detail);
+		if (g->status <= RF_SEGMENT_DIFFERS)
+			printf(" (%.1f s)", g->seconds);
 		printf("\n");
 	}
 	if (s->checked > 0) {
