@@ -32,20 +32,33 @@ static const rf_field from_fields[] = {
 static int log_number(double *v, const rf_replay_files *f, const char *rel,
 		      long step, const char *metric)
 {
-	for (size_t i = 0; i < f->nrows; i++) {
-		json_t *o = f->rows[i], *x;
+	rf_jsonl r;
+	json_t *o, *x;
+	int rc = rf_replay_log_open(&r, f->dir);
+	while (!rc || rc == 1) {
+		if ((rc = rf_replay_log_next(&r, f->dir, &o)) != 1)
+			break;
 		if (strcmp(json_string_value(json_object_get(o, "type")), "eval") ||
-		    json_integer_value(json_object_get(o, "step")) != step)
+		    json_integer_value(json_object_get(o, "step")) != step) {
+			json_decref(o);
 			continue;
+		}
 		x = json_object_get(o, metric);
 		if (!json_is_number(x))
-			return rf_error_set(RF_ENOTFOUND,
-					    "'%s/log.jsonl':%ld: the evaluation at "
-					    "step %ld has no number '%.40s'",
-					    rel, f->lines[i], step, metric);
-		*v = json_number_value(x);
-		return 0;
+			rc = rf_error_set(RF_ENOTFOUND,
+					  "'%s/log.jsonl':%ld: the evaluation at "
+					  "step %ld has no number '%.40s'",
+					  rel, r.line, step, metric);
+		else
+			*v = json_number_value(x);
+		json_decref(o);
+		rf_jsonl_close(&r);
+		return rc == 1 ? 0 : rc;
 	}
+	/* rc: 0 at the end of the log, negative on an error */
+	rf_jsonl_close(&r);
+	if (rc)
+		return rc;
 	return rf_error_set(RF_ENOTFOUND, "'%s/log.jsonl' has no evaluation at step %ld",
 			    rel, step);
 }

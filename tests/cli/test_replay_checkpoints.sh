@@ -54,8 +54,8 @@ expect_out_match "... the verdict" "^replay SPOT-CHECKED \(spot-checked 5 of 5 s
 expect_exit "two segments drawn from a given seed" 0 "$REFEREE" replay --check "$T/a" --segments 2 --seed 2a --quiet
 expect_out_match "... the seed is printed" "^spot-check seed: 000000000000002a"
 expect_out_match "... with the detection probability" "probability at most \(1-f\)\^2: f=0.1: 0.810"
-grep '^  segment' "$T/out" >"$T/draw1"
-"$REFEREE" replay --check "$T/a" --segments 2 --seed 2a --quiet | grep '^  segment' >"$T/draw2"
+grep '^  segment' "$T/out" | sed 's/ ([0-9.]* s)$//' >"$T/draw1"
+"$REFEREE" replay --check "$T/a" --segments 2 --seed 2a --quiet | grep '^  segment' | sed 's/ ([0-9.]* s)$//' >"$T/draw2"
 expect_true "the same seed draws the same segments" cmp "$T/draw1" "$T/draw2"
 if [ "$(wc -l <"$T/draw1")" = 2 ]; then ok "... two of them"; else not_ok "two segments" "$(cat "$T/draw1")"; fi
 expect_exit "without --seed the OS draws" 0 "$REFEREE" replay --check "$T/a" --segments 1 --quiet
@@ -155,4 +155,28 @@ expect_out_match "... a segment whose start checkpoint was not shipped is not ch
 expect_exit "... two shipped segments" 0 "$REFEREE" replay --check "$T/bag" --in runs/r1 --segments 2 --seed 5 --quiet
 expect_exit "--in that leaves the bag (refused as unsafe, as check does)" 1 "$REFEREE" replay --check "$T/bag" --in ../x --quiet
 expect_exit "--in on a directory that is not a bag" 2 "$REFEREE" replay --check "$T/a" --in x --quiet
+
+# ---- hostile JSON Lines: a line past the limit, a NUL byte ----
+cp -r "$T/plain" "$T/long"
+$SYSPY - "$T/long/log.jsonl" <<'PY'
+import sys
+p = sys.argv[1]; rows = open(p).read().split("\n")
+rows[3] = rows[3].replace('"loss":', '"loss":0.' + "0" * 70000 + "1,\"x\":", 1)
+open(p, "w").write("\n".join(rows))
+PY
+expect_exit "a log row longer than 64 KiB" 2 "$REFEREE" replay --check "$T/long" --quiet
+expect_err_match "... is named with its line" "log.jsonl':4: line longer than 65536 bytes"
+cp -r "$T/plain" "$T/nul"
+$SYSPY - "$T/nul/log.jsonl" <<'PY'
+import sys
+p = sys.argv[1]; rows = open(p, "rb").read().split(b"\n")
+rows[2] = rows[2] + b"\0" + rows[2]
+open(p, "wb").write(b"\n".join(rows))
+PY
+expect_exit "a NUL byte in a log row" 2 "$REFEREE" replay --check "$T/nul" --quiet
+expect_err_match "... is malformed" "log.jsonl':3: a NUL byte in the line"
+"$REFEREE" replay "$R" --out "$T/bt" --batches --quiet
+printf '\0\n' >>"$T/bt/batches/step-000001-0.jsonl"
+expect_exit "a NUL byte in a GRPO batch" 2 "$REFEREE" grpo audit "$T/bt/batches/step-000001-0.jsonl"
+expect_err_match "... is malformed" "a NUL byte in the line"
 done_testing
