@@ -156,6 +156,26 @@ expect_exit "... two shipped segments" 0 "$REFEREE" replay --check "$T/bag" --in
 expect_exit "--in that leaves the bag (refused as unsafe, as check does)" 1 "$REFEREE" replay --check "$T/bag" --in ../x --quiet
 expect_exit "--in on a directory that is not a bag" 2 "$REFEREE" replay --check "$T/a" --in x --quiet
 
+# ---- a claim that holds only once spot-checked ----
+mkdir -p "$T/cl"
+cp -r "$T/a" "$T/cl/replay"
+acc=$(sed -n 's/.*"accuracy_final": \([0-9.]*\).*/\1/p' "$T/a/summary.json")
+cat >"$T/cl/claims.yaml" <<YAML
+kind: claims
+schema: 1
+name: spot
+claims:
+  - id: final
+    sentence: "held-out accuracy at the end"
+    claimed: "$acc"
+    from: {source: replay, metric: accuracy-final, spot-check: 5}
+YAML
+expect_exit "check: a claim spot-checked over every segment" 0 "$REFEREE" check "$T/cl" --explain
+expect_out_match "... the report says it was spot-checked, S of T" "replay: spot-checked 5 of 5 segments \(seed [0-9a-f]{16}"
+rm -rf "$T/cl/replay" && cp -r "$T/f1" "$T/cl/replay"
+expect_exit "check: the same claim on a forged run" 1 "$REFEREE" check "$T/cl" --explain
+expect_out_match "... is inconsistent, naming the segment" "segment 3 differs"
+
 # ---- hostile JSON Lines: a line past the limit, a NUL byte ----
 cp -r "$T/plain" "$T/long"
 $SYSPY - "$T/long/log.jsonl" <<'PY'
