@@ -268,6 +268,10 @@ int rf_trust_load(rf_trust **out, const char *path)
 		return rc;
 	if (S_ISDIR(st.st_mode)) {
 		rc = load_dir(t, path);
+	} else if (!S_ISREG(st.st_mode)) {
+		/* a FIFO would block the read forever, a device is no list */
+		rc = rf_error_set(RF_EIO, "trust list '%s' is not a regular file or a "
+				  "folder", path);
 	} else if ((rc = rf_file_read(&text, path, 1 << 20)) == 0) {
 		const char *p = text.data ? text.data : "";
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
