@@ -207,6 +207,14 @@ static int load_allowed(rf_trust *t, const char *path, char *text, size_t len)
 	int rc = 0;
 	if (slash)
 		rc = rf_buf_append(&dir, path, (size_t)(slash - path + 1));
+	/* A NUL would end the text early and drop the lines after it. */
+	if (!rc && memchr(text, '\0', len)) {
+		const char *z = memchr(text, '\0', len);
+		size_t ln = 1;
+		for (const char *c = text; c < z; c++)
+			ln += *c == '\n';
+		rc = rf_error_set(RF_EFORMAT, "%s:%zu: NUL byte", path, ln);
+	}
 	for (char *line = text; !rc && line && line < text + len;) {
 		char *nl = strchr(line, '\n'), *name, *key, *rest, *save = NULL;
 		if (nl)
