@@ -1,9 +1,9 @@
-/* referee verify — check a bag (rf_bag_verify): every payload file present,
- * listed and matching, nothing extra, Payload-Oxum, tag manifest, hostile
- * paths; with --repo, also the git commit and blobs.  Then show a reviewer
- * what the bag says about itself (bag-info, provenance).  Checks run first
- * and add to one report; printing comes last, so a new check (signatures)
- * is one more step before the printing. */
+/* referee verify — check a bag with rf_bundle_verify(), the one
+ * verification every verb that reads a bag runs: the attestation (signed
+ * statement against the files, signatures against --trust), BagIt
+ * integrity, provenance, --repo, --expect-id.  Then show a reviewer what
+ * the bag says about itself (bag-info, identifier, provenance, unsigned
+ * extras), every string from the bag escaped, and one plain verdict. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>

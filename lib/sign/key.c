@@ -322,8 +322,10 @@ int rf_key_from_spki_base64(rf_key **out, const char *b64, const char *what)
 	*out = NULL;
 	if (len > 1024)
 		return rf_error_set(RF_EFORMAT, "%s: key too long", what);
-	if ((rc = rf_base64_decode(&der, b64, len, what)) != 0)
+	if ((rc = rf_base64_decode(&der, b64, len, what)) != 0) {
+		rf_buf_free(&der); /* a partial decode was left in it */
 		return rc;
+	}
 	p = (const unsigned char *)der.data;
 	pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
 	if (!pkey || p != (const unsigned char *)der.data + der.len) {
