@@ -134,6 +134,17 @@ typedef struct rf_figure_opts {
  *  caller adds it). */
 int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts);
 
+/** One form of the figure grammar: an example as a paper writes it and
+ *  what referee reads ("under $450" → "a bound: [0, 450.5) ..."). */
+typedef struct rf_figure_form {
+	const char *written; /**< examples, comma-separated */
+	const char *means;
+} rf_figure_form;
+
+/** The i-th form of the figure grammar (for `referee lint --kinds` and the
+ *  README's figure table), NULL past the end; static. */
+const rf_figure_form *rf_figure_form_at(size_t i);
+
 /** Product, quotient and sum of figures (units combine; a sum needs the
  *  same dimension: RF_EINVAL otherwise).  The result's unit is canonical. */
 int rf_figure_mul(rf_figure *out, const rf_figure *a, const rf_figure *b);
