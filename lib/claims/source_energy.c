@@ -35,11 +35,29 @@ static void keep_dim(rf_figure *f, int dim)
 	rf_unit_canonical(&f->unit);
 }
 
+static int setting_as(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		      const rf_node *stage, const char *key, const char *unit, int exact,
+		      rf_buf *explain);
+
 /* A stage's setting, else the ledger's.  Power, PUE and carbon intensity
  * are the assumptions an estimate states ("TDP of 400W", "a PUE of 1.1"),
  * taken as exact, as rates are.  RF_ENOTFOUND when neither gives it. */
 static int setting(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
 		   const rf_node *stage, const char *key, const char *unit, rf_buf *explain)
+{
+	return setting_as(out, env, ledger, stage, key, unit, 1, explain);
+}
+
+/* An average power is a measurement: read with its written rounding. */
+static int is_average(const rf_node *stage)
+{
+	const rf_node *k = rf_node_get(stage, "power-is");
+	return k && !strcmp(rf_node_text(k), "average");
+}
+
+static int setting_as(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		      const rf_node *stage, const char *key, const char *unit, int exact,
+		      rf_buf *explain)
 {
 	const rf_node *n = rf_node_get(stage, key);
 	char label[200];
@@ -49,7 +67,7 @@ static int setting(rf_figure *out, const rf_claims_env *env, const rf_manifest *
 	if (!n)
 		return rf_error_set(RF_ENOTFOUND, "no %s for stage '%s' (nor for the ledger)", key,
 				    sid(stage));
-	if ((rc = rf_claims_env_figure(out, env, n, key, unit, 1)))
+	if ((rc = rf_claims_env_figure(out, env, n, key, unit, exact)))
 		return rc;
 	snprintf(label, sizeof label, "%s: %s \"%s\"", sid(stage), key, rf_node_text(n));
 	return rf_explain_figure(explain, label, out);
@@ -70,7 +88,7 @@ static int stage_energy(rf_figure *out, const rf_claims_env *env, const rf_manif
 		return rf_explain_figure(explain, label, out);
 	}
 	if ((rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain)) ||
-	    (rc = setting(&power, env, ledger, stage, "power", "W", explain)))
+	    (rc = setting_as(&power, env, ledger, stage, "power", "W", !is_average(stage), explain)))
 		return rc;
 	rf_figure_mul(out, &gh, &power);
 	keep_dim(out, RF_DIM_ENERGY);
@@ -182,7 +200,7 @@ static int power_check(rf_derivation *out, const rf_claims_env *env, const rf_no
 	rf_figure power;
 	char a[64], b[64];
 	int rc;
-	if ((rc = setting(&power, env, ledger, stage, "power", "W", explain)) ||
+	if ((rc = setting_as(&power, env, ledger, stage, "power", "W", !is_average(stage), explain)) ||
 	    (rc = tdp_of(&out->figure, env, params, rf_node_text(rf_node_get(stage, "accelerator")),
 			 explain)))
 		return rc;
