@@ -416,6 +416,30 @@ static void test_paper_forms(void **state)
 	}
 }
 
+/* Every example of the figure table that lint --kinds prints parses. */
+static void test_form_table(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (size_t i = 0; rf_figure_form_at(i); i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", rf_figure_form_at(i)->written);
+		assert_non_null(rf_figure_form_at(i)->means);
+		/* examples are separated by ", " (a thousands separator has no
+		 * space after it) */
+		for (char *t = buf, *e; t; t = e) {
+			rf_figure f;
+			if ((e = strstr(t, ", ")))
+				*e = '\0', e += 2;
+			if (rf_figure_parse(&f, t, NULL))
+				fail_msg("table example '%s' did not parse: %s", t, rf_error_last());
+			n++;
+		}
+	}
+	assert_true(n > 80);
+	assert_null(rf_figure_form_at(1000));
+}
+
 /* Near misses: each must fail, and say which part it could not read. */
 static void test_paper_forms_rejected(void **state)
 {
@@ -623,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_display_digits),
 		cmocka_unit_test(test_paper_forms),
 		cmocka_unit_test(test_paper_forms_rejected),
+		cmocka_unit_test(test_form_table),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_arithmetic),
 	};
