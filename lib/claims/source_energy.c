@@ -80,13 +80,8 @@ static int stage_energy(rf_figure *out, const rf_claims_env *env, const rf_manif
 	rf_figure gh, power, pue;
 	char label[200];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "energy", "MWh", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: energy as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "energy", "MWh", explain);
 	if ((rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain)) ||
 	    (rc = setting_as(&power, env, ledger, stage, "power", "W", !is_average(stage), explain)))
 		return rc;
@@ -116,13 +111,8 @@ static int stage_emissions(rf_figure *out, const rf_claims_env *env, const rf_ma
 	rf_figure energy, ci;
 	char label[200];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "emissions", "tCO2eq", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: emissions as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "emissions", "tCO2eq", explain);
 	/* the energy from the evidence; a stage without power gives only the
 	 * energy it reports */
 	rc = stage_energy(&energy, env, ledger, stage, 0, explain);
@@ -136,29 +126,6 @@ static int stage_emissions(rf_figure *out, const rf_claims_env *env, const rf_ma
 	rf_figure_mul(out, &energy, &ci);
 	keep_dim(out, RF_DIM_CO2);
 	snprintf(label, sizeof label, "%s: emissions = energy × carbon intensity", sid(stage));
-	return rf_explain_figure(explain, label, out);
-}
-
-typedef int (*stage_fn)(rf_figure *, const rf_claims_env *, const rf_manifest *,
-			const rf_node *, int, rf_buf *);
-
-static int total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
-		 stage_fn fn, const char *what, int prefer_reported, rf_buf *explain)
-{
-	const rf_node *stages = rf_node_get(rf_manifest_root(ledger), "stages");
-	char label[200];
-	int rc;
-	for (size_t i = 0; i < rf_node_size(stages); i++) {
-		rf_figure f;
-		if ((rc = fn(&f, env, ledger, rf_node_at(stages, i), prefer_reported, explain)))
-			return rc;
-		if (i == 0)
-			*out = f;
-		else if ((rc = rf_figure_add(out, out, &f)))
-			return rc;
-	}
-	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", what, rf_node_size(stages),
-		 prefer_reported ? " (as reported where reported)" : "");
 	return rf_explain_figure(explain, label, out);
 }
 
@@ -239,7 +206,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	const rf_node *stage = NULL;
 	const char *q = rf_node_text(rf_node_get(p, "quantity"));
 	int tot, rep, rc;
-	stage_fn fn;
+	rf_stage_fn fn;
 	(void)ctx;
 	if ((rc = rf_env_manifest(&ledger, env, p, "ledger", "cost-ledger")))
 		return rc;
@@ -265,7 +232,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "unknown quantity \"%s\" (energy, emissions, reported-energy, "
 				     "reported-emissions, power)", rf_node_text(rf_node_get(p, "quantity")));
-	return tot ? total(&out->figure, env, ledger, fn, q, rep, explain)
+	return tot ? rf_ledger_sum(&out->figure, env, ledger, fn, q, rep, explain)
 		   : fn(&out->figure, env, ledger, stage, rep, explain);
 }
 
@@ -273,7 +240,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 
 static const struct {
 	const char *key, *unit;
-	stage_fn fn;
+	rf_stage_fn fn;
 } reported[] = {
 	{"energy", "MWh", stage_energy},
 	{"emissions", "tCO2eq", stage_emissions},
@@ -322,7 +289,7 @@ static int energy_rows(rf_claims_env *env, const rf_manifest *m, const char *ste
 			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(tot, "source"),
 						   reported[q].key, reported[q].unit, &ex)))
 				return rc;
-			rc = total(&d.figure, env, m, reported[q].fn, reported[q].key, !ev, ex);
+			rc = rf_ledger_sum(&d.figure, env, m, reported[q].fn, reported[q].key, !ev, ex);
 			rc = rf_env_row_end(env, rc, &d);
 		}
 	}
