@@ -148,6 +148,11 @@ run "$REFEREE" check "$M/s1"
 expect_out_match "s1: 5 × ceil(1000/16) = 315 steps" "^s1-steps +315 gradient steps +315 gradient steps +CONFIRMED$"
 expect_out_match "s1: 'just 26 minutes'" "^s1-training-time +just 26 minutes .* CONFIRMED$"
 # tampered: the step count and the emissions changed
+# a lower bound's open side is null in --json (JSON has no infinity)
+mkdir -p "$T/bound" && printf 'kind: claims\nschema: 1\nclaims:\n  - {id: b, claimed: at least 15T tokens, from: {source: claim, claim: c}}\n  - {id: c, claimed: 15.6T tokens, from: {source: claim, claim: b}}\n' >"$T/bound/claims.yaml"
+expect_exit "--json with a bound" 0 "$REFEREE" check --json "$T/bound"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r={x["claim"]: x for x in d["rows"]}; i=r["b"]["claimed_interval"]; assert i["hi"] is None and i["lo"]==14.5e12, i; assert r["c"]["verdict"]=="CONFIRMED"' "$T/out" 2>"$T/py"; then
+  ok "--json: [14.5T, null] for 'at least 15T tokens'"; else not_ok "--json: [14.5T, null] for 'at least 15T tokens'" "$(cat "$T/py")"; fi
 mkdir -p "$T/s1t" && cp "$M"/s1/*.yaml "$T/s1t/" && sed -i 's/claimed: 315 gradient steps/claimed: 320 gradient steps/' "$T/s1t/claims.yaml"
 expect_exit "s1 with 320 steps fails" 1 "$REFEREE" check "$T/s1t"
 mkdir -p "$T/bt" && cp "$M"/bloom/*.yaml "$T/bt/" && sed -i 's/emissions: 24.69 tCO2eq /emissions: 25.69 tCO2eq /' "$T/bt/ledger.yaml"
