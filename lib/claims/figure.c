@@ -918,9 +918,9 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	/* "... in total": a word that carries no figure */
 	n = strlen(rest);
 	if (n >= 8 && !strcasecmp(rest + n - 8, "in total") && (n == 8 || rest[n - 9] == ' ')) {
-		rest[n - 8] = '\0';
-		while (n > 8 && rest[strlen(rest) - 1] == ' ')
-			rest[strlen(rest) - 1] = '\0';
+		for (n -= 8; n && rest[n - 1] == ' '; n--)
+			;
+		rest[n] = '\0';
 	}
 	if (!tol.kind) {
 		for (k = 0; rest[k]; k++)
