@@ -50,6 +50,9 @@ static int list_kinds(void)
 		printf("%skind: %s (schema %ld) — %s\n", i ? "\n" : "", k->name, k->schema, k->summary);
 		print_fields(k->fields, 0, "");
 	}
+	printf("\nfigures (every field of type figure) are written as a paper writes them:\n");
+	for (size_t i = 0; rf_figure_form_at(i); i++)
+		printf("  %s\n      %s\n", rf_figure_form_at(i)->written, rf_figure_form_at(i)->means);
 	return cli_finish(CLI_OK);
 }
 

@@ -124,15 +124,33 @@ typedef struct rf_figure_opts {
 				       (relative); NULL: as written */
 } rf_figure_opts;
 
-/** Parse a figure as written in a paper: an optional hedge ("~", "≈",
- *  "approximately", "about", "roughly", "around"), an optional currency
- *  ("$", "US$"), a number (thousands separators "2,788", decimals,
- *  exponent "3e-6", a product of integers "64*8" / "64×8"), an optional
- *  scale (K, M, B, T, thousand, million, billion, trillion), "%", an
- *  optional tolerance ("± 0.5", "+/- 0.5K", "±5%") and a unit.  0 or
- *  RF_EFORMAT with a message saying what is wrong (no file position: the
- *  caller adds it). */
+/** Parse a figure as written in a paper: words that carry no figure
+ *  ("just", "only", "a total of", "in total"), a bound ("under", "less
+ *  than", "at most", "up to", "within", "over", "at least", "<", "≤", ">=",
+ *  ..., or a trailing "+": "15T+"), "nearly" / "almost", "between X and Y",
+ *  a hedge ("~", "≈", "approximately", "about", "roughly", "around"), a
+ *  currency ("$", "US$", "USD", with or without a space), a number
+ *  (thousands separators "2,788", decimals, exponents "3e-6", powers of ten
+ *  "1.5 × 10^24" / "1.5·10²⁴", a product of integers "64*8" / "64×8"), a
+ *  scale (K, M, B, T, thousand, million, billion, trillion), "%", a range
+ *  ("38-43%", "38–43%", "$400–$450", "30 to 40"), a tolerance ("± 0.5",
+ *  "+/- 0.5K", "±5%": percentage points on a percentage, relative on a
+ *  figure with a unit) before or after the unit, and a unit.
+ *  rf_figure_form_at() lists every form with what it means.  0 or
+ *  RF_EFORMAT with a message quoting the part that could not be read (no
+ *  file position: the caller adds it). */
 int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts);
+
+/** One form of the figure grammar: an example as a paper writes it and
+ *  what referee reads ("under $450" → "a bound: [0, 450.5) ..."). */
+typedef struct rf_figure_form {
+	const char *written; /**< examples, comma-separated */
+	const char *means;
+} rf_figure_form;
+
+/** The i-th form of the figure grammar (for `referee lint --kinds` and the
+ *  README's figure table), NULL past the end; static. */
+const rf_figure_form *rf_figure_form_at(size_t i);
 
 /** Product, quotient and sum of figures (units combine; a sum needs the
  *  same dimension: RF_EINVAL otherwise).  The result's unit is canonical. */
@@ -210,7 +228,7 @@ typedef struct rf_claims_source {
 
 /** Lint a `claims` manifest beyond its schema: every claimed figure
  *  parses with its stated `precision:`, and the `from:` parameters of the
- *  built-in sources (ledger, claim, config, flops) match their fields.
+ *  built-in sources (ledger, claim, config, flops, energy) match their fields.
  *  Other sources' parameters are left to the check.  0 or RF_EFORMAT with
  *  file:line:column. */
 int rf_claims_lint(const rf_manifest *m);
@@ -267,7 +285,8 @@ typedef struct rf_claim_result {
 } rf_claim_result;
 
 /** New check.  `opts` may be NULL.  The built-in sources (ledger, claim,
- *  config, flops) are registered.  *out is the caller's. */
+ *  config, flops, energy; lib/claims/source_list.h) are registered.  *out
+ *  is the caller's. */
 int rf_check_new(rf_check **out, const rf_check_options *opts);
 
 /** Free a check; NULL-safe. */

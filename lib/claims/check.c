@@ -1,6 +1,7 @@
 /* The claims check: loads manifests, turns every reported ledger figure and
  * every claim into a row, hands each claim's `from:` to the derivation
  * source it names, and compares claimed with derived intervals. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,8 +663,9 @@ static json_t *interval_json(const rf_figure *f)
 {
 	json_t *o = json_object();
 	double k = f->unit.div / f->unit.mul;
-	json_object_set_new(o, "lo", json_real(f->v.lo * k));
-	json_object_set_new(o, "hi", json_real(f->v.hi * k));
+	/* a bound's open side is unbounded: JSON has no infinity, so null */
+	json_object_set_new(o, "lo", isfinite(f->v.lo) ? json_real(f->v.lo * k) : json_null());
+	json_object_set_new(o, "hi", isfinite(f->v.hi) ? json_real(f->v.hi * k) : json_null());
 	json_object_set_new(o, "lo_open", json_boolean(f->v.lo_open));
 	json_object_set_new(o, "hi_open", json_boolean(f->v.hi_open));
 	json_object_set_new(o, "unit", json_string(f->unit.name));

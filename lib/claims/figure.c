@@ -569,6 +569,53 @@ static int apply_precision(rf_figure *f, const struct dec *d, int exact_num,
 
 /* ------------------------------------------------------------ grammar */
 
+/* Every form rf_figure_parse reads, with what it means; `referee lint
+ * --kinds` prints this table and manifests/README.md repeats it (a CLI test
+ * checks that every example there parses). */
+static const rf_figure_form forms[] = {
+	{"101K, 2,788K, 5.576M, 14.8T tokens, 671B, 1.5 million",
+	 "the rounding of the last written digit: 101K = [100.5K, 101.5K)"},
+	{"$202K, US$5.328M, $ 450, US$ 294,000, USD 450, 450 USD, $5.6 million, 5.6 million dollars",
+	 "US dollars, with or without a space"},
+	{"3e-6, 3.8e25, 1.5 × 10^24 FLOPs, 1.5x10^24, 1.5·10²⁴",
+	 "powers of ten, rounded in the mantissa's last digit"},
+	{"79.8%, 0.35", "a percentage; 0.35 and 35% are the same figure"},
+	{"~198 h, ≈ 198 h, approximately 198 hours, about 4 days, roughly 80 hours, around $5",
+	 "a hedge: the interval of its written rounding (--approx P widens it)"},
+	{"nearly 3 days, almost $5M",
+	 "just below the figure: the lower half of its rounding, up to the figure ([2.5, 3] days)"},
+	{"just 26 minutes, only 7 H100 GPU hours, a total of 3.3M GPU hours, 147K GPU-hours in total",
+	 "words that carry no figure"},
+	{"under $450, less than $450, below 2 days, fewer than 1,000 examples, < 450 USD",
+	 "an upper bound: [0, end of the rounding) = [0, 450.5); exclusive of the number when it is exact"},
+	{"at most 8 GPUs, up to 16K H100 GPUs, no more than 5%, within 2 days, ≤ 450 USD, <= 450 USD",
+	 "an upper bound: [0, end of the rounding) (16,384 is 'up to 16K')"},
+	{"over 2,000 GPUs, more than 1T tokens, above 40%, > 5 h",
+	 "a lower bound: [start of the rounding, ∞)"},
+	{"at least 15T tokens, no less than 10 h, ≥ 5 h, >= 5 h, 15T+ tokens, ~15T+ tokens",
+	 "a lower bound: [start of the rounding, ∞) (15T+ = [14.5T, ∞))"},
+	{"38-43%, 38–43% MFU, $400–$450, between 30% and 40%, 30 to 40 GPU-hours, 2-3 days",
+	 "a range: from the low end's rounding to the high end's ([37.5%, 43.5%))"},
+	{"10 ± 0.5, 10 +/- 0.5 h, 10K ± 0.5K", "an absolute tolerance, closed"},
+	{"10 h ±5%, $450 ± 5%", "a relative tolerance (the figure has a unit of its own)"},
+	{"35 ± 5 %, 35% ± 5%, 35% ± 5", "a percentage ± percentage points: [30%, 40%]"},
+	{"64*8, 64×8 GPUs", "a product of whole numbers: exact"},
+	{"5 months, 2 years",
+	 "Gregorian averages: a month is 30.436875 days, a year 365.2425 days"},
+	{"3 epochs, 1,000 examples, 80 problems, 4M sequences, 32 prompts, 315 gradient steps",
+	 "counts (plain numbers)"},
+	{"16 H100s, 2048 A100 GPUs, 30.84M H100-hours", "accelerators by model; accelerator-hours"},
+	{"400 W, 0.4 kW, 20 MW", "power"},
+	{"500 Wh, 433,196 kWh, 36 MWh, 1.2 GWh", "energy"},
+	{"14 tCO2eq, 24.69 tCO2e, 25 t CO2eq, 100 kgCO2eq", "emissions"},
+	{"57 gCO2eq/kWh", "grid carbon intensity"},
+};
+
+const rf_figure_form *rf_figure_form_at(size_t i)
+{
+	return i < sizeof forms / sizeof forms[0] ? &forms[i] : NULL;
+}
+
 enum { B_NONE, B_BELOW, B_AT_MOST, B_ABOVE, B_AT_LEAST, B_NEARLY, B_BETWEEN, B_FILLER };
 
 /* Words before a figure: bounds ("under $450", "at least 15T"), "nearly" /
@@ -871,9 +918,9 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	/* "... in total": a word that carries no figure */
 	n = strlen(rest);
 	if (n >= 8 && !strcasecmp(rest + n - 8, "in total") && (n == 8 || rest[n - 9] == ' ')) {
-		rest[n - 8] = '\0';
-		while (n > 8 && rest[strlen(rest) - 1] == ' ')
-			rest[strlen(rest) - 1] = '\0';
+		for (n -= 8; n && rest[n - 1] == ' '; n--)
+			;
+		rest[n] = '\0';
 	}
 	if (!tol.kind) {
 		for (k = 0; rest[k]; k++)
@@ -1064,9 +1111,11 @@ int rf_figure_add(rf_figure *out, const rf_figure *a, const rf_figure *b)
 
 /* ---------------------------------------------------------- formatting */
 
-static void fmt_num(char *buf, size_t size, double x, int digits)
+/* `x` with `digits` significant digits and the scale suffix that suits
+ * `ref` (both ends of an interval share the larger end's suffix). */
+static void fmt_num_as(char *buf, size_t size, double x, int digits, double ref)
 {
-	double ax = fabs(x);
+	double ax = fabs(ref);
 	static const struct {
 		double at;
 		const char *suffix;
@@ -1085,6 +1134,11 @@ static void fmt_num(char *buf, size_t size, double x, int digits)
 			return;
 		}
 	snprintf(buf, size, "%.*g", digits, x);
+}
+
+static void fmt_num(char *buf, size_t size, double x, int digits)
+{
+	fmt_num_as(buf, size, x, digits, x);
 }
 
 /* Significant digits for an interval's ends: six, or more until its two
@@ -1127,8 +1181,9 @@ static int format_n(rf_buf *out, rf_interval v, const rf_unit *unit, int n)
 	double k = unit ? unit->div / unit->mul : 1;
 	const char *name = unit ? unit->name : "";
 	int pct = unit && !strcmp(name, "%");
-	fmt_num(a, sizeof a, v.lo * k, n);
-	fmt_num(b, sizeof b, v.hi * k, n);
+	double ref = fmax(fabs(v.lo * k), isinf(v.hi) ? 0 : fabs(v.hi * k));
+	fmt_num_as(a, sizeof a, v.lo * k, n, ref);
+	fmt_num_as(b, sizeof b, v.hi * k, n, isinf(v.hi) ? v.hi : ref);
 	if (is_noise(v) && !v.lo_open && !v.hi_open)
 		return rf_buf_printf(out, "%s%s%s", a, pct || !name[0] ? "" : " ", name);
 	return rf_buf_printf(out, "%c%s, %s%c%s%s", v.lo_open ? '(' : '[', a, b,

@@ -42,6 +42,15 @@ int rf_ledger_stage_gpu_hours(rf_figure *out, const rf_claims_env *env,
 int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env,
 			 const rf_manifest *ledger, const rf_node *stage,
 			 int prefer_reported, rf_buf *explain);
+/* A stage's figure for `key` as the ledger reports it, explained. */
+int rf_ledger_reported(rf_figure *out, const rf_claims_env *env, const rf_node *stage,
+		       const char *key, const char *unit, rf_buf *explain);
+/* One stage's quantity (GPU-hours, cost, energy, ...), reported or derived. */
+typedef int (*rf_stage_fn)(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+			   const rf_node *stage, int prefer_reported, rf_buf *explain);
+/* The sum of `fn` over the ledger's stages, explained as "total `what`". */
+int rf_ledger_sum(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		  rf_stage_fn fn, const char *what, int prefer_reported, rf_buf *explain);
 /* Sums over the stages: quantity "gpu-hours" or "cost"; with
  * `prefer_reported` each stage's reported figure is used where there is
  * one (the table's arithmetic), otherwise the evidence. */

@@ -35,11 +35,29 @@ static void keep_dim(rf_figure *f, int dim)
 	rf_unit_canonical(&f->unit);
 }
 
+static int setting_as(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		      const rf_node *stage, const char *key, const char *unit, int exact,
+		      rf_buf *explain);
+
 /* A stage's setting, else the ledger's.  Power, PUE and carbon intensity
  * are the assumptions an estimate states ("TDP of 400W", "a PUE of 1.1"),
  * taken as exact, as rates are.  RF_ENOTFOUND when neither gives it. */
 static int setting(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
 		   const rf_node *stage, const char *key, const char *unit, rf_buf *explain)
+{
+	return setting_as(out, env, ledger, stage, key, unit, 1, explain);
+}
+
+/* An average power is a measurement: read with its written rounding. */
+static int is_average(const rf_node *stage)
+{
+	const rf_node *k = rf_node_get(stage, "power-is");
+	return k && !strcmp(rf_node_text(k), "average");
+}
+
+static int setting_as(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		      const rf_node *stage, const char *key, const char *unit, int exact,
+		      rf_buf *explain)
 {
 	const rf_node *n = rf_node_get(stage, key);
 	char label[200];
@@ -49,7 +67,7 @@ static int setting(rf_figure *out, const rf_claims_env *env, const rf_manifest *
 	if (!n)
 		return rf_error_set(RF_ENOTFOUND, "no %s for stage '%s' (nor for the ledger)", key,
 				    sid(stage));
-	if ((rc = rf_claims_env_figure(out, env, n, key, unit, 1)))
+	if ((rc = rf_claims_env_figure(out, env, n, key, unit, exact)))
 		return rc;
 	snprintf(label, sizeof label, "%s: %s \"%s\"", sid(stage), key, rf_node_text(n));
 	return rf_explain_figure(explain, label, out);
@@ -62,15 +80,10 @@ static int stage_energy(rf_figure *out, const rf_claims_env *env, const rf_manif
 	rf_figure gh, power, pue;
 	char label[200];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "energy", "MWh", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: energy as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "energy", "MWh", explain);
 	if ((rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain)) ||
-	    (rc = setting(&power, env, ledger, stage, "power", "W", explain)))
+	    (rc = setting_as(&power, env, ledger, stage, "power", "W", !is_average(stage), explain)))
 		return rc;
 	rf_figure_mul(out, &gh, &power);
 	keep_dim(out, RF_DIM_ENERGY);
@@ -98,13 +111,8 @@ static int stage_emissions(rf_figure *out, const rf_claims_env *env, const rf_ma
 	rf_figure energy, ci;
 	char label[200];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "emissions", "tCO2eq", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: emissions as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "emissions", "tCO2eq", explain);
 	/* the energy from the evidence; a stage without power gives only the
 	 * energy it reports */
 	rc = stage_energy(&energy, env, ledger, stage, 0, explain);
@@ -118,29 +126,6 @@ static int stage_emissions(rf_figure *out, const rf_claims_env *env, const rf_ma
 	rf_figure_mul(out, &energy, &ci);
 	keep_dim(out, RF_DIM_CO2);
 	snprintf(label, sizeof label, "%s: emissions = energy × carbon intensity", sid(stage));
-	return rf_explain_figure(explain, label, out);
-}
-
-typedef int (*stage_fn)(rf_figure *, const rf_claims_env *, const rf_manifest *,
-			const rf_node *, int, rf_buf *);
-
-static int total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
-		 stage_fn fn, const char *what, int prefer_reported, rf_buf *explain)
-{
-	const rf_node *stages = rf_node_get(rf_manifest_root(ledger), "stages");
-	char label[200];
-	int rc;
-	for (size_t i = 0; i < rf_node_size(stages); i++) {
-		rf_figure f;
-		if ((rc = fn(&f, env, ledger, rf_node_at(stages, i), prefer_reported, explain)))
-			return rc;
-		if (i == 0)
-			*out = f;
-		else if ((rc = rf_figure_add(out, out, &f)))
-			return rc;
-	}
-	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", what, rf_node_size(stages),
-		 prefer_reported ? " (as reported where reported)" : "");
 	return rf_explain_figure(explain, label, out);
 }
 
@@ -182,7 +167,7 @@ static int power_check(rf_derivation *out, const rf_claims_env *env, const rf_no
 	rf_figure power;
 	char a[64], b[64];
 	int rc;
-	if ((rc = setting(&power, env, ledger, stage, "power", "W", explain)) ||
+	if ((rc = setting_as(&power, env, ledger, stage, "power", "W", !is_average(stage), explain)) ||
 	    (rc = tdp_of(&out->figure, env, params, rf_node_text(rf_node_get(stage, "accelerator")),
 			 explain)))
 		return rc;
@@ -221,7 +206,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	const rf_node *stage = NULL;
 	const char *q = rf_node_text(rf_node_get(p, "quantity"));
 	int tot, rep, rc;
-	stage_fn fn;
+	rf_stage_fn fn;
 	(void)ctx;
 	if ((rc = rf_env_manifest(&ledger, env, p, "ledger", "cost-ledger")))
 		return rc;
@@ -247,7 +232,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "unknown quantity \"%s\" (energy, emissions, reported-energy, "
 				     "reported-emissions, power)", rf_node_text(rf_node_get(p, "quantity")));
-	return tot ? total(&out->figure, env, ledger, fn, q, rep, explain)
+	return tot ? rf_ledger_sum(&out->figure, env, ledger, fn, q, rep, explain)
 		   : fn(&out->figure, env, ledger, stage, rep, explain);
 }
 
@@ -255,7 +240,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 
 static const struct {
 	const char *key, *unit;
-	stage_fn fn;
+	rf_stage_fn fn;
 } reported[] = {
 	{"energy", "MWh", stage_energy},
 	{"emissions", "tCO2eq", stage_emissions},
@@ -304,7 +289,7 @@ static int energy_rows(rf_claims_env *env, const rf_manifest *m, const char *ste
 			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(tot, "source"),
 						   reported[q].key, reported[q].unit, &ex)))
 				return rc;
-			rc = total(&d.figure, env, m, reported[q].fn, reported[q].key, !ev, ex);
+			rc = rf_ledger_sum(&d.figure, env, m, reported[q].fn, reported[q].key, !ev, ex);
 			rc = rf_env_row_end(env, rc, &d);
 		}
 	}

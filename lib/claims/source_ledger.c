@@ -106,13 +106,8 @@ int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env, const rf_mani
 	rf_figure gh, rate;
 	char label[160];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "cost", "USD", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: cost as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "cost", "USD", explain);
 	if ((rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain)) ||
 	    (rc = stage_rate(&rate, env, ledger, stage, explain)))
 		return rc;
@@ -121,27 +116,44 @@ int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env, const rf_mani
 	return rf_explain_figure(explain, label, out);
 }
 
-int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
-		    const char *quantity, int prefer_reported, rf_buf *explain)
+int rf_ledger_reported(rf_figure *out, const rf_claims_env *env, const rf_node *stage,
+		       const char *key, const char *unit, rf_buf *explain)
+{
+	char label[200];
+	int rc;
+	if ((rc = rf_claims_env_figure(out, env, rf_node_get(stage, key), key, unit, 0)))
+		return rc;
+	snprintf(label, sizeof label, "%s: %s as reported \"%s\"", sid(stage), key,
+		 rf_node_text(rf_node_get(stage, key)));
+	return rf_explain_figure(explain, label, out);
+}
+
+int rf_ledger_sum(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		  rf_stage_fn fn, const char *what, int prefer_reported, rf_buf *explain)
 {
 	const rf_node *stages = rf_node_get(rf_manifest_root(ledger), "stages");
-	int cost = !strcmp(quantity, "cost"), rc;
-	char label[160];
+	char label[200];
+	int rc;
 	for (size_t i = 0; i < rf_node_size(stages); i++) {
 		rf_figure f;
-		const rf_node *s = rf_node_at(stages, i);
-		rc = cost ? rf_ledger_stage_cost(&f, env, ledger, s, prefer_reported, explain)
-			  : rf_ledger_stage_gpu_hours(&f, env, ledger, s, prefer_reported, explain);
-		if (rc)
+		if ((rc = fn(&f, env, ledger, rf_node_at(stages, i), prefer_reported, explain)))
 			return rc;
 		if (i == 0)
 			*out = f;
 		else if ((rc = rf_figure_add(out, out, &f)))
 			return rc;
 	}
-	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", quantity,
-		 rf_node_size(stages), prefer_reported ? " (as reported where reported)" : "");
+	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", what, rf_node_size(stages),
+		 prefer_reported ? " (as reported where reported)" : "");
 	return rf_explain_figure(explain, label, out);
+}
+
+int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		    const char *quantity, int prefer_reported, rf_buf *explain)
+{
+	return rf_ledger_sum(out, env, ledger,
+			     strcmp(quantity, "cost") ? rf_ledger_stage_gpu_hours : rf_ledger_stage_cost,
+			     quantity, prefer_reported, explain);
 }
 
 /* The price per GPU-hour a reported cost implies: the cost over the
@@ -256,11 +268,9 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 /* ------------------------------------------------------- ledger rows */
 
 /* The quantities a ledger reports, per stage and in total. */
-typedef int (*stage_fn)(rf_figure *, const rf_claims_env *, const rf_manifest *,
-			const rf_node *, int, rf_buf *);
 static const struct {
 	const char *key, *unit;
-	stage_fn stage;
+	rf_stage_fn stage;
 } reported[] = {
 	{"gpu-hours", "GPU-hours", rf_ledger_stage_gpu_hours},
 	{"cost", "USD", rf_ledger_stage_cost},

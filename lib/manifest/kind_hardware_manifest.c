@@ -23,9 +23,8 @@ static const rf_field host_fields[] = {
 static const rf_field accel_fields[] = {
 	{.name = "model", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED | RF_FIELD_NONEMPTY,
 	 .doc = "accelerator model (H800, H100 SXM, ...)"},
-	{.name = "count", .type = RF_FIELD_INT, .flags = RF_FIELD_RANGE | RF_FIELD_REQUIRED,
-	 .min = 1, .max = 1e19,
-	 .doc = "accelerators of this model, all nodes together"},
+	{.name = "count", .type = RF_FIELD_INT, .flags = RF_FIELD_RANGE, .min = 1, .max = 1e19,
+	 .doc = "accelerators of this model, all nodes together (papers do not always say)"},
 	{.name = "per-node", POS_INT, .doc = "accelerators per node"},
 	{.name = "memory-gib", NONNEG_NUM, .doc = "memory per accelerator, GiB"},
 	{.name = "peak", .type = RF_FIELD_DICT, .item = RF_FIELD_FIGURE, .unit = "FLOP/s",

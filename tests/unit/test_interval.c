@@ -416,6 +416,65 @@ static void test_paper_forms(void **state)
 	}
 }
 
+/* Random strings made of the grammar's pieces: every parse either fails
+ * with RF_EFORMAT or gives an interval that is not empty and not NaN. */
+static void test_grammar_fuzz(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"1", "38", "2,788", ".5", "0", "K", "M", "T", "%", "$", "US$", "USD ", " ", "-", "+",
+		"\xe2\x80\x93", "\xc3\x97", "x", "10^", "\xc2\xb2", "\xe2\x81\xbb", "e", "\xc2\xb1",
+		"+/-", "under ", "at least ", "between ", " and ", " to ", "~", "about ", "nearly ",
+		"just ", " in total", "h", " GPU-hours", " W", " kWh", " tCO2eq", "/kWh", " per GPU hour",
+		" months", " H100s", " MFU", "<", "\xe2\x89\xa5", "*", "\xc2\xb7", "(", "\xe2"};
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	for (int round = 0; round < 30000; round++) {
+		char buf[128] = "";
+		size_t len = 0;
+		int parts = 1 + (int)(round % 7);
+		rf_figure f;
+		int rc;
+		for (int i = 0; i < parts; i++) {
+			const char *pc;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+			if (len + strlen(pc) + 1 >= sizeof buf)
+				break;
+			memcpy(buf + len, pc, strlen(pc) + 1);
+			len += strlen(pc);
+		}
+		rc = rf_figure_parse(&f, buf, NULL);
+		if (rc && rc != RF_EFORMAT)
+			fail_msg("'%s': rc %d", buf, rc);
+		if (!rc && (isnan(f.v.lo) || isnan(f.v.hi) || f.v.lo > f.v.hi))
+			fail_msg("'%s': [%g, %g]", buf, f.v.lo, f.v.hi);
+	}
+}
+
+/* Every example of the figure table that lint --kinds prints parses. */
+static void test_form_table(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (size_t i = 0; rf_figure_form_at(i); i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", rf_figure_form_at(i)->written);
+		assert_non_null(rf_figure_form_at(i)->means);
+		/* examples are separated by ", " (a thousands separator has no
+		 * space after it) */
+		for (char *t = buf, *e; t; t = e) {
+			rf_figure f;
+			if ((e = strstr(t, ", ")))
+				*e = '\0', e += 2;
+			if (rf_figure_parse(&f, t, NULL))
+				fail_msg("table example '%s' did not parse: %s", t, rf_error_last());
+			n++;
+		}
+	}
+	assert_true(n > 80);
+	assert_null(rf_figure_form_at(1000));
+}
+
 /* Near misses: each must fail, and say which part it could not read. */
 static void test_paper_forms_rejected(void **state)
 {
@@ -482,8 +541,11 @@ static void test_percent_tolerance_is_points(void **state)
 	assert_true(rf_interval_overlaps(fig("0.35").v, fig("35%").v));
 	/* near miss: the relative reading would not reach 38% */
 	assert_true(rf_interval_contains(fig("35 \xc2\xb1 5 %").v, 0.38));
-	/* a unit of its own keeps the tolerance relative: 10 h ± 5% */
+	/* a unit of its own keeps the tolerance relative: 10 h ± 5%, written
+	 * after the unit or before it */
+	expect_near(fig("10 h \xc2\xb1 5%").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
 	expect_near(fig("10 \xc2\xb1 5% h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
+	expect_near(fig("$450 \xc2\xb1 5%").v, 427.5, 472.5, 0, 0);
 	/* and so does a precision of X% without ±; ±X% on a % is points */
 	{
 		rf_figure f = fig_opts("35%", 0, 0, "\xc2\xb1" "5%");
@@ -623,6 +685,8 @@ int main(void)
 		cmocka_unit_test(test_display_digits),
 		cmocka_unit_test(test_paper_forms),
 		cmocka_unit_test(test_paper_forms_rejected),
+		cmocka_unit_test(test_form_table),
+		cmocka_unit_test(test_grammar_fuzz),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_arithmetic),
 	};
