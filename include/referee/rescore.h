@@ -171,6 +171,23 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
  *  bootstrap interval).  Missing rollouts make the claim UNVERIFIABLE. */
 const rf_claims_source *rf_rescore_claims_source(void);
 
+/** The `verl-log` derivation source (static): a verl run's file-logger
+ *  figures (`log:`, {"step", "data"} lines) against its rollout dumps
+ *  (`rollouts:` directory of <step>.jsonl), each dumped step re-scored with
+ *  `reward:` (default math).  `metric:` (default critic/score/mean; .../max,
+ *  .../min), `step:` (default the last compared), `tolerance:` (default
+ *  1e-6).  A logged step that differs from its re-scored rollouts makes the
+ *  claim INCONSISTENT; the derived figure is the re-scored one. */
+const rf_claims_source *rf_rescore_verl_log_source(void);
+
+/** The `lm-eval` derivation source (static): an lm-evaluation-harness task
+ *  figure.  `samples:` (samples_<task>_*.jsonl), `task:`, `metric:`
+ *  (default exact_match), `filter:` (default none); `results:` (the
+ *  results JSON: its "<metric>,<filter>" must be the samples' mean, else
+ *  INCONSISTENT); `rescore:` (a reward: the generations are re-scored and
+ *  that pass@1 is the derived figure).  Figures are percentages. */
+const rf_claims_source *rf_rescore_lmeval_source(void);
+
 #ifdef __cplusplus
 }
 #endif

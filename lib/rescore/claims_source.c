@@ -15,6 +15,7 @@
 #include "referee/file.h"
 #include "referee/path.h"
 #include "referee/rescore.h"
+#include "rescore/claims_files.h"
 
 static const rf_field map_fields[] = {
     {.name = "id",
@@ -68,6 +69,10 @@ static const rf_field params[] = {
      .type = RF_FIELD_STRING,
      .flags = RF_FIELD_NONEMPTY,
      .doc = "math answer extraction rules (boxed,answer-is,last-number)"},
+    {.name = "format",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "input format, as rescore --format (default: detected)"},
     {.name = "use",
      .type = RF_FIELD_STRING,
      .flags = RF_FIELD_NONEMPTY,
@@ -107,6 +112,33 @@ static int parse_metric(const char *s, int *metric, long *k)
 	else
 		return -1;
 	return 0;
+}
+
+int rs_claims_path(rf_buf *out, const rf_claims_env *env, const rf_node *p,
+		   const char *key)
+{
+	const char *rel = rf_node_text(rf_node_get(p, key));
+	char what[40];
+	int rc;
+	snprintf(what, sizeof what, "from.%s", key);
+	if (!rel || rf_path_check_relative(rel, what))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, key), what,
+				     "%s", rel ? rf_error_last() : "missing");
+	if ((rc = rf_path_join(out, rf_claims_env_dir(env), rel)) != 0)
+		return rc;
+	if (!rf_path_exists(out->data))
+		return rf_error_set(RF_ENOTFOUND, "%s '%s' not found", key,
+				    rel);
+	return rf_path_check_inside(rf_claims_env_dir(env), out->data);
+}
+
+int rs_claims_figure(rf_derivation *out, double v, const char *unit)
+{
+	rf_figure_opts fo = {.exact = 1};
+	char num[64];
+	snprintf(num, sizeof num, "%.12g%s", v, unit);
+	out->verdict = 0;
+	return rf_figure_parse(&out->figure, num, &fo);
 }
 
 static const char *text_of(const rf_node *p, const char *key, const char *def)
@@ -156,9 +188,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     mname);
 	if (k_in_name)
 		kk = k_in_name;
-	if (rf_path_check_relative(rel, "from.rollouts"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
-				     "from.rollouts", "%s", rf_error_last());
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
 	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
@@ -192,13 +221,8 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
-	if ((rc = rf_path_join(&path, rf_claims_env_dir(env), rel)) != 0)
-		goto out;
-	if (!rf_path_exists(path.data)) {
-		rc = rf_error_set(RF_ENOTFOUND, "rollouts '%s' not found", rel);
-		goto out;
-	}
-	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), path.data)) != 0)
+	o.format = text_of(p, "format", NULL);
+	if ((rc = rs_claims_path(&path, env, p, "rollouts")) != 0)
 		goto out;
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)
 		goto out;
