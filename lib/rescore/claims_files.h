@@ -12,6 +12,9 @@
 int rs_claims_path(rf_buf *out, const rf_claims_env *env, const rf_node *p,
 		   const char *key);
 
+/* The text of params[key], or `def` when absent. */
+const char *rs_claims_text(const rf_node *p, const char *key, const char *def);
+
 /* A derived figure from a number and a unit ("%" or ""), exact. */
 int rs_claims_figure(rf_derivation *out, double v, const char *unit);
 

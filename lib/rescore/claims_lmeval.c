@@ -55,12 +55,6 @@ static const rf_field params[] = {
      .doc = "math answer extraction for rescore (boxed-only, harness)"},
     {NULL}};
 
-static const char *text_of(const rf_node *p, const char *key, const char *def)
-{
-	const rf_node *n = rf_node_get(p, key);
-	return n ? rf_node_text(n) : def;
-}
-
 /* Mean of the harness's per-document metric over the filter's lines. */
 static int samples_mean(const char *path, const char *metric,
 			const char *filter, double *mean, size_t *n)
@@ -115,11 +109,11 @@ static int samples_mean(const char *path, const char *metric,
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		  rf_derivation *out, rf_buf *explain)
 {
-	const char *task = text_of(p, "task", "");
-	const char *metric = text_of(p, "metric", "exact_match");
-	const char *filter = text_of(p, "filter", "none");
-	const char *spec = text_of(p, "rescore", NULL);
-	const char *extract = text_of(p, "extract", NULL);
+	const char *task = rs_claims_text(p, "task", "");
+	const char *metric = rs_claims_text(p, "metric", "exact_match");
+	const char *filter = rs_claims_text(p, "filter", "none");
+	const char *spec = rs_claims_text(p, "rescore", NULL);
+	const char *extract = rs_claims_text(p, "extract", NULL);
 	rf_buf samples = RF_BUF_INIT, results = RF_BUF_INIT, key = RF_BUF_INIT;
 	rf_reward *rw = NULL;
 	double mean, derived, reported = NAN;
@@ -146,7 +140,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		j = json_load_file(results.data, 0, &je);
 		if (!j) {
 			rc = rf_error_set(RF_EFORMAT, "results: %s line %d: %s",
-					  text_of(p, "results", ""), je.line,
+					  rs_claims_text(p, "results", ""), je.line,
 					  je.text);
 			goto out;
 		}

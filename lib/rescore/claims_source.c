@@ -141,7 +141,7 @@ int rs_claims_figure(rf_derivation *out, double v, const char *unit)
 	return rf_figure_parse(&out->figure, num, &fo);
 }
 
-static const char *text_of(const rf_node *p, const char *key, const char *def)
+const char *rs_claims_text(const rf_node *p, const char *key, const char *def)
 {
 	const rf_node *n = rf_node_get(p, key);
 	return n ? rf_node_text(n) : def;
@@ -164,12 +164,12 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	(void)ctx;
 	if ((rc = rf_schema_check(p, params, "from")) != 0)
 		return rc;
-	rel = text_of(p, "rollouts", "");
-	spec = text_of(p, "reward", "math");
+	rel = rs_claims_text(p, "rollouts", "");
+	spec = rs_claims_text(p, "reward", "math");
 	mnode = rf_node_get(p, "metric");
 	mname = rf_node_text(mnode);
-	use = text_of(p, "use", "value");
-	extract = text_of(p, "extract", NULL);
+	use = rs_claims_text(p, "use", "value");
+	extract = rs_claims_text(p, "extract", NULL);
 	if (strcmp(use, "value") && strcmp(use, "ci95"))
 		return rf_node_error(
 		    RF_EFORMAT, rf_node_get(p, "use"), "from.use",
@@ -190,13 +190,13 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		kk = k_in_name;
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
-	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
-	o.fields.completion = map ? text_of(map, "completion", NULL) : NULL;
-	o.fields.answer = map ? text_of(map, "answer", NULL) : NULL;
-	o.fields.numbers = map ? text_of(map, "numbers", NULL) : NULL;
+	o.fields.id = map ? rs_claims_text(map, "id", NULL) : NULL;
+	o.fields.completion = map ? rs_claims_text(map, "completion", NULL) : NULL;
+	o.fields.answer = map ? rs_claims_text(map, "answer", NULL) : NULL;
+	o.fields.numbers = map ? rs_claims_text(map, "numbers", NULL) : NULL;
 	o.k = metric == M_PASS1 || metric == M_MEAN ? 0 : (size_t)kk;
 	if (rf_node_get(p, "config")) {
-		const char *cname = text_of(p, "config", "");
+		const char *cname = rs_claims_text(p, "config", "");
 		const rf_manifest *cm;
 		if (rf_node_get(p, "reward"))
 			return rf_node_error(
@@ -221,7 +221,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
-	o.format = text_of(p, "format", NULL);
+	o.format = rs_claims_text(p, "format", NULL);
 	if ((rc = rs_claims_path(&path, env, p, "rollouts")) != 0)
 		goto out;
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)

@@ -76,17 +76,11 @@ static int add_sample(void *ctx, const rf_rescore_sample *s)
 	return 0;
 }
 
-static const char *text_of(const rf_node *p, const char *key, const char *def)
-{
-	const rf_node *n = rf_node_get(p, key);
-	return n ? rf_node_text(n) : def;
-}
-
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		  rf_derivation *out, rf_buf *explain)
 {
-	const char *metric = text_of(p, "metric", "critic/score/mean");
-	const char *extract = text_of(p, "extract", NULL);
+	const char *metric = rs_claims_text(p, "metric", "critic/score/mean");
+	const char *extract = rs_claims_text(p, "extract", NULL);
 	const char *slash = strrchr(metric, '/');
 	const char *kind = slash ? slash + 1 : metric;
 	rf_buf log = RF_BUF_INIT, dir = RF_BUF_INIT, file = RF_BUF_INIT;
@@ -112,14 +106,14 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		return rf_error_last_code();
 	if (rf_node_get(p, "tolerance")) {
 		char *end;
-		tol = strtod(text_of(p, "tolerance", ""), &end);
+		tol = strtod(rs_claims_text(p, "tolerance", ""), &end);
 		if (*end || !(tol >= 0))
 			return rf_node_error(RF_EFORMAT,
 					     rf_node_get(p, "tolerance"),
 					     "from.tolerance",
 					     "expected a non-negative number");
 	}
-	if ((rc = rf_reward_new(&rw, text_of(p, "reward", "math"))) != 0)
+	if ((rc = rf_reward_new(&rw, rs_claims_text(p, "reward", "math"))) != 0)
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "reward"),
 				     "from.reward", "%s", rf_error_last());
 	if (extract && (rc = rf_reward_set(rw, "extract", extract)) != 0) {
