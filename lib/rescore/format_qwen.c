@@ -51,7 +51,7 @@ static int read_qwen(json_t *root, const rf_rescore_fields *map,
 		snprintf(err, errlen, "'code' is not a list of responses");
 		return RF_EFORMAT;
 	}
-	rec->answer = gt;
+	rec->answer = gt ? gt : orig;
 	if (json_is_string(gt) && json_is_string(orig)) {
 		const char *g = json_string_value(gt),
 			   *o = json_string_value(orig), *why = gt_unusable(g);
