@@ -34,6 +34,8 @@ static int parse_pct(const char *s, double *out)
 static int add_sources(rf_check *c)
 {
 	if (rf_check_add_source(c, rf_rescore_claims_source())) return rf_error_last_code();
+	if (rf_check_add_source(c, rf_rescore_verl_log_source())) return rf_error_last_code();
+	if (rf_check_add_source(c, rf_rescore_lmeval_source())) return rf_error_last_code();
 	if (rf_check_add_source(c, rf_replay_claims_source())) return rf_error_last_code();
 	return 0;
 }

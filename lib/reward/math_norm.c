@@ -699,6 +699,12 @@ static int only_spaces(const char *s, size_t n)
  * a number word is that number. */
 static int words_pass(rf_buf *b)
 {
+	/* words that are mathematics, not labels: "2 pi" is not 2 */
+	static const char *const math_words[] = {
+	    "pi",   "sqrt", "sin",  "cos",   "tan",	"cot",	  "sec",
+	    "csc",  "log",  "ln",   "lg",    "exp",	"sinh",	  "cosh",
+	    "tanh", "arcsin", "arccos", "arctan", "infty", "infinity", "inf",
+	    "mod",  "choose", "over", "times", "pm",	"cdot",	  NULL};
 	static const char *const joins[] = {"and", "or", NULL};
 	static const char *const conds[] = {"for",   "where", "when",
 					    "if",    "with",  "since",
@@ -830,7 +836,8 @@ static int words_pass(rf_buf *b)
 			/* units are left to drop_trailing_units(), which
 			 * remembers them ("5 cm" is not "5 m") */
 			if (w - k < 2 || (w < o.len && o.data[w] != ' ') ||
-			    is_unit_word(o.data + k, w - k))
+			    is_unit_word(o.data + k, w - k) ||
+			    word_is(o.data + k, w - k, math_words))
 				plain = 0;
 			words++;
 			k = w;

@@ -409,6 +409,8 @@ static int is_greek(const char *name)
 	return 0;
 }
 
+static int is_int_literal(const struct mx_tree *t, int i, int neg_ok);
+
 static int is_accent(const char *name)
 {
 	static const char *const acc[] = {"dot",   "ddot",  "hat",
@@ -432,6 +434,22 @@ static int parse_func(struct P *p, const char *name)
 		pw = parse_exponent(p);
 	if (p->fail)
 		return -1;
+	/* \sin^{-1} x is arcsin x, not 1/\sin x */
+	const char *inv = NULL;
+	if (pw >= 0 && p->t->nodes[pw].kind == MX_NEG &&
+	    is_int_literal(p->t, p->t->nodes[pw].a, 0)) {
+		rf_bigctx bc = {1000, 0, 0};
+		int64_t one = 0;
+		if (rf_rat_to_i64(&bc, &p->t->nodes[p->t->nodes[pw].a].num,
+				  &one) &&
+		    one == 1)
+			inv = !strcmp(name, "sin")   ? "arcsin"
+			      : !strcmp(name, "cos") ? "arccos"
+			      : !strcmp(name, "tan") ? "arctan"
+						     : NULL;
+		if (inv)
+			pw = -1;
+	}
 	arg = parse_power(p);
 	if (arg < 0)
 		return -1;
@@ -439,7 +457,7 @@ static int parse_func(struct P *p, const char *name)
 	if (i < 0)
 		return -1;
 	snprintf(p->t->nodes[i].name, sizeof p->t->nodes[i].name, "%s",
-		 !strcmp(name, "lg") ? "log" : name);
+		 inv ? inv : !strcmp(name, "lg") ? "log" : name);
 	p->t->nodes[i].a = arg;
 	p->t->nodes[i].b = base;
 	if (pw >= 0)

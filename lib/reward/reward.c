@@ -132,6 +132,28 @@ static int set_str(char **slot, const char **opt, const char *value)
 	return 0;
 }
 
+const char *rf_reward_extract_policy(const rf_reward *r)
+{
+	int math = 0;
+	for (int i = 0; r && i < r->nterms; i++)
+		math |= r->term[i].kind == T_MATH;
+	if (!math)
+		return "";
+	switch (r->extract & ~RF_MATH_EXTRACT_TRUNCATED) {
+	case RF_MATH_EXTRACT_BOXED:
+		return "\\boxed only (R1's rule; --extract harness credits "
+		       "prose)";
+	case RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS:
+		return "\\boxed, else \"the answer is\"";
+	case RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS |
+	    RF_MATH_EXTRACT_LAST_NUMBER:
+		return "\\boxed, \"the answer is\", last number of the "
+		       "concluding line (harness)";
+	default:
+		return "custom (--extract)";
+	}
+}
+
 int rf_reward_set(rf_reward *r, const char *key, const char *value)
 {
 	if (!r || !key || !value)
@@ -140,16 +162,13 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 	if (!strcmp(key, "extract")) {
 		unsigned f = 0;
 		const char *p = value;
-		if (!strcmp(value, "boxed-only")) {
+		if (!strcmp(value, "boxed-only") || !strcmp(value, "default")) {
 			r->extract = RF_MATH_EXTRACT_BOXED;
 			return 0;
 		}
-		if (!strcmp(value, "default")) {
-			r->extract = RF_MATH_EXTRACT_DEFAULT;
-			return 0;
-		}
 		if (!strcmp(value, "harness")) {
-			r->extract = RF_MATH_EXTRACT_DEFAULT |
+			r->extract = RF_MATH_EXTRACT_BOXED |
+				     RF_MATH_EXTRACT_ANSWER_IS |
 				     RF_MATH_EXTRACT_LAST_NUMBER;
 			return 0;
 		}

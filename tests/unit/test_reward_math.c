@@ -92,7 +92,8 @@ static void expect_extract(const char *text, int rc, const char *want)
 	rf_buf b = RF_BUF_INIT;
 	const char *how;
 	int got = rf_math_extract(&b, text, strlen(text),
-				  RF_MATH_EXTRACT_DEFAULT, &how);
+				  RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS,
+				  &how);
 	if (got != rc)
 		fail_msg("extract '%s': rc %d, expected %d (%s)", text, got, rc,
 			 rf_error_last());
@@ -139,7 +140,7 @@ static int extract_with(const char *text, unsigned flags, rf_buf *b)
  * concluded.  No fallback reads an unfinished thought. */
 static void test_extract_unfinished(void **state)
 {
-	const unsigned all = RF_MATH_EXTRACT_DEFAULT |
+	const unsigned all = RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS |
 			     RF_MATH_EXTRACT_LAST_NUMBER;
 	rf_buf b = RF_BUF_INIT;
 	(void)state;
