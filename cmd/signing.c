@@ -123,7 +123,11 @@ void signing_bundle_problems(const char *verb, const rf_bundle_result *r, size_t
 			cli_tty(p->message));
 	}
 	if (max && n > max)
-		fprintf(stderr, "referee %s: ... and %zu more problems\n", verb, n - max);
+		fprintf(stderr, "referee %s: ... and %zu more problems\n", verb,
+			n - max + rf_bag_report_dropped(r->report));
+	else if (rf_bag_report_dropped(r->report))
+		fprintf(stderr, "referee %s: ... and %zu more problems\n", verb,
+			rf_bag_report_dropped(r->report));
 }
 
 static int json_str(rf_buf *b, const char *s)

@@ -94,6 +94,10 @@ static void print_text(const struct verify_args *v, const rf_bundle_result *b)
 		fprintf(stderr, "referee verify: %s: %s\n",
 			rf_bag_problem_kind_name(p->kind), cli_tty(p->message));
 	}
+	if (rf_bag_report_dropped(r))
+		fprintf(stderr, "referee verify: ... and %zu more problems\n",
+			rf_bag_report_dropped(r));
+	n += rf_bag_report_dropped(r);
 	if (v->quiet)
 		return;
 	print_signatures(b);

@@ -88,11 +88,19 @@ typedef struct rf_pack_opts {
 	 *  the pack stops between blocks, removes its temporary directory and
 	 *  fails with RF_EINTERNAL ("interrupted"). */
 	const volatile sig_atomic_t *cancel;
+	/** bag-info.txt External-Identifier: the identity a reviewer pins
+	 *  (`verify --expect-id`), e.g. a manuscript number; NULL = a fresh
+	 *  random UUID.  1 to RF_BAG_MAX_ID bytes of UTF-8, no control
+	 *  characters.  The signed statement covers it with bag-info. */
+	const char *external_identifier;
 } rf_pack_opts;
+
+/** Longest External-Identifier pack writes. */
+#define RF_BAG_MAX_ID 256
 
 /* clang-format off */
 #define RF_PACK_OPTS_INIT {0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, \
-			   NULL, NULL, NULL, NULL, NULL}
+			   NULL, NULL, NULL, NULL, NULL, NULL}
 /* clang-format on */
 
 /** Pack `paths` (files and directories) into a new bag at `out`.
@@ -211,8 +219,13 @@ const char *rf_bag_problem_kind_name(rf_bag_problem_kind kind);
 int rf_bag_report_new(rf_bag_report **out);
 /** NULL-safe. */
 void rf_bag_report_free(rf_bag_report *r);
-/** Number of problems. */
+/** Most problems a report keeps (the rest are counted, and still decide
+ *  rf_bag_report_status()). */
+#define RF_BAG_MAX_PROBLEMS 10000
+/** Number of problems kept. */
 size_t rf_bag_report_count(const rf_bag_report *r);
+/** Number of problems beyond RF_BAG_MAX_PROBLEMS, counted but not kept. */
+size_t rf_bag_report_dropped(const rf_bag_report *r);
 /** Problem `i` (borrowed; NULL when out of range). */
 const rf_bag_problem *rf_bag_report_at(const rf_bag_report *r, size_t i);
 /** Add a problem (message printf-style).  0 or RF_ENOMEM. */

@@ -35,6 +35,10 @@ int rf_escape(rf_buf *out, const char *s, rf_escape_mode mode);
 /** The same for `len` bytes (which may hold NUL bytes, shown as `\x00`). */
 int rf_escape_n(rf_buf *out, const char *s, size_t len, rf_escape_mode mode);
 
+/** 1 when the `len` bytes at `s` are valid UTF-8 (no overlong forms, no
+ *  surrogates, nothing above U+10FFFF), else 0. */
+int rf_utf8_valid(const char *s, size_t len);
+
 /** 1 when `s` needs no escaping at all for a terminal (printable UTF-8
  *  without the characters above), else 0. */
 int rf_escape_is_clean(const char *s);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "digest/digest_workers.h"
 #include "provenance/prov_internal.h"
 #include "referee/error.h"
+#include "referee/escape.h"
 #include "referee/file.h"
 #include "referee/path.h"
 
@@ -547,11 +549,16 @@ static int write_tag(const char *dir, const char *name, const rf_buf *b)
 	return rc;
 }
 
-/* bag-info values are single lines: a newline would forge another field. */
+/* bag-info values are single lines: a newline would forge another field;
+ * and UTF-8, as bagit.txt declares (a Latin-1 byte made signing fail with
+ * "out of memory" in the JSON encoder). */
 static int info_value(rf_buf *b, const char *label, const char *value)
 {
 	if (!value)
 		return 0;
+	if (!rf_utf8_valid(value, strlen(value)))
+		return rf_error_set(RF_EINVAL, "%s: not valid UTF-8 (bag-info.txt is UTF-8)",
+				    label);
 	for (const char *c = value; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return rf_error_set(
@@ -560,13 +567,45 @@ static int info_value(rf_buf *b, const char *label, const char *value)
 	return rf_buf_printf(b, "%s: %s\n", label, value);
 }
 
+/* A random (version 4) UUID: a bag's identity when the author gives none. */
+static int new_uuid(char out[37])
+{
+	unsigned char r[16];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return rf_error_set(RF_EINTERNAL, "no random bytes for an identifier: %s",
+					    strerror(errno));
+		got += (size_t)n;
+	}
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+		 r[11], r[12], r[13], r[14], r[15]);
+	return 0;
+}
+
 static int write_tag_files(struct pack *p)
 {
 	rf_buf b = RF_BUF_INIT, prov = RF_BUF_INIT;
 	struct prov_item *pi = NULL;
 	uint64_t octets = 0;
-	char date[16];
+	char date[16], uuid[37];
+	const char *id = p->o->external_identifier;
 	int rc;
+	if (id && (!id[0] || strlen(id) > RF_BAG_MAX_ID))
+		return rf_error_set(RF_EINVAL, "External-Identifier: 1 to %d bytes, not %zu",
+				    RF_BAG_MAX_ID, strlen(id));
+	if (!id) {
+		if ((rc = new_uuid(uuid)) != 0)
+			return rc;
+		id = uuid;
+	}
 	if (p->o->bagging_date) {
 		int y, m, d;
 		char extra;
@@ -601,6 +640,7 @@ static int write_tag_files(struct pack *p)
 			     p->o->source_organization)) ||
 	    (rc = info_value(&b, "External-Description",
 			     p->o->external_description)) ||
+	    (rc = info_value(&b, "External-Identifier", id)) ||
 	    (rc = write_tag(p->tmp, "bag-info.txt", &b)) != 0)
 		goto out;
 	rf_buf_clear(&b);

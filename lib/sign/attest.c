@@ -160,6 +160,13 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 	int rc = rf_dsse_serialize(&j, env);
 	if (!rc)
 		rc = rf_dsse_sigstore_bundle(&sb, env);
+	/* Never write what verify would refuse to read. */
+	if (!rc && (j.len > RF_DSSE_MAX_BYTES || sb.len > RF_DSSE_MAX_BYTES + 4096))
+		rc = rf_error_set(RF_ELIMIT,
+				  "the signed statement is too large: the envelope would be "
+				  "%zu MiB, verify reads at most %zu MiB (too many payload "
+				  "files for one signed bag; split it)",
+				  j.len >> 20, RF_DSSE_MAX_BYTES >> 20);
 	/* The envelope is the authority; the bundle follows it. */
 	if (!rc)
 		rc = rf_bag_write_tag_file(bag_dir, RF_ATTEST_DSSE, j.data, j.len);
@@ -328,14 +335,41 @@ static int cmp_str(const void *a, const void *b)
 
 /* ---- verification stages --------------------------------------------- */
 
-/* Stage 1: the envelope, and the Sigstore bundle wrapping the same one. */
+/* verificationMaterial of the bundle: what referee writes and nothing else
+ * — a publicKey hint equal to the first signature's keyid and no tlog
+ * entries, no certificate or chain.  A verifier that trusted a certificate
+ * or key put there would trust the bag's own word; referee trusts only
+ * --trust, so material it does not check is refused rather than ignored. */
+static int check_verification_material(const json_t *root, const rf_dsse *env)
+{
+	const json_t *vm = json_object_get(root, "verificationMaterial");
+	const json_t *pk = vm ? json_object_get(vm, "publicKey") : NULL;
+	const json_t *hint = pk ? json_object_get(pk, "hint") : NULL;
+	const json_t *tlog = vm ? json_object_get(vm, "tlogEntries") : NULL;
+	const char *key;
+	json_t *v;
+	if (!json_is_object(root) || json_object_size(root) != 3 || !json_is_object(vm) ||
+	    !json_is_object(pk) || json_object_size(pk) != 1 || !json_is_string(hint) ||
+	    strcmp(json_string_value(hint), rf_dsse_signature_keyid(env, 0)))
+		return RF_ECHECK;
+	json_object_foreach((json_t *)vm, key, v) {
+		if (strcmp(key, "publicKey") && strcmp(key, "tlogEntries"))
+			return RF_ECHECK;
+	}
+	if (tlog && (!json_is_array(tlog) || json_array_size(tlog) != 0))
+		return RF_ECHECK;
+	return 0;
+}
+
+/* Stage 1: the envelope, and the Sigstore bundle wrapping the same one.
+ * Memory is bounded by a small multiple of the envelope: each file's text
+ * is freed once parsed, and the bundle's copy is compared with the parsed
+ * envelope field by field (its payload block by block), never decoded or
+ * re-serialised. */
 static int read_envelope(rf_dsse **env, const rf_bag *bag)
 {
 	rf_buf text = RF_BUF_INIT;
-	rf_dsse *wrapped = NULL;
-	json_t *root = NULL, *inner;
-	char *inner_text = NULL;
-	rf_buf a = RF_BUF_INIT, b = RF_BUF_INIT;
+	json_t *root = NULL, *inner, *media;
 	json_error_t jerr;
 	int rc;
 	*env = NULL;
@@ -343,6 +377,7 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 				       RF_DSSE_MAX_BYTES)) != 0)
 		return rc;
 	rc = rf_dsse_parse(env, text.data ? text.data : "", text.len, RF_ATTEST_DSSE);
+	rf_buf_free(&text);
 	if (rc)
 		goto out;
 	if (strcmp(rf_dsse_payload_type(*env), RF_DSSE_INTOTO)) {
@@ -351,7 +386,6 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 				  RF_DSSE_INTOTO);
 		goto out;
 	}
-	rf_buf_clear(&text);
 	rc = rf_bag_read_tag_file(&text, bag, RF_ATTEST_SIGSTORE, RF_DSSE_MAX_BYTES + 4096);
 	if (rc == RF_ENOTFOUND) {
 		rc = rf_error_set(RF_ECHECK, "'%s' is missing", RF_ATTEST_SIGSTORE);
@@ -361,16 +395,13 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 		goto out;
 	root = json_loadb(text.data ? text.data : "", text.len, JSON_REJECT_DUPLICATES,
 			  &jerr);
+	rf_buf_free(&text);
 	inner = root ? json_object_get(root, "dsseEnvelope") : NULL;
-	if (!root || !json_is_object(inner) ||
-	    !json_is_string(json_object_get(root, "mediaType")) ||
-	    strcmp(json_string_value(json_object_get(root, "mediaType")),
-		   RF_SIGSTORE_BUNDLE_V03) ||
-	    !(inner_text = json_dumps(inner, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
-	    rf_dsse_parse(&wrapped, inner_text, strlen(inner_text),
-			  RF_ATTEST_SIGSTORE) ||
-	    rf_dsse_serialize(&a, *env) || rf_dsse_serialize(&b, wrapped) ||
-	    a.len != b.len || memcmp(a.data, b.data, a.len)) {
+	media = root ? json_object_get(root, "mediaType") : NULL;
+	if (!json_is_object(inner) || !json_is_string(media) ||
+	    strcmp(json_string_value(media), RF_SIGSTORE_BUNDLE_V03) ||
+	    dsse_from_json(NULL, inner, RF_ATTEST_SIGSTORE, *env) != 0 ||
+	    check_verification_material(root, *env) != 0) {
 		rc = rf_error_set(RF_ECHECK,
 				  "'%s' is not a Sigstore bundle v0.3 of the same envelope "
 				  "as '%s'", RF_ATTEST_SIGSTORE, RF_ATTEST_DSSE);
@@ -378,11 +409,7 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 	}
 out:
 	json_decref(root);
-	free(inner_text);
-	rf_dsse_free(wrapped);
 	rf_buf_free(&text);
-	rf_buf_free(&a);
-	rf_buf_free(&b);
 	if (rc) {
 		rf_dsse_free(*env);
 		*env = NULL;

@@ -64,6 +64,7 @@ elif mode == 'keyid':
     open(dp, 'w').write(json.dumps(env, separators=(',', ':')) + '\n')
     sb = json.load(open(sp))
     sb['dsseEnvelope'] = env
+    sb['verificationMaterial']['publicKey']['hint'] = sys.argv[3]
     open(sp, 'w').write(json.dumps(sb) + '\n')
 else:
     sys.exit('usage: forge.py BAG edit FILE OLD NEW | unsign | keyid TEXT')
