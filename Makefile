@@ -7,6 +7,8 @@
 #   make DEVELOPER=1      warnings are errors
 #   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make man              regenerate man/*.1 from each verb's --help
+#   make deb              a Debian package in $(BUILD)/ (dpkg-deb)
 
 VERSION   := 0.1.0
 SOVERSION := 0
@@ -16,6 +18,8 @@ LIBDIR    ?= $(PREFIX)/lib
 BINDIR    ?= $(PREFIX)/bin
 INCDIR    ?= $(PREFIX)/include
 PKGDIR    ?= $(LIBDIR)/pkgconfig
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 PKGS      := libgit2 openssl yaml-0.1 jansson
 CC        ?= cc
@@ -88,14 +92,14 @@ NVCC_EXTRA += -Werror all-warnings -Xcompiler -Werror
 endif
 
 .PHONY: all lib test check unit demo bench deps install uninstall clean \
-        asan usan format cuda help
+        asan usan format cuda help man deb
 
 all: $(STATIC) $(SHARED) $(BIN) $(if $(filter 1,$(CUDA)),$(CUDA_MOD))
 
 lib: $(STATIC) $(SHARED)
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,13p' Makefile
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -173,6 +177,9 @@ install: all $(BUILD)/referee.pc
 	install -m 0644 include/referee/*.h $(DESTDIR)$(INCDIR)/referee/
 	install -m 0644 $(BUILD)/referee.pc $(DESTDIR)$(PKGDIR)/referee.pc
 	if [ -f $(CUDA_MOD) ]; then install -m 0755 $(CUDA_MOD) $(DESTDIR)$(LIBDIR)/referee-cuda.so; fi
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completion/referee.bash $(DESTDIR)$(BASHCOMPDIR)/referee
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(LIBDIR)/libreferee.a \
@@ -180,6 +187,20 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION) $(DESTDIR)$(PKGDIR)/referee.pc \
 	      $(DESTDIR)$(LIBDIR)/referee-cuda.so
 	rm -rf $(DESTDIR)$(INCDIR)/referee
+	rm -f $(DESTDIR)$(MANDIR)/man1/referee.1 $(DESTDIR)$(MANDIR)/man1/referee-*.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/referee
+
+# The man pages are kept in the repository, generated from each verb's
+# --help; tests/cli/test_man.sh fails when they drift.
+man: $(BIN)
+	man/generate.sh $(BIN) man
+
+# A Debian package of the install (binary, libraries, headers, .pc, man
+# pages, completion) for PREFIX=/usr; packaging/deb.sh writes the control file.
+deb:
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install PREFIX=/usr LIBDIR=/usr/lib DESTDIR=$(CURDIR)/$(BUILD)/deb/root
+	packaging/deb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)
 
 format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) $(HDRS)

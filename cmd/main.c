@@ -36,6 +36,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Whole lines on stdout, also through a pipe: a message on stderr
+	 * (unbuffered) then never lands inside a half-written stdout line when
+	 * both go to one place (2>&1 | ...). */
+	setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -480,10 +480,10 @@ static void review_replay(struct run *x, const char *dir, json_t *list, size_t *
 	progress(x, "replays", rel(x, dir));
 	if (x->o->replay == RF_REVIEW_REPLAY_SKIP) {
 		status = "not run";
-		why = "not run (--replay skip): the author's log is unconfirmed";
+		why = "--replay skip: the author's log is unconfirmed";
 	} else if (over_budget(x)) {
 		status = "not run";
-		why = "not run: the time budget was spent before it could start";
+		why = "the time budget was spent before it could start";
 	} else if ((rc = rf_replay_validate(dir)) != 0 ||
 		   (rc = rf_path_join(&recipe_path, dir, "recipe.yaml")) != 0 ||
 		   (rc = rf_file_read(&recipe_text, recipe_path.data, RECIPE_MAX)) != 0 ||
@@ -517,7 +517,7 @@ static void review_replay(struct run *x, const char *dir, json_t *list, size_t *
 			json_object_set_new(e, "rerun", curves(tmpl.data));
 		if (rc_ctx.over_budget) {
 			status = "not run";
-			why = "not run: stopped when the time budget was spent";
+			why = "stopped when the time budget was spent";
 		} else if (rc) {
 			status = rf_error_exit_status(rc) == 1 ? "fail" : "error";
 			snprintf(reason, sizeof reason, "%s", rf_error_last());

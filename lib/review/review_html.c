@@ -35,25 +35,10 @@ static const char *cls(const char *status)
 	return "skip";
 }
 
-static const char *label(const char *status)
-{
-	if (!strcmp(status, "pass"))
-		return "PASS";
-	if (!strcmp(status, "fail"))
-		return "FAIL";
-	if (!strcmp(status, "error"))
-		return "ERROR";
-	if (!strcmp(status, "not run"))
-		return "NOT RUN";
-	if (!strcmp(status, "warn"))
-		return "WARN";
-	return "SKIPPED";
-}
-
 static void badge(rf_buf *o, const char *status, const char *text)
 {
 	rf_buf_printf(o, "<span class=\"v %s\">", cls(status));
-	review_esc_html(o, text ? text : label(status));
+	review_esc_html(o, text ? text : review_label(status));
 	rf_buf_puts(o, "</span>");
 }
 

@@ -40,6 +40,9 @@ int review_esc_md(rf_buf *out, const char *s);
 /* Append `s` with control characters shown as \xNN (a terminal). */
 int review_esc_text(rf_buf *out, const char *s);
 
+/* "PASS", "FAIL", "ERROR", "NOT RUN", "WARN" or "SKIPPED" for a status. */
+const char *review_label(const char *status);
+
 int review_render_html(rf_buf *out, const rf_review *r);
 
 #endif

@@ -61,7 +61,7 @@ int review_esc_md(rf_buf *out, const char *s)
 
 /* -------------------------------------------------------------- text */
 
-static const char *upper(const char *status)
+const char *review_label(const char *status)
 {
 	if (!strcmp(status, "pass"))
 		return "PASS";
@@ -71,8 +71,14 @@ static const char *upper(const char *status)
 		return "ERROR";
 	if (!strcmp(status, "not run"))
 		return "NOT RUN";
+	if (!strcmp(status, "warn"))
+		return "WARN";
 	return "SKIPPED";
 }
+
+/* "replay DIR: FAIL: why" for each item of `list` that did not pass. */
+static void text_items(rf_buf *out, const json_t *list, const char *what, const char *key,
+		       int *first);
 
 /* One blank line between the table and the list of what failed. */
 static const char *sep(int *first)
@@ -81,6 +87,23 @@ static const char *sep(int *first)
 		return "";
 	*first = 0;
 	return "\n";
+}
+
+static void text_items(rf_buf *out, const json_t *list, const char *what, const char *key,
+		       int *first)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		if (!strcmp(review_str(e, "status"), "pass"))
+			continue;
+		rf_buf_printf(out, "%s%s ", sep(first), what);
+		review_esc_text(out, review_str(e, key));
+		rf_buf_printf(out, ": %s: ", review_label(review_str(e, "status")));
+		review_esc_text(out, review_str(e, "reason"));
+		rf_buf_puts(out, "\n");
+	}
 }
 
 static int render_text(rf_buf *out, const rf_review *r)
@@ -94,7 +117,7 @@ static int render_text(rf_buf *out, const rf_review *r)
 	rf_buf_printf(out, "\n\n%-11s %-8s %s\n", "stage", "verdict", "what was found");
 	json_array_foreach(json_object_get(d, "stages"), i, s)
 	{
-		rf_buf_printf(out, "%-11s %-8s ", review_str(s, "name"), upper(review_str(s, "status")));
+		rf_buf_printf(out, "%-11s %-8s ", review_str(s, "name"), review_label(review_str(s, "status")));
 		review_esc_text(out, review_str(s, "summary"));
 		rf_buf_puts(out, "\n");
 	}
@@ -123,28 +146,8 @@ static int render_text(rf_buf *out, const rf_review *r)
 			rf_buf_puts(out, "\n");
 		}
 	}
-	json_array_foreach(json_object_get(d, "replays"), i, e)
-	{
-		if (!strcmp(review_str(e, "status"), "pass"))
-			continue;
-		rf_buf_puts(out, sep(&first));
-		rf_buf_puts(out, "replay ");
-		review_esc_text(out, review_str(e, "dir"));
-		rf_buf_printf(out, ": %s: ", upper(review_str(e, "status")));
-		review_esc_text(out, review_str(e, "reason"));
-		rf_buf_puts(out, "\n");
-	}
-	json_array_foreach(json_object_get(d, "audits"), i, e)
-	{
-		if (!strcmp(review_str(e, "status"), "pass"))
-			continue;
-		rf_buf_puts(out, sep(&first));
-		rf_buf_puts(out, "audit ");
-		review_esc_text(out, review_str(e, "file"));
-		rf_buf_printf(out, ": %s: ", upper(review_str(e, "status")));
-		review_esc_text(out, review_str(e, "reason"));
-		rf_buf_puts(out, "\n");
-	}
+	text_items(out, json_object_get(d, "replays"), "replay", "dir", &first);
+	text_items(out, json_object_get(d, "audits"), "audit", "file", &first);
 	json_array_foreach(json_object_get(d, "not_manifests"), i, e)
 	{
 		rf_buf_puts(out, sep(&first));
@@ -168,6 +171,22 @@ static const char *icon(const char *status)
 	return "\xe2\x9e\x96";                 /* minus: skipped, not run */
 }
 
+/* One table row per replay or audit: "| replay DIR | icon VERDICT | why |". */
+static void md_items(rf_buf *out, const json_t *list, const char *what, const char *key)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		rf_buf_printf(out, "| %s ", what);
+		review_esc_md(out, review_str(e, key));
+		rf_buf_printf(out, " | %s %s | ", icon(review_str(e, "status")),
+			      review_label(review_str(e, "status")));
+		review_esc_md(out, review_str(e, "reason"));
+		rf_buf_puts(out, " |\n");
+	}
+}
+
 static int render_markdown(rf_buf *out, const rf_review *r)
 {
 	const json_t *d = r->doc;
@@ -189,7 +208,7 @@ static int render_markdown(rf_buf *out, const rf_review *r)
 	json_array_foreach(json_object_get(d, "stages"), i, s)
 	{
 		rf_buf_printf(out, "| %s | %s %s | ", review_str(s, "name"), icon(review_str(s, "status")),
-			      upper(review_str(s, "status")));
+			      review_label(review_str(s, "status")));
 		review_esc_md(out, review_str(s, "summary"));
 		rf_buf_puts(out, " |\n");
 	}
@@ -220,24 +239,8 @@ static int render_markdown(rf_buf *out, const rf_review *r)
 	}
 	if (json_array_size(json_object_get(d, "replays")) + json_array_size(json_object_get(d, "audits"))) {
 		rf_buf_puts(out, "\n### Replays and audits\n\n| item | verdict | why |\n| --- | --- | --- |\n");
-		json_array_foreach(json_object_get(d, "replays"), i, e)
-		{
-			rf_buf_puts(out, "| replay ");
-			review_esc_md(out, review_str(e, "dir"));
-			rf_buf_printf(out, " | %s %s | ", icon(review_str(e, "status")),
-				      upper(review_str(e, "status")));
-			review_esc_md(out, review_str(e, "reason"));
-			rf_buf_puts(out, " |\n");
-		}
-		json_array_foreach(json_object_get(d, "audits"), i, e)
-		{
-			rf_buf_puts(out, "| audit ");
-			review_esc_md(out, review_str(e, "file"));
-			rf_buf_printf(out, " | %s %s | ", icon(review_str(e, "status")),
-				      upper(review_str(e, "status")));
-			review_esc_md(out, review_str(e, "reason"));
-			rf_buf_puts(out, " |\n");
-		}
+		md_items(out, json_object_get(d, "replays"), "replay", "dir");
+		md_items(out, json_object_get(d, "audits"), "audit", "file");
 	}
 	if (json_array_size(json_object_get(d, "not_manifests"))) {
 		rf_buf_puts(out, "\nNot manifests (YAML without a referee `kind:`, packed but not checked): ");
