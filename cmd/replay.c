@@ -360,10 +360,10 @@ static int print_spot(const rf_replay_spot *s)
 	}
 	if (s->checked > 0) {
 		printf("a run with a fraction f of its %d segments faked passes %d "
-		       "random segments with probability at most (1-f)^%d: "
+		       "random segment%s with probability at most (1-f)^%d: "
 		       "f=0.1: %.3f, f=0.25: %.3f, f=0.5: %.3f; one faked segment "
 		       "is caught with probability %d/%d\n",
-		       s->total, s->checked, s->checked,
+		       s->total, s->checked, s->checked == 1 ? "" : "s", s->checked,
 		       rf_replay_spot_escape(s->checked, s->total, 0.1),
 		       rf_replay_spot_escape(s->checked, s->total, 0.25),
 		       rf_replay_spot_escape(s->checked, s->total, 0.5), s->checked,

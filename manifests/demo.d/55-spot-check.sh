@@ -26,7 +26,7 @@ echo
 echo "# the author's 1.2M-parameter run on 3-digit addition (manifests/add3-grpo)"
 echo "# ships its log, summary and checkpoint index, but, to keep the repository"
 echo "# small, only the checkpoint after the warm-start: of its segments only the"
-echo "# first GRPO one can be re-run here.  Seed 2 draws it (a reviewer of a real"
+echo "# first GRPO one can be re-run here.  Seed 7 draws it (a reviewer of a real"
 echo "# bundle, which carries every checkpoint, uses a seed of their own or none):"
-echo "\$ referee replay --check manifests/add3-grpo/replay --segments 1 --seed 2 -j 2"
-"$REFEREE" replay --check manifests/add3-grpo/replay --segments 1 --seed 2 -j 2 --quiet
+echo "\$ referee replay --check manifests/add3-grpo/replay --segments 1 --seed 7 -j 2"
+"$REFEREE" replay --check manifests/add3-grpo/replay --segments 1 --seed 7 -j 2 --quiet

@@ -156,6 +156,13 @@ expect_exit "... two shipped segments" 0 "$REFEREE" replay --check "$T/bag" --in
 expect_exit "--in that leaves the bag (refused as unsafe, as check does)" 1 "$REFEREE" replay --check "$T/bag" --in ../x --quiet
 expect_exit "--in on a directory that is not a bag" 2 "$REFEREE" replay --check "$T/a" --in x --quiet
 
+# the shipped 3-digit-addition run (manifests/add3-grpo/replay) holds
+# together; seed 2 draws segment 7, whose start checkpoint is not shipped
+A3=$REPO_DIR/manifests/add3-grpo/replay
+expect_exit "the shipped add3 run: a segment not shipped is not confirmed" 1 "$REFEREE" replay --check "$A3" --segments 1 --seed 2 --quiet
+expect_out_match "... its index, log, summary and first checkpoint hold together" "^chain: the checkpoint index, every shipped checkpoint"
+expect_out_match "... segment 7 is NOT SHIPPED" "segment 7 \(steps 301-350\): NOT SHIPPED"
+
 # ---- a claim that holds only once spot-checked ----
 mkdir -p "$T/cl"
 cp -r "$T/a" "$T/cl/replay"
