@@ -370,10 +370,10 @@ static int print_spot(const rf_replay_spot *s)
 	}
 	if (s->checked > 0) {
 		printf("a run with a fraction f of its %d segments faked passes %d "
-		       "random segments with probability at most (1-f)^%d: "
+		       "random segment%s with probability at most (1-f)^%d: "
 		       "f=0.1: %.3f, f=0.25: %.3f, f=0.5: %.3f; one faked segment "
 		       "is caught with probability %d/%d\n",
-		       s->total, s->checked, s->checked,
+		       s->total, s->checked, s->checked == 1 ? "" : "s", s->checked,
 		       rf_replay_spot_escape(s->checked, s->total, 0.1),
 		       rf_replay_spot_escape(s->checked, s->total, 0.25),
 		       rf_replay_spot_escape(s->checked, s->total, 0.5), s->checked,
@@ -558,7 +558,19 @@ int cmd_replay(int argc, char **argv)
 			       "CUDA module (referee-cuda.so, next to referee or in LIBDIR, or\n"
 			       "REFEREE_CUDA_MODULE); same recipe and seed on the same GPU\n"
 			       "model: the same log and digest.  A GPU run agrees with the CPU\n"
-			       "within a tolerance (--check --tolerance), not bit for bit.\n",
+			       "within a tolerance (--check --tolerance), not bit for bit.\n\n"
+			       "--checkpoint-every N writes DIR/checkpoints/ (weights, AdamW\n"
+			       "state, reference model, index with SHA-256s and the RNG\n"
+			       "position) after the warm-start, every N GRPO steps and at the\n"
+			       "end.  --resume DIR --from STEP continues DIR's run from its\n"
+			       "checkpoint at STEP into a new --out, with the bytes of the\n"
+			       "uninterrupted run.  --check --segments S (or all) spot-checks\n"
+			       "a checkpointed run: the index, files, log and summary must\n"
+			       "hold together, then S segments drawn with --seed HEX (default:\n"
+			       "from the OS; printed) are re-run from their start checkpoints\n"
+			       "and compared (--segment-steps N: longer segments; --budget SEC:\n"
+			       "start no segment past it).  --in SUBDIR: the replay in a bag's\n"
+			       "data/SUBDIR.\n",
 			       usage_text);
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(a, "--out") && i + 1 < argc) {

@@ -147,6 +147,9 @@ int rf_replay_resume(const rf_replay_recipe *r, const char *from_dir,
 
 /** Segments a spot-check re-runs unless told otherwise. */
 #define RF_REPLAY_SPOT_DEFAULT_S 4
+/** The time budget (seconds) a caller such as `check` or `review` gives a
+ *  spot-check unless told otherwise. */
+#define RF_REPLAY_SPOT_DEFAULT_BUDGET_S 120
 
 /** What became of one drawn segment. */
 enum rf_replay_segment_status {

@@ -124,7 +124,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *params,
 {
 	const char *rel = "replay", *metric = NULL;
 	long long step = -1, nspot = 0;
-	double budget = 120;
+	double budget = RF_REPLAY_SPOT_DEFAULT_BUDGET_S;
 	rf_buf dir = RF_BUF_INIT;
 	rf_replay_files f;
 	char why[256];

@@ -156,6 +156,13 @@ expect_exit "... two shipped segments" 0 "$REFEREE" replay --check "$T/bag" --in
 expect_exit "--in that leaves the bag (refused as unsafe, as check does)" 1 "$REFEREE" replay --check "$T/bag" --in ../x --quiet
 expect_exit "--in on a directory that is not a bag" 2 "$REFEREE" replay --check "$T/a" --in x --quiet
 
+# the shipped 3-digit-addition run (manifests/add3-grpo/replay) holds
+# together; seed 2 draws segment 7, whose start checkpoint is not shipped
+A3=$REPO_DIR/manifests/add3-grpo/replay
+expect_exit "the shipped add3 run: a segment not shipped is not confirmed" 1 "$REFEREE" replay --check "$A3" --segments 1 --seed 2 --quiet
+expect_out_match "... its index, log, summary and first checkpoint hold together" "^chain: the checkpoint index, every shipped checkpoint"
+expect_out_match "... segment 7 is NOT SHIPPED" "segment 7 \(steps 301-350\): NOT SHIPPED"
+
 # ---- a claim that holds only once spot-checked ----
 mkdir -p "$T/cl"
 cp -r "$T/a" "$T/cl/replay"
@@ -195,6 +202,24 @@ open(p, "wb").write(b"\n".join(rows))
 PY
 expect_exit "a NUL byte in a log row" 2 "$REFEREE" replay --check "$T/nul" --quiet
 expect_err_match "... is malformed" "log.jsonl':3: a NUL byte in the line"
+# memory flat in the log's size: a 44 MB log (200,000 rows) is compared
+# within 200 MB of address space (it took 370 MB when every row was kept)
+case "$REFEREE" in
+  *build-san*) skip "a 44 MB log within 200 MB of memory" "address space limits do not mix with sanitizers" ;;
+  *)
+    cp -r "$T/plain" "$T/big"
+    $SYSPY - "$T/big/log.jsonl" <<'PY'
+import sys
+p = sys.argv[1]; rows = open(p).read().splitlines()
+g = [r for r in rows if '"grpo"' in r][0]
+with open(p, "a") as f:
+    for i in range(200000): f.write(g + "\n")
+PY
+    run sh -c "ulimit -v 200000; exec '$REFEREE' replay --check '$T/big' -j 2 --quiet"
+    if [ "$rc" = 1 ] && grep -q "re-run's log ends before this row" "$T/out"; then ok "a 44 MB log within 200 MB of memory: compared to its end"
+    else not_ok "a 44 MB log within 200 MB of memory" "exit $rc" "$(head -c 300 "$T/err")" "$(head -c 300 "$T/out")"; fi
+    rm -rf "$T/big" ;;
+esac
 "$REFEREE" replay "$R" --out "$T/bt" --batches --quiet
 printf '\0\n' >>"$T/bt/batches/step-000001-0.jsonl"
 expect_exit "a NUL byte in a GRPO batch" 2 "$REFEREE" grpo audit "$T/bt/batches/step-000001-0.jsonl"
