@@ -17,7 +17,7 @@ BINDIR    ?= $(PREFIX)/bin
 INCDIR    ?= $(PREFIX)/include
 PKGDIR    ?= $(LIBDIR)/pkgconfig
 
-PKGS      := libgit2 openssl yaml-0.1 jansson
+PKGS      := libgit2 openssl yaml-0.1 jansson zlib libzstd
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -49,7 +49,8 @@ CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -Iinclude -Ilib $(WARN) \
               $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS      := $(DEP_LIBS) -lm -ldl
+# libunistring (NFKC and case folding for `contamination`) has no .pc file.
+LIBS      := $(DEP_LIBS) -lunistring -lm -ldl
 
 LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/*.c))
@@ -159,7 +160,7 @@ $(BUILD)/referee.pc: Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: referee' 'Description: reproducible, peer-reviewable ML results' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lm -ldl -pthread' \
+	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lunistring -lm -ldl -pthread' \
 	  'Cflags: -I$${includedir}' > $@
 
 install: all $(BUILD)/referee.pc

@@ -17,6 +17,7 @@ static const struct cli_verb verbs[] = {
 	{"rescore", cmd_rescore, "re-apply rule-based rewards to model outputs"},
 	{"replay", cmd_replay, "re-run a GRPO replay recipe, or --check one"},
 	{"grpo", cmd_grpo, "audit a logged GRPO batch (grpo audit FILE)"},
+	{"contamination", cmd_contamination, "benchmark n-gram overlap with a training corpus"},
 };
 
 static void usage(FILE *f)

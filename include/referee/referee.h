@@ -17,6 +17,7 @@
 #include "rescore.h"
 #include "replay.h"
 #include "report.h"
+#include "contam.h"
 
 #ifdef __cplusplus
 extern "C" {
