@@ -86,9 +86,19 @@ struct rf_contam_index {
 	cslot *table;
 	size_t mask;
 	uint64_t bpow;       /* B^(n-1) */
+	uint64_t *filter;    /* one bit per (hash >> fshift): most corpus
+				n-grams are ruled out without touching the
+				table */
+	int fshift;
 };
 
 /* The postings of n-gram hash h (count 0 when none). */
+static inline int contam_maybe(const struct rf_contam_index *ix, uint64_t h)
+{
+	uint64_t b = h >> ix->fshift;
+	return (ix->filter[b >> 6] >> (b & 63)) & 1;
+}
+
 static inline const cslot *contam_lookup(const struct rf_contam_index *ix,
 					 uint64_t h)
 {

@@ -41,6 +41,7 @@ void rf_contam_index_free(rf_contam_index *ix)
 	ctoks_free(&ix->toks);
 	free(ix->post);
 	free(ix->table);
+	free(ix->filter);
 	free(ix);
 }
 
@@ -217,6 +218,20 @@ int rf_contam_index_finish(rf_contam_index *ix)
 	if (!(ix->table = calloc(size, sizeof *ix->table)))
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	ix->mask = size - 1;
+	{
+		/* about 32 filter bits per n-gram: ~3% of misses reach the
+		 * table; at least 2^16 bits */
+		int bits = 16;
+		while (bits < 40 && ((size_t)1 << bits) < 32 * uniq)
+			bits++;
+		ix->fshift = 64 - bits;
+		if (!(ix->filter = calloc(((size_t)1 << bits) / 64, 8)))
+			return rf_error_set(RF_ENOMEM, "out of memory");
+		for (size_t i = 0; i < k; i++) {
+			uint64_t b = ix->post[i].h >> ix->fshift;
+			ix->filter[b >> 6] |= 1ull << (b & 63);
+		}
+	}
 	for (size_t i = 0; i < k;) {
 		size_t j = i, s;
 		while (j < k && ix->post[j].h == ix->post[i].h)

@@ -82,12 +82,22 @@ static void put_utf8(rf_buf *b, unsigned c)
 /* A string at j->i (the opening quote).  With `out`, its decoded bytes;
  * *direct is set when the raw bytes needed no decoding (then *p, *n point
  * into the line). */
+/* bytes that end a run of plain string characters */
+static const unsigned char stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1};
+
 static int string(js *j, rf_buf *out, const char **p, size_t *n)
 {
 	size_t start = ++j->i;
 	int esc = 0;
 	while (j->i < j->len) {
 		unsigned char c = (unsigned char)j->s[j->i];
+		if (!stop[c]) {
+			j->i++;
+			continue;
+		}
 		if (c == '"')
 			break;
 		if (c < 0x20)
@@ -116,7 +126,12 @@ static int string(js *j, rf_buf *out, const char **p, size_t *n)
 		char c = j->s[k];
 		unsigned u, lo;
 		if (c != '\\') {
-			out->data[out->len++] = c;
+			/* copy up to the next escape in one go */
+			const char *e = memchr(j->s + k, '\\', j->i - 1 - k);
+			size_t m = (e ? (size_t)(e - j->s) : j->i - 1) - k;
+			memcpy(out->data + out->len, j->s + k, m);
+			out->len += m;
+			k += m - 1;
 			continue;
 		}
 		c = j->s[++k];

@@ -40,7 +40,17 @@ static inline uint64_t load_le(const uint8_t *p, size_t n)
 	return v;
 }
 
-static uint64_t word_hash(const uint8_t *p, size_t n)
+static inline uint64_t word_hash_tail(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0xe7037ed1a0b428dbull;
+	h ^= h >> 32;
+	h *= 0xa0761d6478bd642full;
+	return h ^ (h >> 29);
+}
+
+/* `slack`: 8 bytes past the word may be read (they are masked off), which
+ * saves a variable-length copy on the hot path; the hash is the same. */
+static inline uint64_t word_hash(const uint8_t *p, size_t n, int slack)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xa0761d6478bd642full);
 	while (n >= 8) {
@@ -49,9 +59,11 @@ static uint64_t word_hash(const uint8_t *p, size_t n)
 		p += 8;
 		n -= 8;
 	}
-	if (n)
-		h = (h ^ load_le(p, n)) * 0xe7037ed1a0b428dbull;
-	return contam_mix(h);
+	if (slack)
+		return word_hash_tail(h, n ? load_le(p, 8) &
+						 (~0ull >> (64 - 8 * n))
+					   : 0);
+	return word_hash_tail(h, n ? load_le(p, n) : 0);
 }
 
 void ctoks_clear(ctoks *t)
@@ -69,24 +81,31 @@ void ctoks_free(ctoks *t)
 	rf_buf_free(&t->scratch);
 }
 
-static int push(ctoks *t, size_t off, size_t len, uint32_t line)
+static int grow_toks(ctoks *t)
 {
+	size_t cap = t->cap ? t->cap * 2 : 1024;
+	ctok *v = realloc(t->v, cap * sizeof *v);
+	if (!v)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	t->v = v;
+	t->cap = cap;
+	return 0;
+}
+
+/* the word at text[off, off + len) */
+static inline int push(ctoks *t, size_t off, size_t len, uint32_t line,
+		       int slack)
+{
+	ctok *k;
 	if (t->text.len > UINT32_MAX)
 		return rf_error_set(RF_ELIMIT, "text over 4 GiB");
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		ctok *v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return rf_error_set(RF_ENOMEM, "out of memory");
-		t->v = v;
-		t->cap = cap;
-	}
-	t->v[t->n].hash =
-	    word_hash((const uint8_t *)t->text.data + off, len);
-	t->v[t->n].off = (uint32_t)off;
-	t->v[t->n].len = (uint32_t)len;
-	t->v[t->n].line = line;
-	t->n++;
+	if (t->n == t->cap && grow_toks(t))
+		return RF_ENOMEM;
+	k = &t->v[t->n++];
+	k->hash = word_hash((const uint8_t *)t->text.data + off, len, slack);
+	k->off = (uint32_t)off;
+	k->len = (uint32_t)len;
+	k->line = line;
 	return 0;
 }
 
@@ -121,7 +140,7 @@ static int split_words(ctoks *t, const uint8_t *s, size_t n, uint32_t line)
 		}
 		off = t->text.len;
 		if (rf_buf_append(&t->text, s + start, i - start) ||
-		    push(t, off, i - start, line))
+		    push(t, off, i - start, line, 0))
 			return rf_error_set(RF_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -235,27 +254,35 @@ int contam_tokenize(ctoks *t, const char *s, size_t len, uint32_t *line)
 			i = skip_latex(s, i, len, line);
 			continue;
 		}
+		/* copy the run lowercased; a non-ASCII byte sends the whole run
+		 * to NFKC + case folding instead */
 		start = i;
-		while (i < len && (cls[u[i]] == C_WORD || cls[u[i]] == C_HI)) {
-			hi |= u[i] & 0x80;
-			i++;
+		if (t->text.cap - t->text.len < len - i + 9 &&
+		    rf_buf_grow(&t->text, len - i + 9))
+			return rf_error_set(RF_ENOMEM, "out of memory");
+		{
+			char *o = t->text.data + t->text.len;
+			uint8_t k = C_SEP;
+			while (i < len && (k = cls[u[i]]) == C_WORD) {
+				uint8_t c = u[i];
+				*o++ = (char)(c <= 'Z' && c >= 'A' ? c + 32 : c);
+				i++;
+			}
+			if (i < len && k == C_HI) {
+				hi = 1;
+				while (i < len &&
+				       (cls[u[i]] == C_WORD || cls[u[i]] == C_HI))
+					i++;
+			}
 		}
 		if (hi) {
 			if ((rc = fold_run(t, u + start, i - start, *line)))
 				return rc;
 		} else {
 			size_t off = t->text.len, n = i - start;
-			char *o;
-			if (rf_buf_grow(&t->text, n + 1))
-				return rf_error_set(RF_ENOMEM, "out of memory");
-			o = t->text.data + off;
-			for (size_t k = 0; k < n; k++) {
-				uint8_t c = u[start + k];
-				o[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			}
 			t->text.len += n;
 			t->text.data[t->text.len] = 0;
-			if ((rc = push(t, off, n, *line)))
+			if ((rc = push(t, off, n, *line, 1)))
 				return rc;
 		}
 	}

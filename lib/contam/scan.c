@@ -122,7 +122,7 @@ static int match(const rf_contam_index *ix, slot *b, const ctok *w,
 		if (p >= n)
 			h -= w[p - n].hash * ix->bpow;
 		h = h * CONTAM_B + w[p].hash;
-		if (p + 1 < n)
+		if (p + 1 < n || !contam_maybe(ix, h))
 			continue;
 		s = contam_lookup(ix, h);
 		for (uint32_t k = 0; k < s->count; k++) {
