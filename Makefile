@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined test    the suite under sanitizers
 #   make DEVELOPER=1      warnings are errors
 #   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
+#   make MPI=0|1          referee-mpi (default: built when mpicc exists)
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := 0.1.0
@@ -88,10 +89,21 @@ ifeq ($(DEVELOPER),1)
 NVCC_EXTRA += -Werror all-warnings -Xcompiler -Werror
 endif
 
+# MPI: referee-mpi, the heavy verbs split over ranks (cmd/mpi/); built when
+# mpicc (Debian OpenMPI) is found, or forced with MPI=1.
+MPICC     ?= $(shell command -v mpicc 2>/dev/null)
+ifeq ($(MPI),)
+MPI := $(if $(MPICC),1,0)
+endif
+MPI_BIN   := $(BUILD)/referee-mpi
+
 .PHONY: all lib test check unit demo bench deps install uninstall clean \
         asan usan format cuda help
 
 all: $(STATIC) $(SHARED) $(BIN) $(if $(filter 1,$(CUDA)),$(CUDA_MOD))
+ifeq ($(MPI),1)
+all: $(MPI_BIN)
+endif
 
 lib: $(STATIC) $(SHARED)
 
@@ -120,6 +132,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
 	    -DRF_TEST_DATA='"$(CURDIR)/tests/data"' -o $@ $< $(STATIC) \
 	    $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+$(BUILD)/cmd/mpi/%.o: cmd/mpi/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(or $(MPICC),mpicc) $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(BUILD)/cmd/mpi/referee_mpi.o $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(STATIC)
+	$(or $(MPICC),mpicc) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 cuda: $(CUDA_MOD)
 
@@ -174,9 +193,10 @@ install: all $(BUILD)/referee.pc
 	install -m 0644 include/referee/*.h $(DESTDIR)$(INCDIR)/referee/
 	install -m 0644 $(BUILD)/referee.pc $(DESTDIR)$(PKGDIR)/referee.pc
 	if [ -f $(CUDA_MOD) ]; then install -m 0755 $(CUDA_MOD) $(DESTDIR)$(LIBDIR)/referee-cuda.so; fi
+	if [ -f $(MPI_BIN) ]; then install -m 0755 $(MPI_BIN) $(DESTDIR)$(BINDIR)/referee-mpi; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(LIBDIR)/libreferee.a \
+	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(BINDIR)/referee-mpi $(DESTDIR)$(LIBDIR)/libreferee.a \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so $(DESTDIR)$(LIBDIR)/libreferee.so.$(SOVERSION) \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION) $(DESTDIR)$(PKGDIR)/referee.pc \
 	      $(DESTDIR)$(LIBDIR)/referee-cuda.so
