@@ -77,4 +77,17 @@ read -r _ _ r1 <<< "$(measure "$REFEREE" contamination $EV -j 2 "$f")"
 read -r _ _ r10 <<< "$(measure "$REFEREE" contamination $EV -j 2 "$W/corpus10.txt")"
 echo "peak memory (-j2): 1x corpus ($(awk -v b="$bytes" 'BEGIN{printf "%.0f", b/1048576}') MiB) ${r1} KiB, 10x corpus ${r10} KiB"
 rm -f "$W/corpus10.txt"
+# MPI: the same corpus as 8 files, 1 rank vs 2 ranks (one thread each)
+MPIBIN=$(dirname "$REFEREE")/referee-mpi
+if [ -x "$MPIBIN" ] && command -v mpirun > /dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+  split -n l/8 -d --additional-suffix=.txt "$f" "$W/part"
+  read -r m1 _ _ <<< "$(measure mpirun -np 1 "$MPIBIN" contamination $EV -j 1 "$W"/part*.txt)"
+  read -r m2 _ _ <<< "$(measure mpirun -np 2 "$MPIBIN" contamination $EV -j 1 "$W"/part*.txt)"
+  echo "MPI (8 files, -j1 per rank, wall incl. mpirun start): 1 rank ${m1}s ($(mbs "$bytes" "$m1") MiB/s), 2 ranks ${m2}s ($(mbs "$bytes" "$m2") MiB/s); load $(load)"
+  rm -f "$W"/part*.txt
+else
+  echo "MPI: referee-mpi not built (make MPI=1), skipped"
+fi
 echo "load average after: $(load)"
