@@ -133,11 +133,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
 	    -DRF_TEST_DATA='"$(CURDIR)/tests/data"' -o $@ $< $(STATIC) \
 	    $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-$(BUILD)/cmd/mpi/%.o: cmd/mpi/%.c $(HDRS)
+$(BUILD)/cmd/mpi/%.o: cmd/mpi/%.c $(HDRS) $(wildcard cmd/mpi/*.h)
 	@mkdir -p $(dir $@)
 	$(or $(MPICC),mpicc) $(ALL_CFLAGS) -c $< -o $@
 
-$(MPI_BIN): $(BUILD)/cmd/mpi/referee_mpi.o $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(STATIC)
+$(MPI_BIN): $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard cmd/mpi/*.c))) $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(STATIC)
 	$(or $(MPICC),mpicc) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 cuda: $(CUDA_MOD)

@@ -8,7 +8,8 @@
  * first, to the least loaded rank); each rank streams its share with its
  * threads; the per-item results (a few bytes per benchmark n-gram) are
  * gathered to rank 0, which prints the one report: byte for byte what
- * `referee` prints in one process.  Only this file knows about MPI. */
+ * `referee` prints in one process.  `verify` hashes a bag's payload the
+ * same way (verify_mpi.c).  Only this file knows about MPI. */
 #include <limits.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "../cli.h"
 #include "../dist.h"
+#include "verify_mpi.h"
 
 static int gather(const cli_dist *d, const rf_buf *mine, rf_buf *parts)
 {
@@ -68,7 +70,11 @@ static void usage(FILE *f)
 		"       srun referee-mpi <verb> [options] [args]\n\n"
 		"verbs split over MPI ranks:\n"
 		"  contamination  as 'referee contamination': corpus files divided\n"
-		"                 among ranks, one report from rank 0\n\n"
+		"                 among ranks, one report from rank 0\n"
+		"  verify [-j N] BAG\n"
+		"                 the payload hashed across ranks, the bag checked on\n"
+		"                 rank 0 (rf_bag_verify: completeness, Payload-Oxum, tag\n"
+		"                 manifest, provenance; signatures: use referee verify)\n\n"
 		"exit status as referee's: 0 holds, 1 a check failed, 2 bad usage or\n"
 		"unreadable input, 3 internal failure\n");
 }
@@ -89,6 +95,8 @@ int main(int argc, char **argv)
 	d.bcast_int = bcast_int;
 	if (argc >= 2 && !strcmp(argv[1], "contamination")) {
 		status = cmd_contamination_dist(argc - 1, argv + 1, &d);
+	} else if (argc >= 2 && !strcmp(argv[1], "verify")) {
+		status = mpi_verify(argc - 1, argv + 1, &d);
 	} else if (argc >= 2 && (!strcmp(argv[1], "--help") ||
 				 !strcmp(argv[1], "-h"))) {
 		if (d.rank == 0)
