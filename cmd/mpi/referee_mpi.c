@@ -74,7 +74,9 @@ static void usage(FILE *f)
 		"  verify [-j N] BAG\n"
 		"                 the payload hashed across ranks, the bag checked on\n"
 		"                 rank 0 (rf_bag_verify: completeness, Payload-Oxum, tag\n"
-		"                 manifest, provenance; signatures: use referee verify)\n\n"
+		"                 manifest, provenance; signatures: use referee verify)\n"
+		"  rescore [--reward SPEC] [--k N] [-j N] ROLLOUTS.jsonl...\n"
+		"                 files re-scored across ranks: one line per file, totals\n\n"
 		"exit status as referee's: 0 holds, 1 a check failed, 2 bad usage or\n"
 		"unreadable input, 3 internal failure\n");
 }
@@ -95,6 +97,8 @@ int main(int argc, char **argv)
 	d.bcast_int = bcast_int;
 	if (argc >= 2 && !strcmp(argv[1], "contamination")) {
 		status = cmd_contamination_dist(argc - 1, argv + 1, &d);
+	} else if (argc >= 2 && !strcmp(argv[1], "rescore")) {
+		status = mpi_rescore(argc - 1, argv + 1, &d);
 	} else if (argc >= 2 && !strcmp(argv[1], "verify")) {
 		status = mpi_verify(argc - 1, argv + 1, &d);
 	} else if (argc >= 2 && (!strcmp(argv[1], "--help") ||

@@ -8,4 +8,8 @@
  *  checked on rank 0 with rf_bag_verify(); the exit status of verify. */
 int mpi_verify(int argc, char **argv, const cli_dist *d);
 
+/** referee-mpi rescore [--reward SPEC] [--k N] [-j N] FILE...: files
+ *  re-scored across ranks; one line per file and the totals from rank 0. */
+int mpi_rescore(int argc, char **argv, const cli_dist *d);
+
 #endif
