@@ -61,28 +61,6 @@ static int split_eval(char *arg, const char **file, const char **field)
 	return 0;
 }
 
-void cli_dist_assign(int *owner, const uint64_t *sizes, size_t n, int size)
-{
-	uint64_t *load = calloc((size_t)size, sizeof *load);
-	char *done = calloc(n ? n : 1, 1);
-	for (size_t k = 0; k < n; k++) {
-		size_t pick = n;
-		int r = 0;
-		for (size_t i = 0; i < n; i++)
-			if (!done[i] && (pick == n || sizes[i] > sizes[pick]))
-				pick = i;
-		for (int j = 1; load && j < size; j++)
-			if (load[j] < load[r])
-				r = j;
-		done[pick] = 1;
-		owner[pick] = r;
-		if (load)
-			load[r] += sizes[pick] ? sizes[pick] : 1;
-	}
-	free(load);
-	free(done);
-}
-
 static int print_words(const rf_contam_index *ix)
 {
 	rf_buf w = RF_BUF_INIT;
@@ -123,25 +101,14 @@ static int scan_share(rf_contam_scan *sc, const char *const *files, size_t nf,
 	return rc;
 }
 
-/* Rank 0: one rank's message ("R" + results, or "E" code ":" message). */
+/* Rank 0: one rank's message ("R" + results, or an error). */
 static int take_part(rf_contam_scan *sc, int r, const rf_buf *p)
 {
+	int rc;
 	if (!p->len)
 		return rf_error_set(RF_EINTERNAL, "rank %d sent nothing", r);
-	if (p->data[0] == 'E') {
-		char *end;
-		long code = strtol(p->data + 1, &end, 10);
-		if (code >= 0 || code < -100 || *end != ':')
-			code = RF_EINTERNAL;
-		else
-			end++;
-		if (r == 0)
-			return rf_error_set((int)code, "%.*s",
-					    (int)(p->len - (size_t)(end - p->data)),
-					    end);
-		return rf_error_set((int)code, "rank %d: %.*s", r,
-				    (int)(p->len - (size_t)(end - p->data)), end);
-	}
+	if ((rc = cli_dist_take_error(p, r)))
+		return rc;
 	if (r == 0)
 		return 0; /* rank 0's own results are in sc already */
 	return rf_contam_scan_import(sc, p->data + 1, p->len - 1);
@@ -253,22 +220,13 @@ static int run(int argc, char **argv, const cli_dist *d)
 		 * (even when it failed: the others are waiting for it) */
 		int lrc = rc;
 		if (lrc) {
-			rf_buf_puts(&mine, "E");
-			rf_buf_printf(&mine, "%d:%s", lrc, rf_error_last());
+			cli_dist_put_error(&mine, lrc);
 		} else {
 			rf_buf_puts(&mine, "R");
-			if ((rc = rf_contam_scan_export(&mine, sc))) {
-				rf_buf_clear(&mine);
-				rf_buf_printf(&mine, "E%d:%s", rc,
-					      rf_error_last());
-			}
+			if ((rc = rf_contam_scan_export(&mine, sc)))
+				cli_dist_put_error(&mine, rc);
 		}
-		rc = 0;
-		if (rank == 0 && !(parts = calloc((size_t)size, sizeof *parts)))
-			rc = rf_error_set(RF_ENOMEM, "out of memory");
-		else if (d->gather(d, &mine, parts))
-			rc = rf_error_set(RF_EINTERNAL,
-					  "gathering the ranks' results failed");
+		rc = cli_dist_gather(d, &mine, &parts);
 		for (int r = 0; rank == 0 && r < size && !rc; r++)
 			rc = take_part(sc, r, r ? &parts[r] : &mine);
 	}
@@ -289,12 +247,8 @@ fail:
 	status = rank == 0 ? cli_error("contamination", rc)
 			   : rf_error_exit_status(rc);
 done:
-	if (d && d->bcast_int(d, &status))
-		status = CLI_INTERNAL;
-	if (parts)
-		for (int r = 0; r < size; r++)
-			rf_buf_free(&parts[r]);
-	free(parts);
+	if (d)
+		status = cli_dist_end(d, status, parts);
 	rf_buf_free(&mine);
 	rf_buf_free(&out);
 	rf_contam_scan_free(sc);

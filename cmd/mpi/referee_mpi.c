@@ -46,7 +46,7 @@ static int gather(const cli_dist *d, const rf_buf *mine, rf_buf *parts)
 	if (MPI_Gatherv(mine->data ? mine->data : "", len, MPI_BYTE, all, lens,
 			displs, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
 		rc = -1;
-	if (d->rank == 0 && !rc)
+	if (d->rank == 0 && !rc && parts)
 		for (int r = 0; r < d->size && !rc; r++)
 			if (rf_buf_append(&parts[r], all + displs[r],
 					  (size_t)lens[r]))

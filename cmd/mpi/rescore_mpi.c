@@ -83,31 +83,18 @@ int mpi_rescore(int argc, char **argv, const cli_dist *d)
 	for (size_t f = 0; !rc && f < nf; f++)
 		if (owner[f] == d->rank)
 			rc = one(&mine, f, argv[i + (int)f], &o);
-	if (rc) { /* every rank still takes part in the gather */
-		rf_buf_clear(&mine);
-		rf_buf_printf(&mine, "E%d:%s", rc, rf_error_last());
-	}
-	rc = 0;
-	if (d->rank == 0 && (!(parts = calloc((size_t)d->size, sizeof *parts)) ||
-			     !(lines = calloc(nf, sizeof *lines))))
+	if (rc) /* every rank still takes part in the gather */
+		cli_dist_put_error(&mine, rc);
+	rc = cli_dist_gather(d, &mine, &parts);
+	if (!rc && d->rank == 0 && !(lines = calloc(nf, sizeof *lines)))
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
-	if (d->gather(d, &mine, parts) && !rc)
-		rc = rf_error_set(RF_EINTERNAL, "gathering the results failed");
 	if (d->rank == 0) {
 		size_t problems = 0, samples = 0, correct = 0;
 		double pass1_sum = 0;
 		for (int r = 0; r < d->size && !rc; r++) {
 			char *p = parts[r].data, *end = p + parts[r].len;
-			if (parts[r].len && p[0] == 'E') {
-				char *colon;
-				long code = strtol(p + 1, &colon, 10);
-				const char *msg = *colon == ':' ? colon + 1 : p + 1;
-				if (code >= 0 || code < -100 || *colon != ':')
-					code = RF_EINTERNAL;
-				rc = r ? rf_error_set((int)code, "rank %d: %s", r, msg)
-				       : rf_error_set((int)code, "%s", msg);
+			if ((rc = cli_dist_take_error(&parts[r], r)))
 				break;
-			}
 			while (p && p < end) {
 				char *nl = memchr(p, '\n', (size_t)(end - p)), *t1, *t2;
 				size_t idx = strtoul(p, &t1, 10), pr, sa, co;
@@ -143,12 +130,7 @@ int mpi_rescore(int argc, char **argv, const cli_dist *d)
 			status = cli_error("rescore", rc);
 		}
 	}
-	if (d->bcast_int(d, &status))
-		status = CLI_INTERNAL;
-	if (parts)
-		for (int r = 0; r < d->size; r++)
-			rf_buf_free(&parts[r]);
-	free(parts);
+	status = cli_dist_end(d, status, parts);
 	free(lines);
 	free(sizes);
 	free(owner);

@@ -151,29 +151,12 @@ int mpi_verify(int argc, char **argv, const cli_dist *d)
 	lrc = rf_bag_open(&bag, argv[i]);
 	if (!lrc)
 		lrc = hash_share(bag, d, (int)threads, &mine);
-	if (lrc) { /* every rank still takes part in the gather */
-		rf_buf_clear(&mine);
-		rf_buf_printf(&mine, "E%d:%s", lrc, rf_error_last());
-	}
-	rc = 0;
-	if (d->rank == 0 && !(parts = calloc((size_t)d->size, sizeof *parts)))
-		rc = rf_error_set(RF_ENOMEM, "out of memory");
-	else if (d->gather(d, &mine, parts))
-		rc = rf_error_set(RF_EINTERNAL, "gathering the digests failed");
+	if (lrc) /* every rank still takes part in the gather */
+		cli_dist_put_error(&mine, lrc);
+	rc = cli_dist_gather(d, &mine, &parts);
 	if (d->rank == 0) {
-		for (int r = 0; r < d->size && !rc; r++) {
-			const char *data = parts[r].data, *msg;
-			char *colon;
-			long code;
-			if (!parts[r].len || data[0] != 'E')
-				continue;
-			code = strtol(data + 1, &colon, 10);
-			msg = *colon == ':' ? colon + 1 : data + 1;
-			if (code >= 0 || code < -100 || *colon != ':')
-				code = RF_EINTERNAL;
-			rc = r ? rf_error_set((int)code, "rank %d: %s", r, msg)
-			       : rf_error_set((int)code, "%s", msg);
-		}
+		for (int r = 0; r < d->size && !rc; r++)
+			rc = cli_dist_take_error(&parts[r], r);
 		if (!rc)
 			rc = parse_known(bag, parts, d->size, &known, &nknown);
 		if (!rc) {
@@ -198,12 +181,7 @@ int mpi_verify(int argc, char **argv, const cli_dist *d)
 			status = cli_error("verify", rc);
 		}
 	}
-	if (d->bcast_int(d, &status))
-		status = CLI_INTERNAL;
-	if (parts)
-		for (int r = 0; r < d->size; r++)
-			rf_buf_free(&parts[r]);
-	free(parts);
+	status = cli_dist_end(d, status, parts);
 	free(known);
 	rf_buf_free(&mine);
 	rf_bag_report_free(rep);

@@ -6,12 +6,7 @@
 # truncated to n+1 and n-1 words: every plant is found where it was put,
 # nothing else is; the figures equal an independent Python implementation.
 . "$(dirname "$0")/lib.sh"
-D=$TESTS_DIR/data
-EV="--eval $D/aime24.jsonl --eval $D/amc23.jsonl --eval $D/minerva_math.jsonl --eval $D/math_cot_80.jsonl"
-C=$T/corpus
-python3 "$TESTS_DIR/py/contam_plant.py" "$C" "$D/aime24.jsonl" "$D/amc23.jsonl" \
-  "$D/minerva_math.jsonl" "$D/math_cot_80.jsonl" || { not_ok "build the planted corpus"; done_testing; }
-cd "$C"
+. "$(dirname "$0")/lib_contam.sh"
 FILES="web.txt books.txt.zst sft.jsonl chat.jsonl.gz"
 
 # the report's per-item figures as TSV: bench id found ngrams longest file line

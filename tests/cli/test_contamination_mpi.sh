@@ -4,23 +4,9 @@
 # rank's failure reaches rank 0's message and the exit status (no hang).
 # Skipped, with the reason, where MPI is not built or not installed.
 . "$(dirname "$0")/lib.sh"
-MPIBIN=$(dirname "$REFEREE")/referee-mpi
-if [ ! -x "$MPIBIN" ] || ! command -v mpirun > /dev/null; then
-  skip "referee-mpi" "MPI not available (build with make MPI=1; Debian: libopenmpi-dev openmpi-bin)"
-  done_testing
-fi
-# OpenMPI in a container: run as root, more ranks than cores, and no
-# cross-memory attach (ptrace is often not allowed)
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-mpi() { local np=$1; shift; timeout 300 mpirun -np "$np" --oversubscribe "$MPIBIN" "$@"; }
+. "$(dirname "$0")/lib_mpi.sh"
 
-D=$TESTS_DIR/data
-EV="--eval $D/aime24.jsonl --eval $D/amc23.jsonl --eval $D/minerva_math.jsonl --eval $D/math_cot_80.jsonl"
-C=$T/corpus
-python3 "$TESTS_DIR/py/contam_plant.py" "$C" "$D/aime24.jsonl" "$D/amc23.jsonl" \
-  "$D/minerva_math.jsonl" "$D/math_cot_80.jsonl" || { not_ok "build the planted corpus"; done_testing; }
-cd "$C"
+. "$(dirname "$0")/lib_contam.sh"
 cp "$D/contam/gpl-3.txt" "$D/contam/apache-2.0.txt" .
 FILES="web.txt books.txt.zst sft.jsonl chat.jsonl.gz gpl-3.txt apache-2.0.txt"
 

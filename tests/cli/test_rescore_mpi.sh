@@ -4,14 +4,7 @@
 # `referee rescore --json` on that file, and a malformed file on any rank
 # fails the run (exit 2, named).  Skipped where MPI is not available.
 . "$(dirname "$0")/lib.sh"
-MPIBIN=$(dirname "$REFEREE")/referee-mpi
-if [ ! -x "$MPIBIN" ] || ! command -v mpirun > /dev/null; then
-  skip "referee-mpi rescore" "MPI not available (build with make MPI=1; Debian: libopenmpi-dev openmpi-bin)"
-  done_testing
-fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-mpi() { local np=$1; shift; timeout 300 mpirun -np "$np" --oversubscribe "$MPIBIN" "$@"; }
+. "$(dirname "$0")/lib_mpi.sh"
 cd "$T"
 D=$TESTS_DIR/data
 cp "$D/math_cot_80.jsonl" all.jsonl

@@ -5,14 +5,7 @@
 # it), and never reads through a symlink that leaves the bag.
 # Skipped, with the reason, where MPI is not built or not installed.
 . "$(dirname "$0")/lib.sh"
-MPIBIN=$(dirname "$REFEREE")/referee-mpi
-if [ ! -x "$MPIBIN" ] || ! command -v mpirun > /dev/null; then
-  skip "referee-mpi verify" "MPI not available (build with make MPI=1; Debian: libopenmpi-dev openmpi-bin)"
-  done_testing
-fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-mpi() { local np=$1; shift; timeout 300 mpirun -np "$np" --oversubscribe "$MPIBIN" "$@"; }
+. "$(dirname "$0")/lib_mpi.sh"
 cd "$T"
 mkdir ev
 for i in $(seq 1 12); do head -c $((i * 40000)) /dev/urandom > "ev/f$i.bin"; done

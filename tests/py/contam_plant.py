@@ -19,27 +19,11 @@ longest 0 marks a plant that must not be found).
 import gzip, json, os, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from contam_ref import words  # the same normalisation, independently written
+from contam_ref import load_items, words  # the same method, written independently
 
 N = 13
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEXTS = os.path.join(HERE, '..', 'data', 'contam')
-
-
-def load(spec):
-    path, field = spec, None
-    if ':' in spec and not os.path.exists(spec):
-        path, field = spec.rsplit(':', 1)
-    bench = os.path.basename(path).split('.')[0]
-    out = []
-    for lineno, line in enumerate(open(path, encoding='utf-8'), 1):
-        if not line.strip():
-            continue
-        o = json.loads(line)
-        t = o[field] if field else next(o[k] for k in ('problem', 'question', 'prompt') if k in o)
-        iid = next((o[k] for k in ('id', 'idx', 'unique_id') if k in o), 'line %d' % lineno)
-        out.append((bench, str(iid), t))
-    return out
 
 
 def paragraphs(name):
@@ -51,7 +35,7 @@ def main():
     out = sys.argv[1]
     items = []
     for spec in sys.argv[2:]:
-        items += load(spec)
+        items += load_items(spec)
     owners = {}
     for k, (_, _, t) in enumerate(items):
         w = words(t)

@@ -72,6 +72,23 @@ def strings(v, fields, top=True):
                 yield from strings(x, fields, False)
 
 
+def load_items(spec):
+    """FILE[:FIELD] -> [(bench, id, text)], as referee reads a benchmark."""
+    path, field = spec, None
+    if ':' in spec and not os.path.exists(spec):
+        path, field = spec.rsplit(':', 1)
+    bench = os.path.basename(path).split('.')[0]
+    out = []
+    for lineno, line in enumerate(open(path, encoding='utf-8'), 1):
+        if not line.strip():
+            continue
+        o = json.loads(line)
+        t = o[field] if field else next(o[k] for k in ('problem', 'question', 'prompt') if k in o)
+        iid = next((o[k] for k in ('id', 'idx', 'unique_id') if k in o), 'line %d' % lineno)
+        out.append((bench, str(iid), t))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('-n', type=int, default=13)
@@ -83,17 +100,7 @@ def main():
     n = a.n
     items = []  # (bench, id, words)
     for e in a.eval:
-        path, field = e, None
-        if ':' in e and not os.path.exists(e):
-            path, field = e.rsplit(':', 1)
-        bench = os.path.basename(path).split('.')[0]
-        for lineno, line in enumerate(open(path, encoding='utf-8'), 1):
-            if not line.strip():
-                continue
-            o = json.loads(line)
-            t = o[field] if field else next(o[k] for k in ('problem', 'question', 'prompt') if k in o)
-            iid = next((o[k] for k in ('id', 'idx', 'unique_id') if k in o), 'line %d' % lineno)
-            items.append((bench, str(iid), words(t)))
+        items += [(b, i, words(t)) for b, i, t in load_items(e)]
     if a.words:
         for b, i, w in items:
             print('%s\t%s\t%s' % (b, i, ' '.join(w)))
