@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined test    the suite under sanitizers
 #   make DEVELOPER=1      warnings are errors
 #   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
+#   make MPI=0|1          referee-mpi (default: built when mpicc exists)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make man              regenerate man/*.1 from each verb's --help
 #   make deb              a Debian package in $(BUILD)/ (dpkg-deb)
@@ -21,7 +22,7 @@ PKGDIR    ?= $(LIBDIR)/pkgconfig
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-PKGS      := libgit2 openssl yaml-0.1 jansson
+PKGS      := libgit2 openssl yaml-0.1 jansson zlib libzstd
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -53,7 +54,8 @@ CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -Iinclude -Ilib $(WARN) \
               $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS      := $(DEP_LIBS) -lm -ldl
+# libunistring (NFKC and case folding for `contamination`) has no .pc file.
+LIBS      := $(DEP_LIBS) -lunistring -lm -ldl
 
 LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/*.c))
@@ -91,10 +93,21 @@ ifeq ($(DEVELOPER),1)
 NVCC_EXTRA += -Werror all-warnings -Xcompiler -Werror
 endif
 
+# MPI: referee-mpi, the heavy verbs split over ranks (cmd/mpi/); built when
+# mpicc (Debian OpenMPI) is found, or forced with MPI=1.
+MPICC     ?= $(shell command -v mpicc 2>/dev/null)
+ifeq ($(MPI),)
+MPI := $(if $(MPICC),1,0)
+endif
+MPI_BIN   := $(BUILD)/referee-mpi
+
 .PHONY: all lib test check unit demo bench deps install uninstall clean \
         asan usan format cuda help man deb
 
 all: $(STATIC) $(SHARED) $(BIN) $(if $(filter 1,$(CUDA)),$(CUDA_MOD))
+ifeq ($(MPI),1)
+all: $(MPI_BIN)
+endif
 
 lib: $(STATIC) $(SHARED)
 
@@ -123,6 +136,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
 	    -DRF_TEST_DATA='"$(CURDIR)/tests/data"' -o $@ $< $(STATIC) \
 	    $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+$(BUILD)/cmd/mpi/%.o: cmd/mpi/%.c $(HDRS) $(wildcard cmd/mpi/*.h)
+	@mkdir -p $(dir $@)
+	$(or $(MPICC),mpicc) $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard cmd/mpi/*.c))) $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(STATIC)
+	$(or $(MPICC),mpicc) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 cuda: $(CUDA_MOD)
 
@@ -163,7 +183,7 @@ $(BUILD)/referee.pc: Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: referee' 'Description: reproducible, peer-reviewable ML results' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lm -ldl -pthread' \
+	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lunistring -lm -ldl -pthread' \
 	  'Cflags: -I$${includedir}' > $@
 
 install: all $(BUILD)/referee.pc
@@ -180,9 +200,10 @@ install: all $(BUILD)/referee.pc
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 completion/referee.bash $(DESTDIR)$(BASHCOMPDIR)/referee
+	if [ -f $(MPI_BIN) ]; then install -m 0755 $(MPI_BIN) $(DESTDIR)$(BINDIR)/referee-mpi; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(LIBDIR)/libreferee.a \
+	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(BINDIR)/referee-mpi $(DESTDIR)$(LIBDIR)/libreferee.a \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so $(DESTDIR)$(LIBDIR)/libreferee.so.$(SOVERSION) \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION) $(DESTDIR)$(PKGDIR)/referee.pc \
 	      $(DESTDIR)$(LIBDIR)/referee-cuda.so

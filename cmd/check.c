@@ -37,6 +37,7 @@ static int add_sources(rf_check *c)
 	if (rf_check_add_source(c, rf_rescore_verl_log_source())) return rf_error_last_code();
 	if (rf_check_add_source(c, rf_rescore_lmeval_source())) return rf_error_last_code();
 	if (rf_check_add_source(c, rf_replay_claims_source())) return rf_error_last_code();
+	if (rf_check_add_source(c, rf_contam_claims_source())) return rf_error_last_code();
 	return 0;
 }
 

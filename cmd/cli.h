@@ -37,6 +37,7 @@ int cmd_rescore(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_grpo(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_contamination(int argc, char **argv);
 
 /** Print "referee <verb>: <rf_error_last()>" on stderr and return the exit
  *  status for library code `rc`. */

@@ -18,6 +18,7 @@ static const struct cli_verb verbs[] = {
 	{"replay", cmd_replay, "re-run a GRPO replay recipe, or --check one"},
 	{"grpo", cmd_grpo, "audit a logged GRPO batch (grpo audit FILE)"},
 	{"review", cmd_review, "review a bundle: every check, one verdict, one report"},
+	{"contamination", cmd_contamination, "benchmark n-gram overlap with a training corpus"},
 };
 
 static void usage(FILE *f)

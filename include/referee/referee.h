@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "escape.h"
 #include "review.h"
+#include "contam.h"
 
 #ifdef __cplusplus
 extern "C" {
