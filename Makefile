@@ -6,7 +6,10 @@
 #   make SANITIZE=address,undefined test    the suite under sanitizers
 #   make DEVELOPER=1      warnings are errors
 #   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
+#   make MPI=0|1          referee-mpi (default: built when mpicc exists)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make man              regenerate man/*.1 from each verb's --help
+#   make deb              a Debian package in $(BUILD)/ (dpkg-deb)
 
 VERSION   := 0.1.0
 SOVERSION := 0
@@ -16,8 +19,10 @@ LIBDIR    ?= $(PREFIX)/lib
 BINDIR    ?= $(PREFIX)/bin
 INCDIR    ?= $(PREFIX)/include
 PKGDIR    ?= $(LIBDIR)/pkgconfig
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-PKGS      := libgit2 openssl yaml-0.1 jansson libcurl
+PKGS      := libgit2 openssl yaml-0.1 jansson zlib libzstd libcurl
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -49,7 +54,8 @@ CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -Iinclude -Ilib $(WARN) \
               $(DEP_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS      := $(DEP_LIBS) -lm -ldl
+# libunistring (NFKC and case folding for `contamination`) has no .pc file.
+LIBS      := $(DEP_LIBS) -lunistring -lm -ldl
 
 LIB_SRC   := $(sort $(wildcard lib/*/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/*.c))
@@ -87,15 +93,26 @@ ifeq ($(DEVELOPER),1)
 NVCC_EXTRA += -Werror all-warnings -Xcompiler -Werror
 endif
 
+# MPI: referee-mpi, the heavy verbs split over ranks (cmd/mpi/); built when
+# mpicc (Debian OpenMPI) is found, or forced with MPI=1.
+MPICC     ?= $(shell command -v mpicc 2>/dev/null)
+ifeq ($(MPI),)
+MPI := $(if $(MPICC),1,0)
+endif
+MPI_BIN   := $(BUILD)/referee-mpi
+
 .PHONY: all lib test check unit demo bench deps install uninstall clean \
-        asan usan format cuda help
+        asan usan format cuda help man deb
 
 all: $(STATIC) $(SHARED) $(BIN) $(if $(filter 1,$(CUDA)),$(CUDA_MOD))
+ifeq ($(MPI),1)
+all: $(MPI_BIN)
+endif
 
 lib: $(STATIC) $(SHARED)
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,13p' Makefile
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -119,6 +136,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
 	    -DRF_TEST_DATA='"$(CURDIR)/tests/data"' -o $@ $< $(STATIC) \
 	    $(ALL_LDFLAGS) $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+$(BUILD)/cmd/mpi/%.o: cmd/mpi/%.c $(HDRS) $(wildcard cmd/mpi/*.h)
+	@mkdir -p $(dir $@)
+	$(or $(MPICC),mpicc) $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard cmd/mpi/*.c))) $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(STATIC)
+	$(or $(MPICC),mpicc) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 cuda: $(CUDA_MOD)
 
@@ -159,7 +183,7 @@ $(BUILD)/referee.pc: Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: referee' 'Description: reproducible, peer-reviewable ML results' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lm -ldl -pthread' \
+	  'Libs: -L$${libdir} -lreferee' 'Libs.private: -lunistring -lm -ldl -pthread' \
 	  'Cflags: -I$${includedir}' > $@
 
 install: all $(BUILD)/referee.pc
@@ -173,16 +197,60 @@ install: all $(BUILD)/referee.pc
 	install -m 0644 include/referee/*.h $(DESTDIR)$(INCDIR)/referee/
 	install -m 0644 $(BUILD)/referee.pc $(DESTDIR)$(PKGDIR)/referee.pc
 	if [ -f $(CUDA_MOD) ]; then install -m 0755 $(CUDA_MOD) $(DESTDIR)$(LIBDIR)/referee-cuda.so; fi
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completion/referee.bash $(DESTDIR)$(BASHCOMPDIR)/referee
+	if [ -f $(MPI_BIN) ]; then install -m 0755 $(MPI_BIN) $(DESTDIR)$(BINDIR)/referee-mpi; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(LIBDIR)/libreferee.a \
+	rm -f $(DESTDIR)$(BINDIR)/referee $(DESTDIR)$(BINDIR)/referee-mpi $(DESTDIR)$(LIBDIR)/libreferee.a \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so $(DESTDIR)$(LIBDIR)/libreferee.so.$(SOVERSION) \
 	      $(DESTDIR)$(LIBDIR)/libreferee.so.$(VERSION) $(DESTDIR)$(PKGDIR)/referee.pc \
 	      $(DESTDIR)$(LIBDIR)/referee-cuda.so
 	rm -rf $(DESTDIR)$(INCDIR)/referee
+	rm -f $(DESTDIR)$(MANDIR)/man1/referee.1 $(DESTDIR)$(MANDIR)/man1/referee-*.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/referee
+
+# The man pages are kept in the repository, generated from each verb's
+# --help; tests/cli/test_man.sh fails when they drift.
+man: $(BIN)
+	man/generate.sh $(BIN) man
+
+# A Debian package of the install (binary, libraries, headers, .pc, man
+# pages, completion) for PREFIX=/usr; packaging/deb.sh writes the control file.
+deb:
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install PREFIX=/usr LIBDIR=/usr/lib DESTDIR=$(CURDIR)/$(BUILD)/deb/root
+	packaging/deb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)
 
 format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) $(HDRS)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# Fuzzing (issue 11): libFuzzer harnesses in tests/fuzz/, built with clang
+# under ASan+UBSan against a libreferee of their own; each runs for
+# FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<harness>);
+# crashes land in $(FUZZ_BUILD)/artifacts/.  make fuzz FUZZ=dsse runs one.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ         ?=
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) CUDA=0 \
+	    SANITIZE=address,undefined CFLAGS='-O1 -g -fsanitize=fuzzer-no-link' lib
+	$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_BUILD)/libreferee.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude -Ilib $(DEP_CFLAGS) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $< $(FUZZ_BUILD)/libreferee.a $(LIBS) -pthread
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)

@@ -105,3 +105,14 @@ void cli_json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+const char *cli_tty(const char *s)
+{
+	static rf_buf ring[8];
+	static unsigned next;
+	rf_buf *b = &ring[next++ % 8];
+	rf_buf_clear(b);
+	if (rf_escape(b, s, RF_ESCAPE_TERMINAL))
+		return "(out of memory)";
+	return b->data ? b->data : "";
+}

@@ -32,4 +32,9 @@ void cli_human_size(char *buf, size_t size, uint64_t bytes);
 /** Write `s` as a JSON string literal (quoted, escaped) to `f`. */
 void cli_json_string(FILE *f, const char *s);
 
+/** `s` (hostile: from a bag, a manifest, a log) escaped for a terminal
+ *  (rf_escape RF_ESCAPE_TERMINAL).  The result lives until eight more
+ *  calls; "(out of memory)" when escaping fails. */
+const char *cli_tty(const char *s);
+
 #endif

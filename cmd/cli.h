@@ -36,6 +36,8 @@ int cmd_check(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_grpo(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_contamination(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 
 /** Print "referee <verb>: <rf_error_last()>" on stderr and return the exit
@@ -48,6 +50,12 @@ int cli_fail(const char *verb, int status, const char *fmt, ...)
 
 /** Print a usage line on stderr and return CLI_USAGE. */
 int cli_usage(const char *usage);
+
+/** The argument `arg` of `verb` was not expected: say why ("unknown
+ *  option '--bogus'", "option '--junit' needs a value" when `usage` shows
+ *  it taking one, or "unexpected argument 'x'"), then the usage line;
+ *  returns CLI_USAGE.  Every verb's argument loop ends in this. */
+int cli_bad_arg(const char *verb, const char *arg, const char *usage);
 
 /** Flush stdout and report a write error (EPIPE, full disk) as status 3;
  *  otherwise return `status`. */

@@ -24,7 +24,7 @@ int cmd_digest(int argc, char **argv)
 			i++;
 			break;
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		}
 	}
 	if (i >= argc)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bagcli.h"
 #include "cli.h"
 
 static const char usage_text[] =
@@ -68,11 +69,11 @@ int cmd_grpo(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		} else if (!path) {
 			path = argv[i];
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		}
 	}
 	if (!path)
@@ -104,7 +105,7 @@ int cmd_grpo(int argc, char **argv)
 			if (it->ok && !all)
 				continue;
 			printf("%-4s %s: logged %.9g, follows %.9g",
-			       it->ok ? "ok" : "BAD", it->what, it->logged,
+			       it->ok ? "ok" : "BAD", cli_tty(it->what), it->logged,
 			       it->recomputed);
 			if (!it->ok)
 				printf(" (off by %.3g)", it->logged - it->recomputed);
@@ -112,7 +113,7 @@ int cmd_grpo(int argc, char **argv)
 		}
 		printf("%s: %zu samples in %zu groups, %zu tokens; %zu logged "
 		       "figures checked, %zu do not follow\n",
-		       path, rf_grpo_audit_samples(a), rf_grpo_audit_groups(a),
+		       cli_tty(path), rf_grpo_audit_samples(a), rf_grpo_audit_groups(a),
 		       rf_grpo_audit_tokens(a), n, bad);
 	}
 	rf_grpo_audit_free(a);

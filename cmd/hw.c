@@ -41,7 +41,7 @@ int cmd_hw(int argc, char **argv)
 		else if (!strcmp(argv[i], "--force"))
 			force = 1;
 		else
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -48,11 +48,11 @@ int cmd_keygen(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--no-passphrase")) {
 			no_pass = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], argv[i], usage_line);
 		} else if (!name) {
 			name = argv[i];
 		} else {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], argv[i], usage_line);
 		}
 	}
 	if (!name || !*name || (no_pass && passfile))

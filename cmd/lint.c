@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bagcli.h"
 #include "cli.h"
 
 static const char usage_text[] = "referee lint [-q] DIR|FILE|- ...  |  referee lint --kinds";
@@ -49,6 +50,9 @@ static int list_kinds(void)
 		printf("%skind: %s (schema %ld) — %s\n", i ? "\n" : "", k->name, k->schema, k->summary);
 		print_fields(k->fields, 0, "");
 	}
+	printf("\nfigures (every field of type figure) are written as a paper writes them:\n");
+	for (size_t i = 0; rf_figure_form_at(i); i++)
+		printf("  %s\n      %s\n", rf_figure_form_at(i)->written, rf_figure_form_at(i)->means);
 	return cli_finish(CLI_OK);
 }
 
@@ -99,11 +103,12 @@ static int lint_one(const char *path, int quiet)
 		goto fail;
 	}
 	if (!quiet)
-		printf("ok %s (%s)\n", rf_manifest_file(m), rf_manifest_kind_name(m));
+		printf("ok %s (%s)\n", cli_tty(rf_manifest_file(m)),
+		       cli_tty(rf_manifest_kind_name(m)));
 	rf_manifest_free(m);
 	return CLI_OK;
 fail:
-	fprintf(stderr, "referee lint: %s\n", rf_error_last());
+	fprintf(stderr, "referee lint: %s\n", cli_tty(rf_error_last()));
 	rf_manifest_free(m);
 	return status;
 }
@@ -140,7 +145,7 @@ int cmd_lint(int argc, char **argv)
 			i++;
 			break;
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], argv[i], usage_text);
 		}
 	}
 	if (i >= argc)
@@ -156,7 +161,8 @@ int cmd_lint(int argc, char **argv)
 				continue;
 			}
 			if (n == 0)
-				fprintf(stderr, "referee lint: no manifests in '%s'\n", argv[i]);
+				fprintf(stderr, "referee lint: no manifests in '%s'\n",
+					cli_tty(argv[i]));
 			for (size_t k = 0; k < n; k++, any++)
 				status = worse(status, lint_one(list[k], quiet));
 			rf_manifest_list_free(list, n);

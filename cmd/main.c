@@ -17,6 +17,8 @@ static const struct cli_verb verbs[] = {
 	{"rescore", cmd_rescore, "re-apply rule-based rewards to model outputs"},
 	{"replay", cmd_replay, "re-run a GRPO replay recipe, or --check one"},
 	{"grpo", cmd_grpo, "audit a logged GRPO batch (grpo audit FILE)"},
+	{"review", cmd_review, "review a bundle: every check, one verdict, one report"},
+	{"contamination", cmd_contamination, "benchmark n-gram overlap with a training corpus"},
 	{"model", cmd_model, "OpenSSF Model Signing: digest, sign, verify a model"},
 };
 
@@ -36,6 +38,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Whole lines on stdout, also through a pipe: a message on stderr
+	 * (unbuffered) then never lands inside a half-written stdout line when
+	 * both go to one place (2>&1 | ...). */
+	setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

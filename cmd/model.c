@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bagcli.h"
 #include "keyio.h"
 
 static const char usage_line[] =
@@ -95,8 +96,9 @@ static int ignore_rel(char **out, const char *dir, const char *p)
 	return 0;
 }
 
-/* 0: parsed; 1: --help; -1: bad usage. */
-static int parse_args(model_args *a, int argc, char **argv)
+/* 0: parsed; 1: --help; -1: bad usage; -2: bad usage, `argv[*bad]` the
+ * argument to name. */
+static int parse_args(model_args *a, int argc, char **argv, int *bad)
 {
 	for (int i = 2; i < argc; i++) {
 		const char *s = argv[i];
@@ -141,11 +143,13 @@ static int parse_args(model_args *a, int argc, char **argv)
 				return -1;
 			a->ho.threads = (int)j;
 		} else if (s[0] == '-' && s[1]) {
-			return -1;
+			*bad = i;
+			return -2;
 		} else if (!a->dir) {
 			a->dir = s;
 		} else {
-			return -1;
+			*bad = i;
+			return -2;
 		}
 	}
 	return a->dir ? 0 : -1;
@@ -154,7 +158,7 @@ static int parse_args(model_args *a, int argc, char **argv)
 static void print_list(const char *what, char **l, size_t n)
 {
 	for (size_t i = 0; i < n && i < 50; i++)
-		fprintf(stderr, "referee model: %s: '%s'\n", what, l[i]);
+		fprintf(stderr, "referee model: %s: '%s'\n", what, cli_tty(l[i]));
 	if (n > 50)
 		fprintf(stderr, "referee model: ... and %zu more %s\n", n - 50, what);
 }
@@ -180,13 +184,18 @@ int cmd_model(int argc, char **argv)
 	a.sub = argv[1];
 	if (strcmp(a.sub, "digest") && strcmp(a.sub, "sign") && strcmp(a.sub, "verify"))
 		return cli_usage(usage_line);
-	if ((rc = parse_args(&a, argc, argv)) != 0) {
-		free(a.ign);
-		if (rc == 1) {
-			help();
-			return cli_finish(CLI_OK);
+	{
+		int bad = 0;
+		if ((rc = parse_args(&a, argc, argv, &bad)) != 0) {
+			free(a.ign);
+			if (rc == 1) {
+				help();
+				return cli_finish(CLI_OK);
+			}
+			if (rc == -2)
+				return cli_bad_arg("model", cli_tty(argv[bad]), usage_line);
+			return cli_usage(usage_line);
 		}
-		return cli_usage(usage_line);
 	}
 	if ((!strcmp(a.sub, "sign") && !a.key) ||
 	    (!strcmp(a.sub, "verify") && (!a.sig || (!a.trust == !a.chain))) ||
@@ -256,8 +265,9 @@ int cmd_model(int argc, char **argv)
 			status = cli_error(verb, rc);
 		} else {
 			printf("verified: %s sha256:%s (%zu resources, %s) signed by %s\n",
-			       res.name, res.digest, res.resources, res.method,
-			       a.trust ? a.trust : "a certificate chaining to the root");
+			       cli_tty(res.name), res.digest, res.resources, res.method,
+			       a.trust ? cli_tty(a.trust)
+				       : "a certificate chaining to the root");
 			status = cli_finish(CLI_OK);
 		}
 		rf_model_result_free(&res);
@@ -279,8 +289,8 @@ int cmd_model(int argc, char **argv)
 		if (a.list)
 			for (size_t i = 0; i < rf_model_resource_count(m); i++)
 				printf("%s  %s\n", rf_model_resource_digest(m, i),
-				       rf_model_resource_name(m, i));
-		printf("sha256:%s  %s\n", rf_model_digest(m), rf_model_name(m));
+				       cli_tty(rf_model_resource_name(m, i)));
+		printf("sha256:%s  %s\n", rf_model_digest(m), cli_tty(rf_model_name(m)));
 		status = cli_finish(CLI_OK);
 		goto out;
 	}
@@ -289,8 +299,8 @@ int cmd_model(int argc, char **argv)
 		status = cli_error(verb, rc);
 		goto out;
 	}
-	printf("signed: %s sha256:%s (%zu resources) -> %s\n", rf_model_name(m),
-	       rf_model_digest(m), rf_model_resource_count(m), sigpath.data);
+	printf("signed: %s sha256:%s (%zu resources) -> %s\n", cli_tty(rf_model_name(m)),
+	       rf_model_digest(m), rf_model_resource_count(m), cli_tty(sigpath.data));
 	status = cli_finish(CLI_OK);
 out:
 	for (size_t i = 0; i < nrel; i++)

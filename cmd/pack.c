@@ -31,6 +31,9 @@ static void help(void)
 	       "      --repo DIR               the repository for --rev (default: .)\n"
 	       "      --source-organization S  bag-info.txt Source-Organization\n"
 	       "      --external-description S bag-info.txt External-Description\n"
+	       "      --external-identifier ID bag-info.txt External-Identifier, the identity a\n"
+	       "                               reviewer pins with 'verify --expect-id' (e.g. a\n"
+	       "                               manuscript number; default: a random UUID)\n"
 	       "      --bagging-date DATE      Bagging-Date, YYYY-MM-DD (default:\n"
 	       "                               $SOURCE_DATE_EPOCH, else today, UTC)\n"
 	       "      --sign KEY               sign the bag: write referee/attestation.dsse.json\n"
@@ -67,6 +70,7 @@ enum {
 	OPT_JSON,
 	OPT_SIGN,
 	OPT_PASSFILE,
+	OPT_EXT_ID,
 	OPT_MODEL,
 	OPT_BY_REF,
 	OPT_TSA
@@ -82,6 +86,7 @@ static const struct option options[] = {
 	{"source-organization", required_argument, NULL, OPT_SOURCE_ORG},
 	{"external-description", required_argument, NULL, OPT_EXT_DESC},
 	{"bagging-date", required_argument, NULL, OPT_DATE},
+	{"external-identifier", required_argument, NULL, OPT_EXT_ID},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"sign", required_argument, NULL, OPT_SIGN},
 	{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
@@ -151,6 +156,7 @@ int cmd_pack(int argc, char **argv)
 		case OPT_SOURCE_ORG: o.source_organization = optarg; break;
 		case OPT_EXT_DESC: o.external_description = optarg; break;
 		case OPT_DATE: o.bagging_date = optarg; break;
+		case OPT_EXT_ID: o.external_identifier = optarg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_SIGN: sign.key_path = optarg; break;
 		case OPT_PASSFILE: sign.pass_file = optarg; break;
@@ -221,13 +227,19 @@ int cmd_pack(int argc, char **argv)
 			 (size_t)(argc - optind - 1), &o);
 	cli_progress_end(&progress);
 	signing_pack_free(&sign);
-	if (interrupted) {
+	/* The library stops for an interrupt only before its point of no
+	 * return: a success means the bag is in place, whatever arrived since. */
+	if (rc && interrupted) {
 		cli_fail(verb, 128 + interrupted, "interrupted; nothing was written to '%s'",
 			 out);
 		return 128 + interrupted;
 	}
 	if (rc)
 		return cli_error(verb, rc);
+	if (interrupted)
+		cli_fail(verb, 0, "interrupted after the point of no return: the new bag "
+			 "is complete and in place at '%s'%s", out,
+			 o.force ? " (the old one was replaced)" : "");
 	if (quiet)
 		return cli_finish(CLI_OK);
 	/* Report what was written, read back from the bag itself. */
@@ -235,18 +247,27 @@ int cmd_pack(int argc, char **argv)
 		return cli_error(verb, rc);
 	{
 		const char *oxum = rf_bag_info_get(bag, "Payload-Oxum");
+		const char *id = rf_bag_info_get(bag, "External-Identifier");
 		unsigned long long bytes = oxum ? strtoull(oxum, NULL, 10) : 0;
 		char size[32];
 		cli_human_size(size, sizeof size, bytes);
 		if (json) {
 			printf("{\"bag\": ");
 			cli_json_string(stdout, out);
-			printf(", \"files\": %zu, \"bytes\": %llu}\n",
+			printf(", \"files\": %zu, \"bytes\": %llu, \"external_identifier\": ",
 			       rf_bag_entry_count(bag), bytes);
+			if (id)
+				cli_json_string(stdout, id);
+			else
+				printf("null");
+			printf("}\n");
 		} else {
 			printf("packed %zu file%s (%s) into '%s'%s\n", rf_bag_entry_count(bag),
-			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, out,
+			       rf_bag_entry_count(bag) == 1 ? "" : "s", size, cli_tty(out),
 			       sign.key_path ? ", signed" : "");
+			if (id)
+				printf("identifier: %s (reviewers pin it: referee verify "
+				       "--expect-id ID)\n", cli_tty(id));
 		}
 	}
 	rf_bag_free(bag);

@@ -10,11 +10,62 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bagcli.h"
 #include "cli.h"
+#include "signing.h"
 
 static const char usage_text[] =
-	"referee replay RECIPE.yaml --out DIR [--force] [-j N] [--device D] [--batches] [--quiet]\n"
-	"       referee replay --check BAG|DIR [--tolerance X] [--out DIR [--force]] [-j N] [--device D] [--quiet]";
+	"referee replay RECIPE.yaml --out DIR [--force] [--checkpoint-every N] [-j N] [--device D] [--batches] [--quiet]\n"
+	"       referee replay --resume DIR --from STEP --out DIR [--force] [-j N] [--device D] [--quiet]\n"
+	"       referee replay --check BAG|DIR [--in SUBDIR] [--tolerance X] [--out DIR [--force]] [-j N] [--device D] [--quiet]\n"
+	"       referee replay --check BAG|DIR [--in SUBDIR] --segments S|all [--segment-steps N] [--seed HEX] [--budget SEC] [-j N] [--quiet]";
+
+/* The real path of `p`, or of its nearest existing ancestor with the rest
+ * appended (an --out that does not exist yet); NULL when unresolvable. */
+static char *real_or_parent(const char *p)
+{
+	char *r = realpath(p, NULL), *dup, *slash;
+	rf_buf b = RF_BUF_INIT;
+	if (r || !(dup = strdup(p)))
+		return r;
+	slash = strrchr(dup, '/');
+	if (slash && slash != dup) {
+		*slash = '\0';
+		r = real_or_parent(dup);
+		if (r && !rf_buf_puts(&b, r) && !rf_buf_puts(&b, "/") &&
+		    !rf_buf_puts(&b, slash + 1)) {
+			free(r);
+			r = rf_buf_detach(&b);
+		}
+	} else if (!slash) {
+		char *cwd = realpath(".", NULL);
+		if (cwd && !rf_buf_puts(&b, cwd) && !rf_buf_puts(&b, "/") &&
+		    !rf_buf_puts(&b, dup))
+			r = rf_buf_detach(&b);
+		free(cwd);
+	}
+	rf_buf_free(&b);
+	free(dup);
+	return r;
+}
+
+/* 1 when `a` is `b`, an ancestor of `b` or inside `b` (real paths): a
+ * --out that would replace the run being checked or resumed, or what
+ * holds it.  Unresolvable paths count as nested (refused). */
+static int same_or_nested(const char *a, const char *b)
+{
+	char *x = real_or_parent(a), *y = real_or_parent(b);
+	int nested = 1;
+	if (x && y) {
+		size_t nx = strlen(x), ny = strlen(y), n = nx < ny ? nx : ny;
+		nested = !strncmp(x, y, n) &&
+			 (nx == ny || (nx < ny ? y[nx] == '/' || !strcmp(x, "/")
+					       : x[ny] == '/' || !strcmp(y, "/")));
+	}
+	free(x);
+	free(y);
+	return nested;
+}
 
 /* --device: cpu (default), cuda or cuda:N; the CUDA module may be named by
  * REFEREE_CUDA_MODULE (the library itself reads no environment). */
@@ -138,7 +189,7 @@ static int out_finish(out_dir *o, int succeeded)
 }
 
 static int run_recipe(const char *path, const char *out, int force,
-		      int threads, int batches, int quiet)
+		      int threads, int batches, int quiet, int every)
 {
 	rf_replay_recipe r;
 	rf_buf text = RF_BUF_INIT;
@@ -161,6 +212,7 @@ static int run_recipe(const char *path, const char *out, int force,
 	opt.progress = quiet ? NULL : progress_line;
 	opt.device = device;
 	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	opt.checkpoint_every = every;
 	rc = rf_replay_run(&r, out_target(&od), &opt);
 	rf_buf_free(&text);
 	if (rc) {
@@ -174,47 +226,186 @@ static int run_recipe(const char *path, const char *out, int force,
 	return cli_finish(CLI_OK);
 }
 
-/* A bundle is verified before anything in it is trusted: 0 when `path` is
- * not a bag or verifies, else the exit status (problems printed). */
-static int verify_bundle(const char *path, int threads)
+/* --resume DIR --from STEP: continue the run in DIR from its checkpoint at
+ * STEP, with DIR's own recipe, into a new directory. */
+static int resume_run(const char *from_dir, long step, const char *out,
+		      int force, int threads, int quiet)
+{
+	rf_replay_recipe r;
+	rf_buf text = RF_BUF_INIT, path = RF_BUF_INIT;
+	rf_replay_options opt;
+	out_dir od;
+	int rc, status;
+	if (same_or_nested(out, from_dir))
+		return cli_fail("replay", CLI_USAGE,
+				"--out: '%s' is, holds or lies inside the run being "
+				"resumed", out);
+	if ((rc = rf_path_join(&path, from_dir, "recipe.yaml")) ||
+	    (rc = load_recipe(&r, &text, path.data))) {
+		rf_buf_free(&path);
+		rf_buf_free(&text);
+		return cli_error("replay", rc);
+	}
+	rf_buf_free(&path);
+	if ((status = out_prepare(&od, out, force))) {
+		rf_buf_free(&text);
+		return status;
+	}
+	memset(&opt, 0, sizeof opt);
+	opt.threads = threads;
+	opt.recipe_text = text.data;
+	opt.recipe_len = text.len;
+	opt.progress = quiet ? NULL : progress_line;
+	opt.device = device;
+	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	rc = rf_replay_resume(&r, from_dir, (int)step, out_target(&od), &opt);
+	rf_buf_free(&text);
+	if (rc) {
+		out_finish(&od, 0);
+		return cli_error("replay", rc);
+	}
+	if ((status = out_finish(&od, 1)))
+		return status;
+	printf("replay resumed from step %ld of '%s', written to '%s'\n", step,
+	       from_dir, out);
+	return cli_finish(CLI_OK);
+}
+
+/* A bundle is verified exactly as `referee verify` verifies it (the signed
+ * statement against the files, BagIt, provenance) before anything in it is
+ * trusted: 0 when `path` is not a bag or verifies, else the exit status
+ * (problems printed). */
+static int verify_bundle(const char *path, int threads, int quiet)
 {
 	rf_buf b = RF_BUF_INIT;
-	rf_bag_report *rep = NULL;
-	rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
-	int rc, isbag;
+	struct signing_verify sig = {0};
+	rf_bundle_result *res = NULL;
+	int status, isbag;
 	if (rf_path_join(&b, path, "bagit.txt"))
 		return CLI_INTERNAL;
 	isbag = rf_path_exists(b.data);
 	rf_buf_free(&b);
 	if (!isbag)
 		return 0;
-	vo.threads = threads;
-	rc = rf_bag_verify(&rep, path, &vo);
-	if (!rep)
-		return cli_error("replay", rc);
-	for (size_t i = 0; i < rf_bag_report_count(rep); i++) {
-		const rf_bag_problem *p = rf_bag_report_at(rep, i);
-		printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
-		       p->path, p->message);
+	sig.threads = threads;
+	status = signing_bundle_run(&res, &sig, "replay", path, NULL, quiet);
+	if (!res)
+		return status;
+	if (res->status && res->report) {
+		for (size_t i = 0; i < rf_bag_report_count(res->report); i++) {
+			const rf_bag_problem *p = rf_bag_report_at(res->report, i);
+			printf("bundle: %s: '%s': %s\n", rf_bag_problem_kind_name(p->kind),
+			       cli_tty(p->path), cli_tty(p->message));
+		}
+	} else if (res->status) {
+		printf("bundle: %s\n", cli_tty(res->reason));
 	}
-	rf_bag_report_free(rep);
-	if (rc) {
+	if (!quiet || res->status)
+		signing_bundle_verdict(stdout, path, res);
+	rf_bundle_result_free(res);
+	if (status) {
 		printf("replay NOT CHECKED: the bundle does not verify\n");
-		return cli_finish(rf_error_exit_status(rc));
+		return cli_finish(status);
 	}
 	return 0;
 }
 
-/* 1 when `a` and `b` name the same existing directory */
-static int same_dir(const char *a, const char *b)
+/* Where the replay is: --in SUBDIR names a folder of a bag's data/ (as
+ * `check` does); else the bag's data/replay/ or the directory itself. */
+static int find_replay(char **dir, const char *path, const char *in)
 {
-	struct stat sa, sb;
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	rf_buf b = RF_BUF_INIT, data = RF_BUF_INIT;
+	int rc;
+	if (!in)
+		return rf_replay_locate(dir, path);
+	if ((rc = rf_path_join(&b, path, "bagit.txt")))
+		return rc;
+	if (!rf_path_exists(b.data)) {
+		rf_buf_free(&b);
+		return rf_error_set(RF_EINVAL, "--in is for bags; '%s' is not one",
+				    path);
+	}
+	rf_buf_clear(&b);
+	if (!(rc = rf_path_check_relative(in, "--in")) &&
+	    !(rc = rf_path_join(&data, path, "data")) &&
+	    !(rc = rf_path_join(&b, data.data, in)))
+		rc = rf_path_check_inside(path, b.data);
+	if (!rc)
+		rc = rf_replay_locate(dir, b.data);
+	rf_buf_free(&b);
+	rf_buf_free(&data);
+	return rc;
 }
 
-static int check_replay(const char *path, const char *keep, int force,
-			double tol, int threads, int quiet)
+/* The spot-check report: what held, which segments were drawn and how
+ * they fared, and what the check proves. */
+static int print_spot(const rf_replay_spot *s)
+{
+	static const char *const st[] = {"agrees", "DIFFERS", "NOT SHIPPED",
+					 "skipped (time budget)"};
+	printf("spot-check seed: %016llx (repeat with --seed %016llx)\n",
+	       (unsigned long long)s->seed, (unsigned long long)s->seed);
+	if (s->chain_ok)
+		printf("chain: the checkpoint index, every shipped checkpoint, the "
+		       "log at each checkpoint and the summary hold together\n");
+	else
+		printf("chain: %s\n", s->chain_detail);
+	printf("segments: %d of %d drawn (%d GRPO steps each, checkpoints every "
+	       "%d; segment 0 is the warm-start)\n",
+	       s->drawn, s->total, s->segment_steps, s->every);
+	for (size_t i = 0; i < s->nseg; i++) {
+		const rf_replay_segment *g = &s->seg[i];
+		if (g->index == 0)
+			printf("  segment 0 (warm-start to step 0): %s", st[g->status]);
+		else
+			printf("  segment %d (steps %d-%d): %s", g->index, g->from + 1,
+			       g->to, st[g->status]);
+		if (g->line)
+			printf("; parts at log.jsonl:%ld", g->line);
+		if (g->detail[0])
+			printf(": %s", g->detail);
+		if (g->status <= RF_SEGMENT_DIFFERS)
+			printf(" (%.1f s)", g->seconds);
+		printf("\n");
+	}
+	if (s->checked > 0) {
+		printf("a run with a fraction f of its %d segments faked passes %d "
+		       "random segment%s with probability at most (1-f)^%d: "
+		       "f=0.1: %.3f, f=0.25: %.3f, f=0.5: %.3f; one faked segment "
+		       "is caught with probability %d/%d\n",
+		       s->total, s->checked, s->checked == 1 ? "" : "s", s->checked,
+		       rf_replay_spot_escape(s->checked, s->total, 0.1),
+		       rf_replay_spot_escape(s->checked, s->total, 0.25),
+		       rf_replay_spot_escape(s->checked, s->total, 0.5), s->checked,
+		       s->total);
+	}
+	printf("replay %s (spot-checked %d of %d segments, %.1f s)\n",
+	       s->confirmed ? "SPOT-CHECKED" : "DIFFERS OR INCOMPLETE", s->checked,
+	       s->total, s->seconds);
+	return cli_finish(s->confirmed ? CLI_OK : CLI_FAILED);
+}
+
+static int spot_check(const char *dir, const rf_replay_spot_options *so,
+		      int quiet)
+{
+	rf_replay_spot *s = NULL;
+	rf_replay_spot_options o = *so;
+	int rc, status;
+	o.run.device = device;
+	o.run.module_path = getenv("REFEREE_CUDA_MODULE");
+	o.run.progress = NULL;
+	if (!quiet)
+		fprintf(stderr, "replay: spot-checking '%s'\n", dir);
+	if ((rc = rf_replay_spot_check(&s, dir, &o)))
+		return cli_error("replay", rc);
+	status = print_spot(s);
+	rf_replay_spot_free(s);
+	return status;
+}
+
+static int check_replay(const char *path, const char *in, const char *keep,
+			int force, double tol, int threads, int quiet,
+			const rf_replay_spot_options *spot)
 {
 	char *dir = NULL, tmpl[] = "/tmp/referee-replay-XXXXXX";
 	const char *rerun;
@@ -226,19 +417,25 @@ static int check_replay(const char *path, const char *keep, int force,
 	int rc, status;
 
 	od.tmp = (rf_buf)RF_BUF_INIT;
-	if ((status = verify_bundle(path, threads)))
+	if ((status = verify_bundle(path, threads, quiet)))
 		return status;
-	if ((rc = rf_replay_locate(&dir, path)))
+	if ((rc = find_replay(&dir, path, in)))
 		return cli_error("replay", rc);
+	if (spot) {
+		status = spot_check(dir, spot, quiet);
+		goto out;
+	}
 	/* the author's log and summary are read in full before the (long)
 	 * re-run: a malformed file is named now, not minutes later */
 	if ((rc = rf_replay_validate(dir))) {
 		status = cli_error("replay", rc);
 		goto out;
 	}
-	if (keep && same_dir(keep, dir)) {
+	if (keep && (same_or_nested(keep, dir) || same_or_nested(keep, path))) {
 		status = cli_fail("replay", CLI_USAGE,
-				  "--out: '%s' is the replay being checked", keep);
+				  "--out: '%s' is the replay being checked, holds it "
+				  "or lies inside it",
+				  keep);
 		goto out;
 	}
 	if ((rc = rf_path_join(&recipe_path, dir, "recipe.yaml")) ||
@@ -271,6 +468,9 @@ static int check_replay(const char *path, const char *keep, int force,
 	opt.progress = quiet ? NULL : progress_line;
 	opt.device = device;
 	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	/* a checkpointed run is re-run with its checkpoints, so that the
+	 * summary's index digest is compared too */
+	opt.checkpoint_every = rf_replay_checkpointed(dir);
 	if (!quiet)
 		fprintf(stderr, "replay: re-running '%s'\n", recipe_path.data);
 	rc = rf_replay_run(&r, rerun, &opt);
@@ -324,9 +524,14 @@ out:
 
 int cmd_replay(int argc, char **argv)
 {
-	const char *recipe = NULL, *out = NULL, *check = NULL;
+	const char *recipe = NULL, *out = NULL, *check = NULL, *resume = NULL,
+		   *in = NULL;
 	double tol = 0;
-	int threads = 0, quiet = 0, batches = 0, force = 0;
+	int threads = 0, quiet = 0, batches = 0, force = 0, every = 0;
+	int spot = 0, have_seed = 0;
+	long from = -1;
+	rf_replay_spot_options so;
+	memset(&so, 0, sizeof so);
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -353,13 +558,83 @@ int cmd_replay(int argc, char **argv)
 			       "CUDA module (referee-cuda.so, next to referee or in LIBDIR, or\n"
 			       "REFEREE_CUDA_MODULE); same recipe and seed on the same GPU\n"
 			       "model: the same log and digest.  A GPU run agrees with the CPU\n"
-			       "within a tolerance (--check --tolerance), not bit for bit.\n",
+			       "within a tolerance (--check --tolerance), not bit for bit.\n\n"
+			       "--checkpoint-every N writes DIR/checkpoints/ (weights, AdamW\n"
+			       "state, reference model, index with SHA-256s and the RNG\n"
+			       "position) after the warm-start, every N GRPO steps and at the\n"
+			       "end.  --resume DIR --from STEP continues DIR's run from its\n"
+			       "checkpoint at STEP into a new --out, with the bytes of the\n"
+			       "uninterrupted run.  --check --segments S (or all) spot-checks\n"
+			       "a checkpointed run: the index, files, log and summary must\n"
+			       "hold together, then S segments drawn with --seed HEX (default:\n"
+			       "from the OS; printed) are re-run from their start checkpoints\n"
+			       "and compared (--segment-steps N: longer segments; --budget SEC:\n"
+			       "start no segment past it).  --in SUBDIR: the replay in a bag's\n"
+			       "data/SUBDIR.\n",
 			       usage_text);
 			return cli_finish(CLI_OK);
 		} else if (!strcmp(a, "--out") && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(a, "--check") && i + 1 < argc) {
 			check = argv[++i];
+		} else if (!strcmp(a, "--in") && i + 1 < argc) {
+			in = argv[++i];
+		} else if (!strcmp(a, "--resume") && i + 1 < argc) {
+			resume = argv[++i];
+		} else if (!strcmp(a, "--from") && i + 1 < argc) {
+			if ((from = cli_parse_long(argv[++i], 0, 1000000000L)) < 0)
+				return cli_fail("replay", CLI_USAGE,
+						"--from: expected a step, got '%s'",
+						argv[i]);
+		} else if (!strcmp(a, "--checkpoint-every") && i + 1 < argc) {
+			long v = cli_parse_long(argv[++i], 1, 1000000000L);
+			if (v < 0)
+				return cli_fail("replay", CLI_USAGE,
+						"--checkpoint-every: expected a number "
+						"of steps >= 1, got '%s'",
+						argv[i]);
+			every = (int)v;
+		} else if (!strcmp(a, "--segments") && i + 1 < argc) {
+			long v = !strcmp(argv[++i], "all")
+					 ? 1000000000L
+					 : cli_parse_long(argv[i], 1, 1000000L);
+			if (v < 0)
+				return cli_fail("replay", CLI_USAGE,
+						"--segments: expected a count >= 1 or "
+						"'all', got '%s'",
+						argv[i]);
+			so.segments = (int)v;
+			spot = 1;
+		} else if (!strcmp(a, "--segment-steps") && i + 1 < argc) {
+			long v = cli_parse_long(argv[++i], 1, 1000000000L);
+			if (v < 0)
+				return cli_fail("replay", CLI_USAGE,
+						"--segment-steps: expected a number of "
+						"steps >= 1, got '%s'",
+						argv[i]);
+			so.segment_steps = (int)v;
+			spot = 1;
+		} else if (!strcmp(a, "--seed") && i + 1 < argc) {
+			char *end;
+			const char *h = argv[++i];
+			if (!strncmp(h, "0x", 2))
+				h += 2;
+			so.seed = strtoull(h, &end, 16);
+			if (!*h || *end || strlen(h) > 16 || h[0] == '-' || h[0] == '+')
+				return cli_fail("replay", CLI_USAGE,
+						"--seed: expected up to 16 hex digits, "
+						"got '%s'",
+						argv[i]);
+			have_seed = 1;
+			spot = 1;
+		} else if (!strcmp(a, "--budget") && i + 1 < argc) {
+			char *end;
+			so.budget_s = strtod(argv[++i], &end);
+			if (*end || !(so.budget_s > 0) || !isfinite(so.budget_s))
+				return cli_fail("replay", CLI_USAGE,
+						"--budget: expected seconds > 0, got '%s'",
+						argv[i]);
+			spot = 1;
 		} else if (!strcmp(a, "--tolerance") && i + 1 < argc) {
 			char *end;
 			tol = strtod(argv[++i], &end);
@@ -382,21 +657,38 @@ int cmd_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--force")) {
 			force = 1;
 		} else if (a[0] == '-' && a[1]) {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		} else if (!recipe) {
 			recipe = a;
 		} else {
-			return cli_usage(usage_text);
+			return cli_bad_arg(argv[0], a, usage_text);
 		}
 	}
 	if (force && !out)
 		return cli_usage(usage_text);
-	if (check) {
-		if (recipe || batches)
-			return cli_usage(usage_text);
-		return check_replay(check, out, force, tol, threads, quiet);
-	}
-	if (!recipe || !out)
+	if ((in || spot) && !check)
 		return cli_usage(usage_text);
-	return run_recipe(recipe, out, force, threads, batches, quiet);
+	if (check) {
+		if (recipe || batches || resume || from >= 0 || every ||
+		    (spot && (out || tol > 0)))
+			return cli_usage(usage_text);
+		if (spot) {
+			int rc;
+			so.run.threads = threads;
+			/* the draw is the reviewer's: a given seed, else the OS's;
+			 * never anything from the author's files */
+			if (!have_seed && (rc = rf_replay_spot_seed_random(&so.seed)))
+				return cli_error("replay", rc);
+		}
+		return check_replay(check, in, out, force, tol, threads, quiet,
+				    spot ? &so : NULL);
+	}
+	if (resume) {
+		if (recipe || batches || every || from < 0 || !out)
+			return cli_usage(usage_text);
+		return resume_run(resume, from, out, force, threads, quiet);
+	}
+	if (!recipe || !out || from >= 0)
+		return cli_usage(usage_text);
+	return run_recipe(recipe, out, force, threads, batches, quiet, every);
 }

@@ -14,7 +14,7 @@
 static const char usage_line[] =
     "referee rescore ROLLOUTS.jsonl [--reward SPEC | --config FILE] [--map "
     "KEY=FIELD]... "
-    "[--k N] [-j N] [--samples OUT.jsonl] [--json]";
+    "[--format NAME] [--k N] [-j N] [--samples OUT.jsonl] [--json]";
 
 static void help(void)
 {
@@ -49,6 +49,10 @@ static void help(void)
 			printf("%s%s", j ? ", " : "", d[j]);
 		printf("\n");
 	}
+	printf("  formats (--format):\n");
+	for (const char *const *f = rf_rescore_format_names(); *f; f++)
+		printf("                         %-12s %s\n", *f,
+		       rf_rescore_format_tool(*f));
 	printf("  --k N                k of pass@k and cons@k (default: the "
 	       "first problem's\n"
 	       "                       number of samples)\n"
@@ -56,9 +60,15 @@ static void help(void)
 	       "  --samples OUT        write each sample's verdict as JSON "
 	       "Lines ('-': stdout)\n"
 	       "  --json               print the summary as JSON\n"
+	       "  --format NAME        input format (default: detected from "
+	       "the first line)\n"
 	       "  --extract RULES      math: where the answer is: "
-	       "boxed,answer-is,last-number\n"
-	       "                       (default boxed,answer-is)\n"
+	       "boxed,answer-is,last-number,\n"
+	       "                       or a preset: boxed-only (default, "
+	       "R1's rule) or harness\n"
+	       "                       (prose answers as evaluation harnesses "
+	       "credit them; never\n"
+	       "                       in an unfinished or truncated output)\n"
 	       "  --think-open TAG, --think-close TAG, --answer-open TAG, "
 	       "--answer-close TAG\n"
 	       "                       format tags (default <think> </think>, "
@@ -74,6 +84,21 @@ static void help(void)
 	       "exit status: 0 scored, 2 bad usage or unreadable input, 3 "
 	       "internal failure\n",
 	       RF_RESCORE_SEED, RF_RESCORE_BOOTSTRAP);
+}
+
+/* The options that take a value (all but --json and --help). */
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+	    "--reward",	     "--config",       "--map",		"--k",
+	    "-j",	     "--threads",      "--samples",	"--seed",
+	    "--bootstrap",   "--extract",      "--think-open",	"--think-close",
+	    "--answer-open", "--answer-close", "--language",	"--pass-threshold",
+	    "--think-at-start", "--format", NULL};
+	for (int i = 0; opts[i]; i++)
+		if (!strcmp(a, opts[i]))
+			return 1;
+	return 0;
 }
 
 struct out {
@@ -129,13 +154,24 @@ static void print_table(const char *path, const rf_reward *rw,
 			const rf_rescore_summary *s)
 {
 	char name[32];
-	printf("rescore '%s': reward %s\n", path, rf_reward_spec(rw));
+	printf("rescore '%s': reward %s, format %s\n", path, rf_reward_spec(rw),
+	       s->format);
+	if (s->answers[0])
+		printf("  answers: %s\n", s->answers);
 	printf("  %zu problems, %zu samples (%zu", s->problems, s->samples,
 	       s->n_min);
 	if (s->n_max != s->n_min)
 		printf("-%zu", s->n_max);
 	printf(" per problem), %zu correct, %zu without an answer\n",
 	       s->correct, s->no_answer);
+	if (s->truncated)
+		printf("  %zu samples were cut off at the length limit (no "
+		       "fallback read them)\n",
+		       s->truncated);
+	if (s->noted)
+		printf("  %zu samples carry a note from the %s reader (see "
+		       "--samples)\n",
+		       s->noted, s->format);
 	if (s->short_problems)
 		printf("  %zu problems have fewer than k = %zu samples: left "
 		       "out of pass@k "
@@ -145,8 +181,11 @@ static void print_table(const char *path, const rf_reward *rw,
 	       s->bootstrap ? "95% CI (bootstrap over problems)" : "");
 	print_row("mean reward", &s->mean_reward, 0);
 	print_row("pass@1", &s->pass1, 1);
-	snprintf(name, sizeof name, "pass@%zu", s->k);
-	print_row(name, &s->pass_k, 1);
+	/* with k = 1, pass@k is pass@1: one row, not two */
+	if (s->k != 1) {
+		snprintf(name, sizeof name, "pass@%zu", s->k);
+		print_row(name, &s->pass_k, 1);
+	}
 	snprintf(name, sizeof name, "cons@%zu", s->k);
 	print_row(name, &s->cons_k, 1);
 	if (s->bootstrap)
@@ -214,6 +253,9 @@ int cmd_rescore(int argc, char **argv)
 			json = 1;
 			continue;
 		}
+		if (a[0] == '-' && a[1] && !takes_value(a))
+			return cli_fail(verb, CLI_USAGE, "unknown option '%s'",
+					a);
 		if (a[0] == '-' && a[1] && !val)
 			return cli_fail(verb, CLI_USAGE,
 					"option '%s' needs a value", a);
@@ -256,6 +298,14 @@ int cmd_rescore(int argc, char **argv)
 				    "%s: expected 1..1024, got '%s'", a, val);
 		} else if (!strcmp(a, "--samples")) {
 			samples = argv[++i];
+		} else if (!strcmp(a, "--format")) {
+			o.format = argv[++i];
+			if (strcmp(o.format, "auto") &&
+			    !rf_rescore_format_tool(o.format))
+				return cli_fail(verb, CLI_USAGE,
+						"--format: unknown format '%s' "
+						"(see --help)",
+						o.format);
 		} else if (!strcmp(a, "--seed")) {
 			if ((seed = cli_parse_long(argv[++i], 1, 2147483647L)) <
 			    0)

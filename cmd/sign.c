@@ -3,6 +3,7 @@
  * The bag and its attestation are verified first; the bag stays valid. */
 #include <string.h>
 
+#include "bagcli.h"
 #include "keyio.h"
 #include "signing.h"
 
@@ -34,19 +35,6 @@ static void help(void)
 	       usage_line);
 }
 
-static int print_bag_problems(const char *verb, rf_bag_report *r)
-{
-	size_t n = rf_bag_report_count(r);
-	for (size_t i = 0; i < n && i < 20; i++) {
-		const rf_bag_problem *p = rf_bag_report_at(r, i);
-		fprintf(stderr, "referee %s: %s: '%s': %s\n", verb,
-			rf_bag_problem_kind_name(p->kind), p->path, p->message);
-	}
-	if (n > 20)
-		fprintf(stderr, "referee %s: ... and %zu more problems\n", verb, n - 20);
-	return rf_error_exit_status(rf_bag_report_status(r));
-}
-
 int cmd_sign(int argc, char **argv)
 {
 	const char *bag = NULL, *keypath = NULL, *passfile = NULL, *trustpath = NULL,
@@ -57,7 +45,7 @@ int cmd_sign(int argc, char **argv)
 	rf_buf env_path = RF_BUF_INIT;
 	rf_trust *trust = NULL;
 	rf_key *key = NULL;
-	rf_bag_report *report = NULL;
+	rf_bundle_result *res = NULL;
 	int rc, status, is_signed;
 
 	for (int i = 1; i < argc; i++) {
@@ -82,11 +70,11 @@ int cmd_sign(int argc, char **argv)
 			if ((threads = cli_parse_long(argv[++i], 1, 1024)) < 0)
 				return cli_fail(argv[0], CLI_USAGE, "-j wants 1 to 1024");
 		} else if (a[0] == '-' && a[1]) {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], a, usage_line);
 		} else if (!bag) {
 			bag = a;
 		} else {
-			return cli_usage(usage_line);
+			return cli_bad_arg(argv[0], a, usage_line);
 		}
 	}
 	if (!bag || !keypath)
@@ -123,16 +111,21 @@ int cmd_sign(int argc, char **argv)
 	opts.threads = (int)threads;
 
 	if (!is_signed) {
-		rf_verify_opts vo = RF_VERIFY_OPTS_INIT;
-		vo.threads = (int)threads;
-		rc = rf_bag_verify(&report, bag, &vo);
-		if (rc && report) {
-			status = print_bag_problems(argv[0], report);
+		/* Exactly what verify checks, so that sign never signs a bag
+		 * that verify would refuse (rf_attest_bag also refuses payload
+		 * that the signed statement could not cover, e.g. a symlink). */
+		struct signing_verify sig = {0};
+		sig.threads = (int)threads;
+		status = signing_bundle_run(&res, &sig, argv[0], bag, NULL, 1);
+		if (!res)
+			goto out;
+		if (status) {
+			signing_bundle_problems(argv[0], res, 20);
 			fprintf(stderr, "referee %s: '%s' does not verify; not signing\n",
-				argv[0], bag);
+				argv[0], cli_tty(bag));
 			goto out;
 		}
-		if (rc || (rc = rf_attest_bag(bag, key)) != 0) {
+		if ((rc = rf_attest_bag(bag, key)) != 0) {
 			status = cli_error(argv[0], rc);
 			goto out;
 		}
@@ -152,7 +145,7 @@ int cmd_sign(int argc, char **argv)
 	status = cli_finish(CLI_OK);
 out:
 	rf_tsa_snapshot_free(snap);
-	rf_bag_report_free(report);
+	rf_bundle_result_free(res);
 	rf_key_free(key);
 	rf_trust_free(trust);
 	return status;

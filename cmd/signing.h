@@ -39,28 +39,54 @@ int signing_stamp_or_restore(const char *verb, const char *bag, const char *url,
 /** Release what prepare loaded. */
 void signing_pack_free(struct signing_pack *s);
 
-/** verify's signature options; zero-initialise. */
+/** The options of every verb that reads a bag: --trust PATH,
+ *  --min-signatures N, --require-signature, --expect-id ID; zero-initialise. */
 struct signing_verify {
 	const char *trust_path;  /**< --trust PATH */
 	long min_signatures;     /**< --min-signatures N (0 = default) */
 	int require_signature;   /**< --require-signature */
+	const char *expect_id;   /**< --expect-id ID */
 	int threads;
+	/* verify only: --model DIR, --allow-holey, --fetched DIR, --tsa-cert
+	 * CA, --require-timestamp (rf_bundle_opts) */
+	const char *model_dir;
+	int allow_holey;
+	const char *fetched_dir;
+	const char *tsa_ca;
+	int require_timestamp;
 };
+
+/** The help lines of those options (for a verb's --help). */
+extern const char signing_verify_help[];
 
 /** Parse the value of --min-signatures into `s`; -1 when it is not a
  *  number from 1 to RF_DSSE_MAX_SIGNATURES. */
 int signing_verify_min(struct signing_verify *s, const char *value);
 
-/** Check the bag's attestation (the stages before the BagIt checks) and
- *  print the outcome: one "signatures: ..." line on stdout (unless quiet),
- *  the reason on stderr when a stage fails.  When `json` is non-NULL a
- *  "signatures" JSON object (text) is appended to it instead of printing
- *  the stdout line.  Returns the exit status; on non-zero the caller
- *  stops before the BagIt checks.  When `res` is non-NULL it receives the
- *  result (its on-disk digests feed rf_verify_opts.known); the caller
- *  frees it with rf_attest_result_free() whatever the status. */
-int signing_verify_run(const struct signing_verify *s, const char *verb,
-		       const char *bag, int quiet, rf_buf *json,
-		       rf_attest_result *res);
+/** For verbs that walk argv themselves: when argv[*i] is one of the
+ *  options above, take it (and its value, advancing *i) and return 1;
+ *  0 when it is not one of them; -1 after printing a usage error. */
+int signing_verify_arg(struct signing_verify *s, const char *verb, int argc,
+		       char **argv, int *i);
+
+/** Verify the bag exactly as `referee verify` does (rf_bundle_verify):
+ *  loads the trust list, shows progress on a terminal unless `quiet`.
+ *  `*out` receives the result (free with rf_bundle_result_free) whenever
+ *  the check ran; NULL when it could not (the error printed).  Returns
+ *  the exit status; prints nothing else (see signing_bundle_print). */
+int signing_bundle_run(rf_bundle_result **out, const struct signing_verify *s,
+		       const char *verb, const char *bag, const char *repo,
+		       int quiet);
+
+/** Print the problems of a result on stderr, one line each, escaped
+ *  ("referee VERB: kind: 'path': message"; at most `max`, 0 = all). */
+void signing_bundle_problems(const char *verb, const rf_bundle_result *r, size_t max);
+
+/** Append the "signatures" JSON object of a result to `json`. */
+int signing_bundle_json(rf_buf *json, const rf_bundle_result *r);
+
+/** The one-line verdict for a reviewer, on `f`: "bundle 'BAG': " and the
+ *  result's summary. */
+void signing_bundle_verdict(FILE *f, const char *bag, const rf_bundle_result *r);
 
 #endif

@@ -1,9 +1,9 @@
-/* referee verify — check a bag (rf_bag_verify): every payload file present,
- * listed and matching, nothing extra, Payload-Oxum, tag manifest, hostile
- * paths; with --repo, also the git commit and blobs.  Then show a reviewer
- * what the bag says about itself (bag-info, provenance).  Checks run first
- * and add to one report; printing comes last, so a new check (signatures)
- * is one more step before the printing. */
+/* referee verify — check a bag with rf_bundle_verify(), the one
+ * verification every verb that reads a bag runs: the attestation (signed
+ * statement against the files, signatures against --trust), BagIt
+ * integrity, provenance, --repo, --expect-id.  Then show a reviewer what
+ * the bag says about itself (bag-info, identifier, provenance, unsigned
+ * extras), every string from the bag escaped, and one plain verdict. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,11 +27,7 @@ static void help(void)
 	       "  -j, --jobs N      threads hashing (default: all cores)\n"
 	       "      --repo DIR    also check that the recorded git commit exists in DIR\n"
 	       "                    and that each payload file equals its blob there\n"
-	       "      --trust PATH  check the signatures against these keys: a .pub file,\n"
-	       "                    a folder of .pub files, or an allowed-signers file\n"
-	       "                    (lines 'NAME KEY', KEY a base64 SPKI or a .pub path)\n"
-	       "      --min-signatures N  distinct trusted signers required (default 1)\n"
-	       "      --require-signature  an unsigned bag is a failure\n"
+	       "%s"
 	       "      --allow-holey a bag whose fetch.txt files are not here yet passes\n"
 	       "                    (they are named; without it: exit 1)\n"
 	       "      --fetched DIR check fetch.txt files fetched into DIR (DIR/data/PATH\n"
@@ -46,11 +42,11 @@ static void help(void)
 	       "  -h, --help        this help\n\n"
 	       "exit status: 0 valid, 1 tampered (a file differs, is missing, unlisted or\n"
 	       "unsafe), 2 malformed or unreadable bag or bad usage, 3 internal failure\n",
-	       usage_line);
+	       usage_line, signing_verify_help);
 }
 
-enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_MODEL,
-       OPT_ALLOW_HOLEY, OPT_FETCHED, OPT_TSA_CERT, OPT_REQUIRE_TS };
+enum { OPT_REPO = 256, OPT_JSON, OPT_TRUST, OPT_MIN_SIG, OPT_REQUIRE_SIG, OPT_EXPECT_ID,
+       OPT_MODEL, OPT_ALLOW_HOLEY, OPT_FETCHED, OPT_TSA_CERT, OPT_REQUIRE_TS };
 
 static const struct option options[] = {
 	{"jobs", required_argument, NULL, 'j'},
@@ -59,6 +55,7 @@ static const struct option options[] = {
 	{"trust", required_argument, NULL, OPT_TRUST},
 	{"min-signatures", required_argument, NULL, OPT_MIN_SIG},
 	{"require-signature", no_argument, NULL, OPT_REQUIRE_SIG},
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
 	{"model", required_argument, NULL, OPT_MODEL},
 	{"allow-holey", no_argument, NULL, OPT_ALLOW_HOLEY},
 	{"fetched", required_argument, NULL, OPT_FETCHED},
@@ -75,50 +72,80 @@ struct verify_args {
 	int threads;
 	int json;
 	int quiet;
+	int allow_holey;
+	const char *tsa_ca;
 };
 
-/* What the bag says about itself, for the reviewer (after the checks). */
-struct about {
-	rf_bag *bag;
-	rf_provenance *prov;
-};
-
-static void about_load(struct about *a, const char *dir)
+/* The signatures line: who signed, or plainly that nobody's signature was
+ * checked against a trusted key, or that the bag is unsigned. */
+static void print_signatures(const rf_bundle_result *b)
 {
-	rf_buf text = RF_BUF_INIT;
-	a->bag = NULL;
-	a->prov = NULL;
-	if (rf_bag_open(&a->bag, dir))
-		return;
-	if (rf_bag_read_tag_file(&text, a->bag, RF_BAG_PROVENANCE, RF_BAG_MAX_MANIFEST) == 0)
-		rf_provenance_parse(&a->prov, text.data, text.len, RF_BAG_PROVENANCE);
-	rf_buf_free(&text);
-	rf_error_clear();
+	const rf_attest_result *r = &b->attest;
+	if (!r->is_signed) {
+		printf("signatures: unsigned (no attestation: nothing says who made this bag)\n");
+	} else if (r->trust_checked) {
+		printf("signatures: verified by ");
+		for (size_t i = 0; i < r->check.verified; i++)
+			printf("%s%s", i ? ", " : "", r->check.signers[i]);
+		printf(" (%zu of %zu signatures from trusted keys, %zu required); "
+		       "statement matches the bag (%zu subjects)\n",
+		       r->check.verified, r->check.signatures, b->min_signatures, r->subjects);
+	} else {
+		printf("signatures: %zu present, not checked against a trusted key (no --trust; "
+		       "keyids", r->check.signatures);
+		for (size_t i = 0; i < r->check.signatures; i++)
+			printf(" %.16s", cli_tty(r->keyids[i]));
+		printf("); statement matches the bag (%zu subjects)\n", r->subjects);
+	}
 }
 
-static void about_free(struct about *a)
+/* fetch.txt's holes (on stderr, as before the merge) and the timestamps. */
+static void print_fetch_and_stamps(const struct verify_args *v, const rf_bundle_result *b)
 {
-	rf_provenance_free(a->prov);
-	rf_bag_free(a->bag);
+	const rf_fetch_result *h = &b->fetch;
+	if (h->holes)
+		fprintf(stderr, "referee verify: %s: %zu of %zu files by reference "
+			"(fetch.txt): %zu fetched and checked, %zu not here%s\n",
+			h->open ? "complete but holey" : "complete once fetched", h->holes,
+			h->entries, h->filled, h->open,
+			h->open && v->allow_holey ? " (allowed)" : "");
+	if (b->timestamps) {
+		char when[32];
+		struct tm tm;
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&b->timestamped, &tm));
+		printf("timestamps: %zu verified against '%s'; signed no later than %s\n",
+		       b->timestamps, cli_tty(v->tsa_ca), when);
+	}
 }
 
-static void print_text(const struct verify_args *v, rf_bag_report *r,
-		       const struct about *a, int status)
+static void print_text(const struct verify_args *v, const rf_bundle_result *b)
 {
 	char size[32];
+	const rf_bag_report *r = b->report;
 	size_t n = rf_bag_report_count(r);
+	int status = b->status;
+	const struct { rf_bag *bag; rf_provenance *prov; } about = {b->bag, b->provenance},
+		*a = &about;
 	for (size_t i = 0; i < n; i++) {
 		const rf_bag_problem *p = rf_bag_report_at(r, i);
 		fprintf(stderr, "referee verify: %s: %s\n",
-			rf_bag_problem_kind_name(p->kind), p->message);
+			rf_bag_problem_kind_name(p->kind), cli_tty(p->message));
 	}
+	if (rf_bag_report_dropped(r))
+		fprintf(stderr, "referee verify: ... and %zu more problems\n",
+			rf_bag_report_dropped(r));
+	n += rf_bag_report_dropped(r);
 	if (v->quiet)
 		return;
+	print_signatures(b);
+	print_fetch_and_stamps(v, b);
 	cli_human_size(size, sizeof size, rf_bag_report_bytes(r));
 	if (status == 0)
-		printf("bag '%s': valid\n", v->bag);
+		printf("bag '%s': valid\n", cli_tty(v->bag));
 	else
-		printf("bag '%s': NOT VALID, %zu problem%s\n", v->bag, n, n == 1 ? "" : "s");
+		printf("bag '%s': NOT VALID, %zu problem%s\n", cli_tty(v->bag), n,
+		       n == 1 ? "" : "s");
 	printf("  payload:    %zu file%s checked, %s\n", rf_bag_report_files(r),
 	       rf_bag_report_files(r) == 1 ? "" : "s", size);
 	if (a->bag) {
@@ -126,12 +153,15 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 		const char *agent = rf_bag_info_get(a->bag, "Bag-Software-Agent");
 		const char *org = rf_bag_info_get(a->bag, "Source-Organization");
 		const char *desc = rf_bag_info_get(a->bag, "External-Description");
-		printf("  bagged:     %s by %s\n", date ? date : "(no date)",
-		       agent ? agent : "(unknown software)");
+		printf("  bagged:     %s by %s\n", date ? cli_tty(date) : "(no date)",
+		       agent ? cli_tty(agent) : "(unknown software)");
 		if (org)
-			printf("  source:     %s\n", org);
+			printf("  source:     %s\n", cli_tty(org));
 		if (desc)
-			printf("  about:      %s\n", desc);
+			printf("  about:      %s\n", cli_tty(desc));
+		if (b->external_id)
+			printf("  identifier: %s (%s)\n", cli_tty(b->external_id),
+			       b->external_id_signed ? "signed" : "NOT signed");
 	}
 	if (a->prov) {
 		const char *commit = rf_provenance_commit(a->prov);
@@ -145,14 +175,14 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 		if (!commit) {
 			printf("  git:        none (not packed from a git repository)\n");
 		} else {
-			printf("  git:        commit %s", commit);
+			printf("  git:        commit %s", cli_tty(commit));
 			if (branch)
-				printf(" (branch %s)", branch);
+				printf(" (branch %s)", cli_tty(branch));
 			if (rev)
-				printf(", packed from revision '%s'", rev);
+				printf(", packed from revision '%s'", cli_tty(rev));
 			printf("\n");
 			if (when)
-				printf("  committed:  %s\n", when);
+				printf("  committed:  %s\n", cli_tty(when));
 			printf("  work tree:  %s; %zu of %zu file%s differ%s from the commit\n",
 			       rf_provenance_dirty(a->prov) ? "dirty" : "clean", changed,
 			       rf_provenance_file_count(a->prov),
@@ -161,20 +191,30 @@ static void print_text(const struct verify_args *v, rf_bag_report *r,
 			for (size_t i = 0; i < rf_provenance_remote_count(a->prov); i++) {
 				const char *name, *url;
 				if (rf_provenance_remote_at(a->prov, i, &name, &url) == 0)
-					printf("  remote:     %s %s\n", name, url);
+					printf("  remote:     %s %s\n", cli_tty(name),
+					       cli_tty(url));
 			}
 		}
 	}
 	if (v->repo)
-		printf("  repository: %s: %s\n", v->repo,
+		printf("  repository: %s: %s\n", cli_tty(v->repo),
 		       status == 0 ? "commit present, every payload file equals its blob"
 				   : "see the problems above");
+	for (size_t i = 0; i < b->nextras; i++)
+		printf("  extra:      '%s': %s\n", cli_tty(b->extras[i].path), b->extras[i].why);
+	if (b->nextras_more)
+		printf("  extra:      ... and %zu more\n", b->nextras_more);
+	printf("verdict: %s\n", b->summary);
 }
 
-static void print_json(const struct verify_args *v, rf_bag_report *r,
-		       const struct about *a, int status, const char *signatures)
+static void print_json(const struct verify_args *v, const rf_bundle_result *b,
+		       const char *signatures)
 {
+	const rf_bag_report *r = b->report;
 	size_t n = rf_bag_report_count(r);
+	int status = b->status;
+	const struct { rf_bag *bag; rf_provenance *prov; } about = {b->bag, b->provenance},
+		*a = &about;
 	printf("{\n  \"bag\": ");
 	cli_json_string(stdout, v->bag);
 	printf(",\n  \"valid\": %s,\n  \"exit\": %d,\n", status == 0 ? "true" : "false",
@@ -222,7 +262,27 @@ static void print_json(const struct verify_args *v, rf_bag_report *r,
 			printf("null");
 		printf(", \"dirty\": %s}", rf_provenance_dirty(a->prov) ? "true" : "false");
 	}
+	printf(",\n  \"external_identifier\": ");
+	if (b->external_id)
+		cli_json_string(stdout, b->external_id);
+	else
+		printf("null");
+	printf(",\n  \"unsigned_extras\": [");
+	for (size_t i = 0; i < b->nextras; i++) {
+		printf("%s{\"path\": ", i ? ", " : "");
+		cli_json_string(stdout, b->extras[i].path);
+		printf(", \"why\": ");
+		cli_json_string(stdout, b->extras[i].why);
+		printf("}");
+	}
+	printf("]");
+	printf(",\n  \"fetch\": {\"entries\": %zu, \"holes\": %zu, \"fetched\": %zu, "
+	       "\"open\": %zu}", b->fetch.entries, b->fetch.holes, b->fetch.filled,
+	       b->fetch.open);
+	printf(",\n  \"timestamps\": %zu", b->timestamps);
 	printf(",\n  \"signatures\": %s", signatures ? signatures : "null");
+	printf(",\n  \"verdict\": ");
+	cli_json_string(stdout, b->summary);
 	printf(",\n  \"repo\": ");
 	if (v->repo)
 		cli_json_string(stdout, v->repo);
@@ -233,19 +293,12 @@ static void print_json(const struct verify_args *v, rf_bag_report *r,
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_args v = {NULL, NULL, 0, 0, 0};
-	rf_verify_opts o = RF_VERIFY_OPTS_INIT;
-	struct cli_progress progress;
-	rf_bag_report *report = NULL;
-	struct about about;
-	struct signing_verify sig = {NULL, 0, 0, 0};
+	struct verify_args v = {NULL, NULL, 0, 0, 0, 0, NULL};
+	rf_bundle_result *res = NULL;
+	struct signing_verify sig = {0};
 	rf_buf sig_json = RF_BUF_INIT;
-	rf_attest_result sres = {0};
-	const char *verb = argv[0], *model_dir = NULL, *fetched = NULL, *tsa_cert = NULL;
-	int c, rc, status, allow_holey = 0, require_ts = 0;
-	size_t stamps = 0;
-	time_t stamped = 0;
-	rf_fetch_result holes;
+	const char *verb = argv[0];
+	int c, status;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:qh", options, NULL)) != -1) {
@@ -254,25 +307,27 @@ int cmd_verify(int argc, char **argv)
 			long j = cli_parse_long(optarg, 1, 1024);
 			if (j < 0)
 				return cli_fail(verb, CLI_USAGE,
-						"-j wants a number from 1 to 1024, not '%s'", optarg);
+						"-j wants a number from 1 to 1024, not '%s'",
+						cli_tty(optarg));
 			v.threads = (int)j;
 			break;
 		}
 		case OPT_REPO: v.repo = optarg; break;
 		case OPT_JSON: v.json = 1; break;
 		case OPT_TRUST: sig.trust_path = optarg; break;
+		case OPT_EXPECT_ID: sig.expect_id = optarg; break;
 		case OPT_MIN_SIG:
 			if (signing_verify_min(&sig, optarg))
 				return cli_fail(verb, CLI_USAGE,
 						"--min-signatures wants a number from 1 to %d, not '%s'",
-						RF_DSSE_MAX_SIGNATURES, optarg);
+						RF_DSSE_MAX_SIGNATURES, cli_tty(optarg));
 			break;
 		case OPT_REQUIRE_SIG: sig.require_signature = 1; break;
-		case OPT_MODEL: model_dir = optarg; break;
-		case OPT_ALLOW_HOLEY: allow_holey = 1; break;
-		case OPT_FETCHED: fetched = optarg; break;
-		case OPT_TSA_CERT: tsa_cert = optarg; break;
-		case OPT_REQUIRE_TS: require_ts = 1; break;
+		case OPT_MODEL: sig.model_dir = optarg; break;
+		case OPT_ALLOW_HOLEY: sig.allow_holey = 1; break;
+		case OPT_FETCHED: sig.fetched_dir = optarg; break;
+		case OPT_TSA_CERT: sig.tsa_ca = optarg; break;
+		case OPT_REQUIRE_TS: sig.require_timestamp = 1; break;
 		case 'q': v.quiet = 1; break;
 		case 'h':
 			help();
@@ -281,7 +336,7 @@ int cmd_verify(int argc, char **argv)
 			cli_fail(verb, CLI_USAGE, "option '%s' needs a value", argv[optind - 1]);
 			return cli_usage(usage_line);
 		default:
-			cli_fail(verb, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
+			cli_fail(verb, CLI_USAGE, "unknown option '%s'", cli_tty(argv[optind - 1]));
 			return cli_usage(usage_line);
 		}
 	}
@@ -289,83 +344,36 @@ int cmd_verify(int argc, char **argv)
 		return cli_usage(usage_line);
 	v.bag = argv[optind];
 
-	/* 0. Signatures first, stopping at the first failing stage: envelope,
-	 * trusted signatures, the signed statement against the files on disk;
-	 * only then the BagIt checks. */
+	/* Everything verify checks is rf_bundle_verify(): the attestation first
+	 * (stopping at its first failing stage), then BagIt, provenance, the
+	 * repository and the identifier. */
 	sig.threads = v.threads;
-	status = signing_verify_run(&sig, verb, v.bag, v.quiet,
-				    v.json ? &sig_json : NULL, &sres);
-	if (status) {
-		rf_attest_result_free(&sres);
-		if (v.json && sig_json.len) {
+	v.allow_holey = sig.allow_holey;
+	v.tsa_ca = sig.tsa_ca;
+	status = signing_bundle_run(&res, &sig, verb, v.bag, v.repo, v.quiet || v.json);
+	if (!res)
+		return cli_finish(status);
+	if (v.json)
+		signing_bundle_json(&sig_json, res);
+	if (res->status && !res->report) {
+		/* Stopped before the BagIt checks. */
+		signing_bundle_problems(verb, res, 0);
+		if (v.json) {
 			printf("{\n  \"bag\": ");
 			cli_json_string(stdout, v.bag);
-			printf(",\n  \"valid\": false,\n  \"exit\": %d,\n  \"signatures\": %s\n}\n",
-			       status, sig_json.data);
+			printf(",\n  \"valid\": false,\n  \"exit\": %d,\n  \"signatures\": %s,\n"
+			       "  \"verdict\": ", status, sig_json.data);
+			cli_json_string(stdout, res->summary);
+			printf("\n}\n");
+		} else if (!v.quiet) {
+			printf("verdict: %s\n", res->summary);
 		}
-		rf_buf_free(&sig_json);
-		return cli_finish(status);
+	} else if (v.json) {
+		print_json(&v, res, sig_json.data);
+	} else {
+		print_text(&v, res);
 	}
-
-	/* 1. The bag itself. */
-	cli_progress_start(&progress, "verifying", v.quiet || v.json);
-	o.threads = v.threads;
-	o.progress = cli_progress_update;
-	o.progress_ctx = &progress;
-	/* Files the signed statement was just checked against were hashed
-	 * from disk then: the BagIt checks take those digests, not a re-read. */
-	o.known = sres.digests;
-	o.nknown = sres.ndigests;
-	rc = rf_bag_verify(&report, v.bag, &o);
-	rf_attest_result_free(&sres);
-	cli_progress_end(&progress);
-	if (!report)
-		return cli_error(verb, rc);
-	/* 2. The git repository it claims to come from. */
-	if (v.repo && (rc = rf_provenance_check_repo(report, v.bag, v.repo)) != 0) {
-		rf_bag_report_free(report);
-		return cli_error(verb, rc);
-	}
-	/* 2b. Files left out by reference (fetch.txt): holes, or fetched. */
-	if ((rc = rf_fetch_resolve(&holes, report, v.bag, fetched, allow_holey,
-				   v.threads)) != 0) {
-		rf_bag_report_free(report);
-		return cli_error(verb, rc);
-	}
-	if (holes.holes && !v.quiet)
-		fprintf(stderr, "referee verify: %s: %zu of %zu files by reference "
-			"(fetch.txt): %zu fetched and checked, %zu not here%s\n",
-			holes.open ? "complete but holey" : "complete once fetched",
-			holes.holes, holes.entries, holes.filled, holes.open,
-			holes.open && allow_holey ? " (allowed)" : "");
-	/* 2c. RFC 3161 timestamps of the signatures, offline. */
-	if ((tsa_cert || require_ts) &&
-	    (rc = rf_tsa_check_bag(report, v.bag, tsa_cert, require_ts, &stamps,
-				   &stamped)) != 0) {
-		rf_bag_report_free(report);
-		return cli_error(verb, rc);
-	}
-	if (stamps && !v.quiet && !v.json) {
-		char when[32];
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&stamped));
-		printf("timestamps: %zu verified against '%s'; signed no later than %s\n",
-		       stamps, tsa_cert, when);
-	}
-	/* 3. The model folder recorded by pack --model (referee/model.json). */
-	if (model_dir && (rc = rf_model_bag_check_dir(report, v.bag, model_dir,
-						      v.threads)) != 0) {
-		rf_bag_report_free(report);
-		return cli_error(verb, rc);
-	}
-	status = rf_bag_report_status(report);
-
-	about_load(&about, v.bag);
-	if (v.json)
-		print_json(&v, report, &about, status, sig_json.data);
-	else
-		print_text(&v, report, &about, status);
-	about_free(&about);
 	rf_buf_free(&sig_json);
-	rf_bag_report_free(report);
-	return cli_finish(rf_error_exit_status(status));
+	rf_bundle_result_free(res);
+	return cli_finish(status);
 }

@@ -1,22 +1,21 @@
 /* referee — BagIt 1.0 bags (RFC 8493): pack, open, verify, tag files.
  *
  * A referee bag:
- *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding:
- * UTF-8" bag-info.txt            Bagging-Date, Payload-Oxum,
- * Bag-Software-Agent, ... data/...                the payload, with the packed
- * paths' relative layout manifest-sha256.txt     "<sha256>  data/<path>" per
- * payload file, sorted referee/provenance.json git provenance (see
- * provenance.h) referee/...             other referee tag files
- * (attestation.dsse.json, ...) tagmanifest-sha256.txt  bagit.txt, bag-info.txt,
- * manifest-sha256.txt and every file under referee/, sorted
+ *   bagit.txt               "BagIt-Version: 1.0", "Tag-File-Character-Encoding: UTF-8"
+ *   bag-info.txt            Bagging-Date, Payload-Oxum, Bag-Software-Agent, ...
+ *   data/...                the payload, with the packed paths' relative layout
+ *   manifest-sha256.txt     "<sha256>  data/<path>" per payload file, sorted
+ *   referee/provenance.json git provenance (see provenance.h)
+ *   referee/...             other referee tag files (attestation.dsse.json, ...)
+ *   tagmanifest-sha256.txt  bagit.txt, bag-info.txt, manifest-sha256.txt and
+ *                           every file under referee/, sorted
  *
  * Usage, in short:
  *   rf_pack_opts o = RF_PACK_OPTS_INIT;
- *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook:
- * o.before_commit rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  //
- * list of problems rf_bag *b; rf_bag_open(&b, "out.bag");            //
- * entries, bag-info, tag files rf_bag_write_tag_file("out.bag",
- * "referee/x.json", data, len); // + tag manifest
+ *   rf_bag_pack("out.bag", paths, npaths, &o);       // atomic; hook: o.before_commit
+ *   rf_bag_report *r; rf_bag_verify(&r, "out.bag", NULL);  // list of problems
+ *   rf_bag *b; rf_bag_open(&b, "out.bag");            // entries, bag-info, tag files
+ *   rf_bag_write_tag_file("out.bag", "referee/x.json", data, len); // + tag manifest
  */
 #ifndef REFEREE_BAG_H
 #define REFEREE_BAG_H
@@ -89,11 +88,19 @@ typedef struct rf_pack_opts {
 	 *  the pack stops between blocks, removes its temporary directory and
 	 *  fails with RF_EINTERNAL ("interrupted"). */
 	const volatile sig_atomic_t *cancel;
+	/** bag-info.txt External-Identifier: the identity a reviewer pins
+	 *  (`verify --expect-id`), e.g. a manuscript number; NULL = a fresh
+	 *  random UUID.  1 to RF_BAG_MAX_ID bytes of UTF-8, no control
+	 *  characters.  The signed statement covers it with bag-info. */
+	const char *external_identifier;
 } rf_pack_opts;
+
+/** Longest External-Identifier pack writes. */
+#define RF_BAG_MAX_ID 256
 
 /* clang-format off */
 #define RF_PACK_OPTS_INIT {0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, \
-			   NULL, NULL, NULL, NULL, NULL}
+			   NULL, NULL, NULL, NULL, NULL, NULL}
 /* clang-format on */
 
 /** Pack `paths` (files and directories) into a new bag at `out`.
@@ -212,8 +219,13 @@ const char *rf_bag_problem_kind_name(rf_bag_problem_kind kind);
 int rf_bag_report_new(rf_bag_report **out);
 /** NULL-safe. */
 void rf_bag_report_free(rf_bag_report *r);
-/** Number of problems. */
+/** Most problems a report keeps (the rest are counted, and still decide
+ *  rf_bag_report_status()). */
+#define RF_BAG_MAX_PROBLEMS 10000
+/** Number of problems kept. */
 size_t rf_bag_report_count(const rf_bag_report *r);
+/** Number of problems beyond RF_BAG_MAX_PROBLEMS, counted but not kept. */
+size_t rf_bag_report_dropped(const rf_bag_report *r);
 /** Problem `i` (borrowed; NULL when out of range). */
 const rf_bag_problem *rf_bag_report_at(const rf_bag_report *r, size_t i);
 /** Add a problem (message printf-style).  0 or RF_ENOMEM. */

@@ -52,7 +52,8 @@ int rf_interval_contains(rf_interval a, double x);
 /* ----------------------------------------------------------------- units */
 
 /** Base dimensions: seconds, US dollars, floating-point operations,
- *  accelerators, tokens, parameters. */
+ *  accelerators, tokens, parameters, energy (joules) and emissions (kg of
+ *  CO2 equivalent). */
 enum {
 	RF_DIM_TIME,
 	RF_DIM_MONEY,
@@ -60,6 +61,8 @@ enum {
 	RF_DIM_GPU,
 	RF_DIM_TOKEN,
 	RF_DIM_PARAM,
+	RF_DIM_ENERGY,
+	RF_DIM_CO2,
 	RF_DIM_COUNT
 };
 
@@ -91,7 +94,9 @@ enum {
 	RF_FIGURE_APPROX = 1u << 1,  /**< hedge word: written rounding,
 					  widened by rf_figure_opts.approx */
 	RF_FIGURE_TOL = 1u << 2,     /**< explicit ± or ±% */
-	RF_FIGURE_EXACT = 1u << 3    /**< taken as exact */
+	RF_FIGURE_EXACT = 1u << 3,   /**< taken as exact */
+	RF_FIGURE_BOUND = 1u << 4,   /**< a bound: "under $450", "15T+" */
+	RF_FIGURE_RANGE = 1u << 5    /**< a range: "38–43%", "2-3 days" */
 };
 
 /** A figure: an interval in base units, the unit it was written in, and
@@ -119,15 +124,33 @@ typedef struct rf_figure_opts {
 				       (relative); NULL: as written */
 } rf_figure_opts;
 
-/** Parse a figure as written in a paper: an optional hedge ("~", "≈",
- *  "approximately", "about", "roughly", "around"), an optional currency
- *  ("$", "US$"), a number (thousands separators "2,788", decimals,
- *  exponent "3e-6", a product of integers "64*8" / "64×8"), an optional
- *  scale (K, M, B, T, thousand, million, billion, trillion), "%", an
- *  optional tolerance ("± 0.5", "+/- 0.5K", "±5%") and a unit.  0 or
- *  RF_EFORMAT with a message saying what is wrong (no file position: the
- *  caller adds it). */
+/** Parse a figure as written in a paper: words that carry no figure
+ *  ("just", "only", "a total of", "in total"), a bound ("under", "less
+ *  than", "at most", "up to", "within", "over", "at least", "<", "≤", ">=",
+ *  ..., or a trailing "+": "15T+"), "nearly" / "almost", "between X and Y",
+ *  a hedge ("~", "≈", "approximately", "about", "roughly", "around"), a
+ *  currency ("$", "US$", "USD", with or without a space), a number
+ *  (thousands separators "2,788", decimals, exponents "3e-6", powers of ten
+ *  "1.5 × 10^24" / "1.5·10²⁴", a product of integers "64*8" / "64×8"), a
+ *  scale (K, M, B, T, thousand, million, billion, trillion), "%", a range
+ *  ("38-43%", "38–43%", "$400–$450", "30 to 40"), a tolerance ("± 0.5",
+ *  "+/- 0.5K", "±5%": percentage points on a percentage, relative on a
+ *  figure with a unit) before or after the unit, and a unit.
+ *  rf_figure_form_at() lists every form with what it means.  0 or
+ *  RF_EFORMAT with a message quoting the part that could not be read (no
+ *  file position: the caller adds it). */
 int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts);
+
+/** One form of the figure grammar: an example as a paper writes it and
+ *  what referee reads ("under $450" → "a bound: [0, 450.5) ..."). */
+typedef struct rf_figure_form {
+	const char *written; /**< examples, comma-separated */
+	const char *means;
+} rf_figure_form;
+
+/** The i-th form of the figure grammar (for `referee lint --kinds` and the
+ *  README's figure table), NULL past the end; static. */
+const rf_figure_form *rf_figure_form_at(size_t i);
 
 /** Product, quotient and sum of figures (units combine; a sum needs the
  *  same dimension: RF_EINVAL otherwise).  The result's unit is canonical. */
@@ -177,6 +200,11 @@ typedef struct rf_derivation {
 			       verdict is about, e.g. utilisation in %) */
 	int verdict;      /**< 0: compare `figure` with the claimed figure;
 			       or an rf_verdict the source decided itself */
+	char where[200];  /**< when the derived figure is another statement
+			       of the same quantity (another claim, another
+			       manifest): its "file:line:col", named in an
+			       INCONSISTENT reason beside the claim's own;
+			       may stay empty */
 } rf_derivation;
 
 /** A derivation source: the extension point for claims derived from
@@ -200,7 +228,7 @@ typedef struct rf_claims_source {
 
 /** Lint a `claims` manifest beyond its schema: every claimed figure
  *  parses with its stated `precision:`, and the `from:` parameters of the
- *  built-in sources (ledger, claim, config, flops) match their fields.
+ *  built-in sources (ledger, claim, config, flops, energy) match their fields.
  *  Other sources' parameters are left to the check.  0 or RF_EFORMAT with
  *  file:line:column. */
 int rf_claims_lint(const rf_manifest *m);
@@ -209,6 +237,18 @@ int rf_claims_lint(const rf_manifest *m);
  *  resolving files the claims name; "." when the manifests were added one
  *  by one with rf_check_add_manifest().  Borrowed. */
 const char *rf_claims_env_dir(const rf_claims_env *env);
+/** The folder every file a claim names must stay inside: the bag's
+ *  payload (data/) or the folder given to the check (rf_check_set_root());
+ *  rf_claims_env_dir() when none was set.  Borrowed. */
+const char *rf_claims_env_root(const rf_claims_env *env);
+/** Resolve `rel`, a path a claim names (from.rollouts, from.dir), against
+ *  the manifests' folder into `out` (appended): relative, and it may
+ *  climb with `..` as long as it stays inside rf_claims_env_root(), also
+ *  through symlinks (checked when the path exists).  RF_EUNSAFE with
+ *  "`what`: 'rel' leaves the payload" otherwise.  The file need not
+ *  exist (callers say "not found" their own way). */
+int rf_claims_env_resolve(rf_buf *out, const rf_claims_env *env,
+			  const char *rel, const char *what);
 /** The loaded manifest of `kind` whose file stem (or `name:`) is `name`;
  *  with `name` NULL, the only manifest of that kind.  NULL when there is
  *  none (or several and no name); borrowed. */
@@ -245,7 +285,8 @@ typedef struct rf_claim_result {
 } rf_claim_result;
 
 /** New check.  `opts` may be NULL.  The built-in sources (ledger, claim,
- *  config, flops) are registered.  *out is the caller's. */
+ *  config, flops, energy; lib/claims/source_list.h) are registered.  *out
+ *  is the caller's. */
 int rf_check_new(rf_check **out, const rf_check_options *opts);
 
 /** Free a check; NULL-safe. */
@@ -259,6 +300,17 @@ int rf_check_add_source(rf_check *c, const rf_claims_source *src);
  *  by name; at most 1000).  The first invalid manifest fails the load with
  *  its file:line:column message.  `dir` becomes rf_claims_env_dir(). */
 int rf_check_load_dir(rf_check *c, const char *dir);
+
+/** YAML files of the loaded folder that are not referee manifests
+ *  (rf_manifest_sniff(): no referee `kind:`), skipped by
+ *  rf_check_load_dir(): their count and the i-th path (borrowed). */
+size_t rf_check_not_manifest_count(const rf_check *c);
+const char *rf_check_not_manifest_at(const rf_check *c, size_t i);
+
+/** Set the folder files named by claims must stay inside (a bag's data/,
+ *  so that manifests may point anywhere in the payload); NULL: the
+ *  manifests' folder.  Copied. */
+int rf_check_set_root(rf_check *c, const char *root);
 
 /** Add one validated manifest; the check takes ownership (also on error). */
 int rf_check_add_manifest(rf_check *c, rf_manifest *m);

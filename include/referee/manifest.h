@@ -78,6 +78,17 @@ int rf_manifest_load_buffer(rf_manifest **out, const char *name,
  *  `max` (RF_ELIMIT beyond).  Free with rf_manifest_list_free(). */
 int rf_manifest_list(char ***out, size_t *count, const char *dir, size_t max);
 
+/** Whether the YAML file at `path` is a referee manifest: it has a
+ *  top-level `kind:` line naming a registered kind, or top-level `kind:`
+ *  and `schema:` lines (a referee header with a misspelt kind, which must
+ *  still fail its check).  Other YAML -- a training framework's own
+ *  config -- is not one: a bundle carries it as a plain file.  Decided from
+ *  the text, without parsing, so that a malformed manifest is still a
+ *  manifest (its load then names the error) and YAML that referee's strict
+ *  parser refuses (tags, several documents) is still recognised as not
+ *  ours.  1 yes, 0 no, negative RF_E* when the file cannot be read. */
+int rf_manifest_sniff(const char *path);
+
 /** Free a list from rf_manifest_list(); NULL-safe. */
 void rf_manifest_list_free(char **list, size_t count);
 

@@ -20,6 +20,10 @@
 #include "rescore.h"
 #include "replay.h"
 #include "report.h"
+#include "bundle.h"
+#include "escape.h"
+#include "review.h"
+#include "contam.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -116,6 +116,13 @@ typedef struct rf_replay_options {
 	/** The CUDA module's path; NULL: next to the program, next to
 	 *  libreferee.so, or in the install's LIBDIR. */
 	const char *module_path;
+	/** Write a checkpoint every N GRPO steps (and after the warm-start
+	 *  and at the last step) under DIR/checkpoints/ (0: none): the
+	 *  weights, the AdamW state, the reference model when it differs,
+	 *  and where the log and the RNG stand, with an index
+	 *  (CONTRIBUTING.md, "Replay checkpoints").  A run resumed from any
+	 *  of them produces the uninterrupted run's bytes. */
+	int checkpoint_every;
 } rf_replay_options;
 
 /** Run a recipe: warm-start, then GRPO.  Writes, atomically, into `out_dir`
@@ -124,6 +131,105 @@ typedef struct rf_replay_options {
  *  depend only on the recipe, never on the thread count. */
 int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 		  const rf_replay_options *opt);
+
+/** Continue the run in `from_dir` from its checkpoint at GRPO step `step`
+ *  into `out_dir`: the recipe must be the one the checkpoints were made
+ *  with (its canonical digest, opt->recipe_text required) and every file
+ *  read must hash to the index's digest.  Writes what rf_replay_run()
+ *  writes, with the same bytes as the uninterrupted run (log, weights,
+ *  checkpoints, summary but for what it files under
+ *  not_part_of_the_result); the checkpoints before `step` are copied. */
+int rf_replay_resume(const rf_replay_recipe *r, const char *from_dir,
+		     int step, const char *out_dir,
+		     const rf_replay_options *opt);
+
+/* ---- spot-checking a long run from its checkpoints ---- */
+
+/** Segments a spot-check re-runs unless told otherwise. */
+#define RF_REPLAY_SPOT_DEFAULT_S 4
+/** The time budget (seconds) a caller such as `check` or `review` gives a
+ *  spot-check unless told otherwise. */
+#define RF_REPLAY_SPOT_DEFAULT_BUDGET_S 120
+
+/** What became of one drawn segment. */
+enum rf_replay_segment_status {
+	RF_SEGMENT_AGREES = 0,      /**< re-run: rows and end checkpoint agree */
+	RF_SEGMENT_DIFFERS = 1,     /**< re-run: they part (see line, detail) */
+	RF_SEGMENT_NOT_SHIPPED = 2, /**< its start checkpoint is not there */
+	RF_SEGMENT_SKIPPED = 3      /**< not re-run: the time budget ran out */
+};
+
+/** One segment: segment 0 is the warm-start (from the seed to the
+ *  checkpoint at step 0), segment k > 0 GRPO steps from+1..to. */
+typedef struct rf_replay_segment {
+	int index;
+	int from, to;    /**< GRPO steps (from is -1 for the warm-start) */
+	int status;      /**< enum rf_replay_segment_status */
+	long line;       /**< the first parting row's line in the author's
+			  *   log.jsonl (0: none) */
+	char detail[256];/**< what parts, a sentence */
+	double seconds;  /**< wall time of its re-run */
+} rf_replay_segment;
+
+/** Options of a spot-check. */
+typedef struct rf_replay_spot_options {
+	int segments;      /**< S (0: RF_REPLAY_SPOT_DEFAULT_S; above T: all) */
+	int segment_steps; /**< GRPO steps per segment (0: the checkpoint
+			    *   interval; else a multiple of it) */
+	uint64_t seed;     /**< draws the segments: the reviewer's, never the
+			    *   author's (rf_replay_spot_seed_random()) */
+	double budget_s;   /**< start no segment that would likely end past
+			    *   this many seconds (0: no budget); the first
+			    *   drawn segment always runs */
+	rf_replay_options run; /**< threads, device (the recipe is the run's) */
+} rf_replay_spot_options;
+
+/** A spot-check's outcome.  Free with rf_replay_spot_free(). */
+typedef struct rf_replay_spot {
+	/** the index, every checkpoint file shipped, the log's prefix at every
+	 *  checkpoint, the summary and the recipe hold together */
+	int chain_ok;
+	char chain_detail[512]; /**< the first thing that does not */
+	int total;              /**< T: segments in the run */
+	int segment_steps;
+	int every, grpo_steps;
+	uint64_t seed;
+	int drawn, checked, agreed;
+	rf_replay_segment *seg; /**< the drawn segments, in order of step */
+	size_t nseg;
+	/** chain_ok, and every drawn segment re-run and agreeing */
+	int confirmed;
+	double seconds;
+} rf_replay_spot;
+
+/** Spot-check the checkpointed replay in `dir` (a directory holding
+ *  recipe.yaml, log.jsonl, summary.json and checkpoints/; a bundle's
+ *  replay is found with rf_replay_locate() and verified first by the
+ *  caller).  Checks without re-running that the checkpoint index fits the
+ *  recipe (steps 0, N, 2N, ..., the last; AdamW steps; RNG position), that
+ *  every shipped checkpoint file hashes to the index, that the log's
+ *  prefix at each checkpoint hashes to what the index says and ends with
+ *  that step's row, and that the summary names the index, the last
+ *  checkpoint's weights and the log; then draws o->segments of the T
+ *  segments with o->seed, re-runs each from its start checkpoint and
+ *  compares its log rows byte for byte and its end checkpoint's digests
+ *  with the author's.  Mismatches are outcomes (confirmed == 0), not
+ *  errors; negative codes for unreadable or malformed input. */
+int rf_replay_spot_check(rf_replay_spot **out, const char *dir,
+			 const rf_replay_spot_options *o);
+
+/** The chance that a run with a fraction `f` of its T segments faked
+ *  passes `checked` segments drawn at random: at most (1-f)^checked. */
+double rf_replay_spot_escape(int checked, int total, double f);
+
+/** The checkpoint interval of the run in `dir` (its summary's
+ *  checkpoint_every), 0 when it has no checkpoints or no readable summary. */
+int rf_replay_checkpointed(const char *dir);
+
+/** A seed from the operating system (/dev/urandom). */
+int rf_replay_spot_seed_random(uint64_t *seed);
+
+void rf_replay_spot_free(rf_replay_spot *s);
 
 /** The outcome of comparing a re-run with an author's replay. */
 typedef struct rf_replay_diff {

@@ -42,6 +42,11 @@ int rf_report_add_row(rf_report *r, const char *const *cells,
 /** Set a summary line shown under the text table and in JSON/JUnit. */
 int rf_report_set_summary(rf_report *r, const char *summary);
 
+/** Set a header line shown under the title (text, HTML), as "header" in
+ *  JSON and as a <property name="header"> in JUnit: e.g. the verdict of
+ *  the bag the rows come from ("bundle: VERIFIED; UNSIGNED ..."). */
+int rf_report_set_header(rf_report *r, const char *header);
+
 /** Number of rows with `status`. */
 size_t rf_report_count(const rf_report *r, rf_report_status status);
 

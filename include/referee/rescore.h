@@ -78,6 +78,9 @@ typedef struct rf_rescore_sample {
 	const rf_reward_verdict *verdict;
 	int voted;                   /**< 1 when within the first k (cons@k) */
 	int majority;                /**< 1 when in the winning class of the vote */
+	const char *note;            /**< the format reader's note on this
+					  problem ("harness gt unusable: ..."),
+					  or "" */
 } rf_rescore_sample;
 
 /** Called for every sample in input order; a non-zero return stops the
@@ -94,7 +97,19 @@ typedef struct rf_rescore_opts {
 	size_t max_line;          /**< 0: RF_RESCORE_MAX_LINE */
 	rf_rescore_sample_fn on_sample; /**< may be NULL */
 	void *ctx;
+	const char *format;       /**< input format (rf_rescore_format_names());
+				       NULL or "auto": detected from the first
+				       line when one format fits, else jsonl */
 } rf_rescore_opts;
+
+/** The input formats rescore reads, NULL-terminated (static): "jsonl"
+ *  (generic, field names mappable), "qwen-math", "verl", "lm-eval",
+ *  "openai-chat", "vllm". */
+const char *const *rf_rescore_format_names(void);
+
+/** One line on the tool whose output `format` is; NULL for an unknown
+ *  name (static). */
+const char *rf_rescore_format_tool(const char *format);
 
 /** A figure with its 95% interval (bootstrap over problems, percentile). */
 typedef struct rf_metric {
@@ -115,6 +130,11 @@ typedef struct rf_rescore_summary {
 	rf_metric cons_k;      /**< majority vote of the first k is correct */
 	int bootstrap;
 	unsigned long seed;
+	char format[16];       /**< the input format used */
+	char answers[96];      /**< where the math reward looked for answers
+				    (rf_reward_extract_policy()) */
+	size_t noted;          /**< samples with a reader's note */
+	size_t truncated;      /**< samples flagged cut off at the length limit */
 } rf_rescore_summary;
 
 /** Re-score the rollouts in `f` (`name` names it in messages).  Errors name
@@ -150,6 +170,23 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
  *  extract, and use: value (default; the figure is exact) or ci95 (its
  *  bootstrap interval).  Missing rollouts make the claim UNVERIFIABLE. */
 const rf_claims_source *rf_rescore_claims_source(void);
+
+/** The `verl-log` derivation source (static): a verl run's file-logger
+ *  figures (`log:`, {"step", "data"} lines) against its rollout dumps
+ *  (`rollouts:` directory of <step>.jsonl), each dumped step re-scored with
+ *  `reward:` (default math).  `metric:` (default critic/score/mean; .../max,
+ *  .../min), `step:` (default the last compared), `tolerance:` (default
+ *  1e-6).  A logged step that differs from its re-scored rollouts makes the
+ *  claim INCONSISTENT; the derived figure is the re-scored one. */
+const rf_claims_source *rf_rescore_verl_log_source(void);
+
+/** The `lm-eval` derivation source (static): an lm-evaluation-harness task
+ *  figure.  `samples:` (samples_<task>_*.jsonl), `task:`, `metric:`
+ *  (default exact_match), `filter:` (default none); `results:` (the
+ *  results JSON: its "<metric>,<filter>" must be the samples' mean, else
+ *  INCONSISTENT); `rescore:` (a reward: the generations are re-scored and
+ *  that pass@1 is the derived figure).  Figures are percentages. */
+const rf_claims_source *rf_rescore_lmeval_source(void);
 
 #ifdef __cplusplus
 }

@@ -24,14 +24,22 @@ extern "C" {
 /** Longest final answer (bytes) the math reward extracts and compares. */
 #define RF_MATH_MAX_ANSWER 4096
 
-/** Where the math reward looks for the final answer, tried in this order. */
+/** Where the math reward looks for the final answer, tried in this order.
+ *  The fallbacks after \boxed read prose, so they never read inside an
+ *  unfinished thought: a <think> block that is never closed, an output that
+ *  breaks off mid-word or mid-formula, or one flagged TRUNCATED. */
 enum rf_math_extract_flags {
 	RF_MATH_EXTRACT_BOXED = 1,       /**< last \boxed{...} or \fbox{...} */
 	RF_MATH_EXTRACT_ANSWER_IS = 2,   /**< last "the answer is X" / "answer: X" */
-	RF_MATH_EXTRACT_LAST_NUMBER = 4  /**< the last number in the text */
+	RF_MATH_EXTRACT_LAST_NUMBER = 4, /**< the last number of the output's
+					      concluding line (not a question) */
+	RF_MATH_EXTRACT_TRUNCATED = 0x100 /**< not a rule: the output was cut
+					       off at the length limit */
 };
-/** Default extraction: \boxed, then "the answer is". */
-#define RF_MATH_EXTRACT_DEFAULT (RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS)
+/** Default extraction: \boxed only, the rule of R1's rule-based reward (an
+ *  output that states its answer only in prose earns nothing; the
+ *  "harness" preset credits prose the way evaluation harnesses do). */
+#define RF_MATH_EXTRACT_DEFAULT RF_MATH_EXTRACT_BOXED
 
 /** Extract the final answer of `text` (`len` bytes, need not be
  *  NUL-terminated) into `out` (appended).  `how`, when not NULL, receives a
@@ -138,12 +146,20 @@ int rf_reward_new(rf_reward **out, const char *spec);
  *  (file:line:column) for an unknown reward or option. */
 int rf_reward_from_config(rf_reward **out, const rf_manifest *config);
 
-/** Set an option: "extract" (comma list of boxed, answer-is, last-number),
+/** Set an option: "extract" (comma list of boxed, answer-is, last-number,
+ *  or a preset: "boxed-only" (the default) = boxed, R1's rule;
+ *  "harness" = boxed,answer-is,last-number: how common evaluation
+ *  harnesses credit prose answers, without reading an unfinished or
+ *  truncated output or a restated question),
  *  "think-open", "think-close", "answer-open", "answer-close",
  *  "think-at-start" (0/1), "language" (code or script), "pass-threshold"
  *  (a sample counts as correct at or above it; default 1).  The value is
  *  copied.  RF_EINVAL for an unknown key or bad value. */
 int rf_reward_set(rf_reward *r, const char *key, const char *value);
+
+/** Where the math term looks for final answers, in words ("\\boxed only
+ *  (R1's rule)", ...); "" when the reward has no math term.  Static. */
+const char *rf_reward_extract_policy(const rf_reward *r);
 
 /** 1 when the reward needs a reference answer (math, countdown). */
 int rf_reward_needs_reference(const rf_reward *r);
@@ -163,6 +179,9 @@ typedef struct rf_reward_input {
 	const rf_math_answer *reference_parsed; /**< optional: reference parsed once */
 	const long *numbers;        /**< countdown's numbers */
 	size_t n_numbers;
+	int truncated;              /**< 1: the output was cut off at the length
+				         limit (finish_reason "length"): no
+				         fallback reads it */
 } rf_reward_input;
 
 /** One completion's verdict.  Initialise with RF_REWARD_VERDICT_INIT; the

@@ -7,7 +7,8 @@
  *   public     SPKI PEM
  *   envelope   {"payloadType","payload","signatures":[{"keyid","sig"}]},
  *              sig = Ed25519 over PAE(payloadType, payload), padded base64
- *   keyid      a hint only: every signature is tried against every key */
+ *   keyid      a hint only: it picks which key a signature is checked
+ *              against first, and never makes a signature count */
 #ifndef REFEREE_SIGN_H
 #define REFEREE_SIGN_H
 
@@ -172,6 +173,9 @@ void rf_trust_free(rf_trust *trust);
 #define RF_DSSE_INTOTO "application/vnd.in-toto+json"
 /** Most signatures an envelope may carry. */
 #define RF_DSSE_MAX_SIGNATURES 64
+/** Most Ed25519 checks of signatures whose keyid names no trusted key
+ *  (each one hashes the whole payload), per envelope. */
+#define RF_DSSE_MAX_FALLBACK 16
 /** Largest envelope (JSON) referee reads. */
 #define RF_DSSE_MAX_BYTES ((size_t)256 << 20)
 
@@ -232,12 +236,16 @@ typedef struct rf_dsse_check {
 	size_t first_forged;   /**< 1-based index of the first of those; 0 none */
 } rf_dsse_check;
 
-/** Try every signature against every trusted key.  The keyid never makes
- *  a signature count: only a valid signature by a trusted key does.  A
- *  signature that no trusted key verifies is ignored (and counted in
- *  `unmatched`) when its keyid names no trusted key — a stranger's — but
- *  is evidence of tampering when its keyid names a trusted key: then the
- *  check fails whatever the count.  Fills `check` (release with
+/** Check the signatures against the trusted keys, at bounded cost: a
+ *  signature whose keyid names a trusted key is checked against that key
+ *  only; one whose keyid names none (or is empty) is tried against the
+ *  trusted keys that have not signed yet, at most RF_DSSE_MAX_FALLBACK
+ *  checks per envelope; a signature equal to an earlier one is not checked
+ *  twice.  The keyid never makes a signature count: only a valid signature
+ *  by a trusted key does.  A signature that no trusted key verifies is
+ *  ignored (and counted in `unmatched`) when its keyid names no trusted
+ *  key — a stranger's — but is evidence of tampering when its keyid names
+ *  a trusted key: then the check stops and fails whatever the count.  Fills `check` (release with
  *  rf_dsse_check_free).  Returns 0 when no signature is forged in a
  *  trusted key's name and at least `min_signatures` distinct trusted keys
  *  signed, RF_ECHECK (naming the signature's index and keyid) otherwise. */

@@ -378,11 +378,15 @@ int rf_bag_write_tag_file(const char *bag_dir, const char *relpath,
 
 /* ------------------------------------------------------------- report */
 
+/* A hostile bag can hold millions of bad lines: the report keeps the first
+ * RF_BAG_MAX_PROBLEMS and counts the rest, so memory stays bounded. */
 struct rf_bag_report {
 	rf_bag_problem *v;
 	size_t n, cap;
 	size_t files;
 	uint64_t bytes;
+	size_t dropped;       /* problems beyond the cap */
+	int dropped_kinds;    /* 1 tampering, 2 malformed, 4 unreadable */
 };
 
 const char *rf_bag_problem_kind_name(rf_bag_problem_kind kind)
@@ -433,6 +437,11 @@ size_t rf_bag_report_count(const rf_bag_report *r)
 	return r ? r->n : 0;
 }
 
+size_t rf_bag_report_dropped(const rf_bag_report *r)
+{
+	return r ? r->dropped : 0;
+}
+
 const rf_bag_problem *rf_bag_report_at(const rf_bag_report *r, size_t i)
 {
 	return r && i < r->n ? &r->v[i] : NULL;
@@ -455,6 +464,13 @@ int rf_bag_report_add(rf_bag_report *r, rf_bag_problem_kind kind,
 {
 	char msg[1024];
 	va_list ap;
+	if (r->n >= RF_BAG_MAX_PROBLEMS) {
+		r->dropped++;
+		r->dropped_kinds |= kind == RF_BAG_MALFORMED	  ? 2
+				    : kind == RF_BAG_UNREADABLE ? 4
+								: 1;
+		return 0;
+	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		rf_bag_problem *v = realloc(r->v, cap * sizeof *v);
@@ -510,6 +526,10 @@ int rf_bag_report_status(const rf_bag_report *r)
 	int format = 0, io = 0;
 	if (!r)
 		return 0;
+	if (r->dropped_kinds & 1)
+		return RF_ECHECK;
+	format = (r->dropped_kinds & 2) != 0;
+	io = (r->dropped_kinds & 4) != 0;
 	for (size_t i = 0; i < r->n; i++) {
 		switch (r->v[i].kind) {
 		case RF_BAG_MALFORMED:

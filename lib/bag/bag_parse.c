@@ -13,6 +13,7 @@
 
 #include "bag/bag_internal.h"
 #include "referee/error.h"
+#include "referee/escape.h"
 #include "referee/path.h"
 
 int bag_each_line(const char *text, size_t len,
@@ -255,56 +256,92 @@ const struct bag_line *bag_manifest_find(const struct bag_manifest *m,
 
 /* ----------------------------------------------------------- bag-info */
 
+/* Most fields bag-info.txt may hold (a real one has a dozen): memory
+ * stays bounded whatever a hostile 64 MiB tag file holds. */
+#define BAG_INFO_MAX_FIELDS 100000
+
 struct iparse {
 	struct bag_info *info;
 	bag_problem_fn fn;
 	void *ctx;
+	/* The last field's value while continuation lines may still extend it:
+	 * appended in place (amortised), so a folded value costs linear time
+	 * (rebuilding it at every line took minutes for a 1 MB value). */
+	rf_buf cur;
+	int too_many;
 };
+
+static int info_problem(struct iparse *p, const char *msg)
+{
+	return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt", msg) : 0;
+}
+
+/* The value built so far becomes the last field's. */
+static int info_flush(struct iparse *p)
+{
+	struct bag_info *info = p->info;
+	char *v;
+	if (!info->n || !p->cur.data)
+		return 0;
+	if (!(v = rf_buf_detach(&p->cur)))
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	free(info->fields[info->n - 1].value);
+	info->fields[info->n - 1].value = v;
+	return 0;
+}
 
 static int info_line(void *ctx, char *line, unsigned lineno)
 {
 	struct iparse *p = ctx;
 	struct bag_info *info = p->info;
 	char *colon, *v, msg[256];
+	int rc;
 	if (line[0] == '\0')
 		return 0;
 	if (line[0] == '\x01') {
 		snprintf(msg, sizeof msg, "bag-info.txt line %u: NUL byte",
 			 lineno);
-		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt",
-				     msg)
-			     : 0;
+		return info_problem(p, msg);
+	}
+	/* bagit.txt declares the tag files UTF-8. */
+	if (!rf_utf8_valid(line, strlen(line))) {
+		snprintf(msg, sizeof msg, "bag-info.txt line %u: not valid UTF-8", lineno);
+		return info_problem(p, msg);
 	}
 	if (line[0] == ' ' || line[0] == '\t') {
 		/* A continuation of the previous value. */
-		rf_buf b = RF_BUF_INIT;
 		char *s = line;
 		if (!info->n) {
 			snprintf(msg, sizeof msg,
 				 "bag-info.txt line %u: continuation without a "
 				 "label",
 				 lineno);
-			return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED,
-					     "bag-info.txt", msg)
-				     : 0;
+			return info_problem(p, msg);
 		}
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (rf_buf_printf(&b, "%s %s", info->fields[info->n - 1].value,
-				  s))
+		if (!p->cur.data &&
+		    rf_buf_puts(&p->cur, info->fields[info->n - 1].value))
 			return RF_ENOMEM;
-		free(info->fields[info->n - 1].value);
-		info->fields[info->n - 1].value = rf_buf_detach(&b);
-		return info->fields[info->n - 1].value ? 0 : RF_ENOMEM;
+		if (rf_buf_puts(&p->cur, " ") || rf_buf_puts(&p->cur, s))
+			return RF_ENOMEM;
+		return 0;
 	}
+	if ((rc = info_flush(p)) != 0)
+		return rc;
 	colon = strchr(line, ':');
 	if (!colon || colon == line) {
 		snprintf(msg, sizeof msg,
 			 "bag-info.txt line %u: expected \"Label: value\"",
 			 lineno);
-		return p->fn ? p->fn(p->ctx, RF_BAG_MALFORMED, "bag-info.txt",
-				     msg)
-			     : 0;
+		return info_problem(p, msg);
+	}
+	if (info->n >= BAG_INFO_MAX_FIELDS) {
+		if (p->too_many++)
+			return 0;
+		snprintf(msg, sizeof msg, "bag-info.txt line %u: more than %d fields", lineno,
+			 BAG_INFO_MAX_FIELDS);
+		return info_problem(p, msg);
 	}
 	*colon = '\0';
 	v = colon + 1;
@@ -335,8 +372,12 @@ static int info_line(void *ctx, char *line, unsigned lineno)
 int bag_info_parse(struct bag_info *info, const char *text, size_t len,
 		   bag_problem_fn fn, void *ctx)
 {
-	struct iparse p = {info, fn, ctx};
-	return bag_each_line(text, len, info_line, &p);
+	struct iparse p = {info, fn, ctx, RF_BUF_INIT, 0};
+	int rc = bag_each_line(text, len, info_line, &p);
+	if (!rc)
+		rc = info_flush(&p);
+	rf_buf_free(&p.cur);
+	return rc;
 }
 
 void bag_info_free(struct bag_info *info)

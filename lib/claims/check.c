@@ -1,6 +1,7 @@
 /* The claims check: loads manifests, turns every reported ledger figure and
  * every claim into a row, hands each claim's `from:` to the derivation
  * source it names, and compares claimed with derived intervals. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@ struct rf_check {
 	struct loaded *mans;
 	size_t nmans;
 	char *dir;
+	char *root;       /* the payload a claim's files must stay in */
+	char **skipped;   /* YAML files in dir that are not manifests */
+	size_t nskipped;
 	struct row *rows;
 	size_t nrows, cap;
 };
@@ -37,6 +41,8 @@ struct rf_check {
 struct rf_claims_env {
 	const rf_check *c;
 	const struct row *row;
+	rf_check *w;          /* set while a source's rows hook runs */
+	const char *src_name; /* that source */
 };
 
 const char *rf_verdict_name(rf_verdict v)
@@ -56,10 +62,31 @@ const char *rf_verdict_name(rf_verdict v)
 	return "?";
 }
 
+/* The built-in derivation sources: one line each in source_list.h. */
+static const rf_source_def *const builtin[] = {
+#define RF_SOURCE(n) &rf_source_##n,
+#include "source_list.h"
+#undef RF_SOURCE
+};
+
+static const rf_source_def *builtin_def(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof builtin / sizeof builtin[0]; i++)
+		if (!strcmp(builtin[i]->src.name, name))
+			return builtin[i];
+	return NULL;
+}
+
+static const rf_claims_source *source_find(const rf_check *c, const char *name)
+{
+	for (size_t i = 0; i < c->nsources; i++)
+		if (!strcmp(c->sources[i].name, name))
+			return &c->sources[i];
+	return NULL;
+}
+
 int rf_check_new(rf_check **out, const rf_check_options *opts)
 {
-	static const rf_claims_source *const builtin[] = {
-		&rf_source_ledger, &rf_source_claim, &rf_source_config, &rf_source_flops};
 	rf_check *c = calloc(1, sizeof *c);
 	*out = NULL;
 	if (!c)
@@ -68,7 +95,7 @@ int rf_check_new(rf_check **out, const rf_check_options *opts)
 		c->opts = *opts;
 	c->eff = c->opts;
 	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-		int rc = rf_check_add_source(c, builtin[i]);
+		int rc = rf_check_add_source(c, &builtin[i]->src);
 		if (rc) {
 			rf_check_free(c);
 			return rc;
@@ -107,6 +134,8 @@ void rf_check_free(rf_check *c)
 	free(c->mans);
 	free(c->sources);
 	free(c->dir);
+	free(c->root);
+	rf_manifest_list_free(c->skipped, c->nskipped);
 	free(c);
 }
 
@@ -170,14 +199,46 @@ int rf_check_load_dir(rf_check *c, const char *dir)
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		rf_manifest *m;
-		rc = rf_manifest_load(&m, list[i]);
+		int is = rf_manifest_sniff(list[i]);
+		if (is == 0) { /* other YAML (a framework's config): listed, not loaded */
+			char **sk = realloc(c->skipped, (c->nskipped + 1) * sizeof *sk);
+			if (!sk) {
+				rc = rf_error_set(RF_ENOMEM, "out of memory");
+				break;
+			}
+			c->skipped = sk;
+			c->skipped[c->nskipped++] = list[i];
+			list[i] = NULL;
+			continue;
+		}
+		rc = is < 0 ? is : rf_manifest_load(&m, list[i]);
 		if (!rc)
 			rc = rf_check_add_manifest(c, m);
 	}
 	rf_manifest_list_free(list, n);
-	if (!rc && n == 0)
+	if (!rc && c->nmans == 0)
 		rc = rf_error_set(RF_ENOTFOUND, "no manifests (*.yaml) in '%s'", dir);
 	return rc;
+}
+
+size_t rf_check_not_manifest_count(const rf_check *c)
+{
+	return c->nskipped;
+}
+
+const char *rf_check_not_manifest_at(const rf_check *c, size_t i)
+{
+	return i < c->nskipped ? c->skipped[i] : NULL;
+}
+
+int rf_check_set_root(rf_check *c, const char *root)
+{
+	char *r = root ? strdup(root) : NULL;
+	if (root && !r)
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	free(c->root);
+	c->root = r;
+	return 0;
 }
 
 /* ------------------------------------------------------------- env */
@@ -185,6 +246,11 @@ int rf_check_load_dir(rf_check *c, const char *dir)
 const char *rf_claims_env_dir(const rf_claims_env *env)
 {
 	return env->c->dir ? env->c->dir : ".";
+}
+
+const char *rf_claims_env_root(const rf_claims_env *env)
+{
+	return env->c->root ? env->c->root : rf_claims_env_dir(env);
 }
 
 const rf_manifest *rf_claims_env_manifest(const rf_claims_env *env, const char *kind,
@@ -223,53 +289,17 @@ const rf_figure *rf_claims_env_claim(const rf_claims_env *env, const char *id)
 	return NULL;
 }
 
+const char *rf_env_claim_origin(const rf_claims_env *env, const char *id)
+{
+	for (size_t i = 0; i < env->c->nrows; i++)
+		if (!strcmp(env->c->rows[i].id, id) && env->c->rows[i].origin)
+			return env->c->rows[i].origin;
+	return "";
+}
+
 const rf_check_options *rf_claims_env_options(const rf_claims_env *env)
 {
 	return &env->c->eff;
-}
-
-int rf_claims_env_figure(rf_figure *out, const rf_claims_env *env, const rf_node *node,
-			 const char *path, const char *default_unit, int exact)
-{
-	rf_figure_opts o = {0};
-	const char *t = rf_node_text(node);
-	if (!t || rf_node_scalar_type(node) == RF_SCALAR_NULL ||
-	    rf_node_scalar_type(node) == RF_SCALAR_BOOL)
-		return rf_node_error(RF_EFORMAT, node, path, "expected a figure");
-	o.approx = env->c->eff.approx;
-	o.exact = exact;
-	o.default_unit = default_unit;
-	if (rf_figure_parse(out, t, &o))
-		return rf_node_error(RF_EFORMAT, node, path, "%s", rf_error_last());
-	return 0;
-}
-
-int rf_env_manifest(const rf_manifest **out, const rf_claims_env *env, const rf_node *params,
-		    const char *key, const char *kind)
-{
-	const char *name = NULL;
-	const rf_node *n = key ? rf_node_get(params, key) : NULL;
-	if (n && !(name = rf_node_text(n)))
-		return rf_node_error(RF_EFORMAT, n, key, "expected a manifest name");
-	*out = rf_claims_env_manifest(env, kind, name);
-	if (!*out) {
-		if (name)
-			return rf_error_set(RF_ENOTFOUND, "no %s manifest named '%s'", kind, name);
-		return rf_error_set(RF_ENOTFOUND, "no %s manifest (or several; name one with '%s:')",
-				    kind, key ? key : "name");
-	}
-	return 0;
-}
-
-int rf_explain_figure(rf_buf *explain, const char *label, const rf_figure *f)
-{
-	int rc;
-	if (!explain)
-		return 0;
-	rc = rf_buf_printf(explain, "%s = ", label);
-	if (!rc)
-		rc = rf_interval_format(explain, f->v, &f->unit);
-	return rc ? rc : rf_buf_puts(explain, "\n");
 }
 
 /* ------------------------------------------------------------- rows */
@@ -345,10 +375,14 @@ static int decide(struct row *r, const rf_derivation *d)
 	} else {
 		r->r.verdict = RF_VERDICT_INCONSISTENT;
 		rf_buf_puts(&tmp, "claimed ");
-		rf_interval_format(&tmp, r->r.claimed.v, &r->r.claimed.unit);
+		rf_interval_format_apart(&tmp, r->r.claimed.v, &r->r.claimed.unit, d->figure.v);
 		rf_buf_puts(&tmp, " and derived ");
-		rf_interval_format(&tmp, d->figure.v, &r->r.claimed.unit);
+		rf_interval_format_apart(&tmp, d->figure.v, &r->r.claimed.unit, r->r.claimed.v);
 		rf_buf_puts(&tmp, " cannot both hold");
+		/* two statements of one quantity: name both */
+		if (d->where[0])
+			rf_buf_printf(&tmp, " (stated at %s and at %s)", r->origin ? r->origin : "?",
+				      d->where);
 	}
 	set_str(&r->reason, tmp.data);
 	rf_buf_free(&tmp);
@@ -371,111 +405,49 @@ static void position(char *buf, size_t size, const rf_node *n)
 	snprintf(buf, size, "%s:%u:%u", rf_node_file(n), rf_node_line(n), rf_node_column(n));
 }
 
-/* One row for a figure the ledger reports (`rep`, with its `source`
- * sentence): the claimed side filled in, the derivation left to the caller. */
-static int ledger_row(struct row **out, rf_check *c, rf_claims_env *env,
-		      const char *id, const rf_node *rep, const rf_node *src,
-		      const char *qty, const char *unit)
+/* Automatic rows (a ledger's reported figures): a source's rows hook calls
+ * begin, derives into the returned explanation, then end. */
+int rf_env_row_begin(rf_claims_env *env, const char *id, const rf_node *rep,
+		     const rf_node *sentence, const char *path, const char *unit,
+		     rf_buf **explain)
 {
 	char pos[512];
-	struct row *r = row_new(c, id);
+	struct row *r;
 	int rc;
-	if (!r)
+	if (!env->w)
+		return rf_error_set(RF_EINVAL, "rows are added only while the check runs");
+	if (!(r = row_new(env->w, id)))
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	env->row = r;
 	position(pos, sizeof pos, rep);
 	set_str(&r->origin, pos);
-	set_str(&r->source, "ledger");
+	set_str(&r->source, env->src_name);
 	set_str(&r->claimed_text, rf_node_text(rep));
-	set_str(&r->sentence, src ? rf_node_text(src) : NULL);
-	if ((rc = rf_claims_env_figure(&r->r.claimed, env, rep, qty, unit, 0)))
+	set_str(&r->sentence, sentence ? rf_node_text(sentence) : NULL);
+	if ((rc = rf_claims_env_figure(&r->r.claimed, env, rep, path, unit, 0)))
 		return rc;
 	r->r.has_claimed = 1;
-	*out = r;
+	*explain = &r->explain;
 	return 0;
 }
 
-/* The ledger's reported figures become rows of their own. */
-static int ledger_rows(rf_check *c, const struct loaded *l)
+int rf_env_row_end(rf_claims_env *env, int rc, const rf_derivation *d)
 {
-	const rf_node *root = rf_manifest_root(l->m);
-	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
-	char id[512];
-	int rc = 0, any_hours = 0;
-	static const char *const qty[] = {"gpu-hours", "cost"};
-	static const char *const units[] = {"GPU-hours", "USD"};
-	for (size_t i = 0; i < rf_node_size(stages) && rc >= 0; i++) {
-		const rf_node *s = rf_node_at(stages, i);
-		const char *sid = rf_node_text(rf_node_get(s, "id"));
-		const rf_node *src = rf_node_get(s, "source");
-		for (int q = 0; q < 2 && rc >= 0; q++) {
-			const rf_node *rep = rf_node_get(s, qty[q]);
-			struct row *r;
-			rf_claims_env env = {c, NULL};
-			rf_derivation d = {0};
-			/* a stage's GPU-hours are only a claim when the hours
-			 * give another way to them; otherwise they are evidence */
-			if (!rep || (q == 0 && !rf_node_get(s, "hours")))
-				continue;
-			snprintf(id, sizeof id, "%s.%s.%s", l->stem, sid, qty[q]);
-			if ((rc = ledger_row(&r, c, &env, id, rep, src, qty[q], units[q])))
-				return rc;
-			rc = q == 0 ? rf_ledger_stage_gpu_hours(&d.figure, &env, l->m, s, 0, &r->explain)
-				    : rf_ledger_stage_cost(&d.figure, &env, l->m, s, 0, &r->explain);
-			if ((rc = derive_outcome(r, rc)) == 0)
-				rc = decide(r, &d);
-		}
-	}
-	for (size_t i = 0; i < rf_node_size(stages); i++)
-		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
-	for (int q = 0; q < 2 && rc >= 0; q++) {
-		const rf_node *rep = rf_node_get(total, qty[q]);
-		const rf_node *src = rf_node_get(total, "source");
-		if (!rep)
-			continue;
-		/* the table's arithmetic, then the evidence behind it (for
-		 * GPU-hours only when some stage has hours to derive them) */
-		for (int ev = 0; ev < 2 && rc >= 0; ev++) {
-			struct row *r;
-			rf_claims_env env = {c, NULL};
-			rf_derivation d = {0};
-			if (ev && q == 0 && !any_hours)
-				continue;
-			snprintf(id, sizeof id, "%s.total.%s%s", l->stem, qty[q],
-				 ev ? ".from-evidence" : "");
-			if ((rc = ledger_row(&r, c, &env, id, rep, src, qty[q], units[q])))
-				return rc;
-			rc = rf_ledger_total(&d.figure, &env, l->m, qty[q], !ev, &r->explain);
-			if ((rc = derive_outcome(r, rc)) == 0)
-				rc = decide(r, &d);
-		}
-	}
+	struct row *r = (struct row *)env->row;
+	if (!r)
+		return rc;
+	if ((rc = derive_outcome(r, rc)) == 0)
+		rc = decide(r, d);
 	return rc < 0 ? rc : 0;
 }
 
-static const rf_claims_source *source_find(const rf_check *c, const char *name)
-{
-	for (size_t i = 0; i < c->nsources; i++)
-		if (!strcmp(c->sources[i].name, name))
-			return &c->sources[i];
-	return NULL;
-}
 
-/* The built-in sources validate their parameters here, before derive;
- * other sources validate their own. */
+/* The built-in sources' parameters are checked here, before derive; other
+ * sources check their own. */
 static const rf_field *builtin_fields(const char *name)
 {
-	static const struct {
-		const char *name;
-		const rf_field *fields;
-	} t[] = {{"ledger", rf_source_ledger_fields},
-		 {"claim", rf_source_claim_fields},
-		 {"config", rf_source_config_fields},
-		 {"flops", rf_source_flops_fields}};
-	for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
-		if (!strcmp(t[i].name, name))
-			return t[i].fields;
-	return NULL;
+	const rf_source_def *d = builtin_def(name);
+	return d ? d->fields : NULL;
 }
 
 static int claim_rows(rf_check *c, const struct loaded *l)
@@ -511,7 +483,7 @@ static int claim_rows(rf_check *c, const struct loaded *l)
 		struct row *r = &c->rows[first + i];
 		const rf_node *from = rf_node_get(rf_node_at(claims, i), "from");
 		const rf_claims_source *src = source_find(c, r->source);
-		rf_claims_env env = {c, r};
+		rf_claims_env env = {c, r, NULL, NULL};
 		rf_derivation d = {0};
 		if (!src) {
 			r->r.verdict = RF_VERDICT_UNVERIFIABLE;
@@ -628,10 +600,17 @@ int rf_check_run(rf_check *c)
 	rows_free(c);
 	if ((rc = apply_settings(c)))
 		return rc;
+	/* the rows the built-in sources make of manifests (a ledger's
+	 * reported figures), manifest by manifest, source by source */
 	for (size_t i = 0; i < c->nmans; i++) {
 		const char *k = rf_manifest_kind_name(c->mans[i].m);
-		if (k && !strcmp(k, "cost-ledger") && (rc = ledger_rows(c, &c->mans[i])))
-			return rc;
+		for (size_t j = 0; k && j < sizeof builtin / sizeof builtin[0]; j++) {
+			rf_claims_env env = {c, NULL, c, builtin[j]->src.name};
+			if (!builtin[j]->rows || strcmp(builtin[j]->rows_kind, k))
+				continue;
+			if ((rc = builtin[j]->rows(&env, c->mans[i].m, c->mans[i].stem)))
+				return rc;
+		}
 	}
 	for (size_t i = 0; i < c->nmans; i++) {
 		const char *k = rf_manifest_kind_name(c->mans[i].m);
@@ -684,8 +663,9 @@ static json_t *interval_json(const rf_figure *f)
 {
 	json_t *o = json_object();
 	double k = f->unit.div / f->unit.mul;
-	json_object_set_new(o, "lo", json_real(f->v.lo * k));
-	json_object_set_new(o, "hi", json_real(f->v.hi * k));
+	/* a bound's open side is unbounded: JSON has no infinity, so null */
+	json_object_set_new(o, "lo", isfinite(f->v.lo) ? json_real(f->v.lo * k) : json_null());
+	json_object_set_new(o, "hi", isfinite(f->v.hi) ? json_real(f->v.hi * k) : json_null());
 	json_object_set_new(o, "lo_open", json_boolean(f->v.lo_open));
 	json_object_set_new(o, "hi_open", json_boolean(f->v.hi_open));
 	json_object_set_new(o, "unit", json_string(f->unit.name));

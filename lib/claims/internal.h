@@ -5,18 +5,31 @@
 
 #include "referee/claims.h"
 
-/* Built-in sources, registered by rf_check_new(). */
-extern const rf_claims_source rf_source_ledger;
-extern const rf_claims_source rf_source_claim;
-extern const rf_claims_source rf_source_config;
-extern const rf_claims_source rf_source_flops;
+/* A built-in derivation source: what every source implements.  `src` is
+ * the public part (name, derive); `fields` the keys of its from: map,
+ * checked before derive and by rf_claims_lint (NULL: derive checks them);
+ * `rows`, when set, makes rows of its own from every loaded manifest of
+ * kind `rows_kind` (a ledger's reported figures), with rf_env_row_begin /
+ * rf_env_row_end.  source_list.h lists them. */
+typedef struct rf_source_def {
+	rf_claims_source src;
+	const rf_field *fields;
+	const char *rows_kind;
+	int (*rows)(rf_claims_env *env, const rf_manifest *m, const char *stem);
+} rf_source_def;
 
-/* The fields of `from:` of each built-in source (checked by the check before
- * derive, and by rf_claims_lint). */
-extern const rf_field rf_source_ledger_fields[];
-extern const rf_field rf_source_claim_fields[];
-extern const rf_field rf_source_config_fields[];
-extern const rf_field rf_source_flops_fields[];
+#define RF_SOURCE(n) extern const rf_source_def rf_source_##n;
+#include "source_list.h"
+#undef RF_SOURCE
+
+/* A row of the rows hook: `id`, the reported figure `rep` (read with
+ * `unit` when it has none; `path` names it in errors) and the sentence it comes from; *explain is the
+ * row's explanation, for the derivation.  rf_env_row_end takes the derive
+ * call's return code and result, and gives the verdict. */
+int rf_env_row_begin(rf_claims_env *env, const char *id, const rf_node *rep,
+		     const rf_node *sentence, const char *path, const char *unit,
+		     rf_buf **explain);
+int rf_env_row_end(rf_claims_env *env, int rc, const rf_derivation *d);
 
 /* One stage's figures as evidence.  Each returns 0, RF_ENOTFOUND when the
  * ledger lacks what is needed (the reason is set), or a format error; each
@@ -29,6 +42,15 @@ int rf_ledger_stage_gpu_hours(rf_figure *out, const rf_claims_env *env,
 int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env,
 			 const rf_manifest *ledger, const rf_node *stage,
 			 int prefer_reported, rf_buf *explain);
+/* A stage's figure for `key` as the ledger reports it, explained. */
+int rf_ledger_reported(rf_figure *out, const rf_claims_env *env, const rf_node *stage,
+		       const char *key, const char *unit, rf_buf *explain);
+/* One stage's quantity (GPU-hours, cost, energy, ...), reported or derived. */
+typedef int (*rf_stage_fn)(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+			   const rf_node *stage, int prefer_reported, rf_buf *explain);
+/* The sum of `fn` over the ledger's stages, explained as "total `what`". */
+int rf_ledger_sum(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		  rf_stage_fn fn, const char *what, int prefer_reported, rf_buf *explain);
 /* Sums over the stages: quantity "gpu-hours" or "cost"; with
  * `prefer_reported` each stage's reported figure is used where there is
  * one (the table's arithmetic), otherwise the evidence. */
@@ -37,6 +59,22 @@ int rf_ledger_total(rf_figure *out, const rf_claims_env *env,
 		    int prefer_reported, rf_buf *explain);
 /* The stage with id `id`, or NULL. */
 const rf_node *rf_ledger_stage(const rf_manifest *ledger, const char *id);
+
+/* rf_interval_format with enough digits that `v` and `other` print
+ * differently whenever they differ (a reason that says "claimed X and
+ * derived Y cannot both hold" never shows X and Y alike). */
+int rf_interval_format_apart(rf_buf *out, rf_interval v, const rf_unit *unit,
+			     rf_interval other);
+
+/* "file:line:col" of the claim `id` ("" when unknown); borrowed. */
+const char *rf_env_claim_origin(const rf_claims_env *env, const char *id);
+
+/* The verdict on an implied utilisation `u` (a ratio of peak):
+ * IMPOSSIBLE when all of it is above 100%, SUSPICIOUS when any of it is
+ * above `threshold`, else CONFIRMED, or 0 (compare with a claimed %) when
+ * `compare`.  `line` gets the reason, computed from the numbers. */
+int rf_utilisation_verdict(const rf_interval *u, double threshold, int compare,
+			   char *line, size_t size);
 
 /* "label = [lo, hi] unit" on its own line. */
 int rf_explain_figure(rf_buf *explain, const char *label, const rf_figure *f);

@@ -32,7 +32,11 @@ static double add_dir(double a, double b, int dir, int *inexact)
 
 static double mul_dir(double a, double b, int dir, int *inexact)
 {
-	double p = a * b;
+	double p;
+	/* 0 × ∞ is 0 for intervals: [0, $450) × [14.5T, ∞) starts at 0 */
+	if ((a == 0 && isinf(b)) || (b == 0 && isinf(a)))
+		return 0.0;
+	p = a * b;
 	if (isinf(p) || isnan(p) || p == 0)
 		return p == 0 && !isnan(p) ? 0.0 : p;
 	return nudge(p, fma(a, b, -p), dir, inexact);
@@ -40,7 +44,13 @@ static double mul_dir(double a, double b, int dir, int *inexact)
 
 static double div_dir(double a, double b, int dir, int *inexact)
 {
-	double q = a / b, r;
+	double q, r;
+	/* ∞ / ∞: the bound of a quotient of two unbounded intervals is
+	 * anything; outward, 0 below (both positive) and ∞ above */
+	if (isinf(a) && isinf(b))
+		return dir < 0 ? ((a > 0) == (b > 0) ? 0.0 : -INFINITY)
+			       : ((a > 0) == (b > 0) ? INFINITY : 0.0);
+	q = a / b;
 	if (isinf(q) || isnan(q) || q == 0)
 		return q == 0 ? 0.0 : q;
 	r = fma(-q, b, a); /* exact a - q*b: the true quotient is q + r/b */

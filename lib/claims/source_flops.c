@@ -5,12 +5,13 @@
  * (default 60%) SUSPICIOUS.
  *   from: {source: flops, stage: ID, quantity: mfu|flops, format: bf16, ...} */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "referee/error.h"
 
-const rf_field rf_source_flops_fields[] = {
+static const rf_field rf_source_flops_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "quantity", .type = RF_FIELD_STRING, .doc = "mfu (default) or flops"},
 	{.name = "stage", .type = RF_FIELD_STRING,
@@ -20,6 +21,10 @@ const rf_field rf_source_flops_fields[] = {
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "cost-ledger stem or name"},
 	{.name = "format", .type = RF_FIELD_STRING, .doc = "number format of the peak (bf16)"},
 	{.name = "accelerator", .type = RF_FIELD_STRING, .doc = "accelerator model"},
+	{.name = "mfu", .type = RF_FIELD_STRING,
+	 .doc = "what a claimed % is: whole-run (default: compared with the utilisation the "
+		"GPU-hours imply) or steady-state (measured while training: the whole run may not "
+		"exceed it)"},
 	{NULL}};
 
 static const rf_node *config_stage(const rf_node *root, const char *id)
@@ -128,21 +133,110 @@ static int peak_of(rf_figure *out, const rf_claims_env *env, const rf_node *p,
 	return rf_explain_figure(explain, label, out);
 }
 
+/* A percentage for a reason line: three significant digits, more when
+ * needed to tell it from the threshold it is compared with. */
+static void pct(char *buf, size_t size, double ratio, double vs)
+{
+	int n = 3;
+	do
+		snprintf(buf, size, "%.*g%%", n, ratio * 100);
+	while (++n < 17 && ratio != vs && atof(buf) == vs * 100);
+}
+
+int rf_utilisation_verdict(const rf_interval *u, double threshold, int compare,
+			   char *line, size_t size)
+{
+	char lo[40], hi[40], th[40];
+	pct(lo, sizeof lo, u->lo, threshold);
+	pct(hi, sizeof hi, u->hi, 1);
+	snprintf(th, sizeof th, "%.4g%%", threshold * 100);
+	/* the whole interval past 100% of peak: no reading of the figures
+	 * makes the claim possible */
+	if (u->lo > 1 || (u->lo == 1 && u->lo_open)) {
+		snprintf(line, size, "at least %s of peak: beyond what the hardware can do\n", lo);
+		return RF_VERDICT_IMPOSSIBLE;
+	}
+	if (u->lo > threshold || (u->lo == threshold && u->lo_open)) {
+		if (u->hi > 1)
+			snprintf(line, size,
+				 "at least %s of peak, above the %s threshold, and may reach %s "
+				 "(beyond what the hardware can do)\n", lo, th, hi);
+		else
+			snprintf(line, size, "at least %s of peak, above the %s threshold\n", lo, th);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	/* part of the interval is past the threshold: the figures as written
+	 * cannot rule it out, so the claim is not confirmed */
+	if (u->hi > threshold) {
+		pct(hi, sizeof hi, u->hi, threshold);
+		snprintf(line, size,
+			 "may reach %s of peak (%s at the least), above the %s threshold; the "
+			 "figures as written are too coarse to rule it out\n", hi, lo, th);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	if (compare) {
+		line[0] = '\0';
+		return 0; /* a claimed MFU: compare */
+	}
+	snprintf(line, size, "%s to %s of peak: plausible (at most the %s threshold)\n", lo, hi,
+		 th);
+	return RF_VERDICT_CONFIRMED;
+}
+
+/* A claimed steady-state MFU ("38–43% MFU", measured while training) and
+ * the utilisation the whole run's GPU-hours imply: restarts, evaluation and
+ * idle time only lower the latter, so it may not exceed the former; the two
+ * are not compared for equality. */
+static int steady_state(const rf_interval *whole, const rf_interval *claimed, char *line,
+			size_t size)
+{
+	char lo[40], hi[40], c[40];
+	pct(lo, sizeof lo, whole->lo, claimed->hi);
+	pct(hi, sizeof hi, whole->hi, claimed->hi);
+	pct(c, sizeof c, claimed->hi, whole->hi);
+	if (whole->lo > claimed->hi) {
+		snprintf(line, size, "the whole run implies at least %s of peak, more than the "
+				     "steady-state MFU claimed (at most %s)\n", lo, c);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	if (whole->hi > claimed->hi) {
+		snprintf(line, size, "the whole run may imply up to %s of peak, more than the "
+				     "steady-state MFU claimed (at most %s); the figures as written "
+				     "cannot rule it out\n", hi, c);
+		return RF_VERDICT_SUSPICIOUS;
+	}
+	snprintf(line, size, "the whole run implies %s to %s of peak, at or below the steady-state "
+			     "MFU claimed (at most %s): restarts and evaluation only lower it\n",
+		 lo, hi, c);
+	return RF_VERDICT_CONFIRMED;
+}
+
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_derivation *out,
 		  rf_buf *explain)
 {
 	const char *q = rf_node_text(rf_node_get(p, "quantity"));
 	const char *stage_id = rf_node_text(rf_node_get(p, "stage"));
 	const char *accel = rf_node_text(rf_node_get(p, "accelerator"));
+	const char *mfu = rf_node_text(rf_node_get(p, "mfu"));
 	const rf_figure *claimed = rf_claims_env_claimed(env);
+	rf_unit pct_unit;
+	int steady;
 	const rf_check_options *o = rf_claims_env_options(env);
 	rf_figure flops, gpu_time, peak, capacity, gh_unit;
-	char line[200];
+	char line[400];
 	int rc;
 	(void)ctx;
+	rf_unit_parse(&pct_unit, "%");
 	if (q && strcmp(q, "mfu") && strcmp(q, "flops"))
 		return rf_node_error(RF_EFORMAT, rf_node_get(p, "quantity"), "from.quantity",
 				     "expected mfu or flops, got \"%s\"", q);
+	if (mfu && strcmp(mfu, "whole-run") && strcmp(mfu, "steady-state"))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "mfu"), "from.mfu",
+				     "expected whole-run or steady-state, got \"%s\"", mfu);
+	steady = mfu && !strcmp(mfu, "steady-state");
+	if (steady && !(claimed && rf_unit_same_dim(&claimed->unit, &pct_unit)))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, "mfu"), "from.mfu",
+				     "steady-state needs a claimed utilisation in %%");
 	if ((rc = training_flops(&flops, env, p, stage_id, explain)))
 		return rc;
 	out->verdict = 0;
@@ -198,22 +292,13 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	rf_figure_div(&out->figure, &flops, &capacity);
 	rf_unit_parse(&out->figure.unit, "%");
 	rf_explain_figure(explain, "implied utilisation (MFU) = FLOPs / capacity", &out->figure);
-	if (out->figure.v.lo > 1) {
-		out->verdict = RF_VERDICT_IMPOSSIBLE;
-		snprintf(line, sizeof line, "even at its lowest the implied utilisation exceeds 100%%\n");
-	} else if (out->figure.v.lo > o->suspicious_mfu) {
-		out->verdict = RF_VERDICT_SUSPICIOUS;
-		snprintf(line, sizeof line, "implied utilisation above the %.0f%% threshold\n",
-			 o->suspicious_mfu * 100);
-	} else if (claimed && rf_unit_same_dim(&claimed->unit, &out->figure.unit)) {
-		out->verdict = 0; /* a claimed MFU: compare */
-		line[0] = '\0';
-	} else {
-		out->verdict = RF_VERDICT_CONFIRMED;
-		snprintf(line, sizeof line, "implied utilisation is plausible (at most %.0f%%)\n",
-			 o->suspicious_mfu * 100);
-	}
+	out->verdict = rf_utilisation_verdict(&out->figure.v, o->suspicious_mfu,
+					      claimed && rf_unit_same_dim(&claimed->unit,
+									  &out->figure.unit),
+					      line, sizeof line);
+	if (!out->verdict && steady)
+		out->verdict = steady_state(&out->figure.v, &claimed->v, line, sizeof line);
 	return explain ? rf_buf_puts(explain, line) : 0;
 }
 
-const rf_claims_source rf_source_flops = {"flops", derive, NULL};
+const rf_source_def rf_source_flops = {{"flops", derive, NULL}, rf_source_flops_fields, NULL, NULL};

@@ -89,7 +89,9 @@ static int stage_rate(rf_figure *out, const rf_claims_env *env, const rf_manifes
 	char label[160];
 	int rc;
 	if (!rate)
-		return rf_error_set(RF_ENOTFOUND, "no rate for '%s'", acc);
+		return rf_error_set(RF_ENOTFOUND,
+				    "no rate for '%s' in the ledger's rates: the cost cannot be derived",
+				    acc ? acc : "?");
 	/* a rate is the stated assumption ("assuming $2 per GPU hour"): exact */
 	if ((rc = rf_claims_env_figure(out, env, rate, "rates", "USD/GPU-hour", 1)))
 		return rc;
@@ -104,13 +106,8 @@ int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env, const rf_mani
 	rf_figure gh, rate;
 	char label[160];
 	int rc;
-	if (rep && prefer_reported) {
-		if ((rc = rf_claims_env_figure(out, env, rep, "cost", "USD", 0)))
-			return rc;
-		snprintf(label, sizeof label, "%s: cost as reported \"%s\"", sid(stage),
-			 rf_node_text(rep));
-		return rf_explain_figure(explain, label, out);
-	}
+	if (rep && prefer_reported)
+		return rf_ledger_reported(out, env, stage, "cost", "USD", explain);
 	if ((rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain)) ||
 	    (rc = stage_rate(&rate, env, ledger, stage, explain)))
 		return rc;
@@ -119,37 +116,89 @@ int rf_ledger_stage_cost(rf_figure *out, const rf_claims_env *env, const rf_mani
 	return rf_explain_figure(explain, label, out);
 }
 
-int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
-		    const char *quantity, int prefer_reported, rf_buf *explain)
+int rf_ledger_reported(rf_figure *out, const rf_claims_env *env, const rf_node *stage,
+		       const char *key, const char *unit, rf_buf *explain)
+{
+	char label[200];
+	int rc;
+	if ((rc = rf_claims_env_figure(out, env, rf_node_get(stage, key), key, unit, 0)))
+		return rc;
+	snprintf(label, sizeof label, "%s: %s as reported \"%s\"", sid(stage), key,
+		 rf_node_text(rf_node_get(stage, key)));
+	return rf_explain_figure(explain, label, out);
+}
+
+int rf_ledger_sum(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		  rf_stage_fn fn, const char *what, int prefer_reported, rf_buf *explain)
 {
 	const rf_node *stages = rf_node_get(rf_manifest_root(ledger), "stages");
-	int cost = !strcmp(quantity, "cost"), rc;
-	char label[160];
+	char label[200];
+	int rc;
 	for (size_t i = 0; i < rf_node_size(stages); i++) {
 		rf_figure f;
-		const rf_node *s = rf_node_at(stages, i);
-		rc = cost ? rf_ledger_stage_cost(&f, env, ledger, s, prefer_reported, explain)
-			  : rf_ledger_stage_gpu_hours(&f, env, ledger, s, prefer_reported, explain);
-		if (rc)
+		if ((rc = fn(&f, env, ledger, rf_node_at(stages, i), prefer_reported, explain)))
 			return rc;
 		if (i == 0)
 			*out = f;
 		else if ((rc = rf_figure_add(out, out, &f)))
 			return rc;
 	}
-	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", quantity,
-		 rf_node_size(stages), prefer_reported ? " (as reported where reported)" : "");
+	snprintf(label, sizeof label, "total %s = sum of %zu stages%s", what, rf_node_size(stages),
+		 prefer_reported ? " (as reported where reported)" : "");
 	return rf_explain_figure(explain, label, out);
 }
 
-const rf_field rf_source_ledger_fields[] = {
+int rf_ledger_total(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+		    const char *quantity, int prefer_reported, rf_buf *explain)
+{
+	return rf_ledger_sum(out, env, ledger,
+			     strcmp(quantity, "cost") ? rf_ledger_stage_gpu_hours : rf_ledger_stage_cost,
+			     quantity, prefer_reported, explain);
+}
+
+/* The price per GPU-hour a reported cost implies: the cost over the
+ * GPU-hours (the stage's evidence, else its reported GPU-hours; for the
+ * total, the reported total cost over the reported total GPU-hours, else
+ * the sum of the stages'), to be compared with a stated rate or range. */
+static int implied_rate(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
+			const char *stage_id, const rf_node *at, rf_buf *explain)
+{
+	const rf_node *root = rf_manifest_root(ledger), *stage = NULL, *cost;
+	rf_figure c, gh;
+	int rc;
+	if (stage_id && !(stage = rf_ledger_stage(ledger, stage_id)))
+		return rf_node_error(RF_EFORMAT, at, "from.stage", "no stage '%s' in the ledger",
+				     stage_id);
+	cost = rf_node_get(stage ? stage : rf_node_get(root, "total"), "cost");
+	if (!cost)
+		return rf_error_set(RF_ENOTFOUND, "%s reports no cost to imply a rate from",
+				    stage ? stage_id : "the ledger's total");
+	if ((rc = rf_claims_env_figure(&c, env, cost, "cost", "USD", 0)))
+		return rc;
+	rf_explain_figure(explain, "reported cost", &c);
+	if (stage)
+		rc = rf_ledger_stage_gpu_hours(&gh, env, ledger, stage, 0, explain);
+	else if (rf_node_get(rf_node_get(root, "total"), "gpu-hours")) {
+		rc = rf_claims_env_figure(&gh, env, rf_node_get(rf_node_get(root, "total"), "gpu-hours"),
+					  "gpu-hours", "GPU-hours", 0);
+		if (!rc)
+			rf_explain_figure(explain, "reported total GPU-hours", &gh);
+	} else
+		rc = rf_ledger_total(&gh, env, ledger, "gpu-hours", 1, explain);
+	if (rc)
+		return rc;
+	rf_figure_div(out, &c, &gh);
+	return rf_explain_figure(explain, "implied rate = cost / GPU-hours", out);
+}
+
+static const rf_field rf_source_ledger_fields[] = {
 	{.name = "source", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED},
 	{.name = "ledger", .type = RF_FIELD_STRING, .doc = "ledger file stem or name"},
 	{.name = "stage", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "stage id, or total"},
 	{.name = "quantity", .type = RF_FIELD_STRING, .flags = RF_FIELD_REQUIRED,
 	 .doc = "hours, gpus, gpu-hours, cost, reported-gpu-hours, reported-cost, "
-		"hours-from-gpu-hours"},
+		"hours-from-gpu-hours, implied-rate (reported cost / GPU-hours)"},
 	{NULL}};
 
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_derivation *out,
@@ -165,6 +214,9 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 	sname = rf_node_text(rf_node_get(p, "stage"));
 	q = rf_node_text(rf_node_get(p, "quantity"));
 	out->verdict = 0;
+	if (!strcmp(q, "implied-rate"))
+		return implied_rate(&out->figure, env, ledger, strcmp(sname, "total") ? sname : NULL,
+				    rf_node_get(p, "stage"), explain);
 	if (!strcmp(sname, "total")) {
 		if (!strcmp(q, "gpu-hours") || !strcmp(q, "cost"))
 			return rf_ledger_total(&out->figure, env, ledger, q, 0, explain);
@@ -213,4 +265,73 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 			     "reported-cost, hours-from-gpu-hours)", q);
 }
 
-const rf_claims_source rf_source_ledger = {"ledger", derive, NULL};
+/* ------------------------------------------------------- ledger rows */
+
+/* The quantities a ledger reports, per stage and in total. */
+static const struct {
+	const char *key, *unit;
+	rf_stage_fn stage;
+} reported[] = {
+	{"gpu-hours", "GPU-hours", rf_ledger_stage_gpu_hours},
+	{"cost", "USD", rf_ledger_stage_cost},
+};
+
+/* A stage's GPU-hours are a claim only when its hours give another way to
+ * them; otherwise they are evidence. */
+static int stage_claims(const rf_node *s, size_t q)
+{
+	return rf_node_get(s, reported[q].key) &&
+	       (strcmp(reported[q].key, "gpu-hours") || rf_node_get(s, "hours"));
+}
+
+/* The ledger's reported figures become rows of their own: each stage's,
+ * then each total as the table's arithmetic (the stages as reported) and,
+ * where some stage has evidence behind it, as the sum of the evidence. */
+static int ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem)
+{
+	const rf_node *root = rf_manifest_root(m);
+	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
+	const size_t nq = sizeof reported / sizeof reported[0];
+	char id[512];
+	int rc = 0, any_hours = 0;
+	for (size_t i = 0; i < rf_node_size(stages) && !rc; i++) {
+		const rf_node *s = rf_node_at(stages, i);
+		for (size_t q = 0; q < nq && !rc; q++) {
+			rf_derivation d = {0};
+			rf_buf *ex;
+			if (!stage_claims(s, q))
+				continue;
+			snprintf(id, sizeof id, "%s.%s.%s", stem, sid(s), reported[q].key);
+			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, reported[q].key),
+						   rf_node_get(s, "source"), reported[q].key,
+						   reported[q].unit, &ex)))
+				return rc;
+			rc = reported[q].stage(&d.figure, env, m, s, 0, ex);
+			rc = rf_env_row_end(env, rc, &d);
+		}
+	}
+	for (size_t i = 0; i < rf_node_size(stages); i++)
+		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
+	for (size_t q = 0; q < nq && !rc; q++) {
+		const rf_node *rep = rf_node_get(total, reported[q].key);
+		if (!rep)
+			continue;
+		for (int ev = 0; ev < 2 && !rc; ev++) {
+			rf_derivation d = {0};
+			rf_buf *ex;
+			if (ev && !strcmp(reported[q].key, "gpu-hours") && !any_hours)
+				continue;
+			snprintf(id, sizeof id, "%s.total.%s%s", stem, reported[q].key,
+				 ev ? ".from-evidence" : "");
+			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(total, "source"),
+						   reported[q].key, reported[q].unit, &ex)))
+				return rc;
+			rc = rf_ledger_total(&d.figure, env, m, reported[q].key, !ev, ex);
+			rc = rf_env_row_end(env, rc, &d);
+		}
+	}
+	return rc;
+}
+
+const rf_source_def rf_source_ledger = {{"ledger", derive, NULL}, rf_source_ledger_fields,
+					"cost-ledger", ledger_rows};

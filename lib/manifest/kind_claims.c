@@ -56,7 +56,7 @@ static int validate(const rf_manifest *m)
 			return rf_node_error(RF_EFORMAT, from, path, "required but missing");
 		if (!rf_node_text(src) || !rf_node_text(src)[0])
 			return rf_node_error(RF_EFORMAT, src, path,
-					     "expected a source name (ledger, claim, config, flops, ...)");
+					     "expected a source name (ledger, claim, config, flops, energy, ...)");
 	}
 	return 0;
 }

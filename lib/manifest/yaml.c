@@ -26,7 +26,10 @@ struct anchor {
 struct frame {
 	struct rf_node *node;
 	size_t start_count; /* parser's node count when the container opened */
-	struct anchor *anchor;
+	/* 1 + index of its anchor in parser.anchors, 0 for none: an index, not
+	 * a pointer, since anchors inside the collection may realloc the array
+	 * before it closes (a pointer kept here was a use-after-free) */
+	size_t anchor;
 };
 
 struct parser {
@@ -410,11 +413,11 @@ static int on_open(struct parser *p, yaml_event_t *e, rf_node_type t)
 	f = &p->stack[p->depth++];
 	f->node = n;
 	f->start_count = p->nodes - 1;
-	f->anchor = NULL;
+	f->anchor = 0;
 	if (anchor) {
-		f->anchor = anchor_add(p, (const char *)anchor, &rc);
-		if (!f->anchor)
+		if (!anchor_add(p, (const char *)anchor, &rc))
 			return rc; /* n is freed with the stack */
+		f->anchor = p->nanchors;
 	}
 	return 0;
 }
@@ -427,8 +430,9 @@ static int on_close(struct parser *p)
 	if (n->type == RF_NODE_MAP && (rc = check_duplicates(p, n)))
 		return rc;
 	if (f->anchor) {
-		f->anchor->node = n;
-		f->anchor->count = p->nodes - f->start_count;
+		struct anchor *a = &p->anchors[f->anchor - 1];
+		a->node = n;
+		a->count = p->nodes - f->start_count;
 	}
 	p->depth--;
 	f->node = NULL;
@@ -589,6 +593,60 @@ int rf_manifest_load(rf_manifest **out, const char *path)
 		rc = rf_manifest_load_buffer(out, path, b.data ? b.data : "", b.len);
 	rf_buf_free(&b);
 	return rc;
+}
+
+/* The value of a top-level `key:` line ("kind: claims # x" -> "claims"),
+ * copied into val; 0 when the line is not one. */
+static int top_level_value(const char *line, size_t len, const char *key,
+			   char *val, size_t vsize)
+{
+	size_t k = strlen(key), i, n = 0;
+	if (len <= k || strncmp(line, key, k) || line[k] != ':')
+		return 0;
+	for (i = k + 1; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (i < len && (line[i] == '"' || line[i] == '\''))
+		i++;
+	while (i < len && n + 1 < vsize && line[i] != '"' && line[i] != '\'' &&
+	       line[i] != '#' && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+		val[n++] = line[i++];
+	val[n] = '\0';
+	return 1;
+}
+
+int rf_manifest_sniff(const char *path)
+{
+	char *text, val[64];
+	size_t len;
+	int has_kind = 0, has_schema = 0, known = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
+				    "cannot read '%s': %s", path, strerror(errno));
+	if (!(text = malloc(RF_YAML_DEFAULT_MAX_BYTES))) {
+		fclose(f);
+		return rf_error_set(RF_ENOMEM, "out of memory");
+	}
+	/* the first 4 MiB decide; a longer manifest fails its load later */
+	len = fread(text, 1, RF_YAML_DEFAULT_MAX_BYTES, f);
+	if (ferror(f)) {
+		free(text);
+		fclose(f);
+		return rf_error_set(RF_EIO, "cannot read '%s'", path);
+	}
+	fclose(f);
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t l = nl ? (size_t)(nl - (text + at)) : len - at;
+		if (top_level_value(text + at, l, "kind", val, sizeof val)) {
+			has_kind = 1;
+			known |= rf_manifest_kind_find(val) != NULL;
+		}
+		has_schema |= top_level_value(text + at, l, "schema", val, sizeof val);
+		at += l + 1;
+	}
+	free(text);
+	return known || (has_kind && has_schema);
 }
 
 static int name_cmp(const void *a, const void *b)

@@ -12,11 +12,14 @@
 #include "referee/file.h"
 #include "referee/replay.h"
 #include "replay/grpo.h"
+#include "replay/jsonl.h"
 
 #define AUDIT_MAX_BYTES (512u << 20)
 #define AUDIT_MAX_SAMPLES (1u << 20)
 #define AUDIT_MAX_TOKENS (1u << 27)
 #define AUDIT_MAX_SEQ (1u << 20)
+/* a sample's three arrays of up to AUDIT_MAX_SEQ numbers fit */
+#define AUDIT_MAX_LINE ((size_t)64 << 20)
 
 struct rf_grpo_audit {
 	rf_grpo_audit_item *items;
@@ -492,6 +495,9 @@ int rf_grpo_audit_parse(rf_grpo_audit **out, const char *text, size_t len,
 			s++;
 		if (s == end)
 			continue;
+		if ((rc = rf_jsonl_check_line(text + s, end - s, AUDIT_MAX_LINE,
+					      name, line)))
+			goto out;
 		o = json_loadb(text + s, end - s, JSON_REJECT_DUPLICATES, &jerr);
 		if (!o) {
 			rc = fail_at(name, line, "not JSON: %s", jerr.text);

@@ -324,6 +324,19 @@ int rf_gpt_copy_params(rf_gpt *dst, const rf_gpt *src)
 	return 0;
 }
 
+int rf_gpt_adam_state(rf_gpt *m, float **mm, float **vv)
+{
+	int rc = m->dev ? rf_gpt_dev_adam(m->dev, 0) : 0;
+	*mm = rc ? NULL : m->adam_m;
+	*vv = rc ? NULL : m->adam_v;
+	return rc;
+}
+
+int rf_gpt_adam_set(rf_gpt *m)
+{
+	return m->dev ? rf_gpt_dev_adam(m->dev, 1) : 0;
+}
+
 size_t rf_gpt_num_tensors(const rf_gpt *m)
 {
 	return m->ntensors;

@@ -134,6 +134,26 @@ int rf_gpt_save(const rf_gpt *m, const char *path, const char *const *meta,
  *  tensor; RF_EFORMAT naming the tensor otherwise.  Optimiser state is
  *  left alone. */
 int rf_gpt_load(rf_gpt *m, const char *path);
+/** rf_gpt_load from `len` bytes in memory (`what` names them in messages). */
+int rf_gpt_load_bytes(rf_gpt *m, const void *data, size_t len,
+		      const char *what);
+/** Append the AdamW moments as safetensors ("m.NAME", "v.NAME"; metadata
+ *  format "referee-replay-adamw" and step `t`). */
+int rf_gpt_save_adam_bytes(rf_buf *out, rf_gpt *m, int t);
+/** Load the moments written by rf_gpt_save_adam_bytes(); *t their step.
+ *  Every tensor checked (RF_EFORMAT naming it) before anything is copied. */
+int rf_gpt_load_adam_bytes(rf_gpt *m, const void *data, size_t len,
+			   const char *what, int *t);
+
+/* ---- optimiser state, for checkpoints that resume exactly (additive) ---- */
+
+/** Borrowed AdamW moments m and v (rf_gpt_num_params() floats each, the
+ *  parameters' layout), read back from the device for a device model;
+ *  valid until the next call on the model.  Write through them, then call
+ *  rf_gpt_adam_set() to make a device model take them. */
+int rf_gpt_adam_state(rf_gpt *m, float **mm, float **vv);
+/** After writing the moments through rf_gpt_adam_state()'s pointers. */
+int rf_gpt_adam_set(rf_gpt *m);
 
 /* ---- device placement (added by the cuda branch; additive) -------------
  * A model moved to a device (the CUDA backend, lib/replay/backend.h) keeps

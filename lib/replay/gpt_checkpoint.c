@@ -68,48 +68,176 @@ int rf_gpt_save(const rf_gpt *m, const char *path, const char *const *meta,
 	return rc;
 }
 
-int rf_gpt_load(rf_gpt *m, const char *path)
+/* Every tensor of `m` present in `st` under prefix+name with its shape, and
+ * nothing else; checked before anything is copied. */
+static int check_tensors(const rf_gpt *m, const rf_st *st, const char *prefix,
+			 const char *what)
 {
-	rf_st *st;
-	int rc = rf_st_read(&st, path, (size_t)4 << 30);
 	size_t nt = rf_gpt_num_tensors(m);
-	if (rc)
-		return rc;
-	if (rf_st_count(st) != nt) {
-		rc = rf_error_set(RF_EFORMAT, "'%s': %zu tensors, the model has %zu", path,
-				  rf_st_count(st), nt);
-		goto out;
-	}
-	for (size_t i = 0; i < nt; i++) { /* check everything before copying */
+	char full[128];
+	if (rf_st_count(st) != nt)
+		return rf_error_set(RF_EFORMAT, "'%s': %zu tensors, the model has %zu",
+				    what, rf_st_count(st), nt);
+	for (size_t i = 0; i < nt; i++) {
 		const char *name;
 		int shape[2], ndim;
+		const rf_st_tensor *t;
 		rf_gpt_tensor_info(m, i, &name, shape, &ndim, NULL);
-		const rf_st_tensor *t = rf_st_find(st, name);
-		if (!t) {
-			rc = rf_error_set(RF_EFORMAT, "'%s': no tensor '%s'", path, name);
-			goto out;
-		}
+		snprintf(full, sizeof full, "%s%s", prefix, name);
+		t = rf_st_find(st, full);
+		if (!t)
+			return rf_error_set(RF_EFORMAT, "'%s': no tensor '%s'", what, full);
 		if (t->ndim != ndim || t->shape[0] != shape[0] ||
-		    (ndim == 2 && t->shape[1] != shape[1])) {
-			rc = rf_error_set(RF_EFORMAT, "'%s': tensor '%s' has the wrong shape", path,
-					  name);
-			goto out;
-		}
+		    (ndim == 2 && t->shape[1] != shape[1]))
+			return rf_error_set(RF_EFORMAT,
+					    "'%s': tensor '%s' has the wrong shape", what,
+					    full);
 	}
-	float *params = rf_gpt_params(m);
-	if (!params) { /* a device model whose device failed (error set) */
+	return 0;
+}
+
+static void copy_tensors(const rf_gpt *m, const rf_st *st, const char *prefix,
+			 float *dst)
+{
+	char full[128];
+	for (size_t i = 0; i < rf_gpt_num_tensors(m); i++) {
+		const char *name;
+		int shape[2], ndim;
+		size_t off;
+		rf_gpt_tensor_info(m, i, &name, shape, &ndim, &off);
+		snprintf(full, sizeof full, "%s%s", prefix, name);
+		memcpy(dst + off, rf_st_find(st, full)->data,
+		       (size_t)shape[0] * (size_t)(ndim == 2 ? shape[1] : 1) *
+			       sizeof(float));
+	}
+}
+
+int rf_gpt_load_bytes(rf_gpt *m, const void *data, size_t len, const char *what)
+{
+	rf_st *st;
+	float *params;
+	int rc = rf_st_parse(&st, data, len, what);
+	if (rc)
+		return rc;
+	if ((rc = check_tensors(m, st, "", what)))
+		goto out;
+	if (!(params = rf_gpt_params(m))) { /* a failed device (error set) */
 		rc = rf_error_last_code();
 		goto out;
 	}
+	copy_tensors(m, st, "", params);
+out:
+	rf_st_free(st);
+	return rc;
+}
+
+int rf_gpt_load(rf_gpt *m, const char *path)
+{
+	rf_buf b = RF_BUF_INIT;
+	int rc = rf_file_read(&b, path, (size_t)4 << 30);
+	if (!rc)
+		rc = rf_gpt_load_bytes(m, b.data ? b.data : "", b.len, path);
+	rf_buf_free(&b);
+	return rc;
+}
+
+/* The AdamW moments as tensors "m.NAME" and "v.NAME". */
+int rf_gpt_save_adam_bytes(rf_buf *out, rf_gpt *m, int t)
+{
+	size_t nt = rf_gpt_num_tensors(m);
+	rf_st_tensor *ts = calloc(2 * nt, sizeof *ts);
+	char (*names)[128] = calloc(2 * nt, sizeof *names);
+	char step[24];
+	const char *meta[4] = {"format", "referee-replay-adamw", "step", step};
+	float *mm, *vv;
+	int rc;
+	if (!ts || !names) {
+		rc = rf_error_set(RF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = rf_gpt_adam_state(m, &mm, &vv)))
+		goto out;
 	for (size_t i = 0; i < nt; i++) {
 		const char *name;
 		int shape[2], ndim;
 		size_t off;
 		rf_gpt_tensor_info(m, i, &name, shape, &ndim, &off);
-		const rf_st_tensor *t = rf_st_find(st, name);
-		memcpy(params + off, t->data,
-		       (size_t)shape[0] * (size_t)(ndim == 2 ? shape[1] : 1) * sizeof(float));
+		for (int k = 0; k < 2; k++) {
+			rf_st_tensor *x = &ts[2 * i + (size_t)k];
+			snprintf(names[2 * i + (size_t)k], sizeof names[0], "%c.%s",
+				 k ? 'v' : 'm', name);
+			x->name = names[2 * i + (size_t)k];
+			x->ndim = ndim;
+			x->shape[0] = shape[0];
+			x->shape[1] = shape[1];
+			x->data = (k ? vv : mm) + off;
+		}
 	}
+	snprintf(step, sizeof step, "%d", t);
+	rc = rf_st_serialize(out, ts, 2 * nt, meta, 2);
+out:
+	free(ts);
+	free(names);
+	return rc;
+}
+
+int rf_gpt_load_adam_bytes(rf_gpt *m, const void *data, size_t len,
+			   const char *what, int *t)
+{
+	rf_st *st;
+	const char *fmt, *step;
+	float *mm, *vv;
+	char *end;
+	long v;
+	int rc = rf_st_parse(&st, data, len, what);
+	if (rc)
+		return rc;
+	fmt = rf_st_meta(st, "format");
+	step = rf_st_meta(st, "step");
+	if (!fmt || strcmp(fmt, "referee-replay-adamw") || !step) {
+		rc = rf_error_set(RF_EFORMAT,
+				  "'%s': not AdamW state (metadata format "
+				  "\"referee-replay-adamw\" and step)",
+				  what);
+		goto out;
+	}
+	v = strtol(step, &end, 10);
+	if (*end || v < 1 || v > 1000000000L) {
+		rc = rf_error_set(RF_EFORMAT, "'%s': bad AdamW step '%.20s'", what,
+				  step);
+		goto out;
+	}
+	if (rf_st_count(st) != 2 * rf_gpt_num_tensors(m)) {
+		rc = rf_error_set(RF_EFORMAT, "'%s': %zu tensors, expected %zu", what,
+				  rf_st_count(st), 2 * rf_gpt_num_tensors(m));
+		goto out;
+	}
+	/* the count is checked above; each prefix must name every tensor */
+	for (size_t i = 0; i < rf_gpt_num_tensors(m) && !rc; i++) {
+		const char *name;
+		int shape[2], ndim;
+		char full[128];
+		rf_gpt_tensor_info(m, i, &name, shape, &ndim, NULL);
+		for (int k = 0; k < 2 && !rc; k++) {
+			const rf_st_tensor *x;
+			snprintf(full, sizeof full, "%c.%s", k ? 'v' : 'm', name);
+			x = rf_st_find(st, full);
+			if (!x)
+				rc = rf_error_set(RF_EFORMAT, "'%s': no tensor '%s'",
+						  what, full);
+			else if (x->ndim != ndim || x->shape[0] != shape[0] ||
+				 (ndim == 2 && x->shape[1] != shape[1]))
+				rc = rf_error_set(RF_EFORMAT,
+						  "'%s': tensor '%s' has the wrong shape",
+						  what, full);
+		}
+	}
+	if (rc || (rc = rf_gpt_adam_state(m, &mm, &vv)))
+		goto out;
+	copy_tensors(m, st, "m.", mm);
+	copy_tensors(m, st, "v.", vv);
+	rc = rf_gpt_adam_set(m);
+	*t = (int)v;
 out:
 	rf_st_free(st);
 	return rc;

@@ -120,6 +120,21 @@ static int pull(rf_gpt_dev *d, int which, int *state, float *dst)
 	return 0;
 }
 
+int rf_gpt_dev_adam(rf_gpt_dev *d, int to_device)
+{
+	float *host[2] = {d->host.adam_m, d->host.adam_v};
+	const int arr[2] = {RF_BK_ADAM_M, RF_BK_ADAM_V};
+	for (int i = 0; i < 2; i++) {
+		int rc = to_device ? d->ops->write(d->h, arr[i], host[i], 0,
+						   d->host.nparams)
+				   : d->ops->read(d->h, arr[i], host[i], 0,
+						  d->host.nparams);
+		if (rc)
+			return err(d, rc);
+	}
+	return 0;
+}
+
 int rf_gpt_dev_pull_params(rf_gpt_dev *d)
 {
 	return pull(d, RF_BK_PARAMS, &d->pstate, d->host.params);

@@ -38,6 +38,9 @@ float *rf_gpt_dev_params(rf_gpt_dev *d);
 float *rf_gpt_dev_grads(rf_gpt_dev *d);
 /** Refresh the parameter mirror for reading only (checkpoints). */
 int rf_gpt_dev_pull_params(rf_gpt_dev *d);
+/** AdamW moments: copy the device's into the host mirrors (to_device 0,
+ *  for checkpoints) or the host mirrors to the device (1, after a load). */
+int rf_gpt_dev_adam(rf_gpt_dev *d, int to_device);
 /** The host arrays were rewritten (init, load): upload parameters and
  *  AdamW moments. */
 int rf_gpt_dev_push_all(rf_gpt_dev *d);

@@ -46,56 +46,80 @@ static void describe_row(rf_replay_diff *d, json_t *row, long line)
 	d->step = json_is_integer(st) ? (long)json_integer_value(st) : -1;
 }
 
-static void compare_log(rf_replay_diff *d, const rf_replay_files *a,
-			const rf_replay_files *b, double tol)
+/* Both logs streamed side by side, one row of each in memory: the first
+ * row and metric where they part. */
+static int compare_log(rf_replay_diff *d, const char *adir, const char *bdir,
+		       double tol)
 {
+	rf_jsonl ra_, rb_;
+	int rc = rf_replay_log_open(&ra_, adir);
+	if (!rc && (rc = rf_replay_log_open(&rb_, bdir))) {
+		rf_jsonl_close(&ra_);
+		return rc;
+	}
+	if (rc)
+		return rc;
 	d->log_ok = 1;
-	for (size_t i = 0;; i++) {
-		json_t *ra = i < a->nrows ? a->rows[i] : NULL;
-		json_t *rb = i < b->nrows ? b->rows[i] : NULL, *v;
+	for (;;) {
+		json_t *ra = NULL, *rb = NULL, *v;
 		const char *key;
+		int ga = rf_replay_log_next(&ra_, adir, &ra);
+		int gb = ga < 0 ? 0 : rf_replay_log_next(&rb_, bdir, &rb);
+		if (ga < 0 || gb < 0) {
+			rc = ga < 0 ? ga : gb;
+			break;
+		}
 		if (!ra && !rb)
-			return;
+			break;
 		if (!ra || !rb) {
 			d->log_ok = 0;
-			describe_row(d, ra ? ra : rb, ra ? a->lines[i] : b->lines[i]);
+			describe_row(d, ra ? ra : rb, ra ? ra_.line : rb_.line);
 			snprintf(d->detail, sizeof d->detail,
 				 ra ? "the re-run's log ends before this row"
 				    : "the re-run's log has rows the author's lacks");
-			return;
+			json_decref(ra);
+			json_decref(rb);
+			break;
 		}
 		if (!json_equal(json_object_get(ra, "type"),
 				json_object_get(rb, "type")) ||
 		    !json_equal(json_object_get(ra, "step"),
 				json_object_get(rb, "step"))) {
 			d->log_ok = 0;
-			describe_row(d, ra, a->lines[i]);
+			describe_row(d, ra, ra_.line);
 			snprintf(d->detail, sizeof d->detail,
 				 "rows differ in type or step");
-			return;
 		}
-		json_object_foreach(ra, key, v) {
-			json_t *w = json_object_get(rb, key);
-			if (w && values_agree(v, w, tol))
-				continue;
-			d->log_ok = 0;
-			describe_row(d, ra, a->lines[i]);
-			snprintf(d->metric, sizeof d->metric, "%s", key);
-			d->author = as_double(v);
-			d->replay = w ? as_double(w) : NAN;
-			if (!w)
-				snprintf(d->detail, sizeof d->detail,
-					 "the re-run does not log '%s'", key);
-			return;
+		if (d->log_ok) {
+			json_object_foreach(ra, key, v) {
+				json_t *w = json_object_get(rb, key);
+				if (w && values_agree(v, w, tol))
+					continue;
+				d->log_ok = 0;
+				describe_row(d, ra, ra_.line);
+				snprintf(d->metric, sizeof d->metric, "%s", key);
+				d->author = as_double(v);
+				d->replay = w ? as_double(w) : NAN;
+				if (!w)
+					snprintf(d->detail, sizeof d->detail,
+						 "the re-run does not log '%s'", key);
+				break;
+			}
 		}
-		if (json_object_size(ra) != json_object_size(rb)) {
+		if (d->log_ok && json_object_size(ra) != json_object_size(rb)) {
 			d->log_ok = 0;
-			describe_row(d, ra, a->lines[i]);
+			describe_row(d, ra, ra_.line);
 			snprintf(d->detail, sizeof d->detail,
 				 "the re-run logs metrics the author's row lacks");
-			return;
 		}
+		json_decref(ra);
+		json_decref(rb);
+		if (!d->log_ok)
+			break;
 	}
+	rf_jsonl_close(&ra_);
+	rf_jsonl_close(&rb_);
+	return rc;
 }
 
 static void show_value(char *out, size_t n, json_t *v)
@@ -208,9 +232,9 @@ int rf_replay_compare(rf_replay_diff *d, const char *adir, const char *rdir,
 	snprintf(d->replay_digest, sizeof d->replay_digest, "%s",
 		 json_string_value(json_object_get(b.summary, "weights_sha256")));
 	d->digest_ok = !strcmp(d->author_digest, d->replay_digest);
-	compare_log(d, &a, &b, tol);
 	compare_summary(d, &a, &b, tol);
-	rc = check_model(d, adir);
+	if (!(rc = compare_log(d, adir, rdir, tol)))
+		rc = check_model(d, adir);
 	/* on other hardware the weights differ in their last bits; with a
 	 * tolerance the log and the summary's figures have to agree, and the
 	 * shipped weights must still be the ones the author's summary names */

@@ -13,7 +13,7 @@
 #include "referee/path.h"
 #include "replay_files.h"
 
-#define LOG_MAX_BYTES (256u << 20)
+#define LOG_MAX_BYTES (256ull << 20)
 #define SUMMARY_MAX_BYTES (1u << 20)
 #define STEP_MAX 1000000000LL
 
@@ -76,50 +76,53 @@ static int check_row(json_t *o, const char *dir, long line)
 	return 0;
 }
 
-static int load_log(rf_replay_files *f, const char *dir)
+int rf_replay_log_open(rf_jsonl *r, const char *dir)
 {
-	rf_buf b = RF_BUF_INIT;
-	size_t pos = 0, cap = 0;
-	long line = 0;
-	int rc = read_in(&b, dir, "log.jsonl", LOG_MAX_BYTES);
-	if (!rc)
-		rc = rf_digest_buffer_hex(f->log_sha256, RF_DIGEST_SHA256,
-					  b.data ? b.data : "", b.len);
-	while (!rc && pos < b.len) {
-		const char *s = b.data + pos, *nl = memchr(s, '\n', b.len - pos);
-		size_t n = nl ? (size_t)(nl - s) : b.len - pos;
+	rf_buf p = RF_BUF_INIT;
+	int rc;
+	memset(r, 0, sizeof *r);
+	if (!(rc = rf_path_join(&p, dir, "log.jsonl")))
+		rc = rf_jsonl_open(r, p.data, RF_REPLAY_LOG_LINE_MAX, LOG_MAX_BYTES);
+	rf_buf_free(&p);
+	return rc;
+}
+
+int rf_replay_log_next(rf_jsonl *r, const char *dir, json_t **row)
+{
+	const char *s;
+	size_t n;
+	int rc;
+	*row = NULL;
+	while ((rc = rf_jsonl_next(r, &s, &n)) == 1) {
 		json_error_t jerr;
 		json_t *o;
-		pos += n + (nl != NULL);
-		line++;
 		if (n == 0)
 			continue;
 		o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
-		if (!o) {
-			rc = rf_error_set(RF_EFORMAT, "'%s/log.jsonl':%ld:%d: %s", dir,
-					  line, jerr.column, jerr.text);
-			break;
-		}
-		if ((rc = check_row(o, dir, line))) {
+		if (!o)
+			return rf_error_set(RF_EFORMAT, "'%s/log.jsonl':%ld:%d: %s", dir,
+					    r->line, jerr.column, jerr.text);
+		if ((rc = check_row(o, dir, r->line))) {
 			json_decref(o);
-			break;
+			return rc;
 		}
-		if (f->nrows == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			json_t **r = realloc(f->rows, nc * sizeof *r);
-			long *l = r ? realloc(f->lines, nc * sizeof *l) : NULL;
-			if (r)
-				f->rows = r;
-			if (!r || !l) {
-				json_decref(o);
-				rc = rf_error_set(RF_ENOMEM, "out of memory");
-				break;
-			}
-			f->lines = l;
-			cap = nc;
-		}
-		f->rows[f->nrows] = o;
-		f->lines[f->nrows++] = line;
+		*row = o;
+		return 1;
+	}
+	return rc;
+}
+
+/* One pass: every row validated, none kept; what the evaluation rows say
+ * and the log's digest remembered. */
+static int load_log(rf_replay_files *f, const char *dir)
+{
+	rf_jsonl r;
+	json_t *o;
+	int rc = rf_replay_log_open(&r, dir);
+	if (rc)
+		return rc;
+	while ((rc = rf_replay_log_next(&r, dir, &o)) == 1) {
+		f->nrows++;
 		if (!strcmp(json_string_value(json_object_get(o, "type")), "eval")) {
 			long st = (long)json_integer_value(json_object_get(o, "step"));
 			if (f->first_eval_step < 0) {
@@ -133,8 +136,11 @@ static int load_log(rf_replay_files *f, const char *dir)
 			f->last_reward =
 				json_number_value(json_object_get(o, "reward_mean"));
 		}
+		json_decref(o);
 	}
-	rf_buf_free(&b);
+	if (!rc)
+		rc = rf_jsonl_sha256(&r, f->log_sha256);
+	rf_jsonl_close(&r);
 	return rc;
 }
 
@@ -275,10 +281,6 @@ void rf_replay_files_free(rf_replay_files *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->nrows; i++)
-		json_decref(f->rows[i]);
-	free(f->rows);
-	free(f->lines);
 	json_decref(f->summary);
 	free(f->dir);
 	memset(f, 0, sizeof *f);

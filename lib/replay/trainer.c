@@ -3,6 +3,7 @@
  * clipped-ratio loss with a k3 KL to a periodically refreshed reference,
  * AdamW), with held-out evaluations, a JSONL log and a checkpoint.  Every
  * random draw is keyed by position, so results never depend on threads. */
+#include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "replay/backend.h"
 #include "replay/gpt.h"
 #include "replay/grpo.h"
+#include "replay/replay_ckpt.h"
+#include "replay/replay_run.h"
 #include "replay/task.h"
 
 /* RNG streams: every draw is (seed, stream, index, n). */
@@ -55,6 +58,12 @@ typedef struct trainer {
 	int *len;
 	double *reward, *adv;
 	rf_task_item *items;
+	/* checkpoints: every N GRPO steps (0: none); the index built so far;
+	 * in a segment (spot-check) nothing is written and the run stops at
+	 * stop_step */
+	int every, stop_step, segment;
+	rf_ckpt_index ix;
+	char recipe_digest[65];
 	/* progress */
 	double t0, tlast;
 	double sampled_tokens;
@@ -619,6 +628,86 @@ static int write_file(const char *dir, const char *name, const void *data,
 	return rc;
 }
 
+/* ---- checkpoints ---- */
+
+/* The state after GRPO step `step`: the policy's weights, its AdamW moments
+ * (none while fresh), the reference model when it is not the policy, and
+ * where the log and the RNG stand.  Written to DIR/checkpoints/step-N/ with
+ * the log so far and the index (so a run that dies can be resumed from its
+ * last checkpoint); in a segment only digested. */
+static int checkpoint(trainer *tr, int step)
+{
+	rf_buf bytes[RF_CKPT_NFILES] = {RF_BUF_INIT, RF_BUF_INIT, RF_BUF_INIT};
+	rf_buf dir = RF_BUF_INIT, p = RF_BUF_INIT, ix = RF_BUF_INIT;
+	static const char *const meta[] = {"format", "referee-replay"};
+	static const char *const rmeta[] = {"format", "referee-replay-reference"};
+	rf_ckpt c;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.step = step;
+	c.adam_t = tr->adam_t;
+	c.next_draw = (uint64_t)step + 1;
+	c.log_bytes = (long long)tr->log.len;
+	c.reference = tr->ref ? RF_CKPT_REF_POLICY : RF_CKPT_REF_NONE;
+	if ((rc = rf_gpt_save_bytes(&bytes[RF_CKPT_MODEL], tr->policy, meta, 1)))
+		goto out;
+	if (tr->adam_t > 0 &&
+	    (rc = rf_gpt_save_adam_bytes(&bytes[RF_CKPT_OPTIM], tr->policy,
+					 tr->adam_t)))
+		goto out;
+	if (tr->ref) {
+		const float *a = rf_gpt_params(tr->ref);
+		const float *b = a ? rf_gpt_params(tr->policy) : NULL;
+		if (!a || !b) {
+			rc = rf_error_last_code();
+			goto out;
+		}
+		if (memcmp(a, b, rf_gpt_num_params(tr->policy) * sizeof(float))) {
+			c.reference = RF_CKPT_REF_FILE;
+			if ((rc = rf_gpt_save_bytes(&bytes[RF_CKPT_REFERENCE], tr->ref,
+						    rmeta, 1)))
+				goto out;
+		}
+	}
+	for (int f = 0; f < RF_CKPT_NFILES; f++)
+		if (bytes[f].len &&
+		    (rc = sha256_hex(bytes[f].data, bytes[f].len, c.file[f])))
+			goto out;
+	if (!tr->segment &&
+	    (rc = sha256_hex(tr->log.data ? tr->log.data : "", tr->log.len,
+			     c.log_sha256)))
+		goto out;
+	if ((rc = rf_ckpt_index_add(&tr->ix, &c)) || tr->segment)
+		goto out;
+	if ((rc = rf_ckpt_dir(&dir, tr->out_dir, step)) ||
+	    (rc = rf_dir_make_parents(dir.data, 0755)))
+		goto out;
+	for (int f = 0; f < RF_CKPT_NFILES; f++)
+		if (bytes[f].len &&
+		    (rc = write_file(dir.data, rf_ckpt_file_name(f), bytes[f].data,
+				     bytes[f].len)))
+			goto out;
+	if ((rc = write_file(tr->out_dir, "log.jsonl", tr->log.data ? tr->log.data : "",
+			     tr->log.len)) ||
+	    (rc = rf_ckpt_index_bytes(&ix, &tr->ix)) ||
+	    (rc = write_file(tr->out_dir, "checkpoints/index.json", ix.data, ix.len)))
+		goto out;
+out:
+	for (int f = 0; f < RF_CKPT_NFILES; f++)
+		rf_buf_free(&bytes[f]);
+	rf_buf_free(&dir);
+	rf_buf_free(&p);
+	rf_buf_free(&ix);
+	return rc;
+}
+
+static int want_checkpoint(const trainer *tr, int step)
+{
+	return tr->every > 0 &&
+	       (step % tr->every == 0 || step == tr->r->grpo.steps);
+}
+
 static int alloc_buffers(trainer *tr)
 {
 	const rf_replay_recipe *r = tr->r;
@@ -668,17 +757,158 @@ static void free_buffers(trainer *tr)
 	free(tr->eval_keys);
 }
 
-int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
-		  const rf_replay_options *opt)
+/* The canonical digest of the recipe text (stable under comments and
+ * formatting); "" without a text. */
+static int recipe_digest(char out[65], const rf_replay_options *opt)
+{
+	rf_manifest *m = NULL;
+	int rc = 0;
+	out[0] = '\0';
+	if (!opt || !opt->recipe_text)
+		return 0;
+	if (!rf_manifest_parse(&m, "recipe.yaml", opt->recipe_text,
+			       opt->recipe_len, NULL))
+		rc = rf_manifest_digest(out, m);
+	rf_manifest_free(m);
+	if (rc)
+		out[0] = '\0';
+	return 0;
+}
+
+/* Reading the last evaluation row of the log (a run resumed at its last
+ * step evaluates nothing more, yet its summary names the final figures). */
+static void last_eval(const rf_buf *log, double *acc, double *rew)
+{
+	size_t end = log->len;
+	while (end > 0) {
+		size_t b = end - 1;
+		while (b > 0 && log->data[b - 1] != '\n')
+			b--;
+		if (end - b > 16 && !memcmp(log->data + b, "{\"type\":\"eval\"", 14)) {
+			json_t *o = json_loadb(log->data + b, end - b, 0, NULL);
+			json_t *a = json_object_get(o, "accuracy"),
+			       *w = json_object_get(o, "reward_mean");
+			if (json_is_number(a) && json_is_number(w)) {
+				*acc = json_number_value(a);
+				*rew = json_number_value(w);
+			}
+			json_decref(o);
+			return;
+		}
+		end = b;
+	}
+}
+
+/* Put the state of checkpoint `c` of `dir` into the models and the log. */
+static int load_state(trainer *tr, const char *dir, const rf_ckpt *c,
+		      const rf_gpt_config *cfg)
+{
+	rf_buf b = RF_BUF_INIT, p = RF_BUF_INIT;
+	char hex[65];
+	int rc, t = 0;
+	const rf_replay_recipe *r = tr->r;
+
+	if (c->reference == RF_CKPT_REF_NONE ? r->grpo.beta > 0
+					     : !(r->grpo.beta > 0))
+		return rf_error_set(RF_EFORMAT,
+				    "checkpoint at step %d: its reference model "
+				    "(\"%s\") does not fit the recipe's kl-coef",
+				    c->step, c->reference ? "present" : "none");
+	if (c->adam_t != c->step * r->grpo.inner)
+		return rf_error_set(RF_EFORMAT,
+				    "checkpoint at step %d: %d AdamW steps, the "
+				    "recipe makes %d",
+				    c->step, c->adam_t, c->step * r->grpo.inner);
+	if ((rc = rf_ckpt_read_file(&b, dir, c, RF_CKPT_MODEL)) ||
+	    (rc = rf_gpt_load_bytes(tr->policy, b.data, b.len, "model.safetensors")))
+		goto out;
+	if (c->adam_t > 0 &&
+	    ((rc = rf_ckpt_read_file(&b, dir, c, RF_CKPT_OPTIM)) ||
+	     (rc = rf_gpt_load_adam_bytes(tr->policy, b.data, b.len,
+					  "optimizer.safetensors", &t))))
+		goto out;
+	if (t != c->adam_t) {
+		rc = rf_error_set(RF_EFORMAT,
+				  "checkpoint at step %d: optimizer.safetensors is "
+				  "at AdamW step %d, the index says %d",
+				  c->step, t, c->adam_t);
+		goto out;
+	}
+	tr->adam_t = c->adam_t;
+	if (r->grpo.beta > 0) {
+		if ((rc = rf_gpt_new(&tr->ref, cfg)) ||
+		    (tr->be && (rc = rf_gpt_to_device(tr->ref, tr->be, tr->dev_index))))
+			goto out;
+		if (c->reference == RF_CKPT_REF_POLICY)
+			rc = rf_gpt_copy_params(tr->ref, tr->policy);
+		else if (!(rc = rf_ckpt_read_file(&b, dir, c, RF_CKPT_REFERENCE)))
+			rc = rf_gpt_load_bytes(tr->ref, b.data, b.len,
+					       "reference.safetensors");
+		if (rc)
+			goto out;
+	}
+	if (tr->segment)
+		goto out;
+	/* the log up to the checkpoint, as its index entry says */
+	rf_buf_clear(&b);
+	if ((rc = rf_path_join(&p, dir, "log.jsonl")) ||
+	    (rc = rf_file_read(&b, p.data, (size_t)256 << 20)))
+		goto out;
+	if ((long long)b.len < c->log_bytes ||
+	    (rc = sha256_hex(b.data ? b.data : "", (size_t)c->log_bytes, hex)) ||
+	    strcmp(hex, c->log_sha256)) {
+		rc = rc ? rc
+			: rf_error_set(RF_EFORMAT,
+				       "'%s': its first %lld bytes are not the log "
+				       "the checkpoint at step %d was made with",
+				       p.data, c->log_bytes, c->step);
+		goto out;
+	}
+	rf_buf_clear(&tr->log);
+	rc = rf_buf_append(&tr->log, b.data, (size_t)c->log_bytes);
+out:
+	rf_buf_free(&b);
+	rf_buf_free(&p);
+	return rc;
+}
+
+/* A resumed run's output holds the checkpoints before its start as the
+ * uninterrupted run would: copied, each file checked against the index. */
+static int copy_checkpoints(trainer *tr, const char *dir,
+			    const rf_ckpt_index *ix, int before)
+{
+	rf_buf b = RF_BUF_INIT, d = RF_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < ix->n && !rc && ix->at[i].step < before; i++) {
+		const rf_ckpt *c = &ix->at[i];
+		if ((rc = rf_ckpt_dir(&d, tr->out_dir, c->step)) ||
+		    (rc = rf_dir_make_parents(d.data, 0755)))
+			break;
+		for (int f = 0; f < RF_CKPT_NFILES && !rc; f++)
+			if (c->file[f][0] &&
+			    !(rc = rf_ckpt_read_file(&b, dir, c, f)))
+				rc = write_file(d.data, rf_ckpt_file_name(f), b.data,
+						b.len);
+		if (!rc)
+			rc = rf_ckpt_index_add(&tr->ix, c);
+	}
+	rf_buf_free(&b);
+	rf_buf_free(&d);
+	return rc;
+}
+
+int rf_replay_run_span(const rf_replay_recipe *r, const char *out_dir,
+		       const rf_replay_options *opt, const rf_replay_span *sp)
 {
 	trainer tr;
 	rf_gpt_config cfg;
 	rf_gpt_cache *gcache = NULL, *ecache = NULL;
-	rf_buf ckpt = RF_BUF_INIT, sum = RF_BUF_INIT;
-	char wdig[65], ldig[65];
+	rf_buf ckpt = RF_BUF_INIT, sum = RF_BUF_INIT, ixb = RF_BUF_INIT;
+	char wdig[65], ldig[65], ixdig[65];
 	static const char *const meta[] = {"format", "referee-replay"};
 	double acc0 = NAN, accN = NAN, rew = NAN;
-	int threads, rc;
+	const rf_ckpt *from = sp ? sp->from : NULL;
+	int threads, rc, first;
 
 	if ((rc = rf_replay_recipe_check(r)))
 		return rc;
@@ -693,7 +923,30 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	tr.last_reward = NAN;
 	tr.last_kl = NAN;
 	tr.t0 = tr.tlast = now_s();
+	tr.every = opt ? opt->checkpoint_every : 0;
+	tr.segment = sp && sp->segment;
+	tr.stop_step = sp && sp->segment ? sp->stop_step : r->grpo.steps;
+	tr.ix.accuracy_after_warmstart = NAN;
+	tr.ix.seed = r->seed;
 	threads = opt && opt->threads > 0 ? opt->threads : r->threads;
+	if (tr.every < 0 || (from && tr.every <= 0) ||
+	    tr.stop_step < (from ? from->step : 0) || tr.stop_step > r->grpo.steps)
+		return rf_error_set(RF_EINVAL, "replay: bad checkpoint span");
+	if ((rc = recipe_digest(tr.recipe_digest, opt)))
+		return rc;
+	memcpy(tr.ix.recipe_digest, tr.recipe_digest, sizeof tr.recipe_digest);
+	tr.ix.every = tr.every;
+	if (from && sp->from_ix && strcmp(sp->from_ix->recipe_digest, tr.recipe_digest))
+		return rf_error_set(RF_EFORMAT,
+				    "the checkpoints were made with another recipe "
+				    "(digest %.16s..., this recipe's %.16s...)",
+				    sp->from_ix->recipe_digest, tr.recipe_digest);
+	if (from && sp->from_ix && sp->from_ix->seed != r->seed)
+		return rf_error_set(RF_EFORMAT,
+				    "the checkpoints were made with seed %llu, the "
+				    "recipe's is %llu",
+				    (unsigned long long)sp->from_ix->seed,
+				    (unsigned long long)r->seed);
 
 	/* the device first: a missing GPU fails before anything is written */
 	if (opt && opt->device) {
@@ -705,9 +958,9 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 		     (rc = rf_backend_device_check(tr.be, tr.dev_index, NULL, 0))))
 			goto out;
 	}
-	if ((rc = rf_dir_make_parents(out_dir, 0755)))
+	if (!tr.segment && (rc = rf_dir_make_parents(out_dir, 0755)))
 		goto out;
-	if (opt && opt->write_batches) {
+	if (!tr.segment && opt && opt->write_batches) {
 		rf_buf p = RF_BUF_INIT;
 		rc = rf_path_join(&p, out_dir, "batches");
 		if (!rc)
@@ -726,7 +979,7 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	cfg.d_ff = r->model.d_ff;
 	cfg.tied = r->model.tied;
 	if ((rc = rf_gpt_new(&tr.policy, &cfg)) ||
-	    (rc = rf_gpt_init(tr.policy, r->seed)) ||
+	    (!from && (rc = rf_gpt_init(tr.policy, r->seed))) ||
 	    (tr.be && (rc = rf_gpt_to_device(tr.policy, tr.be, tr.dev_index))))
 		goto out;
 	if ((rc = alloc_buffers(&tr)))
@@ -748,39 +1001,65 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 	}
 	qsort(tr.eval_keys, (size_t)tr.neval, sizeof *tr.eval_keys, cmp_u64);
 
-	if ((rc = warmstart(&tr)))
-		goto out;
-	if (r->warmstart.steps > 0) {
-		/* GRPO starts its own AdamW (zero moments, t from 1), as an RL
-		 * stage after supervised training does: a fresh model holding
-		 * the warm-started weights */
-		rf_gpt *fresh = NULL;
-		if ((rc = rf_gpt_new(&fresh, &cfg)) ||
-		    (tr.be && (rc = rf_gpt_to_device(fresh, tr.be, tr.dev_index))) ||
-		    (rc = rf_gpt_copy_params(fresh, tr.policy))) {
-			rf_gpt_free(fresh);
+	if (from) {
+		/* resume: the state of the checkpoint, the log up to it, and (for
+		 * a full run) the checkpoints before it; the checkpoint itself
+		 * is made again from the loaded state, so a lossy load shows as
+		 * a changed digest */
+		if ((rc = load_state(&tr, sp->from_dir, from, &cfg)))
 			goto out;
+		acc0 = accN = sp->from_ix ? sp->from_ix->accuracy_after_warmstart : NAN;
+		tr.ix.accuracy_after_warmstart = acc0;
+		last_eval(&tr.log, &accN, &rew);
+		if (!tr.segment &&
+		    ((rc = copy_checkpoints(&tr, sp->from_dir, sp->from_ix,
+					    from->step)) ||
+		     (rc = checkpoint(&tr, from->step))))
+			goto out;
+		first = from->step + 1;
+	} else {
+		if ((rc = warmstart(&tr)))
+			goto out;
+		if (r->warmstart.steps > 0) {
+			/* GRPO starts its own AdamW (zero moments, t from 1), as an
+			 * RL stage after supervised training does: a fresh model
+			 * holding the warm-started weights */
+			rf_gpt *fresh = NULL;
+			if ((rc = rf_gpt_new(&fresh, &cfg)) ||
+			    (tr.be &&
+			     (rc = rf_gpt_to_device(fresh, tr.be, tr.dev_index))) ||
+			    (rc = rf_gpt_copy_params(fresh, tr.policy))) {
+				rf_gpt_free(fresh);
+				goto out;
+			}
+			rf_gpt_free(tr.policy);
+			tr.policy = fresh;
+			tr.adam_t = 0;
 		}
-		rf_gpt_free(tr.policy);
-		tr.policy = fresh;
-		tr.adam_t = 0;
+		first = 1;
 	}
 	if ((rc = rf_gpt_cache_new(&gcache, tr.policy,
 				   r->grpo.prompts * r->grpo.group)) ||
 	    (rc = rf_gpt_cache_new(&ecache, tr.policy,
 				   tr.neval < EVAL_CHUNK ? tr.neval : EVAL_CHUNK)))
 		goto out;
-	if ((rc = evaluate(&tr, ecache, 0, &acc0, &rew)) ||
-	    (rc = report(&tr, 0, acc0, rew)))
-		goto out;
-	accN = acc0;
-	if (r->grpo.beta > 0) {
-		if ((rc = rf_gpt_new(&tr.ref, &cfg)) ||
-		    (tr.be && (rc = rf_gpt_to_device(tr.ref, tr.be, tr.dev_index))) ||
-		    (rc = rf_gpt_copy_params(tr.ref, tr.policy)))
+	if (!from) {
+		if ((rc = evaluate(&tr, ecache, 0, &acc0, &rew)) ||
+		    (rc = report(&tr, 0, acc0, rew)))
+			goto out;
+		accN = acc0;
+		tr.ix.accuracy_after_warmstart = acc0;
+		if (r->grpo.beta > 0) {
+			if ((rc = rf_gpt_new(&tr.ref, &cfg)) ||
+			    (tr.be &&
+			     (rc = rf_gpt_to_device(tr.ref, tr.be, tr.dev_index))) ||
+			    (rc = rf_gpt_copy_params(tr.ref, tr.policy)))
+				goto out;
+		}
+		if (tr.every > 0 && (rc = checkpoint(&tr, 0)))
 			goto out;
 	}
-	for (int step = 1; step <= r->grpo.steps; step++) {
+	for (int step = first; step <= tr.stop_step; step++) {
 		if ((rc = grpo_step(&tr, gcache, step)))
 			goto out;
 		if ((r->eval.every > 0 && step % r->eval.every == 0) ||
@@ -789,6 +1068,20 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 			    (rc = report(&tr, step, accN, rew)))
 				goto out;
 		}
+		if (want_checkpoint(&tr, step) && (rc = checkpoint(&tr, step)))
+			goto out;
+	}
+	if (tr.segment) {
+		/* a segment ends at a checkpoint: its rows and its digests */
+		if (tr.every <= 0 || !tr.ix.n) {
+			rc = rf_error_set(RF_EINVAL, "replay: a segment needs checkpoints");
+			goto out;
+		}
+		*sp->end_out = tr.ix.at[tr.ix.n - 1];
+		rf_buf_clear(sp->log_out);
+		rc = rf_buf_append(sp->log_out, tr.log.data ? tr.log.data : "",
+				   tr.log.len);
+		goto out;
 	}
 
 	/* outputs: checkpoint, log, summary */
@@ -812,15 +1105,17 @@ int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
 		      "  \"parameters\": %zu,\n"
 		      "  \"grpo_steps\": %d,\n",
 		      wdig, ldig, rf_gpt_num_params(tr.policy), r->grpo.steps);
-	if (opt && opt->recipe_text) {
-		/* the canonical digest: stable under comments and formatting */
-		rf_manifest *m = NULL;
-		char rdig[65];
-		if (!rf_manifest_parse(&m, "recipe.yaml", opt->recipe_text,
-				       opt->recipe_len, NULL) &&
-		    !rf_manifest_digest(rdig, m))
-			rf_buf_printf(&sum, "  \"recipe_digest\": \"%s\",\n", rdig);
-		rf_manifest_free(m);
+	if (tr.recipe_digest[0])
+		rf_buf_printf(&sum, "  \"recipe_digest\": \"%s\",\n", tr.recipe_digest);
+	if (tr.every > 0) {
+		if ((rc = rf_ckpt_index_bytes(&ixb, &tr.ix)) ||
+		    (rc = sha256_hex(ixb.data, ixb.len, ixdig)))
+			goto out;
+		rf_buf_printf(&sum,
+			      "  \"checkpoint_every\": %d,\n"
+			      "  \"checkpoints\": %zu,\n"
+			      "  \"checkpoints_index_sha256\": \"%s\",\n",
+			      tr.every, tr.ix.n, ixdig);
 	}
 	rf_buf_printf(&sum, "  \"accuracy_after_warmstart\": %.9g,\n", acc0);
 	rf_buf_printf(&sum, "  \"accuracy_final\": %.9g,\n", accN);
@@ -838,8 +1133,55 @@ out:
 	rf_backend_free(tr.be);
 	rf_pool_free(tr.pool);
 	free_buffers(&tr);
+	rf_ckpt_index_free(&tr.ix);
 	rf_buf_free(&tr.log);
 	rf_buf_free(&ckpt);
 	rf_buf_free(&sum);
+	rf_buf_free(&ixb);
+	return rc;
+}
+
+int rf_replay_run(const rf_replay_recipe *r, const char *out_dir,
+		  const rf_replay_options *opt)
+{
+	return rf_replay_run_span(r, out_dir, opt, NULL);
+}
+
+int rf_replay_resume(const rf_replay_recipe *r, const char *from_dir,
+		     int step, const char *out_dir, const rf_replay_options *opt)
+{
+	rf_ckpt_index ix;
+	rf_replay_options o;
+	rf_replay_span sp;
+	const rf_ckpt *c;
+	int rc = rf_ckpt_index_load(&ix, from_dir, NULL);
+	if (rc)
+		return rc;
+	if (!(c = rf_ckpt_index_find(&ix, step))) {
+		rc = rf_error_set(RF_ENOTFOUND,
+				  "'%s' has no checkpoint at step %d (every %d steps)",
+				  from_dir, step, ix.every);
+		goto out;
+	}
+	if (opt)
+		o = *opt;
+	else
+		memset(&o, 0, sizeof o);
+	if (o.checkpoint_every <= 0)
+		o.checkpoint_every = ix.every;
+	else if (o.checkpoint_every != ix.every) {
+		rc = rf_error_set(RF_EINVAL,
+				  "the run was checkpointed every %d steps; a resumed "
+				  "run keeps that",
+				  ix.every);
+		goto out;
+	}
+	memset(&sp, 0, sizeof sp);
+	sp.from_dir = from_dir;
+	sp.from_ix = &ix;
+	sp.from = c;
+	rc = rf_replay_run_span(r, out_dir, &o, &sp);
+out:
+	rf_ckpt_index_free(&ix);
 	return rc;
 }

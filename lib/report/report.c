@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "referee/error.h"
+#include "referee/escape.h"
 #include "referee/report.h"
 
 #define MAX_COLS 16
@@ -18,7 +19,7 @@ struct row {
 };
 
 struct rf_report {
-	char *title, *summary;
+	char *title, *summary, *header;
 	char *cols[MAX_COLS];
 	size_t ncols;
 	struct row *rows;
@@ -64,6 +65,7 @@ void rf_report_free(rf_report *r)
 	free(r->rows);
 	free(r->title);
 	free(r->summary);
+	free(r->header);
 	free(r);
 }
 
@@ -108,6 +110,13 @@ int rf_report_set_summary(rf_report *r, const char *summary)
 	return 0;
 }
 
+int rf_report_set_header(rf_report *r, const char *header)
+{
+	free(r->header);
+	r->header = dup_or_null(header);
+	return header && !r->header ? rf_error_set(RF_ENOMEM, "out of memory") : 0;
+}
+
 size_t rf_report_count(const rf_report *r, rf_report_status status)
 {
 	size_t n = 0;
@@ -150,46 +159,99 @@ static int pad(rf_buf *out, const char *s, size_t w, int last)
 	return rc;
 }
 
+/* Every string of a report may come from a manifest, a bag or a log: each
+ * line is escaped for the terminal (rf_escape) before it is laid out. */
+static int put_tty(rf_buf *out, const char *s, size_t n)
+{
+	return rf_escape_n(out, s, n, RF_ESCAPE_TERMINAL);
+}
+
 static int indent_lines(rf_buf *out, const char *text, const char *prefix)
 {
 	int rc = 0;
 	while (*text && !rc) {
 		size_t n = strcspn(text, "\n");
-		rc = rf_buf_printf(out, "%s%.*s\n", prefix, (int)n, text);
+		rc = rf_buf_puts(out, prefix);
+		if (!rc)
+			rc = put_tty(out, text, n);
+		if (!rc)
+			rc = rf_buf_puts(out, "\n");
 		text += n + (text[n] == '\n');
 	}
 	return rc;
 }
 
+static void free_cells(char **cells, size_t n)
+{
+	for (size_t i = 0; cells && i < n; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* The table's cells (header row first), each escaped as one line. */
+static int escaped_cells(char ***out, const rf_report *r)
+{
+	size_t n = (r->nrows + 1) * r->ncols;
+	char **c = calloc(n ? n : 1, sizeof *c);
+	rf_buf b = RF_BUF_INIT;
+	int rc = c ? 0 : rf_error_set(RF_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i <= r->nrows; i++)
+		for (size_t j = 0; !rc && j < r->ncols; j++) {
+			const char *s = i ? r->rows[i - 1].cells[j] : r->cols[j];
+			rf_buf_clear(&b);
+			rc = rf_escape(&b, s, RF_ESCAPE_TERMINAL);
+			if (!rc && !(c[i * r->ncols + j] = strdup(b.data ? b.data : "")))
+				rc = rf_error_set(RF_ENOMEM, "out of memory");
+		}
+	rf_buf_free(&b);
+	if (rc) {
+		free_cells(c, n);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
 int rf_report_render_text(rf_buf *out, const rf_report *r, int details)
 {
 	size_t w[MAX_COLS];
-	int rc = 0;
+	char **cells = NULL;
+	int rc = escaped_cells(&cells, r);
+	if (rc)
+		return rc;
 	for (size_t j = 0; j < r->ncols; j++) {
-		w[j] = width(r->cols[j]);
-		for (size_t i = 0; i < r->nrows; i++)
-			if (width(r->rows[i].cells[j]) > w[j])
-				w[j] = width(r->rows[i].cells[j]);
+		w[j] = 0;
+		for (size_t i = 0; i <= r->nrows; i++)
+			if (width(cells[i * r->ncols + j]) > w[j])
+				w[j] = width(cells[i * r->ncols + j]);
 	}
-	if (r->title && r->title[0])
-		rc = rf_buf_printf(out, "%s\n\n", r->title);
-	for (size_t j = 0; j < r->ncols && !rc; j++)
-		rc = pad(out, r->cols[j], w[j], j + 1 == r->ncols);
-	if (!rc)
-		rc = rf_buf_puts(out, "\n");
-	for (size_t i = 0; i < r->nrows && !rc; i++) {
-		const struct row *row = &r->rows[i];
-		for (size_t j = 0; j < r->ncols && !rc; j++)
-			rc = pad(out, row->cells[j], w[j], j + 1 == r->ncols);
+	if (r->title && r->title[0]) {
+		rc = indent_lines(out, r->title, "");
+		if (!rc && !r->header)
+			rc = rf_buf_puts(out, "\n");
+	}
+	if (!rc && r->header) {
+		rc = indent_lines(out, r->header, "");
 		if (!rc)
 			rc = rf_buf_puts(out, "\n");
-		if (details && !rc && row->reason && row->reason[0])
+	}
+	for (size_t i = 0; i <= r->nrows && !rc; i++) {
+		const struct row *row = i ? &r->rows[i - 1] : NULL;
+		for (size_t j = 0; j < r->ncols && !rc; j++)
+			rc = pad(out, cells[i * r->ncols + j], w[j], j + 1 == r->ncols);
+		if (!rc)
+			rc = rf_buf_puts(out, "\n");
+		if (details && !rc && row && row->reason && row->reason[0])
 			rc = indent_lines(out, row->reason, "    why: ");
-		if (details && !rc && row->details && row->details[0])
+		if (details && !rc && row && row->details && row->details[0])
 			rc = indent_lines(out, row->details, "      ");
 	}
-	if (!rc && r->summary)
-		rc = rf_buf_printf(out, "\n%s\n", r->summary);
+	if (!rc && r->summary) {
+		rc = rf_buf_puts(out, "\n");
+		if (!rc)
+			rc = indent_lines(out, r->summary, "");
+	}
+	free_cells(cells, (r->nrows + 1) * r->ncols);
 	return rc;
 }
 
@@ -214,6 +276,8 @@ int rf_report_render_json(rf_buf *out, const rf_report *r)
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
 	json_object_set_new(root, "title", json_string(r->title));
+	if (r->header)
+		json_object_set_new(root, "header", json_string(r->header));
 	for (size_t j = 0; j < r->ncols; j++)
 		json_array_append_new(cols, json_string(r->cols[j]));
 	json_object_set_new(root, "columns", cols);
@@ -246,47 +310,46 @@ int rf_report_render_json(rf_buf *out, const rf_report *r)
 	return rc;
 }
 
+/* HTML/XML text through the one escaping function; multi-line text (a
+ * <pre>, a JUnit message body) keeps its line breaks and tabs, each line
+ * escaped on its own. */
 static int xml_escape(rf_buf *out, const char *s)
 {
 	int rc = 0;
-	for (; *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '<':
-			rc = rf_buf_puts(out, "&lt;");
+	while (!rc) {
+		size_t n = strcspn(s, "\n\t");
+		rc = rf_escape_n(out, s, n, RF_ESCAPE_HTML);
+		if (rc || !s[n])
 			break;
-		case '>':
-			rc = rf_buf_puts(out, "&gt;");
-			break;
-		case '&':
-			rc = rf_buf_puts(out, "&amp;");
-			break;
-		case '"':
-			rc = rf_buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			rc = rf_buf_puts(out, "&#39;");
-			break;
-		default:
-			/* XML 1.0 cannot carry most control characters */
-			if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-				rc = rf_buf_puts(out, "?");
-			else
-				rc = rf_buf_append(out, s, 1);
-		}
+		rc = rf_buf_append(out, s + n, 1);
+		s += n + 1;
 	}
 	return rc;
 }
 
+/* An attribute value: one line, everything escaped. */
+static int xml_attr(rf_buf *out, const char *s)
+{
+	return rf_escape(out, s, RF_ESCAPE_HTML);
+}
+
+/* A row as text lines (JUnit bodies): each cell on one line, escaped. */
 static int row_text(rf_buf *out, const rf_report *r, const struct row *row)
 {
 	int rc = 0;
-	for (size_t j = 1; j < r->ncols && !rc; j++)
-		rc = rf_buf_printf(out, "%s: %s\n", r->cols[j], row->cells[j]);
+	for (size_t j = 1; j < r->ncols && !rc; j++) {
+		rc = rf_escape(out, r->cols[j], RF_ESCAPE_TERMINAL);
+		if (!rc)
+			rc = rf_buf_puts(out, ": ");
+		if (!rc)
+			rc = rf_escape(out, row->cells[j], RF_ESCAPE_TERMINAL);
+		if (!rc)
+			rc = rf_buf_puts(out, "\n");
+	}
 	if (!rc && row->reason)
-		rc = rf_buf_printf(out, "why: %s\n", row->reason);
+		rc = indent_lines(out, row->reason, "why: ");
 	if (!rc && row->details)
-		rc = rf_buf_printf(out, "%s\n", row->details);
+		rc = indent_lines(out, row->details, "");
 	return rc;
 }
 
@@ -296,11 +359,18 @@ int rf_report_render_junit(rf_buf *out, const rf_report *r)
 	int rc = rf_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
 				  "  <testsuite name=\"");
 	if (!rc)
-		rc = xml_escape(out, r->title);
+		rc = xml_attr(out, r->title);
 	if (!rc)
 		rc = rf_buf_printf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
 				   r->nrows, rf_report_count(r, RF_REPORT_FAIL),
 				   rf_report_count(r, RF_REPORT_SKIP));
+	if (!rc && r->header) {
+		rc = rf_buf_puts(out, "    <properties><property name=\"header\" value=\"");
+		if (!rc)
+			rc = xml_attr(out, r->header);
+		if (!rc)
+			rc = rf_buf_puts(out, "\"/></properties>\n");
+	}
 	for (size_t i = 0; i < r->nrows && !rc; i++) {
 		const struct row *row = &r->rows[i];
 		rf_buf_clear(&t);
@@ -308,18 +378,18 @@ int rf_report_render_junit(rf_buf *out, const rf_report *r)
 		if (!rc)
 			rc = rf_buf_puts(out, "    <testcase classname=\"");
 		if (!rc)
-			rc = xml_escape(out, r->title);
+			rc = xml_attr(out, r->title);
 		if (!rc)
 			rc = rf_buf_puts(out, "\" name=\"");
 		if (!rc)
-			rc = xml_escape(out, row->cells[0]);
+			rc = xml_attr(out, row->cells[0]);
 		if (!rc)
 			rc = rf_buf_puts(out, "\">\n");
 		if (!rc && (row->status == RF_REPORT_FAIL || row->status == RF_REPORT_SKIP)) {
 			const char *tag = row->status == RF_REPORT_FAIL ? "failure" : "skipped";
 			rc = rf_buf_printf(out, "      <%s message=\"", tag);
 			if (!rc)
-				rc = xml_escape(out, row->reason ? row->reason : status_name(row->status));
+				rc = xml_attr(out, row->reason ? row->reason : status_name(row->status));
 			if (!rc)
 				rc = rf_buf_puts(out, "\">");
 			if (!rc)
@@ -350,17 +420,26 @@ int rf_report_render_html(rf_buf *out, const rf_report *r)
 		".skip{background:#eee}pre{margin:0;white-space:pre-wrap}";
 	int rc = rf_buf_puts(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
 	if (!rc)
-		rc = xml_escape(out, r->title);
+		rc = xml_attr(out, r->title);
 	if (!rc)
 		rc = rf_buf_printf(out, "</title><style>%s</style></head><body>\n<h1>", css);
 	if (!rc)
-		rc = xml_escape(out, r->title);
+		rc = xml_attr(out, r->title);
 	if (!rc)
-		rc = rf_buf_puts(out, "</h1>\n<table>\n<tr>");
+		rc = rf_buf_puts(out, "</h1>\n");
+	if (!rc && r->header) {
+		rc = rf_buf_puts(out, "<p class=\"header\">");
+		if (!rc)
+			rc = xml_attr(out, r->header);
+		if (!rc)
+			rc = rf_buf_puts(out, "</p>\n");
+	}
+	if (!rc)
+		rc = rf_buf_puts(out, "<table>\n<tr>");
 	for (size_t j = 0; j < r->ncols && !rc; j++) {
 		rc = rf_buf_puts(out, "<th>");
 		if (!rc)
-			rc = xml_escape(out, r->cols[j]);
+			rc = xml_attr(out, r->cols[j]);
 		if (!rc)
 			rc = rf_buf_puts(out, "</th>");
 	}
@@ -372,7 +451,7 @@ int rf_report_render_html(rf_buf *out, const rf_report *r)
 		for (size_t j = 0; j < r->ncols && !rc; j++) {
 			rc = rf_buf_puts(out, "<td>");
 			if (!rc)
-				rc = xml_escape(out, row->cells[j]);
+				rc = xml_attr(out, row->cells[j]);
 			if (!rc)
 				rc = rf_buf_puts(out, "</td>");
 		}
@@ -393,7 +472,7 @@ int rf_report_render_html(rf_buf *out, const rf_report *r)
 	if (!rc && r->summary) {
 		rc = rf_buf_puts(out, "<p>");
 		if (!rc)
-			rc = xml_escape(out, r->summary);
+			rc = xml_attr(out, r->summary);
 		if (!rc)
 			rc = rf_buf_puts(out, "</p>\n");
 	}

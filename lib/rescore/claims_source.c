@@ -15,6 +15,7 @@
 #include "referee/file.h"
 #include "referee/path.h"
 #include "referee/rescore.h"
+#include "rescore/claims_files.h"
 
 static const rf_field map_fields[] = {
     {.name = "id",
@@ -68,6 +69,10 @@ static const rf_field params[] = {
      .type = RF_FIELD_STRING,
      .flags = RF_FIELD_NONEMPTY,
      .doc = "math answer extraction rules (boxed,answer-is,last-number)"},
+    {.name = "format",
+     .type = RF_FIELD_STRING,
+     .flags = RF_FIELD_NONEMPTY,
+     .doc = "input format, as rescore --format (default: detected)"},
     {.name = "use",
      .type = RF_FIELD_STRING,
      .flags = RF_FIELD_NONEMPTY,
@@ -109,7 +114,32 @@ static int parse_metric(const char *s, int *metric, long *k)
 	return 0;
 }
 
-static const char *text_of(const rf_node *p, const char *key, const char *def)
+int rs_claims_path(rf_buf *out, const rf_claims_env *env, const rf_node *p,
+		   const char *key)
+{
+	const char *rel = rf_node_text(rf_node_get(p, key));
+	char what[40];
+	snprintf(what, sizeof what, "from.%s", key);
+	/* anywhere inside the payload, `..` included, never outside it */
+	if (!rel || rf_claims_env_resolve(out, env, rel, what))
+		return rf_node_error(RF_EFORMAT, rf_node_get(p, key), what,
+				     "%s", rel ? rf_error_last() : "missing");
+	if (!rf_path_exists(out->data))
+		return rf_error_set(RF_ENOTFOUND, "%s '%s' not found", key,
+				    rel);
+	return 0;
+}
+
+int rs_claims_figure(rf_derivation *out, double v, const char *unit)
+{
+	rf_figure_opts fo = {.exact = 1};
+	char num[64];
+	snprintf(num, sizeof num, "%.12g%s", v, unit);
+	out->verdict = 0;
+	return rf_figure_parse(&out->figure, num, &fo);
+}
+
+const char *rs_claims_text(const rf_node *p, const char *key, const char *def)
 {
 	const rf_node *n = rf_node_get(p, key);
 	return n ? rf_node_text(n) : def;
@@ -132,12 +162,12 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	(void)ctx;
 	if ((rc = rf_schema_check(p, params, "from")) != 0)
 		return rc;
-	rel = text_of(p, "rollouts", "");
-	spec = text_of(p, "reward", "math");
+	rel = rs_claims_text(p, "rollouts", "");
+	spec = rs_claims_text(p, "reward", "math");
 	mnode = rf_node_get(p, "metric");
 	mname = rf_node_text(mnode);
-	use = text_of(p, "use", "value");
-	extract = text_of(p, "extract", NULL);
+	use = rs_claims_text(p, "use", "value");
+	extract = rs_claims_text(p, "extract", NULL);
 	if (strcmp(use, "value") && strcmp(use, "ci95"))
 		return rf_node_error(
 		    RF_EFORMAT, rf_node_get(p, "use"), "from.use",
@@ -156,18 +186,15 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     mname);
 	if (k_in_name)
 		kk = k_in_name;
-	if (rf_path_check_relative(rel, "from.rollouts"))
-		return rf_node_error(RF_EFORMAT, rf_node_get(p, "rollouts"),
-				     "from.rollouts", "%s", rf_error_last());
 	memset(&o, 0, sizeof o);
 	map = rf_node_get(p, "map");
-	o.fields.id = map ? text_of(map, "id", NULL) : NULL;
-	o.fields.completion = map ? text_of(map, "completion", NULL) : NULL;
-	o.fields.answer = map ? text_of(map, "answer", NULL) : NULL;
-	o.fields.numbers = map ? text_of(map, "numbers", NULL) : NULL;
+	o.fields.id = map ? rs_claims_text(map, "id", NULL) : NULL;
+	o.fields.completion = map ? rs_claims_text(map, "completion", NULL) : NULL;
+	o.fields.answer = map ? rs_claims_text(map, "answer", NULL) : NULL;
+	o.fields.numbers = map ? rs_claims_text(map, "numbers", NULL) : NULL;
 	o.k = metric == M_PASS1 || metric == M_MEAN ? 0 : (size_t)kk;
 	if (rf_node_get(p, "config")) {
-		const char *cname = text_of(p, "config", "");
+		const char *cname = rs_claims_text(p, "config", "");
 		const rf_manifest *cm;
 		if (rf_node_get(p, "reward"))
 			return rf_node_error(
@@ -192,13 +219,8 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				     "from.extract", "%s", rf_error_last());
 	}
 	o.reward = rw;
-	if ((rc = rf_path_join(&path, rf_claims_env_dir(env), rel)) != 0)
-		goto out;
-	if (!rf_path_exists(path.data)) {
-		rc = rf_error_set(RF_ENOTFOUND, "rollouts '%s' not found", rel);
-		goto out;
-	}
-	if ((rc = rf_path_check_inside(rf_claims_env_dir(env), path.data)) != 0)
+	o.format = rs_claims_text(p, "format", NULL);
+	if ((rc = rs_claims_path(&path, env, p, "rollouts")) != 0)
 		goto out;
 	if ((rc = rf_rescore_file(&s, path.data, &o)) != 0)
 		goto out;
@@ -259,13 +281,19 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				 metric == M_PASSK ? "pass" : "cons", s.k);
 			kname = label;
 		}
+		char per[48];
+		/* "(4 per problem)", or "(1-4 per problem)" when they differ */
+		if (s.n_min == s.n_max)
+			snprintf(per, sizeof per, "%zu", s.n_min);
+		else
+			snprintf(per, sizeof per, "%zu-%zu", s.n_min, s.n_max);
 		rf_buf_printf(
 		    explain,
 		    "rescore '%s' with reward %s: %zu problems, %zu samples "
-		    "(%zu-%zu per problem), %zu correct, %zu without an "
+		    "(%s per problem), %zu correct, %zu without an "
 		    "answer\n",
-		    rel, rf_reward_spec(rw), s.problems, s.samples, s.n_min,
-		    s.n_max, s.correct, s.no_answer);
+		    rel, rf_reward_spec(rw), s.problems, s.samples, per,
+		    s.correct, s.no_answer);
 		rf_buf_printf(explain, "%s = %.4f%s over %zu problems", kname,
 			      m->value * f, u, m->problems);
 		if (!isnan(m->lo))

@@ -47,6 +47,8 @@ int rf_rescore_sample_json(rf_buf *out, const rf_rescore_sample *s)
 	json_object_set_new(j, "correct", json_boolean(v->correct));
 	json_object_set_new(j, "majority", json_boolean(s->majority));
 	set_text(j, "reason", v->reason, strlen(v->reason));
+	if (s->note && s->note[0])
+		set_text(j, "note", s->note, strlen(s->note));
 	return dump(out, j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
 
@@ -77,6 +79,9 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
 	}
 	set_text(j, "rollouts", rollouts, strlen(rollouts));
 	set_text(j, "reward", reward, strlen(reward));
+	set_text(j, "format", s->format, strlen(s->format));
+	if (s->answers[0])
+		set_text(j, "answers", s->answers, strlen(s->answers));
 	json_object_set_new(j, "lines", json_integer((json_int_t)s->lines));
 	json_object_set_new(j, "problems",
 			    json_integer((json_int_t)s->problems));
@@ -90,6 +95,9 @@ int rf_rescore_summary_json(rf_buf *out, const rf_rescore_summary *s,
 	json_object_set_new(j, "correct", json_integer((json_int_t)s->correct));
 	json_object_set_new(j, "no_answer",
 			    json_integer((json_int_t)s->no_answer));
+	json_object_set_new(j, "truncated",
+			    json_integer((json_int_t)s->truncated));
+	json_object_set_new(j, "noted", json_integer((json_int_t)s->noted));
 	json_object_set_new(j, "bootstrap",
 			    json_pack("{s:i,s:I,s:f,s:s}", "replicates",
 				      s->bootstrap, "seed", (json_int_t)s->seed,

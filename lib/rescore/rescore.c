@@ -18,36 +18,12 @@
 #include "referee/error.h"
 #include "referee/pool.h"
 #include "referee/rescore.h"
+#include "rescore/format.h"
 #include "rescore/idset.h"
 #include "rescore/metrics.h"
 
 #define BATCH_LINES 1024
 #define BATCH_BYTES ((size_t)64 << 20)
-
-static const char *const def_id[] = {
-    "idx", "id", "problem_id", "question_id", "unique_id", "task_id", NULL};
-static const char *const def_completion[] = {
-    "completions", "responses", "outputs",     "code",	     "completion",
-    "response",	   "output",	"generations", "generation", NULL};
-static const char *const def_answer[] = {"answer",    "gt",	"ground_truth",
-					 "reference", "target", "final_answer",
-					 "solution",  NULL};
-static const char *const def_numbers[] = {"nums", "numbers", NULL};
-
-const char *const *rf_rescore_default_fields(const char *field)
-{
-	if (!field)
-		return NULL;
-	if (!strcmp(field, "id"))
-		return def_id;
-	if (!strcmp(field, "completion"))
-		return def_completion;
-	if (!strcmp(field, "answer"))
-		return def_answer;
-	if (!strcmp(field, "numbers"))
-		return def_numbers;
-	return NULL;
-}
 
 /* One input line and what scoring it produced. */
 struct line {
@@ -62,11 +38,15 @@ struct line {
 	size_t nv;
 	int is_group; /* the completion field was an array: a whole problem */
 	int auto_id;  /* no id field: the id names the line, unique anyway */
+	char *note;   /* the reader's note for every sample, or NULL */
+	size_t ntrunc; /* samples flagged cut off */
 };
 
 /* One problem: its samples in order and, once closed, its figures. */
 struct group {
 	char *id;
+	char *note;
+	size_t ntrunc;
 	char *reference;
 	char *ref_norm;
 	rf_reward_verdict *v;
@@ -83,44 +63,8 @@ struct run {
 	const rf_rescore_opts *o;
 	const char *name;
 	size_t k;
+	const struct rs_format *format;
 };
-
-/* Follow a dotted path ("output.text") through nested objects. */
-static json_t *get_path(json_t *obj, const char *path)
-{
-	char part[128];
-	const char *p = path;
-	while (obj && *p) {
-		size_t n = strcspn(p, ".");
-		if (n >= sizeof part || !json_is_object(obj))
-			return NULL;
-		memcpy(part, p, n);
-		part[n] = '\0';
-		obj = json_object_get(obj, part);
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	return obj;
-}
-
-static json_t *get_field(json_t *obj, const char *mapped,
-			 const char *const *defaults, const char **used)
-{
-	if (mapped) {
-		*used = mapped;
-		return get_path(obj, mapped);
-	}
-	for (int i = 0; defaults[i]; i++) {
-		json_t *v = json_object_get(obj, defaults[i]);
-		if (v && !json_is_null(v)) {
-			*used = defaults[i];
-			return v;
-		}
-	}
-	*used = NULL;
-	return NULL;
-}
 
 static char *scalar_text(json_t *v)
 {
@@ -158,26 +102,19 @@ static void line_fail(struct line *l, int code, const char *fmt, ...)
 	l->errmsg = strdup(msg);
 }
 
-static void join_names(char *out, size_t cap, const char *const *names)
-{
-	size_t n = 0;
-	out[0] = '\0';
-	for (int i = 0; names[i] && n + 1 < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "",
-				      names[i]);
-}
-
 static void score_line(const struct run *r, struct line *l)
 {
 	const rf_rescore_opts *o = r->o;
 	json_error_t jerr;
 	json_t *root, *comp, *idv, *ans, *nums = NULL;
 	const char *used;
-	char names[256], tmp[600];
+	char tmp[600];
+	struct rs_record rec;
 	long numbers[64];
 	size_t n_numbers = 0;
 	rf_math_answer *ref = NULL;
 
+	memset(&rec, 0, sizeof rec);
 	root = json_loadb(l->text, l->len, JSON_REJECT_DUPLICATES, &jerr);
 	free(l->text);
 	l->text = NULL;
@@ -193,15 +130,16 @@ static void score_line(const struct run *r, struct line *l)
 		line_fail(l, RF_EFORMAT, "not a JSON object%s%s", "", "");
 		goto out;
 	}
-	comp = get_field(root, o->fields.completion, def_completion, &used);
-	if (!comp) {
-		join_names(names, sizeof names, def_completion);
-		line_fail(l, RF_EFORMAT, "no completion field (%s%s)",
-			  o->fields.completion ? o->fields.completion
-					       : "tried ",
-			  o->fields.completion ? "" : names);
+	if (r->format->read(root, &o->fields, &rec, tmp, sizeof tmp)) {
+		line_fail(l, RF_EFORMAT, "%s%s", tmp, "");
 		goto out;
 	}
+	if (rec.note[0] && !(l->note = strdup(rec.note))) {
+		line_fail(l, RF_ENOMEM, "out of memory%s%s", "", "");
+		goto out;
+	}
+	comp = rec.completions;
+	used = rec.completion_field;
 	if (json_is_array(comp)) {
 		l->is_group = 1;
 		l->nv = json_array_size(comp);
@@ -233,7 +171,8 @@ static void score_line(const struct run *r, struct line *l)
 			  used, "");
 		goto out;
 	}
-	idv = get_field(root, o->fields.id, def_id, &used);
+	idv = rec.id;
+	used = rec.id_field;
 	if (idv) {
 		l->id = scalar_text(idv);
 		if (!l->id) {
@@ -248,10 +187,6 @@ static void score_line(const struct run *r, struct line *l)
 				  RF_RESCORE_MAX_ID, "");
 			goto out;
 		}
-	} else if (o->fields.id) {
-		line_fail(l, RF_EFORMAT, "no id field '%s'%s", o->fields.id,
-			  "");
-		goto out;
 	} else {
 		/* no id: every line is a problem of its own */
 		snprintf(tmp, sizeof tmp, "line-%zu", l->lineno);
@@ -260,13 +195,10 @@ static void score_line(const struct run *r, struct line *l)
 		l->auto_id = 1;
 	}
 	if (rf_reward_needs_reference(o->reward)) {
-		ans = get_field(root, o->fields.answer, def_answer, &used);
+		ans = rec.answer;
+		used = "reference";
 		if (!ans) {
-			join_names(names, sizeof names, def_answer);
-			line_fail(
-			    l, RF_EFORMAT, "no reference answer field (%s%s)",
-			    o->fields.answer ? o->fields.answer : "tried ",
-			    o->fields.answer ? "" : names);
+			line_fail(l, RF_EFORMAT, "%s%s", rec.no_answer, "");
 			goto out;
 		}
 		l->reference = scalar_text(ans);
@@ -293,7 +225,8 @@ static void score_line(const struct run *r, struct line *l)
 		}
 	}
 	if (rf_reward_needs_numbers(o->reward)) {
-		nums = get_field(root, o->fields.numbers, def_numbers, &used);
+		nums = rec.numbers;
+		used = "nums";
 		if (!json_is_array(nums) || json_array_size(nums) > 64) {
 			line_fail(l, RF_EFORMAT,
 				  "no list of at most 64 numbers in '%s'%s",
@@ -327,12 +260,17 @@ static void score_line(const struct run *r, struct line *l)
 	for (size_t i = 0; i < l->nv; i++) {
 		json_t *s =
 		    json_is_array(comp) ? json_array_get(comp, i) : comp;
+		json_t *tr = json_is_array(rec.truncated)
+				 ? json_array_get(rec.truncated, i)
+				 : rec.truncated;
 		rf_reward_input in = {json_string_value(s),
 				      json_string_length(s),
 				      l->reference,
 				      ref,
 				      numbers,
-				      n_numbers};
+				      n_numbers,
+				      json_is_true(tr)};
+		l->ntrunc += in.truncated != 0;
 		int rc = rf_reward_score(o->reward, &l->v[i], &in);
 		if (rc) {
 			line_fail(l, rc, "%s%s", rf_error_last(), "");
@@ -341,11 +279,13 @@ static void score_line(const struct run *r, struct line *l)
 	}
 out:
 	rf_math_answer_free(ref);
+	rs_record_clear(&rec);
 	json_decref(root);
 }
 
 static void line_free(struct line *l)
 {
+	free(l->note);
 	free(l->text);
 	free(l->errmsg);
 	free(l->id);
@@ -361,6 +301,7 @@ static void line_free(struct line *l)
 static void group_free(struct group *g)
 {
 	free(g->id);
+	free(g->note);
 	free(g->reference);
 	free(g->ref_norm);
 	for (size_t i = 0; i < g->n; i++)
@@ -397,6 +338,11 @@ static int group_take(struct group *g, struct line *l)
 		g->lineno[g->n] = l->lineno;
 		g->n++;
 		memset(&l->v[i], 0, sizeof l->v[i]);
+	}
+	g->ntrunc += l->ntrunc;
+	if (!g->note && l->note) {
+		g->note = l->note;
+		l->note = NULL;
 	}
 	if (!g->id) {
 		g->id = l->id;
@@ -452,29 +398,54 @@ static void par_groups(void *ctx, size_t b, size_t e, int worker)
 		finish_group(p->r, &p->groups[i]);
 }
 
+/* Buffered input: fread() chunks scanned with memchr(), so that a NUL byte
+ * is seen (fgets() + strlen() silently dropped the rest of its line and
+ * spliced the next one on). */
+struct inbuf {
+	char data[65536];
+	size_t pos, len;
+	int eof;
+};
+
 /* Read one line into b (cleared first).  0 and *got=1 for a line, *got=0
- * at the end; RF_ELIMIT past max bytes; RF_EIO on a read error. */
-static int read_line(FILE *f, rf_buf *b, size_t max, int *got)
+ * at the end; RF_ELIMIT past max bytes (the rest of the line is not held:
+ * memory stays bounded); RF_EFORMAT for a NUL byte, its column in *col;
+ * RF_EIO on a read error. */
+static int read_line(FILE *f, struct inbuf *in, rf_buf *b, size_t max,
+		     int *got, size_t *col)
 {
-	char chunk[65536];
 	rf_buf_clear(b);
 	*got = 0;
 	for (;;) {
-		size_t n;
-		if (!fgets(chunk, sizeof chunk, f)) {
-			if (ferror(f))
-				return RF_EIO;
-			return 0;
+		if (in->pos == in->len) {
+			if (in->eof)
+				return 0;
+			in->pos = 0;
+			in->len = fread(in->data, 1, sizeof in->data, f);
+			if (in->len < sizeof in->data) {
+				if (ferror(f))
+					return RF_EIO;
+				in->eof = 1;
+			}
+			if (in->len == 0)
+				return 0;
 		}
 		*got = 1;
-		n = strlen(chunk);
+		const char *p = in->data + in->pos;
+		size_t avail = in->len - in->pos;
+		const char *nl = memchr(p, '\n', avail);
+		size_t n = nl ? (size_t)(nl - p) + 1 : avail;
+		const char *nul = memchr(p, '\0', n);
+		if (nul) {
+			*col = b->len + (size_t)(nul - p) + 1;
+			return RF_EFORMAT;
+		}
 		if (b->len + n > max)
 			return RF_ELIMIT;
-		if (rf_buf_append(b, chunk, n))
+		if (rf_buf_append(b, p, n))
 			return RF_ENOMEM;
-		if (n > 0 && chunk[n - 1] == '\n')
-			return 0;
-		if (feof(f))
+		in->pos += n;
+		if (nl)
 			return 0;
 	}
 }
@@ -505,6 +476,7 @@ struct reader {
 	const char *name;
 	size_t max_line, lineno;
 	rf_buf buf;
+	struct inbuf *in;
 	int threaded, started;
 	pthread_t tid;
 	pthread_mutex_t mu;
@@ -531,11 +503,21 @@ static void fill(struct reader *rd, struct batch *b)
 	b->eof = 0;
 	b->rc = 0;
 	while (b->n < BATCH_LINES && bytes < BATCH_BYTES) {
-		int got, rc = read_line(rd->f, &rd->buf, rd->max_line, &got);
+		size_t col = 0;
+		int got, rc = read_line(rd->f, rd->in, &rd->buf, rd->max_line,
+					&got, &col);
 		if (rc == RF_ELIMIT) {
-			snprintf(msg, sizeof msg, "longer than %zu bytes",
+			snprintf(msg, sizeof msg, "line longer than %zu bytes",
 				 rd->max_line);
 			batch_fail(b, RF_ELIMIT, rd->name, rd->lineno + 1, msg);
+			return;
+		}
+		if (rc == RF_EFORMAT) {
+			snprintf(msg, sizeof msg,
+				 "column %zu: a NUL byte (not a JSON Lines "
+				 "text line)",
+				 col);
+			batch_fail(b, RF_EFORMAT, rd->name, rd->lineno + 1, msg);
 			return;
 		}
 		if (rc == RF_EIO) {
@@ -630,7 +612,8 @@ static int reader_start(struct reader *rd, FILE *f, const char *name,
 	rd->max_line = max_line;
 	rd->slot[0] = calloc(1, sizeof *rd->slot[0]);
 	rd->slot[1] = calloc(1, sizeof *rd->slot[1]);
-	if (!rd->slot[0] || !rd->slot[1])
+	rd->in = calloc(1, sizeof *rd->in);
+	if (!rd->slot[0] || !rd->slot[1] || !rd->in)
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	pthread_mutex_init(&rd->mu, NULL);
 	pthread_cond_init(&rd->cv, NULL);
@@ -665,6 +648,7 @@ static void reader_stop(struct reader *rd)
 		pthread_cond_destroy(&rd->cv);
 	}
 	rf_buf_free(&rd->buf);
+	free(rd->in);
 	memset(rd, 0, sizeof *rd);
 }
 
@@ -722,7 +706,8 @@ static int emit_group(const struct run *r, struct group *g, size_t problem,
 						 g->ref_norm ? g->ref_norm : "",
 						 &g->v[i],
 						 g->n >= r->k && i < r->k,
-						 g->majority && g->majority[i]};
+						 g->majority && g->majority[i],
+						 g->note ? g->note : ""};
 			int rc = o->on_sample(o->ctx, &smp);
 			if (rc)
 				return rc;
@@ -730,6 +715,9 @@ static int emit_group(const struct run *r, struct group *g, size_t problem,
 	}
 	s->problems++;
 	s->samples += g->n;
+	if (g->note)
+		s->noted += g->n;
+	s->truncated += g->ntrunc;
 	s->correct += g->c;
 	if (s->problems == 1 || g->n < s->n_min)
 		s->n_min = g->n;
@@ -770,7 +758,7 @@ static void set_metric(rf_metric *m, const struct acc *a, int i)
 int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 		      const rf_rescore_opts *o)
 {
-	struct run r = {o, name, o ? o->k : 0};
+	struct run r = {o, name, o ? o->k : 0, NULL};
 	struct group open = {0};
 	struct group *ready = NULL;
 	size_t nready = 0, problem = 0;
@@ -788,6 +776,20 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	if (!o || !o->reward)
 		return rf_error_set(RF_EINVAL, "rescore: no reward given");
 	max_line = o->max_line ? o->max_line : RF_RESCORE_MAX_LINE;
+	/* fields mapped by name: the generic reader, unless a format is named */
+	if ((!o->format || !strcmp(o->format, "auto")) &&
+	    (o->fields.id || o->fields.completion || o->fields.answer ||
+	     o->fields.numbers))
+		r.format = &rs_format_jsonl;
+	if (o->format && strcmp(o->format, "auto")) {
+		r.format = rs_format_find(o->format);
+		if (!r.format)
+			return rf_error_set(RF_EINVAL,
+					    "rescore: unknown format '%.40s' "
+					    "(jsonl, qwen-math, verl, lm-eval, "
+					    "openai-chat, vllm)",
+					    o->format);
+	}
 	out->seed = o->seed ? o->seed : RF_RESCORE_SEED;
 	out->bootstrap = o->bootstrap == 0  ? RF_RESCORE_BOOTSTRAP
 			 : o->bootstrap < 0 ? 0
@@ -825,6 +827,19 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 			goto out;
 		}
 		eof = b->eof;
+		if (!r.format && n) {
+			/* the format: named, or told by the first line */
+			json_t *first = json_loadb(lines[0].text, lines[0].len,
+						   0, NULL);
+			char why[200] = "";
+			r.format = rs_format_detect(first, why, sizeof why);
+			json_decref(first);
+			if (!r.format) {
+				rc = rf_error_set(RF_EFORMAT, "'%s' line %zu: %s",
+						  name, lines[0].lineno, why);
+				goto out;
+			}
+		}
 		/* 2. parse and score the batch's lines in parallel */
 		rf_pool_for(pool, n, 1, par_lines, &par);
 		/* 3. group samples into problems, in input order */
@@ -903,6 +918,10 @@ int rf_rescore_stream(rf_rescore_summary *out, FILE *f, const char *name,
 	}
 	out->lines = rd.lineno;
 	out->k = r.k;
+	snprintf(out->format, sizeof out->format, "%s",
+		 r.format ? r.format->name : "jsonl");
+	snprintf(out->answers, sizeof out->answers, "%s",
+		 rf_reward_extract_policy(o->reward));
 	set_metric(&out->mean_reward, &acc, RS_MEAN);
 	set_metric(&out->pass1, &acc, RS_PASS1);
 	set_metric(&out->pass_k, &acc, RS_PASSK);

@@ -1,7 +1,7 @@
-/* The `math` reward's front half: find the final answer in a completion
- * (last \boxed{}, fallbacks), and normalise answer LaTeX (\left/\right,
- * \dfrac, \text{}, units, degrees, thousands separators, percent, trailing
- * periods) before math_expr.c parses and compares it. */
+/* The `math` reward's front: find the final answer in a completion (last
+ * \boxed{}, fallbacks), and the rf_math_answer API that ties normalising
+ * (math_norm.c), parsing (math_parse.c) and comparing (math_equal.c)
+ * together. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +37,13 @@ static const char *last_of(const char *s, size_t n, const char *needle)
 	return last;
 }
 
-static int extract_boxed(rf_buf *out, const char *text, size_t len)
+/* The box whose command starts at `cmd` (\boxed or \fbox, `skip` bytes):
+ * its body [*b, *e) and the end of the box in *after. */
+static int box_at(const char *text, size_t len, const char *cmd, size_t skip,
+		  const char **b, const char **e, const char **after)
 {
-	const char *b = last_of(text, len, "\\boxed");
-	const char *f = last_of(text, len, "\\fbox");
-	const char *end = text + len, *p, *start;
-	size_t depth = 0;
-	if (!b || (f && f > b)) {
-		if (!f)
-			return RF_ENOTFOUND;
-		p = f + 5;
-	} else {
-		p = b + 6;
-	}
+	const char *end = text + len, *p = cmd + skip, *start;
+	size_t depth;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p < end && *p != '{') {
@@ -62,7 +56,9 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 			return rf_error_set(RF_ELIMIT,
 					    "boxed answer longer than %d bytes",
 					    RF_MATH_MAX_ANSWER);
-		return rf_buf_append(out, start, (size_t)(p - start));
+		*b = start;
+		*e = *after = p;
+		return 0;
 	}
 	if (p >= end)
 		return RF_ENOTFOUND;
@@ -84,7 +80,96 @@ static int extract_boxed(rf_buf *out, const char *text, size_t len)
 	}
 	if (p >= end)
 		return rf_error_set(RF_EFORMAT, "\\boxed{ is never closed");
-	return rf_buf_append(out, start, (size_t)(p - start));
+	*b = start;
+	*e = p;
+	*after = p + 1;
+	return 0;
+}
+
+/* The last box command in [text, text+len): its start and length. */
+static const char *last_box(const char *text, size_t len, size_t *skip)
+{
+	const char *b = last_of(text, len, "\\boxed");
+	const char *f = last_of(text, len, "\\fbox");
+	if (!b && !f)
+		return NULL;
+	if (!b || (f && f > b)) {
+		*skip = 5;
+		return f;
+	}
+	*skip = 6;
+	return b;
+}
+
+/* Only separators between two boxes: "\boxed{7} and \boxed{-5}" is one
+ * answer given in two boxes. */
+static int only_separators(const char *s, const char *end)
+{
+	static const char *const seps[] = {"\\text{and}", "\\text{ and }",
+					   "\\text{or}",  "\\text{ or }",
+					   "\\quad",	  "\\qquad",
+					   "\\,",	  "\\(",
+					   "\\)",	  "\\[",
+					   "\\]",	  "and",
+					   "or",	  NULL};
+	while (s < end) {
+		if (strchr(" \t\n$,;", *s)) {
+			s++;
+			continue;
+		}
+		int hit = 0;
+		for (int i = 0; seps[i] && !hit; i++) {
+			size_t m = strlen(seps[i]);
+			if ((size_t)(end - s) >= m && !memcmp(s, seps[i], m)) {
+				s += m;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
+static int extract_boxed(rf_buf *out, const char *text, size_t len)
+{
+	const char *box[16][2], *b, *e, *after, *cmd;
+	size_t skip;
+	int n = 0, rc;
+	cmd = last_box(text, len, &skip);
+	if (!cmd)
+		return RF_ENOTFOUND;
+	if ((rc = box_at(text, len, cmd, skip, &b, &e, &after)) != 0)
+		return rc;
+	box[n][0] = b;
+	box[n++][1] = e;
+	/* earlier boxes joined to this one by separators only */
+	while (n < 16) {
+		const char *prev = last_box(text, (size_t)(cmd - text), &skip);
+		if (!prev ||
+		    box_at(text, (size_t)(cmd - text), prev, skip, &b, &e,
+			   &after) ||
+		    !only_separators(after, cmd)) {
+			rf_error_clear();
+			break;
+		}
+		box[n][0] = b;
+		box[n++][1] = e;
+		cmd = prev;
+	}
+	size_t total = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		total += (size_t)(box[i][1] - box[i][0]) + 2;
+		if (total > RF_MATH_MAX_ANSWER + 2)
+			return rf_error_set(RF_ELIMIT,
+					    "boxed answer longer than %d bytes",
+					    RF_MATH_MAX_ANSWER);
+		if ((i < n - 1 && rf_buf_puts(out, ", ")) ||
+		    rf_buf_append(out, box[i][0],
+				  (size_t)(box[i][1] - box[i][0])))
+			return RF_ENOMEM;
+	}
+	return 0;
 }
 
 static int ci_prefix(const char *p, const char *end, const char *w)
@@ -98,7 +183,8 @@ static int ci_prefix(const char *p, const char *end, const char *w)
 	return 1;
 }
 
-static int extract_answer_is(rf_buf *out, const char *text, size_t len)
+static int extract_answer_is(rf_buf *out, const char *text, size_t len,
+			     const char **at)
 {
 	const char *end = text + len, *hit = NULL, *p, *q;
 	/* last "answer is" or "answer:" (case-insensitive) */
@@ -122,6 +208,7 @@ static int extract_answer_is(rf_buf *out, const char *text, size_t len)
 	}
 	if (!hit)
 		return RF_ENOTFOUND;
+	*at = hit;
 	p = hit;
 	while (p < end && (*p == ' ' || *p == ':' || *p == '$'))
 		p++;
@@ -141,28 +228,78 @@ static int extract_answer_is(rf_buf *out, const char *text, size_t len)
 	return rf_buf_append(out, p, (size_t)(q - p));
 }
 
+/* The last number of the concluding line: the last non-empty line, unless
+ * it asks a question (a restated problem is no answer).  A number further
+ * up is part of the working, not a conclusion. */
 static int extract_last_number(rf_buf *out, const char *text, size_t len)
 {
-	const char *end = text + len, *p = end, *q;
-	while (p > text && !isdigit((unsigned char)p[-1]))
+	const char *end = text + len, *p, *q, *line;
+	while (end > text && isspace((unsigned char)end[-1]))
+		end--;
+	line = end;
+	while (line > text && line[-1] != '\n')
+		line--;
+	if (line == end || memchr(line, '?', (size_t)(end - line)))
+		return RF_ENOTFOUND;
+	p = end;
+	while (p > line && !isdigit((unsigned char)p[-1]))
 		p--;
-	if (p == text)
+	if (p == line)
 		return RF_ENOTFOUND;
 	q = p;
-	while (p > text && (isdigit((unsigned char)p[-1]) || p[-1] == '.') &&
+	while (p > line && (isdigit((unsigned char)p[-1]) || p[-1] == '.') &&
 	       (size_t)(q - p) < 256)
 		p--;
-	if (p > text && p[-1] == '-')
+	if (p > line && p[-1] == '-')
 		p--;
 	while (p < q && *p == '.')
 		p++;
 	return rf_buf_append(out, p, (size_t)(q - p));
 }
 
+/* Whether the output stops inside an unfinished thought: a <think> block
+ * never closed, or text that breaks off mid-word or mid-formula (the
+ * length limit).  A fallback must not read an answer there: "Wait, I
+ * recall the answer is 1/2. Let me chec" has concluded nothing. */
+static const char *unfinished(const char *text, size_t len, const char **frag)
+{
+	const char *open = last_of(text, len, "<think>");
+	const char *end = text + len, *p;
+	*frag = NULL;
+	if (open && !memmem(open, (size_t)(end - open), "</think>", 8))
+		return "the <think> block is never closed";
+	p = end;
+	while (p > text && isspace((unsigned char)p[-1]))
+		p--;
+	if (p == text)
+		return NULL;
+	unsigned char c = (unsigned char)p[-1];
+	if (strchr(",;:(=+-*/^_{\\&[", c))
+		return "the output breaks off mid-formula";
+	if (!isalpha(c))
+		return NULL;
+	/* words after the last sentence's end: "... is 1/2. Hmm, let me
+	 * verify this by" breaks off; "The answer is 42. Done" does not */
+	int words = 0, inword = 0;
+	const char *q = p;
+	for (; q > text; q--) {
+		unsigned char ch = (unsigned char)q[-1];
+		if (ch == '.' || ch == '!' || ch == '?' || ch == '\n' ||
+		    ch == '$')
+			break;
+		if (isalpha(ch) && !inword)
+			words++;
+		inword = isalpha(ch);
+	}
+	*frag = q;
+	return words >= 3 ? "the output breaks off mid-sentence" : NULL;
+}
+
 int rf_math_extract(rf_buf *out, const char *text, size_t len, unsigned flags,
 		    const char **how)
 {
 	int rc = RF_ENOTFOUND;
+	const char *cut, *frag = NULL, *at = NULL;
 	if (how)
 		*how = "";
 	if (!text)
@@ -175,14 +312,34 @@ int rf_math_extract(rf_buf *out, const char *text, size_t len, unsigned flags,
 			return rc;
 		}
 	}
+	/* the fallbacks read prose: never in an unfinished thought.  Only
+	 * "the answer is X" in the very sentence that breaks off stands: that
+	 * sentence is the conclusion, written without a final period. */
+	cut = flags & RF_MATH_EXTRACT_TRUNCATED
+		  ? "the output was cut off at the length limit"
+		  : unfinished(text, len, &frag);
 	if (flags & RF_MATH_EXTRACT_ANSWER_IS) {
-		rc = extract_answer_is(out, text, len);
+		size_t mark = out->len;
+		rc = extract_answer_is(out, text, len, &at);
+		if (!rc && cut && !(frag && at >= frag)) {
+			out->len = mark;
+			if (out->data)
+				out->data[mark] = '\0';
+			rc = RF_ENOTFOUND;
+		}
 		if (rc != RF_ENOTFOUND) {
 			if (!rc && how)
 				*how = "answer-is";
 			return rc;
 		}
 	}
+	if (cut && (flags & (RF_MATH_EXTRACT_ANSWER_IS |
+			     RF_MATH_EXTRACT_LAST_NUMBER)))
+		return rf_error_set(RF_ENOTFOUND,
+				    "no final answer: no \\boxed, and %s "
+				    "(no fallback reads an unfinished "
+				    "thought)",
+				    cut);
 	if (flags & RF_MATH_EXTRACT_LAST_NUMBER) {
 		rc = extract_last_number(out, text, len);
 		if (rc != RF_ENOTFOUND) {
@@ -194,577 +351,13 @@ int rf_math_extract(rf_buf *out, const char *text, size_t len, unsigned flags,
 	return rf_error_set(RF_ENOTFOUND, "no final answer found");
 }
 
-/* --------------------------------------------------------- normalisation */
-
-/* Units and unit-like words dropped from the end of an answer or from a
- * \text{} group: "5 cm", "90^\circ", "\$6", "10\text{ inches}". */
-static const char *const unit_words[] = {
-    "cm",	 "mm",	       "km",	     "m",	    "meter",
-    "meters",	 "metre",      "metres",     "centimeter",  "centimeters",
-    "kilometer", "kilometers", "millimeter", "millimeters", "inch",
-    "inches",	 "in",	       "ft",	     "foot",	    "feet",
-    "yard",	 "yards",      "yd",	     "mile",	    "miles",
-    "mi",	 "mph",	       "kph",	     "kg",	    "g",
-    "gram",	 "grams",      "kilogram",   "kilograms",   "mg",
-    "lb",	 "lbs",	       "pound",	     "pounds",	    "ounce",
-    "ounces",	 "oz",	       "s",	     "sec",	    "second",
-    "seconds",	 "min",	       "minute",     "minutes",	    "h",
-    "hr",	 "hrs",	       "hour",	     "hours",	    "day",
-    "days",	 "week",       "weeks",	     "month",	    "months",
-    "year",	 "years",      "yr",	     "yrs",	    "l",
-    "liter",	 "liters",     "litre",	     "litres",	    "ml",
-    "gallon",	 "gallons",    "cup",	     "cups",	    "degree",
-    "degrees",	 "deg",	       "radian",     "radians",	    "rad",
-    "unit",	 "units",      "sq",	     "square",	    "cubic",
-    "dollar",	 "dollars",    "cent",	     "cents",	    "percent",
-    "K",	 "J",	       "W",	     "N",	    "V",
-    "Hz",	 "kHz",	       "MHz",	     "GHz",	    "eV",
-    "keV",	 "MeV",	       "erg",	     "ergs",	    "pc",
-    "kpc",	 "Mpc",	       "parsec",     "parsecs",	    "AU",
-    "au",	 "AA",	       "angstrom",   "angstroms",   "arcsec",
-    "arcsecs",	 "arcsecond",  "arcseconds", "arcmin",	    "mag",
-    "magnitude", "magnitudes", "people",     "students",    "times",
-    "ways",	 "points",     "apples",     "marbles",	    "per",
-    "and",	 "cents",      "mm",	     "nm",	    "um",
-    "mu",	 "Pa",	       "atm",	     "mol",	    "calories",
-    "kcal",	 "cal",	       "bits",	     "bytes",	    "ly",
-    NULL};
-
-static int is_unit_word(const char *w, size_t n)
-{
-	/* short units are case-sensitive (K is kelvin, k is a variable) */
-	for (int i = 0; unit_words[i]; i++)
-		if (strlen(unit_words[i]) == n &&
-		    (n >= 4 ? !strncasecmp(unit_words[i], w, n)
-			    : !memcmp(unit_words[i], w, n)))
-			return 1;
-	return 0;
-}
-
-/* A \text{} body made only of unit words, separators and exponents. */
-static int is_unit_phrase(const char *s, size_t n)
-{
-	size_t i = 0;
-	int words = 0;
-	while (i < n) {
-		if (isalpha((unsigned char)s[i])) {
-			size_t j = i;
-			while (j < n && isalpha((unsigned char)s[j]))
-				j++;
-			if (!is_unit_word(s + i, j - i))
-				return 0;
-			words++;
-			i = j;
-		} else if (strchr(" ~/.^{}-0123456789\\,", s[i])) {
-			/* "\mathrm{m}^{-2}" etc.; a command inside makes it
-			 * non-unit */
-			if (s[i] == '\\')
-				return 0;
-			i++;
-		} else {
-			return 0;
-		}
-	}
-	return words > 0;
-}
-
-static const char *const drop_cmds[] = {
-    "!",	 ",",	   ";",		 ":",
-    " ",	 "quad",   "qquad",	 "displaystyle",
-    "textstyle", "limits", "nolimits",	 "left",
-    "right",	 "bigl",   "bigr",	 "Bigl",
-    "Bigr",	 "big",	   "Big",	 "bigg",
-    "Bigg",	 "biggl",  "biggr",	 "mathstrut",
-    "hbox",	 "circ",   "degree",	 "prime",
-    "dagger",	 "$",	   "ensuremath", "rm",
-    "bf",	 "it",	   NULL};
-
-static const char *const text_cmds[] = {
-    "text",	  "textbf", "textit", "textrm",	      "textnormal",
-    "textsf",	  "texttt", "mathrm", "mathbf",	      "mathit",
-    "mathsf",	  "mathtt", "mbox",   "operatorname", "emph",
-    "boldsymbol", "bm",	    "mathbb", "mathcal",      NULL};
-
-static int in_list(const char *const *l, const char *s)
-{
-	for (int i = 0; l[i]; i++)
-		if (!strcmp(l[i], s))
-			return 1;
-	return 0;
-}
-
-struct norm {
-	rf_buf out;
-	int percent;
-	int depth;
-	rf_buf units; /* the unit words dropped, "cm" or "km/s" */
-};
-
-/* Remember a dropped unit: letters only, lowercase past three letters, a
- * plural (e)s dropped, so "Inches" and "inch" agree. */
-static void note_unit(struct norm *n, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		size_t j = i;
-		if (!isalpha((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		while (j < len && isalpha((unsigned char)s[j]))
-			j++;
-		size_t w = j - i;
-		if (w > 3 && (s[j - 1] == 's' || s[j - 1] == 'S')) {
-			w--;
-			/* inches, ... */
-			if (w > 4 && (s[j - 2] == 'e' || s[j - 2] == 'E') &&
-			    (s[j - 3] == 'h' || s[j - 3] == 'H') &&
-			    strchr("cCsS", s[j - 4]))
-				w--;
-		}
-		if (n->units.len)
-			rf_buf_puts(&n->units, " ");
-		for (size_t k = 0; k < w; k++) {
-			char ch = s[i + k];
-			if (w > 3)
-				ch = (char)tolower((unsigned char)ch);
-			rf_buf_append(&n->units, &ch, 1);
-		}
-		i = j;
-	}
-}
-
-static int norm_text(struct norm *n, const char *s, size_t len);
-
-/* Replace a few common Unicode symbols by their LaTeX; returns bytes used. */
-static size_t unicode_sym(struct norm *n, const unsigned char *s, size_t left)
-{
-	static const struct {
-		const char *utf8, *tex;
-	} map[] = {{"\xe2\x88\x92", "-"},
-		   {"\xcf\x80", "\\pi "},
-		   {"\xc3\x97", "\\times "},
-		   {"\xc2\xb7", "\\cdot "},
-		   {"\xc3\xb7", "\\div "},
-		   {"\xe2\x88\x9e", "\\infty "},
-		   {"\xc2\xb0", ""},
-		   {"\xe2\x88\x9a", "\\sqrt "},
-		   {"\xe2\x89\xa4", "\\le "},
-		   {"\xe2\x89\xa5", "\\ge "},
-		   {"\xc2\xb1", "\\pm "},
-		   {"\xe2\x88\xaa", "\\cup "},
-		   {"\xe2\x80\x93", "-"},
-		   {"\xc2\xa0", " "},
-		   {NULL, NULL}};
-	for (int i = 0; map[i].utf8; i++) {
-		size_t m = strlen(map[i].utf8);
-		if (left >= m && !memcmp(s, map[i].utf8, m)) {
-			rf_buf_puts(&n->out, map[i].tex);
-			return m;
-		}
-	}
-	return 0;
-}
-
-/* The {group} starting at s[i] (s[i] == '{'): its body [*b, *e) and the
- * index after it; 0 when unbalanced. */
-static size_t group_at(const char *s, size_t len, size_t i, size_t *b,
-		       size_t *e)
-{
-	size_t d = 0, j;
-	if (i >= len || s[i] != '{')
-		return 0;
-	for (j = i; j < len; j++) {
-		if (s[j] == '\\' && j + 1 < len) {
-			j++;
-			continue;
-		}
-		if (s[j] == '{')
-			d++;
-		else if (s[j] == '}' && --d == 0) {
-			*b = i + 1;
-			*e = j;
-			return j + 1;
-		}
-	}
-	return 0;
-}
-
-static int norm_text(struct norm *n, const char *s, size_t len)
-{
-	size_t i = 0;
-	if (++n->depth > 64) {
-		n->depth--;
-		return rf_buf_append(&n->out, s, len);
-	}
-	while (i < len) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x80) {
-			size_t used = unicode_sym(
-			    n, (const unsigned char *)s + i, len - i);
-			if (used) {
-				i += used;
-				continue;
-			}
-			rf_buf_append(&n->out, s + i, 1);
-			i++;
-			continue;
-		}
-		if (ch == '$') {
-			i++;
-			continue;
-		}
-		if (ch == '%') {
-			n->percent = 1;
-			i++;
-			continue;
-		}
-		if (ch == '~' || ch == '\n' || ch == '\t' || ch == '\r') {
-			rf_buf_puts(&n->out, " ");
-			i++;
-			continue;
-		}
-		if (ch == '{' && i + 2 < len && s[i + 1] == ',' &&
-		    s[i + 2] == '}') {
-			i += 3; /* 10{,}000 */
-			continue;
-		}
-		if (ch == '^') {
-			/* ^\circ, ^{\circ}, ^{\prime\prime}: degrees and arc
-			 * units */
-			size_t j = i + 1, b, e, after;
-			while (j < len && s[j] == ' ')
-				j++;
-			if (j + 5 <= len && !memcmp(s + j, "\\circ", 5)) {
-				i = j + 5;
-				continue;
-			}
-			if ((after = group_at(s, len, j, &b, &e)) != 0) {
-				size_t k = b;
-				int only = 1;
-				while (k < e) {
-					if (s[k] == ' ') {
-						k++;
-					} else if (e - k >= 5 &&
-						   !memcmp(s + k, "\\circ",
-							   5)) {
-						k += 5;
-					} else if (e - k >= 6 &&
-						   !memcmp(s + k, "\\prime",
-							   6)) {
-						k += 6;
-					} else {
-						only = 0;
-						break;
-					}
-				}
-				if (only && e > b) {
-					i = after;
-					continue;
-				}
-			}
-		}
-		if (ch == '\\' && i + 1 < len) {
-			char name[32];
-			size_t j = i + 1, k = 0;
-			if (isalpha((unsigned char)s[j])) {
-				while (j < len &&
-				       isalpha((unsigned char)s[j])) {
-					if (k + 1 < sizeof name)
-						name[k] = s[j];
-					k++;
-					j++;
-				}
-				if (k >= sizeof name)
-					k = sizeof name - 1;
-			} else {
-				name[k++] = s[j++];
-			}
-			name[k] = '\0';
-			if (!strcmp(name, "%")) {
-				n->percent = 1;
-				i = j;
-				continue;
-			}
-			if (!strcmp(name, "dfrac") || !strcmp(name, "tfrac") ||
-			    !strcmp(name, "cfrac")) {
-				rf_buf_puts(&n->out, "\\frac");
-				i = j;
-				continue;
-			}
-			if (!strcmp(name, "dbinom") ||
-			    !strcmp(name, "tbinom")) {
-				rf_buf_puts(&n->out, "\\binom");
-				i = j;
-				continue;
-			}
-			if (!strcmp(name, "le") || !strcmp(name, "leq")) {
-				rf_buf_puts(&n->out, "\\le ");
-				i = j;
-				continue;
-			}
-			if (!strcmp(name, "ge") || !strcmp(name, "geq")) {
-				rf_buf_puts(&n->out, "\\ge ");
-				i = j;
-				continue;
-			}
-			if (in_list(drop_cmds, name)) {
-				/* \left. and \right. are invisible delimiters
-				 */
-				if ((!strcmp(name, "left") ||
-				     !strcmp(name, "right")) &&
-				    j < len && s[j] == '.')
-					j++;
-				rf_buf_puts(&n->out, " ");
-				i = j;
-				continue;
-			}
-			if (!strcmp(name, "boxed") || !strcmp(name, "fbox")) {
-				/* a box around the answer is no part of it */
-				size_t b, e, after;
-				while (j < len && s[j] == ' ')
-					j++;
-				after = group_at(s, len, j, &b, &e);
-				if (after) {
-					norm_text(n, s + b, e - b);
-					i = after;
-				} else {
-					i = j;
-				}
-				continue;
-			}
-			if (in_list(text_cmds, name)) {
-				size_t b, e, after;
-				while (j < len && s[j] == ' ')
-					j++;
-				after = group_at(s, len, j, &b, &e);
-				if (!after) {
-					i = j;
-					continue;
-				}
-				size_t bb = b;
-				while (bb < e && (s[bb] == ' ' || s[bb] == '~'))
-					bb++;
-				if (!is_unit_phrase(s + bb, e - bb)) {
-					rf_buf_puts(&n->out, " ");
-					norm_text(n, s + b, e - b);
-					rf_buf_puts(&n->out, " ");
-				} else {
-					note_unit(n, s + bb, e - bb);
-					/* a dropped unit takes its exponent
-					 * along: m^{-2} */
-					size_t q = after;
-					while (q < len && s[q] == ' ')
-						q++;
-					if (q < len && s[q] == '^') {
-						size_t gb, ge,
-						    ga = group_at(s, len, q + 1,
-								  &gb, &ge);
-						if (ga)
-							after = ga;
-						else {
-							q++;
-							if (q < len &&
-							    s[q] == '-')
-								q++;
-							while (
-							    q < len &&
-							    isdigit(
-								(unsigned char)
-								    s[q]))
-								q++;
-							after = q;
-						}
-					}
-					rf_buf_puts(&n->out, " ");
-				}
-				i = after;
-				continue;
-			}
-			/* keep the command; keep it apart from a following
-			 * letter */
-			rf_buf_append(&n->out, s + i, j - i);
-			if (j < len && isalpha((unsigned char)s[j]))
-				rf_buf_puts(&n->out, " ");
-			i = j;
-			continue;
-		}
-		rf_buf_append(&n->out, s + i, 1);
-		i++;
-	}
-	n->depth--;
-	return 0;
-}
-
-/* Remove spaces except where two letters (or a command and a letter) would
- * run together. */
-static void squeeze(rf_buf *b)
-{
-	size_t w = 0;
-	for (size_t r = 0; r < b->len; r++) {
-		char ch = b->data[r];
-		if (ch == ' ') {
-			size_t k = r;
-			while (k < b->len && b->data[k] == ' ')
-				k++;
-			if (w > 0 && k < b->len &&
-			    isalpha((unsigned char)b->data[w - 1]) &&
-			    isalpha((unsigned char)b->data[k])) {
-				b->data[w++] = ' ';
-			}
-			r = k - 1;
-			continue;
-		}
-		b->data[w++] = ch;
-	}
-	b->len = w;
-	b->data[w] = '\0';
-}
-
-static int digits_only(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return n > 0;
-}
-
-/* 1,234,567(.89): a whole answer in this shape is one number. */
-static void drop_thousands(rf_buf *b)
-{
-	const char *s = b->data;
-	size_t n = b->len, i = 0, first;
-	if (i < n && s[i] == '-')
-		i++;
-	first = i;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
-	if (i - first < 1 || i - first > 3 || i >= n || s[i] != ',')
-		return;
-	while (i < n && s[i] == ',') {
-		if (!digits_only(s + i + 1, 3 <= n - i - 1 ? 3 : 0) ||
-		    (i + 4 < n && isdigit((unsigned char)s[i + 4])))
-			return;
-		i += 4;
-	}
-	if (i < n && s[i] == '.') {
-		if (!digits_only(s + i + 1, n - i - 1))
-			return;
-	} else if (i != n) {
-		return;
-	}
-	size_t w = 0;
-	for (size_t r = 0; r < n; r++)
-		if (b->data[r] != ',')
-			b->data[w++] = b->data[r];
-	b->len = w;
-	b->data[w] = '\0';
-}
-
-/* Drop unit words, and separators left behind, from the end. */
-static void drop_trailing_units(rf_buf *b, struct norm *nm)
-{
-	for (int guard = 0; guard < 16; guard++) {
-		size_t n = b->len, e, s;
-		while (n > 0 && b->data[n - 1] == ' ')
-			n--;
-		b->len = n;
-		b->data[n] = '\0';
-		e = n;
-		/* an exponent on a unit: m^2, s^{-1} */
-		s = e;
-		if (s > 0 && (b->data[s - 1] == '}' ||
-			      isdigit((unsigned char)b->data[s - 1]))) {
-			size_t k = s;
-			while (k > 0 && b->data[k - 1] != '^' && e - k < 6)
-				k--;
-			if (k > 0 && b->data[k - 1] == '^')
-				s = k - 1;
-			else
-				s = e;
-		}
-		size_t we = s, ws = we;
-		while (ws > 0 && isalpha((unsigned char)b->data[ws - 1]))
-			ws--;
-		if (ws == we || ws == 0 || !is_unit_word(b->data + ws, we - ws))
-			return;
-		/* the word must stand apart: "5 cm", "5\,cm", not "5m" nor "2x"
-		 */
-		if (b->data[ws - 1] != ' ')
-			return;
-		size_t before = ws - 1;
-		while (before > 0 && b->data[before - 1] == ' ')
-			before--;
-		if (before == 0)
-			return;
-		char pc = b->data[before - 1];
-		if (!(isalnum((unsigned char)pc) || pc == '}' || pc == ')' ||
-		      pc == '/' || pc == '.'))
-			return;
-		if (we - ws == 1 && !isdigit((unsigned char)pc) && pc != '}' &&
-		    pc != '/')
-			return;
-		note_unit(nm, b->data + ws, we - ws);
-		b->len = before;
-		b->data[before] = '\0';
-		while (b->len > 0 && (b->data[b->len - 1] == '/' ||
-				      b->data[b->len - 1] == ' '))
-			b->data[--b->len] = '\0';
-	}
-}
-
-static int normalise(struct norm *n, const char *s, size_t len)
-{
-	int rc = norm_text(n, s, len);
-	rf_buf *b = &n->out;
-	if (rc)
-		return rc;
-	/* appending nothing still allocates and NUL-terminates */
-	if (rf_buf_append(b, "", 0))
-		return RF_ENOMEM;
-	drop_trailing_units(b, n);
-	/* trim; drop trailing periods ("5." and "5 .") */
-	for (;;) {
-		while (b->len > 0 && b->data[b->len - 1] == ' ')
-			b->data[--b->len] = '\0';
-		if (b->len > 0 && b->data[b->len - 1] == '.' &&
-		    !(b->len > 1 && b->data[b->len - 2] == '.'))
-			b->data[--b->len] = '\0';
-		else
-			break;
-	}
-	drop_trailing_units(b, n);
-	/* "300 \mathrm{km} / \mathrm{s}" leaves "300 /" behind */
-	for (;;) {
-		while (b->len > 0 && b->data[b->len - 1] == ' ')
-			b->data[--b->len] = '\0';
-		if (b->len > 1 && b->data[b->len - 1] == '/' &&
-		    b->data[b->len - 2] != '/')
-			b->data[--b->len] = '\0';
-		else if (b->len > 5 &&
-			 !memcmp(b->data + b->len - 5, "\\cdot", 5))
-			b->data[b->len -= 5] = '\0';
-		else
-			break;
-	}
-	squeeze(b);
-	/* "x \in [1,2]" names the unknown: keep the set */
-	if (b->len > 4 && isalpha((unsigned char)b->data[0]) &&
-	    !strncmp(b->data + 1, "\\in", 3) &&
-	    !isalpha((unsigned char)b->data[4])) {
-		memmove(b->data, b->data + 4, b->len - 3);
-		b->len -= 4;
-	}
-	drop_thousands(b);
-	return 0;
-}
-
 /* ----------------------------------------------------------- the answers */
 
 int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 {
 	rf_math_answer *a;
-	struct norm n = {RF_BUF_INIT, 0, 0, RF_BUF_INIT};
-	rf_buf key = RF_BUF_INIT;
+	rf_buf norm = RF_BUF_INIT, units = RF_BUF_INIT, key = RF_BUF_INIT;
+	int percent = 0;
 	*out = NULL;
 	if (len > RF_MATH_MAX_ANSWER)
 		return rf_error_set(RF_ELIMIT, "answer longer than %d bytes",
@@ -772,15 +365,12 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	a = calloc(1, sizeof *a);
 	if (!a)
 		return rf_error_set(RF_ENOMEM, "out of memory");
-	if (normalise(&n, s ? s : "", s ? len : 0) ||
-	    rf_buf_append(&n.units, "", 0)) {
-		rf_buf_free(&n.out);
-		rf_buf_free(&n.units);
+	if (mx_normalise(&norm, &units, &percent, s ? s : "", s ? len : 0)) {
 		free(a);
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n.out.len; i++) {
-		char ch = n.out.data[i];
+	for (size_t i = 0; i < norm.len; i++) {
+		char ch = norm.data[i];
 		if (ch != ' ')
 			rf_buf_append(
 			    &key, (char[]){(char)tolower((unsigned char)ch)},
@@ -791,9 +381,9 @@ int rf_math_answer_parse(rf_math_answer **out, const char *s, size_t len)
 	else
 		a->key = rf_buf_detach(&key);
 	rf_buf_free(&key);
-	a->percent = n.percent;
-	a->norm = rf_buf_detach(&n.out);
-	a->units = rf_buf_detach(&n.units);
+	a->percent = percent;
+	a->norm = rf_buf_detach(&norm);
+	a->units = rf_buf_detach(&units);
 	if (!a->norm || !a->key || !a->units) {
 		rf_math_answer_free(a);
 		return rf_error_set(RF_ENOMEM, "out of memory");

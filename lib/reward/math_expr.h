@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "referee/buf.h"
 #include "reward/bignum.h"
 
 #define MX_MAX_NODES 2048
@@ -44,11 +45,54 @@ struct mx_tree {
 	char err[80];
 };
 
+/* ---- math_norm.c: one spelling for many ---- */
+
+/* Normalise `len` bytes of answer LaTeX into `out` (initialised by the
+ * call; the caller frees it), collecting the unit words it dropped into
+ * `units` ("" when none; caller frees) and whether a percent sign was
+ * seen.  0 or RF_ENOMEM. */
+int mx_normalise(rf_buf *out, rf_buf *units, int *percent, const char *s,
+		 size_t len);
+
+/* ---- math_parse.c: LaTeX into a tree ---- */
+
 /* Parse a normalised answer.  0 on success; -1 with tree->err set when the
  * text is not an expression this language knows (the caller then compares
  * as text). */
 int mx_parse(struct mx_tree *t, const char *s, size_t len);
 void mx_tree_free(struct mx_tree *t);
+
+/* ---- math_eval.c: evaluation ---- */
+
+/* Statuses of mx_exact_eval(), from best to worst. */
+enum { MX_EX_OK = 0, MX_EX_IRR = 1, MX_EX_OVF = 2, MX_EX_UNDEF = 3,
+       MX_EX_NONSCALAR = 4 };
+
+/* Evaluate node i exactly under ± mask (bit j set: the j-th ± is minus).
+ * MX_EX_OK with `out` set; MX_EX_IRR when the value is not rational (a
+ * variable, \pi, \sqrt{2}); MX_EX_OVF past c's budget; MX_EX_UNDEF for
+ * 1/0 and the like; MX_EX_NONSCALAR for lists, equations, matrices. */
+int mx_exact_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
+		  rf_rat *out, int depth);
+
+/* Points of the numeric comparison (the first six give variables positive
+ * values, the rest negative ones). */
+#define MX_NPOINTS 9
+
+/* Node i as a double at `point` (variables get fixed pseudo-random values
+ * that depend only on their name and the point); NAN where undefined.
+ * `mag` (may be NULL) gets the largest operand added or subtracted on the
+ * way: the scale of the rounding error when terms cancel. */
+double mx_num_eval(const struct mx_tree *t, int i, unsigned mask, int point,
+		   double *mag);
+
+/* 1 when the subtree at i holds a node of `kind`. */
+int mx_has_kind(const struct mx_tree *t, int i, int kind, int depth);
+
+/* The ± signs inside the subtree at i, as bit positions. */
+unsigned mx_pm_bits(const struct mx_tree *t, int i, int depth);
+
+/* ---- math_equal.c: equivalence ---- */
 
 /* Verdicts of mx_equal. */
 enum mx_verdict {

@@ -132,6 +132,28 @@ static int set_str(char **slot, const char **opt, const char *value)
 	return 0;
 }
 
+const char *rf_reward_extract_policy(const rf_reward *r)
+{
+	int math = 0;
+	for (int i = 0; r && i < r->nterms; i++)
+		math |= r->term[i].kind == T_MATH;
+	if (!math)
+		return "";
+	switch (r->extract & ~RF_MATH_EXTRACT_TRUNCATED) {
+	case RF_MATH_EXTRACT_BOXED:
+		return "\\boxed only (R1's rule; --extract harness credits "
+		       "prose)";
+	case RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS:
+		return "\\boxed, else \"the answer is\"";
+	case RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS |
+	    RF_MATH_EXTRACT_LAST_NUMBER:
+		return "\\boxed, \"the answer is\", last number of the "
+		       "concluding line (harness)";
+	default:
+		return "custom (--extract)";
+	}
+}
+
 int rf_reward_set(rf_reward *r, const char *key, const char *value)
 {
 	if (!r || !key || !value)
@@ -140,6 +162,16 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 	if (!strcmp(key, "extract")) {
 		unsigned f = 0;
 		const char *p = value;
+		if (!strcmp(value, "boxed-only") || !strcmp(value, "default")) {
+			r->extract = RF_MATH_EXTRACT_BOXED;
+			return 0;
+		}
+		if (!strcmp(value, "harness")) {
+			r->extract = RF_MATH_EXTRACT_BOXED |
+				     RF_MATH_EXTRACT_ANSWER_IS |
+				     RF_MATH_EXTRACT_LAST_NUMBER;
+			return 0;
+		}
 		while (*p) {
 			size_t n = strcspn(p, ",");
 			if (n == 5 && !strncmp(p, "boxed", 5))
@@ -152,7 +184,8 @@ int rf_reward_set(rf_reward *r, const char *key, const char *value)
 				return rf_error_set(
 				    RF_EINVAL,
 				    "extract: unknown rule '%.*s' "
-				    "(boxed, answer-is, last-number)",
+				    "(boxed, answer-is, last-number; or "
+				    "boxed-only, default, harness)",
 				    (int)n, p);
 			p += n;
 			if (*p == ',')
@@ -258,7 +291,10 @@ static int score_math(const rf_reward *r, rf_reward_verdict *v,
 	int rc;
 	*out = 0;
 	rc = rf_math_extract(&v->answer, in->completion, in->completion_len,
-			     r->extract, &how);
+			     r->extract | (in->truncated
+					       ? RF_MATH_EXTRACT_TRUNCATED
+					       : 0u),
+			     &how);
 	if (rc == RF_ENOMEM)
 		return rc;
 	if (rc) {

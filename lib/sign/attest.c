@@ -20,6 +20,7 @@
 #include "referee/path.h"
 #include "referee/pool.h"
 #include "referee/sign.h"
+#include "referee/tsa.h"
 #include "referee/referee.h"
 #include "sign_internal.h"
 
@@ -162,6 +163,13 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 	int rc = rf_dsse_serialize(&j, env);
 	if (!rc)
 		rc = rf_dsse_sigstore_bundle(&sb, env);
+	/* Never write what verify would refuse to read. */
+	if (!rc && (j.len > RF_DSSE_MAX_BYTES || sb.len > RF_DSSE_MAX_BYTES + 4096))
+		rc = rf_error_set(RF_ELIMIT,
+				  "the signed statement is too large: the envelope would be "
+				  "%zu MiB, verify reads at most %zu MiB (too many payload "
+				  "files for one signed bag; split it)",
+				  j.len >> 20, RF_DSSE_MAX_BYTES >> 20);
 	/* The envelope is the authority; the bundle follows it. */
 	if (!rc)
 		rc = rf_bag_write_tag_file(bag_dir, RF_ATTEST_DSSE, j.data, j.len);
@@ -169,6 +177,28 @@ static int write_attestation(const char *bag_dir, const rf_dsse *env)
 		rc = rf_bag_write_tag_file(bag_dir, RF_ATTEST_SIGSTORE, sb.data, sb.len);
 	rf_buf_free(&j);
 	rf_buf_free(&sb);
+	return rc;
+}
+
+static int check_payload_set(const char *bag_dir, const rf_statement *st,
+			     const rf_fetch *holes);
+
+/* What verify will hold the statement against: refuse to sign a bag whose
+ * payload on disk is not exactly the statement's subjects (a symlink in
+ * data/, which BagIt allows but the signed statement cannot vouch for). */
+static int signable(const char *bag_dir, const rf_buf *stmt)
+{
+	rf_statement *st = NULL;
+	rf_fetch *holes = NULL;
+	int rc = rf_statement_parse(&st, stmt->data, stmt->len, "statement");
+	if (!rc)
+		rc = rf_fetch_load(&holes, bag_dir);
+	if (!rc)
+		rc = check_payload_set(bag_dir, st, holes);
+	rf_fetch_free(holes);
+	rf_statement_free(st);
+	if (rc)
+		rf_error_wrap(rc, "cannot sign '%s'", bag_dir);
 	return rc;
 }
 
@@ -211,6 +241,7 @@ int rf_attest_bag(const char *bag_dir, const rf_key *key)
 	if ((rc = build_predicate(&pred, subs[n].sha256, bag, bag_dir)) != 0 ||
 	    (rc = rf_statement_build(&stmt, subs, n + 1 + (size_t)nmodel,
 				     RF_PREDICATE_BUNDLE_V1, pred)) != 0 ||
+	    (rc = signable(bag_dir, &stmt)) != 0 ||
 	    (rc = rf_dsse_new(&env, RF_DSSE_INTOTO, stmt.data, stmt.len)) != 0 ||
 	    (rc = rf_dsse_sign(env, key)) != 0)
 		goto out;
@@ -320,14 +351,82 @@ static int cmp_str(const void *a, const void *b)
 
 /* ---- verification stages --------------------------------------------- */
 
-/* Stage 1: the envelope, and the Sigstore bundle wrapping the same one. */
+/* verificationMaterial of the bundle: what referee writes and nothing else
+ * — a publicKey hint equal to the first signature's keyid and no tlog
+ * entries, no certificate or chain.  A verifier that trusted a certificate
+ * or key put there would trust the bag's own word; referee trusts only
+ * --trust, so material it does not check is refused rather than ignored. */
+/* timestampVerificationData (sign/pack --tsa): exactly the RFC 3161
+ * timestamps of RF_TSA_FILE, in its order, so that the bundle carries no
+ * timestamp that `verify --tsa-cert` did not check. */
+static int check_bundle_stamps(const json_t *tvd, const rf_bag *bag)
+{
+	rf_buf text = RF_BUF_INIT;
+	const json_t *list = json_is_object(tvd) && json_object_size(tvd) == 1
+				     ? json_object_get(tvd, "rfc3161Timestamps")
+				     : NULL;
+	json_t *stamps = NULL;
+	json_error_t jerr;
+	int rc = RF_ECHECK;
+	if (!json_is_array(list) ||
+	    rf_bag_read_tag_file(&text, bag, RF_TSA_FILE, RF_DSSE_MAX_BYTES) != 0)
+		goto out;
+	stamps = json_loadb(text.data ? text.data : "", text.len, JSON_REJECT_DUPLICATES,
+			    &jerr);
+	if (!json_is_array(stamps) || json_array_size(stamps) != json_array_size(list))
+		goto out;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *e = json_array_get(list, i);
+		const json_t *ts = json_is_object(e) && json_object_size(e) == 1
+					   ? json_object_get(e, "signedTimestamp")
+					   : NULL;
+		const json_t *want = json_object_get(json_array_get(stamps, i), "rfc3161");
+		if (!json_is_string(ts) || !json_is_string(want) || !json_equal(ts, want))
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(stamps);
+	rf_buf_free(&text);
+	rf_error_clear();
+	return rc;
+}
+
+static int check_verification_material(const json_t *root, const rf_dsse *env,
+				       const rf_bag *bag)
+{
+	const json_t *vm = json_object_get(root, "verificationMaterial");
+	const json_t *pk = vm ? json_object_get(vm, "publicKey") : NULL;
+	const json_t *hint = pk ? json_object_get(pk, "hint") : NULL;
+	const json_t *tlog = vm ? json_object_get(vm, "tlogEntries") : NULL;
+	const char *key;
+	json_t *v;
+	if (!json_is_object(root) || json_object_size(root) != 3 || !json_is_object(vm) ||
+	    !json_is_object(pk) || json_object_size(pk) != 1 || !json_is_string(hint) ||
+	    strcmp(json_string_value(hint), rf_dsse_signature_keyid(env, 0)))
+		return RF_ECHECK;
+	json_object_foreach((json_t *)vm, key, v) {
+		if (!strcmp(key, "timestampVerificationData")) {
+			if (check_bundle_stamps(v, bag) != 0)
+				return RF_ECHECK;
+		} else if (strcmp(key, "publicKey") && strcmp(key, "tlogEntries")) {
+			return RF_ECHECK;
+		}
+	}
+	if (tlog && (!json_is_array(tlog) || json_array_size(tlog) != 0))
+		return RF_ECHECK;
+	return 0;
+}
+
+/* Stage 1: the envelope, and the Sigstore bundle wrapping the same one.
+ * Memory is bounded by a small multiple of the envelope: each file's text
+ * is freed once parsed, and the bundle's copy is compared with the parsed
+ * envelope field by field (its payload block by block), never decoded or
+ * re-serialised. */
 static int read_envelope(rf_dsse **env, const rf_bag *bag)
 {
 	rf_buf text = RF_BUF_INIT;
-	rf_dsse *wrapped = NULL;
-	json_t *root = NULL, *inner;
-	char *inner_text = NULL;
-	rf_buf a = RF_BUF_INIT, b = RF_BUF_INIT;
+	json_t *root = NULL, *inner, *media;
 	json_error_t jerr;
 	int rc;
 	*env = NULL;
@@ -335,6 +434,7 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 				       RF_DSSE_MAX_BYTES)) != 0)
 		return rc;
 	rc = rf_dsse_parse(env, text.data ? text.data : "", text.len, RF_ATTEST_DSSE);
+	rf_buf_free(&text);
 	if (rc)
 		goto out;
 	if (strcmp(rf_dsse_payload_type(*env), RF_DSSE_INTOTO)) {
@@ -343,7 +443,6 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 				  RF_DSSE_INTOTO);
 		goto out;
 	}
-	rf_buf_clear(&text);
 	rc = rf_bag_read_tag_file(&text, bag, RF_ATTEST_SIGSTORE, RF_DSSE_MAX_BYTES + 4096);
 	if (rc == RF_ENOTFOUND) {
 		rc = rf_error_set(RF_ECHECK, "'%s' is missing", RF_ATTEST_SIGSTORE);
@@ -353,16 +452,13 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 		goto out;
 	root = json_loadb(text.data ? text.data : "", text.len, JSON_REJECT_DUPLICATES,
 			  &jerr);
+	rf_buf_free(&text);
 	inner = root ? json_object_get(root, "dsseEnvelope") : NULL;
-	if (!root || !json_is_object(inner) ||
-	    !json_is_string(json_object_get(root, "mediaType")) ||
-	    strcmp(json_string_value(json_object_get(root, "mediaType")),
-		   RF_SIGSTORE_BUNDLE_V03) ||
-	    !(inner_text = json_dumps(inner, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
-	    rf_dsse_parse(&wrapped, inner_text, strlen(inner_text),
-			  RF_ATTEST_SIGSTORE) ||
-	    rf_dsse_serialize(&a, *env) || rf_dsse_serialize(&b, wrapped) ||
-	    a.len != b.len || memcmp(a.data, b.data, a.len)) {
+	media = root ? json_object_get(root, "mediaType") : NULL;
+	if (!json_is_object(inner) || !json_is_string(media) ||
+	    strcmp(json_string_value(media), RF_SIGSTORE_BUNDLE_V03) ||
+	    dsse_from_json(NULL, inner, RF_ATTEST_SIGSTORE, *env) != 0 ||
+	    check_verification_material(root, *env, bag) != 0) {
 		rc = rf_error_set(RF_ECHECK,
 				  "'%s' is not a Sigstore bundle v0.3 of the same envelope "
 				  "as '%s'", RF_ATTEST_SIGSTORE, RF_ATTEST_DSSE);
@@ -370,11 +466,7 @@ static int read_envelope(rf_dsse **env, const rf_bag *bag)
 	}
 out:
 	json_decref(root);
-	free(inner_text);
-	rf_dsse_free(wrapped);
 	rf_buf_free(&text);
-	rf_buf_free(&a);
-	rf_buf_free(&b);
 	if (rc) {
 		rf_dsse_free(*env);
 		*env = NULL;
@@ -408,26 +500,14 @@ static int keep_digests(rf_attest_result *res, const rf_subject *const *sub,
 	return 0;
 }
 
-/* Stage 3: the statement (from verified bytes) against the files on disk. */
-static int check_statement(rf_attest_result *res, const rf_bag *bag,
-			   const char *bag_dir, const rf_statement *st,
-			   const rf_attest_opts *opts)
+/* The payload files on disk (regular files only: a symlink or a special
+ * file is hostile here) and the statement's subjects are the same set,
+ * plus the provenance file. */
+static int check_payload_set(const char *bag_dir, const rf_statement *st,
+			     const rf_fetch *holes)
 {
 	struct file_list files = {0};
-	const rf_subject **sub = NULL;
-	rf_fetch *holes = NULL;
-	rf_digest_job *jobs = NULL;
-	rf_buf *full = NULL;
-	rf_pool *pool = NULL;
-	json_t *pred = NULL, *info = NULL;
-	json_error_t jerr;
-	int dfd = -1, rc = 0;
-	size_t njobs = 0;
-
-	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
-		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
-				    rf_statement_predicate_type(st),
-				    RF_PREDICATE_BUNDLE_V1);
+	int dfd, rc = 0;
 	dfd = open(bag_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return rf_error_set(RF_EIO, "cannot open '%s': %s", bag_dir,
@@ -450,9 +530,8 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 				  RF_BAG_PROVENANCE);
 		goto out;
 	}
-	if ((rc = rf_model_bag_check_subjects(bag, st)) != 0 ||
-	    (rc = rf_fetch_load(&holes, bag_dir)) != 0)
-		goto out;
+	/* A subject may also be the model (pack --model, checked against
+	 * referee/model.json by the caller) or a fetch.txt hole. */
 	for (size_t i = 0; i < rf_statement_subject_count(st); i++) {
 		const char *name = rf_statement_subject(st, i)->name;
 		if (strcmp(name, RF_BAG_PROVENANCE) && !rf_model_is_subject(name) &&
@@ -465,6 +544,34 @@ static int check_statement(rf_attest_result *res, const rf_bag *bag,
 			goto out;
 		}
 	}
+out:
+	file_list_free(&files);
+	return rc;
+}
+
+/* Stage 3: the statement (from verified bytes) against the files on disk. */
+static int check_statement(rf_attest_result *res, const rf_bag *bag,
+			   const char *bag_dir, const rf_statement *st,
+			   const rf_attest_opts *opts)
+{
+	const rf_subject **sub = NULL;
+	rf_fetch *holes = NULL;
+	rf_digest_job *jobs = NULL;
+	rf_buf *full = NULL;
+	rf_pool *pool = NULL;
+	json_t *pred = NULL, *info = NULL;
+	json_error_t jerr;
+	int rc = 0;
+	size_t njobs = 0;
+
+	if (strcmp(rf_statement_predicate_type(st), RF_PREDICATE_BUNDLE_V1))
+		return rf_error_set(RF_ECHECK, "predicateType '%s' is not '%s'",
+				    rf_statement_predicate_type(st),
+				    RF_PREDICATE_BUNDLE_V1);
+	if ((rc = rf_model_bag_check_subjects(bag, st)) != 0 ||
+	    (rc = rf_fetch_load(&holes, bag_dir)) != 0 ||
+	    (rc = check_payload_set(bag_dir, st, holes)) != 0)
+		goto out;
 	/* Subjects = payload files + provenance, one to one: hash them all
 	 * (a model subject was checked above against referee/model.json). */
 	sub = calloc(rf_statement_subject_count(st) + 1, sizeof *sub);
@@ -580,7 +687,6 @@ out:
 	free(sub);
 	rf_fetch_free(holes);
 	rf_pool_free(pool);
-	file_list_free(&files);
 	return rc;
 }
 

@@ -15,9 +15,13 @@ struct dsse_sig {
 	unsigned char sig[RF_SIG_LEN];
 };
 
+/* The payload is kept inside its PAE ("DSSEv1 <len> <type> <len> <body>"),
+ * built once when the envelope is made or parsed: every signature check
+ * and signing uses those bytes as they are, with no copy per check. */
 struct rf_dsse {
 	char *type;
-	rf_buf payload;
+	rf_buf pae;      /* PAE(type, body) */
+	size_t body_off; /* where the body starts in `pae` */
 	size_t n;
 	struct dsse_sig sigs[RF_DSSE_MAX_SIGNATURES];
 };
@@ -30,22 +34,33 @@ int rf_dsse_pae(rf_buf *out, const char *type, const void *body, size_t len)
 	return rc;
 }
 
-int rf_dsse_new(rf_dsse **out, const char *payload_type, const void *payload,
-		size_t len)
+/* A new envelope whose PAE header announces a body of `len` bytes; the
+ * body is appended by the caller. */
+static int dsse_alloc(rf_dsse **out, const char *payload_type, size_t len)
 {
 	rf_dsse *e = calloc(1, sizeof *e);
 	*out = NULL;
 	if (!e || !(e->type = strdup(payload_type)) ||
-	    rf_buf_append(&e->payload, payload, len)) {
+	    rf_buf_printf(&e->pae, "DSSEv1 %zu %s %zu ", strlen(payload_type),
+			  payload_type, len) ||
+	    rf_buf_grow(&e->pae, len)) {
 		rf_dsse_free(e);
 		return rf_error_set(RF_ENOMEM, "out of memory");
 	}
-	if (!e->payload.data && rf_buf_grow(&e->payload, 0)) {
-		rf_dsse_free(e);
-		return RF_ENOMEM;
-	}
+	e->body_off = e->pae.len;
 	*out = e;
 	return 0;
+}
+
+int rf_dsse_new(rf_dsse **out, const char *payload_type, const void *payload,
+		size_t len)
+{
+	int rc = dsse_alloc(out, payload_type, len);
+	if (!rc && (rc = rf_buf_append(&(*out)->pae, payload, len)) != 0) {
+		rf_dsse_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 void rf_dsse_free(rf_dsse *env)
@@ -53,7 +68,7 @@ void rf_dsse_free(rf_dsse *env)
 	if (!env)
 		return;
 	free(env->type);
-	rf_buf_free(&env->payload);
+	rf_buf_free(&env->pae);
 	for (size_t i = 0; i < env->n; i++)
 		free(env->sigs[i].keyid);
 	free(env);
@@ -67,8 +82,8 @@ const char *rf_dsse_payload_type(const rf_dsse *env)
 const char *rf_dsse_payload(const rf_dsse *env, size_t *len)
 {
 	if (len)
-		*len = env->payload.len;
-	return env->payload.data;
+		*len = env->pae.len - env->body_off;
+	return env->pae.data + env->body_off;
 }
 
 size_t rf_dsse_signature_count(const rf_dsse *env)
@@ -98,61 +113,99 @@ static int shape(const char *what, const char *fmt, const char *detail)
 			    fmt, detail ? detail : "");
 }
 
-int rf_dsse_parse(rf_dsse **out, const char *json, size_t len, const char *what)
+/* Decoded size of padded base64 text of `n` characters (0 when malformed;
+ * the strict decoder says why). */
+static size_t b64_decoded_len(const char *s, size_t n)
 {
-	json_error_t jerr;
-	json_t *root, *type, *payload, *sigs, *v;
+	size_t len;
+	if (n % 4)
+		return 0;
+	len = n / 4 * 3;
+	if (n && s[n - 1] == '=')
+		len--;
+	if (n > 1 && s[n - 2] == '=')
+		len--;
+	return len;
+}
+
+/* 1 when the base64 text `s` (`n` characters) is the canonical encoding of
+ * `len` bytes at `p`: compared block by block, so that a 256 MiB Sigstore
+ * bundle is checked against the envelope without a second decoded copy. */
+static int b64_matches(const char *s, size_t n, const char *p, size_t len)
+{
+	enum { BLOCK = 3 * 4096 };
+	rf_buf enc = RF_BUF_INIT;
+	size_t off = 0, done = 0;
+	int same = n == (len + 2) / 3 * 4;
+	while (same && done < len) {
+		size_t k = len - done < BLOCK ? len - done : BLOCK;
+		rf_buf_clear(&enc);
+		if (rf_base64_encode(&enc, p + done, k)) {
+			same = 0;
+			break;
+		}
+		same = memcmp(enc.data, s + off, enc.len) == 0;
+		off += enc.len;
+		done += k;
+	}
+	rf_buf_free(&enc);
+	return same;
+}
+
+/* The shape checks of rf_dsse_parse() on a parsed JSON object.  With
+ * `same` non-NULL nothing is built: 0 when `root` is an envelope equal to
+ * `same` (type, payload, signatures in order), RF_ECHECK when it differs. */
+int dsse_from_json(rf_dsse **out, const void *root_, const char *what,
+		   const rf_dsse *same)
+{
+	const json_t *root = root_;
+	json_t *type, *payload, *sigs, *v;
 	const char *key;
 	rf_dsse *e = NULL;
 	rf_buf sig = RF_BUF_INIT;
+	size_t plen;
 	int rc = 0;
-	*out = NULL;
-	what = what ? what : "envelope";
-	if (len > RF_DSSE_MAX_BYTES)
-		return rf_error_set(RF_ELIMIT, "%s: envelope larger than %zu bytes",
-				    what, RF_DSSE_MAX_BYTES);
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return rf_error_set(RF_EFORMAT, "%s:%d:%d: %s", what, jerr.line,
-				    jerr.column, jerr.text);
-	if (!json_is_object(root)) {
-		rc = shape(what, "not a JSON object", NULL);
-		goto out;
-	}
-	json_object_foreach(root, key, v) {
+	if (out)
+		*out = NULL;
+	if (!json_is_object(root))
+		return shape(what, "not a JSON object", NULL);
+	json_object_foreach((json_t *)root, key, v) {
 		if (strcmp(key, "payloadType") && strcmp(key, "payload") &&
-		    strcmp(key, "signatures")) {
-			rc = shape(what, "unexpected key ", key);
-			goto out;
-		}
+		    strcmp(key, "signatures"))
+			return shape(what, "unexpected key ", key);
 	}
 	type = json_object_get(root, "payloadType");
 	payload = json_object_get(root, "payload");
 	sigs = json_object_get(root, "signatures");
 	if (!json_is_string(type) || json_string_length(type) == 0 ||
 	    json_string_length(type) > 256 ||
-	    strlen(json_string_value(type)) != json_string_length(type)) {
-		rc = shape(what, "payloadType must be a short string", NULL);
-		goto out;
-	}
-	if (!json_is_string(payload)) {
-		rc = shape(what, "payload must be a base64 string", NULL);
-		goto out;
-	}
+	    strlen(json_string_value(type)) != json_string_length(type))
+		return shape(what, "payloadType must be a short string", NULL);
+	if (!json_is_string(payload))
+		return shape(what, "payload must be a base64 string", NULL);
 	if (!json_is_array(sigs) || json_array_size(sigs) == 0 ||
-	    json_array_size(sigs) > RF_DSSE_MAX_SIGNATURES) {
-		rc = rf_error_set(RF_EFORMAT,
-				  "%s: malformed DSSE envelope: signatures must be an "
-				  "array of 1 to %d entries", what,
-				  RF_DSSE_MAX_SIGNATURES);
-		goto out;
-	}
-	if ((rc = rf_dsse_new(&e, json_string_value(type), "", 0)) != 0)
-		goto out;
-	if ((rc = rf_base64_decode(&e->payload, json_string_value(payload),
-				   json_string_length(payload), "payload")) != 0) {
-		rc = rf_error_wrap(RF_EFORMAT, "%s: malformed DSSE envelope", what);
-		goto out;
+	    json_array_size(sigs) > RF_DSSE_MAX_SIGNATURES)
+		return rf_error_set(RF_EFORMAT,
+				    "%s: malformed DSSE envelope: signatures must be an "
+				    "array of 1 to %d entries", what, RF_DSSE_MAX_SIGNATURES);
+	if (same) {
+		size_t blen;
+		const char *body = rf_dsse_payload(same, &blen);
+		if (strcmp(json_string_value(type), same->type) ||
+		    json_array_size(sigs) != same->n ||
+		    !b64_matches(json_string_value(payload), json_string_length(payload),
+				 body, blen))
+			return RF_ECHECK;
+	} else {
+		plen = b64_decoded_len(json_string_value(payload), json_string_length(payload));
+		if ((rc = dsse_alloc(&e, json_string_value(type), plen)) != 0)
+			return rc;
+		if ((rc = rf_base64_decode(&e->pae, json_string_value(payload),
+					   json_string_length(payload), "payload")) != 0 ||
+		    e->pae.len - e->body_off != plen) {
+			rc = rf_error_wrap(RF_EFORMAT, "%s: malformed DSSE envelope", what);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < json_array_size(sigs); i++) {
 		json_t *s = json_array_get(sigs, i), *sv, *kv;
@@ -184,6 +237,15 @@ int rf_dsse_parse(rf_dsse **out, const char *json, size_t len, const char *what)
 				   n);
 			goto out;
 		}
+		if (same) {
+			const char *hint = same->sigs[i].keyid ? same->sigs[i].keyid : "";
+			if (memcmp(same->sigs[i].sig, sig.data, RF_SIG_LEN) ||
+			    strcmp(kv ? json_string_value(kv) : "", hint)) {
+				rc = RF_ECHECK;
+				goto out;
+			}
+			continue;
+		}
 		memcpy(e->sigs[e->n].sig, sig.data, RF_SIG_LEN);
 		if (kv && !(e->sigs[e->n].keyid = strdup(json_string_value(kv)))) {
 			rc = rf_error_set(RF_ENOMEM, "out of memory");
@@ -192,38 +254,54 @@ int rf_dsse_parse(rf_dsse **out, const char *json, size_t len, const char *what)
 		e->n++;
 	}
 out:
-	json_decref(root);
 	rf_buf_free(&sig);
 	if (rc) {
 		rf_dsse_free(e);
 		return rc;
 	}
-	*out = e;
+	if (out)
+		*out = e;
 	return 0;
+}
+
+int rf_dsse_parse(rf_dsse **out, const char *json, size_t len, const char *what)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+	*out = NULL;
+	what = what ? what : "envelope";
+	if (len > RF_DSSE_MAX_BYTES)
+		return rf_error_set(RF_ELIMIT, "%s: envelope larger than %zu bytes",
+				    what, RF_DSSE_MAX_BYTES);
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return rf_error_set(RF_EFORMAT, "%s:%d:%d: %s", what, jerr.line,
+				    jerr.column, jerr.text);
+	rc = dsse_from_json(out, root, what, NULL);
+	json_decref(root);
+	return rc;
 }
 
 int rf_dsse_sign(rf_dsse *env, const rf_key *key)
 {
-	rf_buf pae = RF_BUF_INIT, sig = RF_BUF_INIT;
+	rf_buf sig = RF_BUF_INIT;
 	int rc;
 	if (env->n >= RF_DSSE_MAX_SIGNATURES)
 		return rf_error_set(RF_ELIMIT, "an envelope holds at most %d signatures",
 				    RF_DSSE_MAX_SIGNATURES);
-	if ((rc = rf_dsse_pae(&pae, env->type, env->payload.data,
-			      env->payload.len)) != 0)
-		goto out;
 	for (size_t i = 0; i < env->n; i++)
-		if (rf_key_verify(key, pae.data, pae.len, env->sigs[i].sig,
+		if (rf_key_verify(key, env->pae.data, env->pae.len, env->sigs[i].sig,
 				  RF_SIG_LEN) == 0) {
 			rc = rf_error_set(RF_EEXIST,
 					  "the envelope is already signed by key %s",
 					  rf_key_id(key));
 			goto out;
 		}
-	if ((rc = rf_key_sign(&sig, key, pae.data, pae.len)) != 0)
+	if ((rc = rf_key_sign(&sig, key, env->pae.data, env->pae.len)) != 0)
 		goto out;
 	/* A signature that does not verify is never written. */
-	if (rf_key_verify(key, pae.data, pae.len, sig.data, sig.len) != 0) {
+	if (rf_key_verify(key, env->pae.data, env->pae.len, sig.data, sig.len) != 0) {
 		rc = rf_error_set(RF_EINTERNAL, "a fresh signature did not verify");
 		goto out;
 	}
@@ -234,7 +312,6 @@ int rf_dsse_sign(rf_dsse *env, const rf_key *key)
 	memcpy(env->sigs[env->n].sig, sig.data, RF_SIG_LEN);
 	env->n++;
 out:
-	rf_buf_free(&pae);
 	rf_buf_free(&sig);
 	return rc;
 }
@@ -246,8 +323,12 @@ static json_t *envelope_json(const rf_dsse *env)
 	if (!root || !sigs)
 		goto fail;
 	json_object_set_new(root, "payloadType", json_string(env->type));
-	if (rf_base64_encode(&b, env->payload.data, env->payload.len))
-		goto fail;
+	{
+		size_t blen;
+		const char *body = rf_dsse_payload(env, &blen);
+		if (rf_base64_encode(&b, body, blen))
+			goto fail;
+	}
 	json_object_set_new(root, "payload", json_stringn(b.data, b.len));
 	for (size_t i = 0; i < env->n; i++) {
 		json_t *s = json_object();
@@ -332,43 +413,69 @@ void rf_dsse_check_free(rf_dsse_check *check)
 	memset(check, 0, sizeof *check);
 }
 
+/* The trusted key whose id is `hint`, or nkeys. */
+static size_t key_named(const rf_trust *trust, size_t nkeys, const char *hint)
+{
+	if (!rf_sign_is_sha256_hex(hint))
+		return nkeys;
+	for (size_t k = 0; k < nkeys; k++)
+		if (!strcmp(rf_key_id(rf_trust_key(trust, k)), hint))
+			return k;
+	return nkeys;
+}
+
 int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 		   const rf_trust *trust, size_t min_signatures)
 {
-	rf_buf pae = RF_BUF_INIT;
-	size_t nkeys = rf_trust_count(trust);
+	size_t nkeys = rf_trust_count(trust), fallback = 0;
 	unsigned char *used = NULL;
-	size_t first_bad = 0, forged_key = 0;
+	size_t forged_key = 0;
 	int rc = 0;
 	memset(check, 0, sizeof *check);
 	check->signatures = env->n;
-	if ((rc = rf_dsse_pae(&pae, env->type, env->payload.data,
-			      env->payload.len)) != 0)
-		return rc;
 	used = calloc(nkeys ? nkeys : 1, 1);
 	check->signers = calloc(env->n ? env->n : 1, sizeof *check->signers);
 	if (!used || !check->signers) {
 		rc = rf_error_set(RF_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < env->n; i++) {
-		int matched = 0;
-		size_t named = nkeys; /* the trusted key the keyid names, if any */
+	/* Every Ed25519 check hashes the whole PAE (RFC 8032 hashes R || A ||
+	 * message), so the number of checks is what is bounded: a signature
+	 * whose keyid names a trusted key is checked against that key only,
+	 * and a failure there ends the verification (forged in its name); a
+	 * signature equal to an earlier one is not checked again; the others
+	 * (no keyid, or a stranger's) are tried against the trusted keys that
+	 * have not signed yet, at most RF_DSSE_MAX_FALLBACK checks per
+	 * envelope.  The keyid still never makes a signature count. */
+	for (size_t i = 0; i < env->n && !check->forged; i++) {
 		const char *hint = env->sigs[i].keyid ? env->sigs[i].keyid : "";
-		/* keyid is a hint only: every key is tried.  The hinted key goes
-		 * first (pass 0) so that an honest envelope costs one Ed25519
-		 * verification per signature; the others follow (pass 1). */
-		for (size_t step = 0; step < 2 * nkeys; step++) {
-			size_t k = step % nkeys;
-			int hinted = !strcmp(rf_key_id(rf_trust_key(trust, k)), hint);
-			if ((step < nkeys) != hinted)
-				continue;
-			if (hinted)
-				named = k;
-			if (rf_key_verify(rf_trust_key(trust, k), pae.data, pae.len,
-					  env->sigs[i].sig, RF_SIG_LEN) != 0)
-				continue;
-			matched = 1;
+		size_t named = key_named(trust, nkeys, hint), k = nkeys;
+		int dup = 0;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !memcmp(env->sigs[j].sig, env->sigs[i].sig, RF_SIG_LEN);
+		if (dup) {
+			check->unmatched++; /* counted once, as the first copy */
+			if (!check->first_unmatched)
+				check->first_unmatched = i + 1;
+			continue;
+		}
+		if (named < nkeys) {
+			if (rf_key_verify(rf_trust_key(trust, named), env->pae.data,
+					  env->pae.len, env->sigs[i].sig, RF_SIG_LEN) == 0)
+				k = named;
+		} else {
+			for (size_t t = 0; t < nkeys && k == nkeys; t++) {
+				if (used[t])
+					continue;
+				if (fallback++ >= RF_DSSE_MAX_FALLBACK)
+					break;
+				if (rf_key_verify(rf_trust_key(trust, t), env->pae.data,
+						  env->pae.len, env->sigs[i].sig,
+						  RF_SIG_LEN) == 0)
+					k = t;
+			}
+		}
+		if (k < nkeys) {
 			if (!used[k]) {
 				used[k] = 1;
 				if (!(check->signers[check->verified] =
@@ -378,22 +485,20 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 				}
 				check->verified++;
 			}
-			break;
+			continue;
 		}
-		if (!matched) {
-			if (!check->unmatched)
-				check->first_unmatched = i + 1;
-			check->unmatched++;
-			/* The keyid never makes a signature count, but one that names
-			 * a trusted key and fails is no stranger's signature: that
-			 * key's signature was altered, or forged in its name. */
-			if (named < nkeys && check->forged++ == 0) {
-				check->first_forged = i + 1;
-				forged_key = named;
-			}
+		if (!check->unmatched)
+			check->first_unmatched = i + 1;
+		check->unmatched++;
+		/* The keyid never makes a signature count, but one that names a
+		 * trusted key and fails is no stranger's signature: that key's
+		 * signature was altered, or forged in its name. */
+		if (named < nkeys) {
+			check->forged++;
+			check->first_forged = i + 1;
+			forged_key = named;
 		}
 	}
-	first_bad = check->first_unmatched;
 	if (check->forged) {
 		rc = rf_error_set(RF_ECHECK,
 				  "signature %zu (keyid %.16s) names trusted key '%s' but "
@@ -402,14 +507,21 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 				  rf_dsse_signature_keyid(env, check->first_forged - 1),
 				  rf_trust_name(trust, forged_key));
 	} else if (check->verified < min_signatures) {
+		size_t first_bad = check->first_unmatched;
+		char note[128] = "";
+		if (fallback > RF_DSSE_MAX_FALLBACK)
+			snprintf(note, sizeof note,
+				 " (signatures whose keyid names no trusted key get at "
+				 "most %d checks)", RF_DSSE_MAX_FALLBACK);
 		if (check->unmatched)
 			rc = rf_error_set(RF_ECHECK,
 					  "%zu of %zu required signatures verified; "
 					  "signature %zu (keyid %.16s) is not valid for any "
-					  "trusted key",
+					  "trusted key%s",
 					  check->verified, min_signatures, first_bad,
 					  rf_dsse_signature_keyid(env, first_bad - 1)[0] ?
-					  rf_dsse_signature_keyid(env, first_bad - 1) : "none");
+					  rf_dsse_signature_keyid(env, first_bad - 1) : "none",
+					  note);
 		else
 			rc = rf_error_set(RF_ECHECK,
 					  "%zu of %zu required signatures verified "
@@ -418,6 +530,5 @@ int rf_dsse_verify(rf_dsse_check *check, const rf_dsse *env,
 	}
 out:
 	free(used);
-	rf_buf_free(&pae);
 	return rc;
 }

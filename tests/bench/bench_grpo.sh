@@ -3,8 +3,10 @@
 # PyTorch (tests/py/grpo_torch.py bench, Debian's torch under /usr/bin/python3)
 # at the same thread count, run side by side.  Prints steps/s, sampled
 # tokens/s, the ratios, and referee's approximate GFLOP/s against the CPU's
-# peak.  Env: REFEREE, BENCH_DIR, GRPO_BENCH_STEPS (default 10),
-# GRPO_BENCH_THREADS (default "1 2").
+# peak, for two models: the tiny-grpo showcase's size class and the 1.2M-
+# parameter policy of manifests/add3-grpo (3-digit addition).  Env: REFEREE,
+# BENCH_DIR, GRPO_BENCH_STEPS (default 10), GRPO_BENCH_THREADS (default
+# "1 2"), GRPO_BENCH_MODELS (default "tiny add3").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${REFEREE:=$PWD/build/referee}" "${BENCH_DIR:=$PWD/build/bench}"
@@ -13,19 +15,6 @@ THREADS=${GRPO_BENCH_THREADS:-1 2}
 SYSPY=/usr/bin/python3
 D=$BENCH_DIR/grpo
 mkdir -p "$D"
-# The model and batch of manifests/tiny-grpo/recipe.yaml's size class:
-# V=21, C=64, 2 layers, 4 heads, d_ff 256; 16 prompts x 8 samples; prompt 7
-# tokens (2-digit addition), up to 6 completion tokens; one inner update.
-cat >"$D/bench.yaml" <<YAML
-kind: replay-recipe
-schema: 1
-seed: 1
-task: {name: add, digits: 2}
-model: {d-model: 64, layers: 2, heads: 4, d-ff: 256}
-grpo: {steps: $STEPS, prompts-per-step: 16, group-size: 8, learning-rate: 1e-4,
-       kl-coef: 0.04, inner-updates: 1, max-length: 6}
-eval: {size: 1, every: 0}
-YAML
 now() { date +%s.%N; }
 peak_per_core() { # GFLOP/s of one core: MHz x FP32 FLOP per cycle
   local mhz fl=16
@@ -37,16 +26,31 @@ peak_per_core() { # GFLOP/s of one core: MHz x FP32 FLOP per cycle
 }
 have_torch=1
 "$SYSPY" -c "import torch" 2>/dev/null || have_torch=0
+# bench NAME C L NH F DIGITS PLEN MAXLEN: one model, both implementations
+bench() {
+local name=$1 C=$2 L=$3 NH=$4 F=$5 DIG=$6 PLEN=$7 MAXLEN=$8
+cat >"$D/bench.yaml" <<YAML
+kind: replay-recipe
+schema: 1
+seed: 1
+task: {name: add, digits: $DIG, reversed: true}
+model: {d-model: $C, layers: $L, heads: $NH, d-ff: $F}
+grpo: {steps: $STEPS, prompts-per-step: 16, group-size: 8, learning-rate: 1e-4,
+       kl-coef: 0.04, inner-updates: 1, max-length: $MAXLEN}
+eval: {size: 1, every: 0}
+YAML
+echo "-- $name: V 21, C $C, $L layers, $NH heads, d_ff $F; 16 prompts x 8 samples; prompt $PLEN tokens, up to $MAXLEN completion tokens"
 printf '%-8s %-10s %10s %12s %10s %14s\n' threads impl steps/s tokens/s GFLOP/s "% of peak"
 for t in $THREADS; do
   rm -rf "$D/out"
   t0=$(now)
   "$REFEREE" replay "$D/bench.yaml" --out "$D/out" -j "$t" --quiet >/dev/null
   t1=$(now)
-  read -r c_sps c_tps c_gf <<<"$(python3 - "$D/out/log.jsonl" "$t0" "$t1" <<'PY'
+  read -r c_sps c_tps c_gf <<<"$(python3 - "$D/out/log.jsonl" "$t0" "$t1" "$C" "$L" "$F" "$PLEN" <<'PY'
 import json, sys
 rows, steps, tok, flops = 16 * 8, 0, 0.0, 0.0
-V, C, L, F, plen = 21, 64, 2, 256, 7
+V = 21
+C, L, F, plen = (int(x) for x in sys.argv[4:8])
 per_tok = 2 * (L * (4 * C * C + 2 * C * F) + C * V)  # matmul FLOP per token, forward
 for line in open(sys.argv[1]):
     o = json.loads(line)
@@ -70,7 +74,8 @@ PY
     # the same thread budget for PyTorch's own pool and its BLAS's
     j=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t MKL_NUM_THREADS=$t \
         "$SYSPY" tests/py/grpo_torch.py bench --threads "$t" --steps "$STEPS" \
-        --prompt-len 7 --max-len 6 --prompts 16 --group 8)
+        --d-model "$C" --layers "$L" --heads "$NH" --d-ff "$F" \
+        --prompt-len "$PLEN" --max-len "$MAXLEN" --prompts 16 --group 8)
     read -r p_sps p_tps <<<"$(python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print("%.4f %.1f" % (o["steps_per_s"], o["tokens_per_s"]))' "$j")"
     printf '%-8s %-10s %10s %12s\n' "$t" pytorch "$p_sps" "$p_tps"
     awk -v a="$c_sps" -v b="$p_sps" -v c="$c_tps" -v d="$p_tps" -v t="$t" \
@@ -78,4 +83,13 @@ PY
   else
     echo "pytorch: not available under $SYSPY (skipped)"
   fi
+done
+}
+for m in ${GRPO_BENCH_MODELS:-tiny add3}; do
+  case $m in
+    # the tiny-grpo showcase's size class (2-digit addition)
+    tiny) bench tiny 64 2 4 256 2 7 6 ;;
+    # manifests/add3-grpo's policy (1.19M parameters, 3-digit addition)
+    add3) bench add3 128 6 4 512 3 9 7 ;;
+  esac
 done

@@ -84,9 +84,9 @@ expect_err_match "names file:line:column and the field" "^referee check: .*malfo
 mkdir -p "$T/dotdot"
 printf 'kind: claims\nschema: 1\nclaims:\n  - id: a\n    claimed: 50%%\n    from: {source: rescore, rollouts: ../x.jsonl, reward: math, metric: pass@1}\n' \
   >"$T/dotdot/claims.yaml"
-expect_exit "a rollouts path with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
+expect_exit "a rollouts path leaving the checked folder with '..' is refused" 2 "$REFEREE" check "$T/dotdot"
 expect_err_match "the message names from.rollouts once" \
-  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\.' component in '\\.\\./x\\.jsonl' refused$"
+  "^referee check: claim 'a' \\(.*dotdot/claims.yaml:4:5\\): .*dotdot/claims.yaml:6:39: from\\.rollouts: '\\.\\./x\\.jsonl' leaves the payload \\('.*dotdot'\\)$"
 mkdir -p "$T/empty"
 expect_exit "a directory without manifests is exit 2" 2 "$REFEREE" check "$T/empty"
 expect_exit "a missing directory is exit 2" 2 "$REFEREE" check "$T/nope"
@@ -96,7 +96,7 @@ mkdir -p "$T/ev" && cp -r "$M/deepseek-r1" "$M/deepseek-v3" "$T/ev/"
                "$REFEREE" pack "$T/bag" deepseek-r1 deepseek-v3 >/dev/null 2>&1)
 if [ -f "$T/bag/bagit.txt" ]; then
   expect_exit "a bag: both folders checked, exit 1 for R1's pair" 1 "$REFEREE" check "$T/bag"
-  expect_err_match "the bag is verified first" "bag '.*bag' verified: 8 payload files"
+  expect_err_match "the bag is verified first, and said to be unsigned" "bundle '.*bag': VERIFIED; UNSIGNED"
   expect_out_match "R1's table from the bag" "^r1-days-vs-hours .* INCONSISTENT$"
   expect_out_match "V3's table from the bag" "^v3-pretraining-plausible .* CONFIRMED$"
   expect_exit "--in picks one folder of the bag" 0 "$REFEREE" check --in deepseek-v3 "$T/bag"
@@ -109,6 +109,58 @@ if [ -f "$T/bag/bagit.txt" ]; then
 else
   skip "a bag: both folders checked" "referee pack is not built in"
 fi
+
+# Issue 10: the three wrong verdicts, the new forms, and the worked examples.
+expect_exit "a utilisation straddling 60% is not a failure" 0 "$REFEREE" check --explain "$D/straddle"
+expect_out_match "[47%, 92%] of peak is SUSPICIOUS, not CONFIRMED" "^straddles +110K GPU-hours +\[47.0588, 91.6174\]% MFU +SUSPICIOUS$"
+expect_out_match "the reason names the numbers" "why: may reach 91.6% of peak \(47.1% at the least\), above the 60% threshold; the figures as written are too coarse to rule it out"
+expect_out_match "[26%, 50%] is CONFIRMED with its numbers" "why: 25.9% to 50.3% of peak: plausible \(at most the 60% threshold\)"
+expect_exit "an average power above the TDP is IMPOSSIBLE" 1 "$REFEREE" check --explain "$D/power"
+expect_out_match "450 W on a 400 W A100" "^ledger.hot.power +450 W +400 W +IMPOSSIBLE$"
+expect_out_match "the power reason" "why: an average of at least 449.5 W per accelerator is above its 400 W TDP"
+expect_exit "two sources that disagree fail" 1 "$REFEREE" check --explain "$D/conflict"
+expect_out_match "648 against 512, both sources named" \
+  "why: claimed 648 H800 GPUs and derived 512 H800 GPUs cannot both hold \(stated at .*conflict/news.yaml:6:5 and at .*conflict/hardware.yaml:6:12\)"
+expect_exit "a figure referee cannot read is exit 2" 2 "$REFEREE" check "$D/forms-bad"
+expect_err_match "file:line:col and the part not understood" \
+  "^referee check: .*forms-bad/claims.yaml:7:14: claims\[0\]\.claimed: \"38–43% xyz\": could not read 'xyz' after '%'$"
+expect_exit "lint --kinds" 0 "$REFEREE" lint --kinds
+for form in 'under \$450' 'up to 16K H100 GPUs' '15T\+ tokens' '38–43% MFU' 'between 30% and 40%' 'just 26 minutes' \
+            'US\$ 294,000' '1.5 × 10\^24 FLOPs' '5 months' '16 H100s' '433,196 kWh' 't CO2eq' '57 gCO2eq/kWh' '35 ± 5 %'; do
+  expect_out_match "lint --kinds lists $form" "$form"
+done
+for ex in bloom llama-2 llama-3 s1; do
+  expect_exit "$ex: exit 0" 0 "$REFEREE" check "$M/$ex"
+done
+run "$REFEREE" check "$M/bloom"
+expect_out_match "BLOOM: 433,196 kWh from 1,082,990 GPU-h × 400 W" "^ledger.final-training.energy +433,196 kWh +\[433.1958K, 433.1962K\) kWh +CONFIRMED$"
+expect_out_match "BLOOM: 'approximately 24.7 tonnes' = × 57 gCO2eq/kWh" "^bloom-emissions-abstract +approximately 24.7 t CO2eq .* CONFIRMED$"
+expect_out_match "BLOOM: 4 confirmed" "^4 claims: 4 confirmed, 0 inconsistent"
+run "$REFEREE" check "$M/llama-2"
+expect_out_match "Llama 2: Table 2's emissions add up to 539.00" "^ledger.total.emissions +539.00 tCO2eq .* CONFIRMED$"
+expect_out_match "Llama 2: no carbon intensity, emissions UNVERIFIABLE" "^ledger.llama-2-70b.emissions +291.42 tCO2eq +- +UNVERIFIABLE$"
+expect_out_match "Llama 2: 9 rows" "^9 claims: 4 confirmed, 0 inconsistent, 0 suspicious, 0 impossible, 5 unverifiable"
+run "$REFEREE" check "$M/llama-3"
+expect_out_match "Llama 3: 16,384 GPUs are 'up to 16K'" "^llama-3-up-to-16k-gpus +up to 16K H100 GPUs +16.384K H100 GPUs +CONFIRMED$"
+expect_out_match "Llama 3: 3.8 × 10^25 FLOPs" "^llama-3-flops +3.8 × 10\^25 FLOPs .* CONFIRMED$"
+expect_out_match "Llama 3: the whole run at or below 38–43% steady-state MFU" "^llama-3-steady-state-mfu +38–43% MFU +\[34.3477, 34.7003\]% +CONFIRMED$"
+run "$REFEREE" check "$M/s1"
+expect_out_match "s1: 5 × ceil(1000/16) = 315 steps" "^s1-steps +315 gradient steps +315 gradient steps +CONFIRMED$"
+expect_out_match "s1: 'just 26 minutes'" "^s1-training-time +just 26 minutes .* CONFIRMED$"
+# tampered: the step count and the emissions changed
+# a lower bound's open side is null in --json (JSON has no infinity)
+mkdir -p "$T/bound" && printf 'kind: claims\nschema: 1\nclaims:\n  - {id: b, claimed: at least 15T tokens, from: {source: claim, claim: c}}\n  - {id: c, claimed: 15.6T tokens, from: {source: claim, claim: b}}\n' >"$T/bound/claims.yaml"
+expect_exit "--json with a bound" 0 "$REFEREE" check --json "$T/bound"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r={x["claim"]: x for x in d["rows"]}; i=r["b"]["claimed_interval"]; assert i["hi"] is None and i["lo"]==14.5e12, i; assert r["c"]["verdict"]=="CONFIRMED"' "$T/out" 2>"$T/py"; then
+  ok "--json: [14.5T, null] for 'at least 15T tokens'"; else not_ok "--json: [14.5T, null] for 'at least 15T tokens'" "$(cat "$T/py")"; fi
+mkdir -p "$T/s1t" && cp "$M"/s1/*.yaml "$T/s1t/" && sed -i 's/claimed: 315 gradient steps/claimed: 320 gradient steps/' "$T/s1t/claims.yaml"
+expect_exit "s1 with 320 steps fails" 1 "$REFEREE" check "$T/s1t"
+mkdir -p "$T/bt" && cp "$M"/bloom/*.yaml "$T/bt/" && sed -i 's/emissions: 24.69 tCO2eq /emissions: 25.69 tCO2eq /' "$T/bt/ledger.yaml"
+expect_exit "BLOOM with 25.69 t fails" 1 "$REFEREE" check "$T/bt"
+expect_out_match "the changed emissions are INCONSISTENT" "^ledger.final-training.emissions +25.69 tCO2eq .* INCONSISTENT$"
+mkdir -p "$T/l3t" && cp "$M"/llama-3/*.yaml "$T/l3t/" && sed -i 's/claimed: 38–43% MFU/claimed: 30–33% MFU/' "$T/l3t/claims.yaml"
+expect_exit "Llama 3 with a 30–33% steady state: suspicious, not failed" 0 "$REFEREE" check "$T/l3t"
+expect_out_match "the whole run exceeds a 30–33% steady state" "^llama-3-steady-state-mfu .* SUSPICIOUS$"
 
 expect_exit "no argument is a usage error" 2 "$REFEREE" check
 expect_exit "a bad threshold is a usage error" 2 "$REFEREE" check --suspicious-mfu x "$M/deepseek-v3"

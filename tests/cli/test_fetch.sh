@@ -83,4 +83,11 @@ expect_err_match "path named" "is not a safe path under data/"
 expect_exit "--by-reference without '=': exit 2" 2 $R pack b3 src --by-reference '*.bin'
 expect_exit "unsigned holey pack" 0 $R pack u src --by-reference 'weights/*=https://h/'
 expect_exit "unsigned holey verify --allow-holey" 0 $R verify u --allow-holey
+# Every verb that reads a bag verifies it through rf_bundle_verify(): a
+# holey bag is incomplete for check, review and sign as well.
+run $R verify b --trust ed.pub --allow-holey
+expect_out_match "verify --allow-holey: the verdict says HOLEY" "verdict: VERIFIED.*HOLEY: 3 of 3 files by reference"
+expect_out_match "fetch.txt's URLs are an unsigned extra" "extra: +'fetch.txt': its URLs are not signed"
+expect_exit "check of a holey bag fails" 1 $R check b
+expect_exit "review of a holey bag fails" 1 $R review b -q
 done_testing

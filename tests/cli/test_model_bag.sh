@@ -58,4 +58,9 @@ expect_err_match "reason" "names a model, but the bag has no"
 # An unsigned bag with a model record: BagIt covers it
 expect_exit "pack --model unsigned" 0 $R pack u src --model m
 expect_exit "verify --model unsigned" 0 $R verify u --model m
+# The signed statement names the model by its record's digest: the record
+# is no unsigned extra; and check/review get the signed-subject checks too.
+run $R verify b --trust ed.pub
+expect_true "the model record is not an unsigned extra" bash -c "! grep -q 'extra:.*model.json' '$T/out'"
+expect_exit "check of the forged record fails (rf_bundle_verify)" 1 $R check forged
 done_testing

@@ -147,4 +147,20 @@ expect_exit "unknown option" 2 "$REFEREE" rescore "$DATA" --frobnicate
 expect_exit "no rollouts argument" 2 "$REFEREE" rescore
 expect_exit "--help" 0 "$REFEREE" rescore --help
 expect_out_match "--help lists default fields" "completion +completions, responses"
+# issue 13: an unknown option is named as unknown, even where a value
+# follows or none does; with k = 1 the table has one pass@1 row
+expect_exit "unknown option --bogus" 2 "$REFEREE" rescore "$DATA" --bogus
+expect_err_match "--bogus named unknown" "unknown option '--bogus'"
+expect_exit "unknown option --force last" 2 "$REFEREE" rescore "$DATA" --force
+expect_err_match "--force named unknown" "unknown option '--force'"
+expect_exit "a known option without its value" 2 "$REFEREE" rescore "$DATA" --k
+expect_err_match "says it needs a value" "option '--k' needs a value"
+printf '{"id":"a","answer":"1","completion":"\\\\boxed{1}"}\n{"id":"b","answer":"2","completion":"\\\\boxed{3}"}\n' >"$T/k1.jsonl"
+expect_exit "k = 1 rollouts" 0 "$REFEREE" rescore "$T/k1.jsonl" --bootstrap 0
+if [ "$(grep -c 'pass@1 ' "$T/out")" = 1 ]; then ok "pass@1 printed once with k = 1"
+else not_ok "pass@1 printed once with k = 1" "$(cat "$T/out")"; fi
+# issue 11: a NUL byte is a malformed line, named (it used to splice lines)
+printf '{"id":"a","answer":"1","completion":"\\\\boxed{1}"}\n{"id":"b","answer":"2","completion":"\\\\boxed{2}\000junk"}\n"}\n' >"$T/nul.jsonl"
+expect_exit "a NUL byte in a line" 2 "$REFEREE" rescore "$T/nul.jsonl"
+expect_err_match "NUL named with its line" "nul.jsonl' line 2: column 48: a NUL byte"
 done_testing

@@ -92,6 +92,21 @@ expect_exit "verify --tsa-cert --require-timestamp" 0 $R verify b --trust ed.pub
 expect_exit "another root: the timestamp fails the bag" 1 $R verify b --trust ed.pub --tsa-cert otherroot.pem
 expect_err_match "reason" "timestamp 1 .*does not verify against 'otherroot.pem'"
 expect_exit "Python bagit validates the timestamped bag" 0 $PY -c "import bagit; bagit.Bag('b').validate()"
+run $R verify b --trust ed.pub
+expect_out_match "without --tsa-cert the timestamps are an unchecked extra" "extra: +'referee/attestation.timestamps.json': RFC 3161 timestamps, not checked"
+# The Sigstore bundle carries exactly the timestamps verify checks.
+cp -r b tvd
+$PY - <<'PYEOF'
+import json
+p = 'tvd/referee/attestation.sigstore.json'
+b = json.load(open(p))
+b['verificationMaterial']['timestampVerificationData']['rfc3161Timestamps'].append({'signedTimestamp': 'AAAA'})
+open(p, 'w').write(json.dumps(b))
+PYEOF
+$PY "$TESTS_DIR/cli/retag.py" tvd
+expect_exit "a timestamp in the Sigstore bundle that verify does not check fails" 1 $R verify tvd --trust ed.pub
+expect_err_match "reason" "is not a Sigstore bundle v0.3 of the same envelope"
+expect_exit "check of that bag fails too (rf_bundle_verify)" 1 $R check tvd
 # a bag without timestamps
 $R pack plain src --sign ed.key --source-organization other >/dev/null 2>&1
 expect_exit "no timestamp: passes without --require-timestamp" 0 $R verify plain --trust ed.pub --tsa-cert root.pem

@@ -520,6 +520,76 @@ static void test_report(void **state)
 	rf_bag_report_free(NULL);
 }
 
+/* Issue 11: bag-info.txt's folded continuation lines rebuilt the whole
+ * value at every line (a 1.2 MB folded value took more than 5 minutes in
+ * rf_bag_open, before any signature check).  10^6 continuation lines, a
+ * 5 MB value, and a 10^6-line manifest must open (in linear time: the old
+ * parser does not finish this test). */
+static void test_linear_tag_files(void **state)
+{
+	(void)state;
+	rf_bag *b = NULL;
+	FILE *f;
+	const char *v;
+	pack_fresh();
+	f = fopen(pathf("%s/bag-info.txt", bagdir), "wb");
+	assert_non_null(f);
+	fputs("Bagging-Date: 2025-09-17\nExternal-Description: x\n", f);
+	for (int i = 0; i < 1000000; i++)
+		fputs(" abcd\n", f);
+	fputs("Source-Organization: after\n", f);
+	fclose(f);
+	assert_int_equal(rf_bag_open(&b, bagdir), 0);
+	v = rf_bag_info_get(b, "External-Description");
+	assert_non_null(v);
+	assert_int_equal(strlen(v), 1 + 1000000 * 5);
+	assert_memory_equal(v, "x abcd abcd", 11);
+	assert_string_equal(rf_bag_info_get(b, "Source-Organization"), "after");
+	rf_bag_free(b);
+
+	pack_fresh();
+	f = fopen(pathf("%s/manifest-sha256.txt", bagdir), "wb");
+	assert_non_null(f);
+	for (int i = 1000000; i-- > 0;)
+		fprintf(f, "%064d  data/f%07d\n", 0, i);
+	fclose(f);
+	assert_int_equal(rf_bag_open(&b, bagdir), 0);
+	assert_int_equal(rf_bag_entry_count(b), 1000000);
+	assert_string_equal(rf_bag_entry_at(b, 0)->path, "data/f0000000");
+	rf_bag_free(b);
+}
+
+/* bagit.txt declares the tag files UTF-8: a Latin-1 bag-info is malformed
+ * (it made signing fail with "out of memory" in the JSON encoder). */
+static void test_bag_info_utf8(void **state)
+{
+	(void)state;
+	rf_bag *b = NULL;
+	pack_fresh();
+	put(pathf("%s/bag-info.txt", bagdir),
+	    "Bagging-Date: 2025-09-17\nSource-Organization: Universit\xe9\n");
+	assert_int_equal(rf_bag_open(&b, bagdir), RF_EFORMAT);
+	assert_non_null(strstr(rf_error_last(), "line 2: not valid UTF-8"));
+	assert_null(b);
+}
+
+/* A report keeps at most RF_BAG_MAX_PROBLEMS problems; the rest are
+ * counted and still decide the status (bounded memory on hostile bags). */
+static void test_report_cap(void **state)
+{
+	(void)state;
+	rf_bag_report *r = NULL;
+	assert_int_equal(rf_bag_report_new(&r), 0);
+	for (int i = 0; i < RF_BAG_MAX_PROBLEMS + 5; i++)
+		assert_int_equal(rf_bag_report_add(r, RF_BAG_MALFORMED, "x", "line %d", i), 0);
+	assert_int_equal(rf_bag_report_count(r), RF_BAG_MAX_PROBLEMS);
+	assert_int_equal(rf_bag_report_dropped(r), 5);
+	assert_int_equal(rf_bag_report_status(r), RF_EFORMAT);
+	assert_int_equal(rf_bag_report_add(r, RF_BAG_MISMATCH, "y", "dropped, yet"), 0);
+	assert_int_equal(rf_bag_report_status(r), RF_ECHECK);
+	rf_bag_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +601,9 @@ int main(void)
 	    cmocka_unit_test(test_mutations),
 	    cmocka_unit_test(test_verify_known_digests),
 	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_linear_tag_files),
+	    cmocka_unit_test(test_bag_info_utf8),
+	    cmocka_unit_test(test_report_cap),
 	};
 	return cmocka_run_group_tests_name("bag", tests, setup, teardown);
 }

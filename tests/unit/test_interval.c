@@ -229,8 +229,10 @@ static void test_tolerances_and_precision(void **state)
 	expect_interval(fig("10 +/- 0.5 h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
 	expect_interval(fig("10K \xc2\xb1 0.5K").v, 9500, 10500, 0, 0);
 	{
-		rf_figure f = fig("10 \xc2\xb1" "5%");
-		assert_true(f.v.lo <= 9.5 && f.v.lo > 9.4999999 && f.v.hi >= 10.5 && f.v.hi < 10.500001);
+		/* a tolerance with a unit of its own stays relative: 10 h ± 5% */
+		rf_figure f = fig("10 \xc2\xb1" "5% h");
+		assert_true(f.v.lo <= 9.5 * 3600 && f.v.lo > 9.4999999 * 3600 &&
+			    f.v.hi >= 10.5 * 3600 && f.v.hi < 10.500001 * 3600);
 		assert_true(f.flags & RF_FIGURE_TOL);
 	}
 	expect_interval(fig_opts("512", 0, 0, "exact").v, 512, 512, 0, 0);
@@ -257,6 +259,324 @@ static void test_tolerances_and_precision(void **state)
 	/* a product is exact: a count of GPUs */
 	expect_interval(fig("64\xc3\x97" "8").v, 512, 512, 0, 0);
 	expect_interval(fig("64 x 8 GPUs").v, 512, 512, 0, 0);
+}
+
+
+/* Issue 10: figures as papers write them.  Each row: the text, the
+ * interval in base units (s, USD, FLOP, GPUs, tokens, J, kg CO2eq; % as a
+ * ratio), within 1e-9 relative where the decimal is inexact. */
+static const struct form {
+	const char *text;
+	double lo, hi;
+	int lo_open, hi_open;
+} forms[] = {
+	/* bounds: open at one side, never below 0, reaching the far end of
+	 * the number's written rounding ("up to 16K" holds for 16,384) */
+	{"under $450", 0, 450.5, 0, 1},
+	{"less than $450", 0, 450.5, 0, 1},
+	{"below 2 days", 0, 2.5 * 86400, 0, 1},
+	{"fewer than 1,000 examples", 0, 1000.5, 0, 1},
+	{"< 450 USD", 0, 450.5, 0, 1},
+	{"<450 USD", 0, 450.5, 0, 1},
+	{"at most 8 GPUs", 0, 8.5, 0, 1},
+	{"up to 16K H100 GPUs", 0, 16500, 0, 1},
+	{"no more than 5%", 0, 0.055, 0, 1},
+	{"within 2 days", 0, 2.5 * 86400, 0, 1},
+	{"\xe2\x89\xa4 450 USD", 0, 450.5, 0, 1},
+	{"<= 450 USD", 0, 450.5, 0, 1},
+	{"over 2,000 GPUs", 1999.5, INFINITY, 0, 0},
+	{"more than 1T tokens", 0.5e12, INFINITY, 0, 0},
+	{"above 40%", 0.395, INFINITY, 0, 0},
+	{"> 5 h", 4.5 * 3600, INFINITY, 0, 0},
+	{"at least 15T tokens", 14.5e12, INFINITY, 0, 0},
+	{"no less than 10 h", 9.5 * 3600, INFINITY, 0, 0},
+	{"\xe2\x89\xa5 5 h", 4.5 * 3600, INFINITY, 0, 0},
+	{">= 5 h", 4.5 * 3600, INFINITY, 0, 0},
+	{"15T+ tokens", 14.5e12, INFINITY, 0, 0},
+	{"~15T+ tokens", 14.5e12, INFINITY, 0, 0},
+	/* ranges: from the low end's rounding to the high end's */
+	{"38-43%", 0.375, 0.435, 0, 1},
+	{"38\xe2\x80\x93" "43%", 0.375, 0.435, 0, 1},
+	{"38 \xe2\x80\x93 43% MFU", 0.375, 0.435, 0, 1},
+	{"$400\xe2\x80\x93$450", 399.5, 450.5, 0, 1},
+	{"$2.49\xe2\x80\x93$3.29 per GPU hour", 2.485 / 3600, 3.295 / 3600, 0, 1},
+	{"between 30% and 40%", 0.295, 0.405, 0, 1},
+	{"30 to 40 GPU-hours", 29.5 * 3600, 40.5 * 3600, 0, 1},
+	{"2-3 days", 1.5 * 86400, 3.5 * 86400, 0, 1},
+	/* words that carry no figure; "nearly" is the lower half of the
+	 * written rounding, up to the figure */
+	{"just 26 minutes", 25.5 * 60, 26.5 * 60, 0, 1},
+	{"only 7 H100 GPU hours", 6.5 * 3600, 7.5 * 3600, 0, 1},
+	{"a total of 3.3M GPU hours", 3.25e6 * 3600, 3.35e6 * 3600, 0, 1},
+	{"147K GPU-hours in total", 146.5e3 * 3600, 147.5e3 * 3600, 0, 1},
+	{"nearly 3 days", 2.5 * 86400, 3 * 86400, 0, 0},
+	{"almost $5M", 4.5e6, 5e6, 0, 0},
+	/* spacing and currency */
+	{"$ 450", 449.5, 450.5, 0, 1},
+	{"US$ 294,000", 293999.5, 294000.5, 0, 1},
+	{"USD 450", 449.5, 450.5, 0, 1},
+	{"450 USD", 449.5, 450.5, 0, 1},
+	{"$5.6 million", 5.55e6, 5.65e6, 0, 1},
+	{"5.6 million dollars", 5.55e6, 5.65e6, 0, 1},
+	/* scientific */
+	{"1.5 \xc3\x97 10^24 FLOPs", 1.45e24, 1.55e24, 0, 1},
+	{"1.5x10^24", 1.45e24, 1.55e24, 0, 1},
+	{"1.5\xc2\xb7" "10\xc2\xb2\xe2\x81\xb4", 1.45e24, 1.55e24, 0, 1},
+	{"3.8 \xc3\x97 10\xc2\xb2\xe2\x81\xb5 FLOPs", 3.75e25, 3.85e25, 0, 1},
+	{"3.8e25", 3.75e25, 3.85e25, 0, 1},
+	{"2 \xc3\x97 10^-3", 1.5e-3, 2.5e-3, 0, 1},
+	/* units: months and years are Gregorian averages */
+	{"5 months", 4.5 * 2629746, 5.5 * 2629746, 0, 1},
+	{"1 year", 0.5 * 31556952, 1.5 * 31556952, 0, 1},
+	{"3 epochs", 2.5, 3.5, 0, 1},
+	{"1,000 examples", 999.5, 1000.5, 0, 1},
+	{"80 problems", 79.5, 80.5, 0, 1},
+	{"4M sequences", 3.5e6, 4.5e6, 0, 1},
+	{"32 prompts", 31.5, 32.5, 0, 1},
+	{"16 H100s", 15.5, 16.5, 0, 1},
+	{"2048 A100s", 2047.5, 2048.5, 0, 1},
+	{"30.84M H100-hours", 30.835e6 * 3600, 30.845e6 * 3600, 0, 1},
+	{"400 W", 399.5, 400.5, 0, 1},
+	{"0.4 kW", 350, 450, 0, 0}, /* 0.35 × 1000: inexact, closed */
+	{"20 MW", 19.5e6, 20.5e6, 0, 1},
+	{"500 Wh", 499.5 * 3600, 500.5 * 3600, 0, 1},
+	{"433,196 kWh", 433195.5 * 3.6e6, 433196.5 * 3.6e6, 0, 1},
+	{"36 MWh", 35.5 * 3.6e9, 36.5 * 3.6e9, 0, 1},
+	{"1.2 GWh", 1.15 * 3.6e12, 1.25 * 3.6e12, 0, 1},
+	{"14 tCO2eq", 13500, 14500, 0, 1},
+	{"24.69 tCO2e", 24685, 24695, 0, 0}, /* × 1000 of an inexact decimal */
+	{"100 kgCO2eq", 99.5, 100.5, 0, 1},
+	{"25 t CO2eq", 24500, 25500, 0, 1},
+	{"57 gCO2eq/kWh", 56.5e-3 / 3.6e6, 57.5e-3 / 3.6e6, 0, 1},
+};
+
+/* A decimal the test can write exactly (a multiple of 1/1024, or ∞). */
+static int dyadic(double x)
+{
+	return isinf(x) || (fabs(x) < 0x1p40 && x * 1024 == floor(x * 1024));
+}
+
+static void test_paper_forms(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		const struct form *f = &forms[i];
+		rf_figure g;
+		rf_interval v;
+		int ok;
+		if (rf_figure_parse(&g, f->text, NULL))
+			fail_msg("'%s' did not parse: %s", f->text, rf_error_last());
+		v = g.v;
+		/* an inexact end (0.435) is widened by an ulp and closed */
+		ok = (v.lo_open == f->lo_open || (!dyadic(f->lo) && !v.lo_open)) &&
+		     (v.hi_open == f->hi_open || (!dyadic(f->hi) && !v.hi_open)) &&
+		     (v.lo == f->lo || (v.lo <= f->lo && v.lo >= f->lo - fabs(f->lo) * 1e-9) ||
+		      fabs(v.lo - f->lo) <= fabs(f->lo) * 1e-12) &&
+		     (v.hi == f->hi || (v.hi >= f->hi && v.hi <= f->hi + fabs(f->hi) * 1e-9) ||
+		      fabs(v.hi - f->hi) <= fabs(f->hi) * 1e-12);
+		if (!ok)
+			fail_msg("'%s': got %c%.17g, %.17g%c, expected %c%.17g, %.17g%c", f->text,
+				 v.lo_open ? '(' : '[', v.lo, v.hi, v.hi_open ? ')' : ']',
+				 f->lo_open ? '(' : '[', f->lo, f->hi, f->hi_open ? ')' : ']');
+	}
+	/* the dimensions the new units carry */
+	assert_true(rf_unit_same_dim(&F("16 H100s")->unit, &F("1 GPU")->unit));
+	assert_true(rf_unit_same_dim(&F("30.84M H100-hours")->unit, &F("1 GPU-hour")->unit));
+	assert_true(rf_unit_same_dim(&F("3 epochs")->unit, &F("3")->unit));
+	assert_true(rf_unit_same_dim(&F("5 months")->unit, &F("1 h")->unit));
+	assert_true(rf_unit_same_dim(&F("0.4 kW")->unit, &F("1 W")->unit));
+	assert_false(rf_unit_same_dim(&F("0.4 kW")->unit, &F("1 kWh")->unit));
+	assert_true(rf_unit_same_dim(&F("1 t CO2eq")->unit, &F("1 kgCO2eq")->unit));
+	assert_true(rf_figure_parse(&(rf_figure){0}, "5.6 million dollars", NULL) == 0);
+	assert_true(fig("under $450").flags & RF_FIGURE_BOUND);
+	assert_true(fig("38-43%").flags & RF_FIGURE_RANGE);
+	/* DESIGN.md's overlap rule on bounds: "under $450" meets a derived
+	 * [$438, $462] and cannot hold with [$517, $544] */
+	assert_true(rf_interval_overlaps(fig("under $450").v, (rf_interval){438, 462, 0, 0}));
+	assert_false(rf_interval_overlaps(fig("under $450").v, (rf_interval){517, 544, 0, 0}));
+	assert_false(rf_interval_overlaps(fig("under $450").v, rf_interval_point(450.5)));
+	assert_true(rf_interval_overlaps(fig("up to 16K GPUs").v, rf_interval_point(16384)));
+	assert_false(rf_interval_overlaps(fig("up to 16K GPUs").v, rf_interval_point(16500)));
+	/* an exact bound (a setting, or a product) excludes its number */
+	{
+		rf_figure x;
+		rf_figure_opts ex = {.exact = 1};
+		assert_int_equal(rf_figure_parse(&x, "under $450", &ex), 0);
+		assert_false(rf_interval_overlaps(x.v, rf_interval_point(450)));
+		assert_int_equal(rf_figure_parse(&x, "at most $450", &ex), 0);
+		assert_true(rf_interval_overlaps(x.v, rf_interval_point(450)));
+		assert_int_equal(rf_figure_parse(&x, "over 64*8 GPUs", NULL), 0);
+		assert_false(rf_interval_overlaps(x.v, rf_interval_point(512)));
+	}
+	/* a bound multiplies like any interval: [0, 8] GPUs × [0, ∞) h */
+	{
+		rf_figure x;
+		rf_figure_mul(&x, F("at most 8 GPUs"), F("at least 2 h"));
+		assert_true(x.v.lo == 0 && isinf(x.v.hi));
+	}
+}
+
+/* Random strings made of the grammar's pieces: every parse either fails
+ * with RF_EFORMAT or gives an interval that is not empty and not NaN. */
+static void test_grammar_fuzz(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"1", "38", "2,788", ".5", "0", "K", "M", "T", "%", "$", "US$", "USD ", " ", "-", "+",
+		"\xe2\x80\x93", "\xc3\x97", "x", "10^", "\xc2\xb2", "\xe2\x81\xbb", "e", "\xc2\xb1",
+		"+/-", "under ", "at least ", "between ", " and ", " to ", "~", "about ", "nearly ",
+		"just ", " in total", "h", " GPU-hours", " W", " kWh", " tCO2eq", "/kWh", " per GPU hour",
+		" months", " H100s", " MFU", "<", "\xe2\x89\xa5", "*", "\xc2\xb7", "(", "\xe2"};
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	for (int round = 0; round < 30000; round++) {
+		char buf[128] = "";
+		size_t len = 0;
+		int parts = 1 + (int)(round % 7);
+		rf_figure f;
+		int rc;
+		for (int i = 0; i < parts; i++) {
+			const char *pc;
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+			if (len + strlen(pc) + 1 >= sizeof buf)
+				break;
+			memcpy(buf + len, pc, strlen(pc) + 1);
+			len += strlen(pc);
+		}
+		rc = rf_figure_parse(&f, buf, NULL);
+		if (rc && rc != RF_EFORMAT)
+			fail_msg("'%s': rc %d", buf, rc);
+		if (!rc && (isnan(f.v.lo) || isnan(f.v.hi) || f.v.lo > f.v.hi))
+			fail_msg("'%s': [%g, %g]", buf, f.v.lo, f.v.hi);
+	}
+}
+
+/* Every example of the figure table that lint --kinds prints parses. */
+static void test_form_table(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (size_t i = 0; rf_figure_form_at(i); i++) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", rf_figure_form_at(i)->written);
+		assert_non_null(rf_figure_form_at(i)->means);
+		/* examples are separated by ", " (a thousands separator has no
+		 * space after it) */
+		for (char *t = buf, *e; t; t = e) {
+			rf_figure f;
+			if ((e = strstr(t, ", ")))
+				*e = '\0', e += 2;
+			if (rf_figure_parse(&f, t, NULL))
+				fail_msg("table example '%s' did not parse: %s", t, rf_error_last());
+			n++;
+		}
+	}
+	assert_true(n > 80);
+	assert_null(rf_figure_form_at(1000));
+}
+
+/* Near misses: each must fail, and say which part it could not read. */
+static void test_paper_forms_rejected(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"under", "expected a figure"},
+		{"under $", "expected a number at '$'"},
+		{"under about", "expected a number"},
+		{"between 30% and", "'between' needs 'and' and a second figure"},
+		{"between 30%", "'between' needs 'and'"},
+		{"38-", "unknown unit '-'"},
+		{"43-38%", "a range is written low end first"},
+		{"38%-43 h", "the range's ends have different units"},
+		{"$400-450", "the range's ends have different units"},
+		{"under 38-43%", "a range cannot also be a bound ('under')"},
+		{"at least under 5", "'under' after 'at least': one bound at a time"},
+		{"15T+ tokens \xc2\xb1 1T", "a bound takes no tolerance"},
+		{"38-43% \xc2\xb1 1", "a range takes no tolerance"},
+		{"38\xe2\x80\x93" "43% xyz", "could not read 'xyz' after '%'"},
+		{"$5 GPUs", "could not read 'GPUs' after a dollar amount"},
+		{"$400\xe2\x80\x93$450 GPUs", "could not read 'GPUs' after a dollar amount"},
+		{"1.5 \xc3\x97 10^ FLOPs", "product"},
+		{"1.5x10", "unknown unit 'x10'"},
+		{"1.5 x 10", "a product must be of whole numbers"},
+		{"5 monthz", "unknown unit 'monthz'"},
+		{"16 H100z", "unknown unit 'H100z'"},
+		{"400 Wats", "unknown unit 'Wats'"},
+		{"overall 5", "expected a figure"},
+		{"14 tCO2eqs", "unknown unit"},
+		{"10 h \xc2\xb1 x", "could not read the tolerance"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rf_figure f;
+		if (rf_figure_parse(&f, bad[i].text, NULL) != RF_EFORMAT)
+			fail_msg("'%s' parsed", bad[i].text);
+		if (!strstr(rf_error_last(), bad[i].msg))
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].text, rf_error_last(),
+				 bad[i].msg);
+	}
+}
+
+/* Issue 10: "35 ± 5 %" was read as 35 ± 5% relative ([33.25, 36.75], a
+ * plain number) and then called INCONSISTENT with a utilisation of 0.35.
+ * A % after a ± whose figure has no other unit is percentage points. */
+static void test_percent_tolerance_is_points(void **state)
+{
+	(void)state;
+	static const char *const same[] = {"35 \xc2\xb1 5 %", "35% \xc2\xb1 5%", "35 +/- 5%",
+					   "35% +/- 5"};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		rf_figure f = fig(same[i]);
+		/* [30%, 40%]: 0.30 and 0.40 are inexact, widened by an ulp */
+		expect_near(f.v, 0.30, 0.40, 0, 0);
+		assert_string_equal(f.unit.name, "%");
+		assert_true(rf_interval_contains(f.v, 0.35));
+		assert_false(rf_interval_contains(f.v, 0.41));
+		assert_false(rf_interval_contains(f.v, 0.29));
+	}
+	/* percent and plain ratios are one dimension: 0.35 is 35% */
+	assert_true(rf_unit_same_dim(&F("0.35")->unit, &F("35%")->unit));
+	assert_true(rf_interval_overlaps(fig("35 \xc2\xb1 5 %").v, rf_interval_point(0.35)));
+	assert_true(rf_interval_overlaps(fig("0.35").v, fig("35%").v));
+	/* near miss: the relative reading would not reach 38% */
+	assert_true(rf_interval_contains(fig("35 \xc2\xb1 5 %").v, 0.38));
+	/* a unit of its own keeps the tolerance relative: 10 h ± 5%, written
+	 * after the unit or before it */
+	expect_near(fig("10 h \xc2\xb1 5%").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
+	expect_near(fig("10 \xc2\xb1 5% h").v, 9.5 * 3600, 10.5 * 3600, 0, 0);
+	expect_near(fig("$450 \xc2\xb1 5%").v, 427.5, 472.5, 0, 0);
+	/* and so does a precision of X% without ±; ±X% on a % is points */
+	{
+		rf_figure f = fig_opts("35%", 0, 0, "\xc2\xb1" "5%");
+		expect_near(f.v, 0.30, 0.40, 0, 0);
+		f = fig_opts("35%", 0, 0, "10%");
+		expect_near(f.v, 0.315, 0.385, 0, 0);
+	}
+}
+
+/* Issue 10: intervals print with enough digits that a narrow one never
+ * looks empty and two different ones never print alike. */
+static void test_display_digits(void **state)
+{
+	(void)state;
+	rf_buf b = RF_BUF_INIT;
+	rf_interval narrow = {5268.836, 5268.844, 0, 1}, tight = {1.0000001, 1.0000002, 0, 0};
+	assert_int_equal(rf_interval_format(&b, narrow, NULL), 0);
+	/* six digits would print "[5.26884K, 5.26884K)" */
+	assert_string_equal(b.data, "[5.268836K, 5.268844K)");
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, tight, NULL), 0);
+	assert_string_equal(b.data, "[1.0000001, 1.0000002]");
+	rf_buf_clear(&b);
+	/* wide intervals keep six digits */
+	assert_int_equal(rf_interval_format(&b, fig("101K GPU-hours").v, &F("1 GPU-hours")->unit), 0);
+	assert_string_equal(b.data, "[100.5K, 101.5K) GPU-hours");
+	/* rounding noise of exact arithmetic is one number */
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, (rf_interval){nextafter(202752, 0), nextafter(202752, 1e9), 0, 0}, NULL), 0);
+	assert_string_equal(b.data, "202.752K");
+	rf_buf_free(&b);
 }
 
 static void test_units(void **state)
@@ -361,6 +681,12 @@ int main(void)
 		cmocka_unit_test(test_r1_arithmetic),
 		cmocka_unit_test(test_tolerances_and_precision),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_percent_tolerance_is_points),
+		cmocka_unit_test(test_display_digits),
+		cmocka_unit_test(test_paper_forms),
+		cmocka_unit_test(test_paper_forms_rejected),
+		cmocka_unit_test(test_form_table),
+		cmocka_unit_test(test_grammar_fuzz),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_arithmetic),
 	};

@@ -49,7 +49,7 @@ static void score_all(rf_reward_verdict *v, const char *const *texts, size_t n,
 	assert_int_equal(rf_reward_new(&r, "math"), 0);
 	for (size_t i = 0; i < n; i++) {
 		rf_reward_input in = {
-		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0};
+		    texts[i], strlen(texts[i]), gold, NULL, NULL, 0, 0};
 		v[i] = (rf_reward_verdict)RF_REWARD_VERDICT_INIT;
 		assert_int_equal(rf_reward_score(r, &v[i], &in), 0);
 	}
@@ -314,7 +314,7 @@ static void test_rescore_errors(void **state)
 			o.threads = threads;
 			assert_int_equal(rf_rescore_file(&s, f, &o), RF_ELIMIT);
 			assert_non_null(strstr(
-			    rf_error_last(), "line 2: longer than 200 bytes"));
+			    rf_error_last(), "line 2: line longer than 200 bytes"));
 		}
 		o.max_line = 0;
 		o.reward = NULL;
@@ -326,6 +326,54 @@ static void test_rescore_errors(void **state)
 	assert_int_equal(rf_rescore_file(&s, "/nonexistent/x.jsonl", &o),
 			 RF_EIO);
 	assert_int_equal(rf_rescore_file(&s, "/dev/null", &o), RF_EINVAL);
+}
+
+/* Regression (issue 11): the line reader used fgets() + strlen(), so a NUL
+ * byte dropped the rest of its physical line and spliced the next line on.
+ * A NUL is a malformed line, named; an over-long line is refused without
+ * holding more than the limit. */
+static void test_rescore_nul_and_long_lines(void **state)
+{
+	static const char text[] =
+	    "{\"id\":\"a\",\"answer\":\"1\",\"completion\":\"\\\\boxed{1}\"}\n"
+	    "{\"id\":\"b\",\"answer\":\"2\",\"completion\":\"\\\\boxed{2}\0"
+	    "junk\"}\n"
+	    "\"}\n";
+	rf_reward *r;
+	rf_rescore_summary s;
+	rf_rescore_opts o = {0};
+	(void)state;
+	assert_int_equal(rf_reward_new(&r, "math"), 0);
+	o.reward = r;
+	for (int threads = 1; threads <= 2; threads++) {
+		FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+		assert_non_null(f);
+		o.threads = threads;
+		assert_int_equal(rf_rescore_stream(&s, f, "nul.jsonl", &o),
+				 RF_EFORMAT);
+		if (!strstr(rf_error_last(),
+			    "'nul.jsonl' line 2: column 48: a NUL byte"))
+			fail_msg("%s", rf_error_last());
+		fclose(f);
+	}
+	/* a 3 MiB line against a 1 MiB limit, through a pipe-like stream */
+	size_t big = (size_t)3 << 20;
+	char *buf = malloc(big + 64);
+	assert_non_null(buf);
+	int n = snprintf(buf, 64, "{\"answer\":\"1\",\"completion\":\"");
+	memset(buf + n, 'x', big);
+	memcpy(buf + n + big, "\"}\n", 3);
+	FILE *f = fmemopen(buf, (size_t)n + big + 3, "r");
+	assert_non_null(f);
+	o.threads = 1;
+	o.max_line = (size_t)1 << 20;
+	assert_int_equal(rf_rescore_stream(&s, f, "big.jsonl", &o), RF_ELIMIT);
+	if (!strstr(rf_error_last(),
+		    "'big.jsonl' line 1: line longer than 1048576 bytes"))
+		fail_msg("%s", rf_error_last());
+	fclose(f);
+	free(buf);
+	rf_reward_free(r);
 }
 
 /* A problem's lines must be consecutive: an id that comes back after
@@ -469,6 +517,7 @@ int main(void)
 	    cmocka_unit_test(test_vote),
 	    cmocka_unit_test(test_rescore_shapes),
 	    cmocka_unit_test(test_rescore_errors),
+	    cmocka_unit_test(test_rescore_nul_and_long_lines),
 	    cmocka_unit_test(test_rescore_many_lines),
 	    cmocka_unit_test(test_rescore_duplicate_ids),
 	    cmocka_unit_test(test_idset),

@@ -1,4 +1,4 @@
-/* Unit tests for the math reward (lib/reward/math.c, math_expr.c,
+/* Unit tests for the math reward (lib/reward/math.c, math_parse.c,
  * bignum.c): the labelled equivalence table, extraction, bounds on hostile
  * answers, and agreement with the Qwen grader on math_cot_80. */
 #include <setjmp.h>
@@ -92,7 +92,8 @@ static void expect_extract(const char *text, int rc, const char *want)
 	rf_buf b = RF_BUF_INIT;
 	const char *how;
 	int got = rf_math_extract(&b, text, strlen(text),
-				  RF_MATH_EXTRACT_DEFAULT, &how);
+				  RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS,
+				  &how);
 	if (got != rc)
 		fail_msg("extract '%s': rc %d, expected %d (%s)", text, got, rc,
 			 rf_error_last());
@@ -108,6 +109,12 @@ static void test_extract(void **state)
 	expect_extract("\\boxed{1} then \\boxed{2}", 0, "2");
 	expect_extract("\\boxed{\\{1,2\\}}", 0, "\\{1,2\\}");
 	expect_extract("\\fbox{7}", 0, "7");
+	/* one answer over several boxes joined only by separators */
+	expect_extract("so $\\boxed{7}$ and $\\boxed{-5}$.", 0, "7, -5");
+	expect_extract("\\boxed{1}, \\boxed{2} \\text{ or } \\boxed{3}", 0,
+		       "1, 2, 3");
+	/* boxes apart in the working are not joined */
+	expect_extract("try \\boxed{4}? No. Then \\boxed{5}", 0, "5");
 	expect_extract("\\boxed 5 is it", 0, "5");
 	expect_extract("The answer is 42. Done", 0, "42");
 	expect_extract("Final Answer: $x=3$", 0, "x=3");
@@ -115,11 +122,114 @@ static void test_extract(void **state)
 	expect_extract("\\boxed{1 + {2", RF_EFORMAT, NULL);
 	/* last-number is off by default, on when asked */
 	rf_buf b = RF_BUF_INIT;
-	assert_int_equal(rf_math_extract(&b, "we get 17 apples", 16,
+	assert_int_equal(rf_math_extract(&b, "we get 17 apples.", 17,
 					 RF_MATH_EXTRACT_LAST_NUMBER, NULL),
 			 0);
 	assert_string_equal(b.data, "17");
 	rf_buf_free(&b);
+}
+
+static int extract_with(const char *text, unsigned flags, rf_buf *b)
+{
+	rf_buf_clear(b);
+	return rf_math_extract(b, text, strlen(text), flags, NULL);
+}
+
+/* Regression (issue 12): a fallback took "1/2" from "Wait, but I recall
+ * that the correct answer is 1/2" in an output cut off before it
+ * concluded.  No fallback reads an unfinished thought. */
+static void test_extract_unfinished(void **state)
+{
+	const unsigned all = RF_MATH_EXTRACT_BOXED | RF_MATH_EXTRACT_ANSWER_IS |
+			     RF_MATH_EXTRACT_LAST_NUMBER;
+	rf_buf b = RF_BUF_INIT;
+	(void)state;
+	/* a <think> block never closed */
+	assert_int_equal(
+	    extract_with("<think>Let me compute. Wait, but I recall that the "
+			 "correct answer is 1/2.",
+			 all, &b),
+	    RF_ENOTFOUND);
+	assert_non_null(strstr(rf_error_last(), "never closed"));
+	/* closed, the same text is an answer */
+	assert_int_equal(
+	    extract_with("<think>Let me compute.</think> The correct answer "
+			 "is 1/2.",
+			 all, &b),
+	    0);
+	assert_string_equal(b.data, "1/2");
+	/* breaking off mid-sentence (the length limit) */
+	assert_int_equal(
+	    extract_with("Wait, but I recall that the correct answer is 1/2. "
+			 "Hmm, let me verify this by",
+			 all, &b),
+	    RF_ENOTFOUND);
+	assert_non_null(strstr(rf_error_last(), "mid-sentence"));
+	assert_int_equal(extract_with("So far x = 17 and then 2 \\cdot", all, &b),
+			 RF_ENOTFOUND);
+	assert_int_equal(extract_with("The sum is 3 + 4 = 7, so 7 +", all, &b),
+			 RF_ENOTFOUND);
+	/* flagged as cut off (finish_reason "length"): nothing but \boxed */
+	assert_int_equal(extract_with("The answer is 7.",
+				      all | RF_MATH_EXTRACT_TRUNCATED, &b),
+			 RF_ENOTFOUND);
+	assert_int_equal(extract_with("so \\boxed{7} and then",
+				      all | RF_MATH_EXTRACT_TRUNCATED, &b),
+			 0);
+	assert_string_equal(b.data, "7");
+	/* the concluding sentence itself, without a period, stands */
+	assert_int_equal(
+	    extract_with("We add them. Therefore the answer is 12 apples", all,
+			 &b),
+	    0);
+	assert_string_equal(b.data, "12 apples");
+	/* last-number: the concluding line only, never a restated question */
+	assert_int_equal(
+	    extract_with("Find 3 + 4.\nWe add.\nThe total is 7.",
+			 RF_MATH_EXTRACT_LAST_NUMBER, &b),
+	    0);
+	assert_string_equal(b.data, "7");
+	assert_int_equal(extract_with("We add 3 and 4.\nWhat is 3 + 4?",
+				      RF_MATH_EXTRACT_LAST_NUMBER, &b),
+			 RF_ENOTFOUND);
+	assert_int_equal(extract_with("The total is 7.\nLet me double check",
+				      RF_MATH_EXTRACT_LAST_NUMBER, &b),
+			 RF_ENOTFOUND);
+	rf_buf_free(&b);
+}
+
+/* Regression (issue 12): with a Unicode unit the value became symbolic and
+ * the numeric comparison had an absolute floor of 1e-13, so 1.3e-26 and
+ * 1.3e-27 were "equal (numeric at 9 points)".  Small values compare
+ * relatively. */
+static void test_tiny_values_relative(void **state)
+{
+	static const char *const ne[][2] = {
+	    {"13.252 \\times 10^{-27} \\text{ kg\xc2\xb7m/s}", "1.325e-27"},
+	    {"1.3e-26 x", "1.3e-27 x"},
+	    {"1.3 \\times 10^{-27} m", "1.4 \\times 10^{-27} m"},
+	    {"6.626 \\times 10^{-34}", "6.626 \\times 10^{-33}"},
+	    {"2 \\times 10^{-20} \\sqrt{x}", "3 \\times 10^{-20} \\sqrt{x}"},
+	};
+	static const char *const eq[][2] = {
+	    {"13.252 \\times 10^{-27} \\text{ kg\xc2\xb7m/s}",
+	     "1.3252 \\times 10^{-26}"},
+	    {"1.3e-26 x", "13 \\times 10^{-27} x"},
+	    {"\\sin(\\pi)", "0"},
+	    {"x + 1 - x", "1"},
+	};
+	char why[128];
+	(void)state;
+	for (size_t i = 0; i < sizeof ne / sizeof ne[0]; i++) {
+		if (rf_math_equal(ne[i][0], ne[i][1], why, sizeof why) != 0 ||
+		    rf_math_equal(ne[i][1], ne[i][0], why, sizeof why) != 0)
+			fail_msg("'%s' vs '%s' must differ (%s)", ne[i][0],
+				 ne[i][1], why);
+	}
+	for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++)
+		if (rf_math_equal(eq[i][0], eq[i][1], why, sizeof why) != 1)
+			fail_msg("'%s' vs '%s' must be equal (%s)", eq[i][0],
+				 eq[i][1], why);
 }
 
 /* Hostile answers: every one finishes quickly with a verdict. */
@@ -237,6 +347,7 @@ static void test_math_cot_80_agreement(void **state)
 			    json_string_value(json_object_get(j, "answer")),
 			    NULL,
 			    NULL,
+			    0,
 			    0};
 			assert_int_equal(rf_reward_score(rw, &v, &in), 0);
 			int qwen = json_is_true(json_array_get(score, i));
@@ -360,6 +471,8 @@ int main(void)
 	    cmocka_unit_test(test_equivalence_table),
 	    cmocka_unit_test(test_known_false_positives),
 	    cmocka_unit_test(test_extract),
+	    cmocka_unit_test(test_extract_unfinished),
+	    cmocka_unit_test(test_tiny_values_relative),
 	    cmocka_unit_test(test_hostile_answers),
 	    cmocka_unit_test(test_math_cot_80_agreement),
 	    cmocka_unit_test(test_gold_answers_dressed),

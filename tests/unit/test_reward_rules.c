@@ -147,7 +147,7 @@ static void test_configured(void **state)
 	rf_reward *r = NULL;
 	rf_reward_verdict v = RF_REWARD_VERDICT_INIT;
 	const char *text = "<think>easy</think> so \\boxed{\\frac{1}{2}}";
-	rf_reward_input in = {text, strlen(text), "0.5", NULL, NULL, 0};
+	rf_reward_input in = {text, strlen(text), "0.5", NULL, NULL, 0, 0};
 	(void)state;
 	assert_int_equal(rf_reward_new(&r, "math:0.9,format:0.1"), 0);
 	assert_string_equal(rf_reward_spec(r), "math:0.9,format:0.1");
@@ -182,7 +182,7 @@ static void test_configured(void **state)
 	/* countdown through the generic entry */
 	const long nums[] = {2, 3};
 	const char *c = "<answer>2*3</answer>";
-	rf_reward_input ci = {c, strlen(c), "6", NULL, nums, 2};
+	rf_reward_input ci = {c, strlen(c), "6", NULL, nums, 2, 0};
 	assert_int_equal(rf_reward_new(&r, "countdown"), 0);
 	assert_int_equal(rf_reward_score(r, &v, &ci), 0);
 	assert_true(v.reward == 1.0 && v.correct);
@@ -222,7 +222,7 @@ static void test_from_config(void **state)
 	/* the params reached the format term */
 	rf_reward_verdict v = RF_REWARD_VERDICT_INIT;
 	const char *t = "<reasoning>x</reasoning> \\boxed{2}";
-	rf_reward_input in = {t, strlen(t), "2", NULL, NULL, 0};
+	rf_reward_input in = {t, strlen(t), "2", NULL, NULL, 0, 0};
 	assert_int_equal(rf_reward_score(r, &v, &in), 0);
 	assert_true(v.reward > 0.999 && v.reward < 1.001);
 	rf_reward_verdict_clear(&v);
