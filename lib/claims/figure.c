@@ -838,7 +838,7 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	const char *p = text, *word = NULL, *q, *tol_at = NULL;
 	struct val a, b;
 	struct tol tol = {0};
-	int approx_word = 0, bound = B_NONE, range = 0, money, percent, rc, k;
+	int approx_word = 0, bound = B_NONE, range = 0, money, percent, usd_word, rc, k;
 	char ubuf[160], rest[160];
 	size_t n;
 
@@ -954,14 +954,15 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	if (percent && rest[0] && !percent_label(rest))
 		return rf_error_set(RF_EFORMAT, "\"%.80s\": could not read '%s' after '%%'", text,
 				    rest);
+	/* "$450 USD", "$5.6 million dollars": the currency said twice */
+	usd_word = !strcasecmp(rest, "USD") || !strcasecmp(rest, "dollars");
 	if (money) {
-		if (rest[0] && rest[0] != '/' && strncasecmp(rest, "per ", 4) &&
-		    strcasecmp(rest, "USD") && strcasecmp(rest, "dollars"))
+		const char *per = usd_word ? "" : rest;
+		if (per[0] && per[0] != '/' && strncasecmp(per, "per ", 4))
 			return rf_error_set(RF_EFORMAT,
 					    "\"%.80s\": could not read '%s' after a dollar amount (only "
 					    "'/unit' or 'per unit' may follow)", text, rest);
-		snprintf(ubuf, sizeof ubuf, "USD%s%s", rest[0] == '/' ? "" : rest[0] && strcasecmp(rest, "USD") && strcasecmp(rest, "dollars") ? " " : "",
-			 strcasecmp(rest, "USD") && strcasecmp(rest, "dollars") ? rest : "");
+		snprintf(ubuf, sizeof ubuf, "USD%s%s", per[0] && per[0] != '/' ? " " : "", per);
 	} else if (percent) {
 		snprintf(ubuf, sizeof ubuf, "%%");
 	} else if (!rest[0] && o->default_unit) {
@@ -974,8 +975,7 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 		snprintf(why, sizeof why, "%s", rf_error_last());
 		return rf_error_set(rc, "\"%.80s\": %s", text, why);
 	}
-	if (money && !strcmp(out->unit.name, "USD") && rest[0] && strcasecmp(rest, "USD") &&
-	    strcasecmp(rest, "dollars"))
+	if (money && rest[0] && !usd_word)
 		snprintf(out->unit.name, sizeof out->unit.name, "%s", ubuf);
 
 	if (range) {
