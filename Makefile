@@ -108,7 +108,7 @@ endif
 lib: $(STATIC) $(SHARED)
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,11p' Makefile
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
