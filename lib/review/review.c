@@ -688,6 +688,7 @@ int rf_review_run(rf_review **out, const char *path, const rf_review_opts *opts)
 	json_object_set_new(doc, "exit", json_integer(2));
 	json_object_set_new(doc, "referee_version", json_string(rf_version()));
 	json_object_set_new(doc, "path", json_string(path));
+	json_object_set_new(doc, "kind", json_null()); /* "bag" or "folder" */
 	json_object_set_new(doc, "stages", x.stages);
 	bag = json_object();
 	json_object_set_new(doc, "bag", bag);
