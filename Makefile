@@ -206,4 +206,30 @@ format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) $(HDRS)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# Fuzzing (issue 11): libFuzzer harnesses in tests/fuzz/, built with clang
+# under ASan+UBSan against a libreferee of their own; each runs for
+# FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<harness>);
+# crashes land in $(FUZZ_BUILD)/artifacts/.  make fuzz FUZZ=dsse runs one.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ         ?=
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) CUDA=0 \
+	    SANITIZE=address,undefined CFLAGS='-O1 -g -fsanitize=fuzzer-no-link' lib
+	$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_BUILD)/libreferee.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude -Ilib $(DEP_CFLAGS) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $< $(FUZZ_BUILD)/libreferee.a $(LIBS) -pthread
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)

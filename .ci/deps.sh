@@ -5,7 +5,8 @@ set -euo pipefail
 
 DEB_PKGS="build-essential pkg-config libgit2-dev libssl-dev libyaml-dev libjansson-dev
 libcmocka-dev openssl git python3 python3-pip python3-torch python3-numpy
-libopenblas0-pthread chromium strace"
+libopenblas0-pthread clang chromium strace python3-yaml"
+# clang: the libFuzzer harnesses (make fuzz, tests/fuzz/), ASan+UBSan.
 # libopenblas0-pthread: Debian's PyTorch (the benchmarks' and cross-checks'
 # baseline) otherwise runs its matrix products on netlib's reference BLAS,
 # which would make every "x times PyTorch" figure a strawman.

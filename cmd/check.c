@@ -16,7 +16,9 @@
 
 static const char usage_text[] =
 	"referee check [--explain] [--json] [--junit FILE] [--html FILE]\n"
-	"                     [--suspicious-mfu PCT] [--approx PCT] [--in SUBDIR] [-q] DIR|BAG";
+	"                     [--suspicious-mfu PCT] [--approx PCT] [--in SUBDIR] [-q]\n"
+	"                     [--trust PATH [--min-signatures N]] [--require-signature]\n"
+	"                     [--expect-id ID] DIR|BAG";
 
 static int parse_pct(const char *s, double *out)
 {
@@ -270,7 +272,7 @@ int cmd_check(int argc, char **argv)
 			       "                     stated value (default: none, a hedged figure\n"
 			       "                     is its written rounding: ~198 h = [197.5, 198.5) h)\n"
 			       "  --in SUBDIR        the manifest folder inside a bag's data/\n"
-			       "A bag is verified first exactly as 'referee verify' does it:\n%s\n"
+			       "\nA bag is verified first exactly as 'referee verify' does it:\n%s\n"
 			       "exit: 0 no claim fails, 1 some claim is INCONSISTENT or IMPOSSIBLE\n"
 			       "(or the bag does not verify), 2 malformed or unreadable input,\n"
 			       "3 internal error\n",

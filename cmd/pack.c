@@ -193,13 +193,19 @@ int cmd_pack(int argc, char **argv)
 			 (size_t)(argc - optind - 1), &o);
 	cli_progress_end(&progress);
 	signing_pack_free(&sign);
-	if (interrupted) {
+	/* The library stops for an interrupt only before its point of no
+	 * return: a success means the bag is in place, whatever arrived since. */
+	if (rc && interrupted) {
 		cli_fail(verb, 128 + interrupted, "interrupted; nothing was written to '%s'",
 			 out);
 		return 128 + interrupted;
 	}
 	if (rc)
 		return cli_error(verb, rc);
+	if (interrupted)
+		cli_fail(verb, 0, "interrupted after the point of no return: the new bag "
+			 "is complete and in place at '%s'%s", out,
+			 o.force ? " (the old one was replaced)" : "");
 	if (quiet)
 		return cli_finish(CLI_OK);
 	/* Report what was written, read back from the bag itself. */

@@ -157,12 +157,18 @@ int signing_bundle_json(rf_buf *json, const rf_bundle_result *r)
 			       rf_bundle_signing_name(r->signing), a->check.signatures,
 			       a->check.verified,
 			       rf_attest_stage_name(attest_ok ? RF_ATTEST_STAGE_NONE : r->failed));
-	for (size_t i = 0; !rc && i < a->check.verified; i++)
-		rc = (i ? rf_buf_puts(json, ",") : 0) || json_str(json, a->check.signers[i]);
+	for (size_t i = 0; !rc && i < a->check.verified; i++) {
+		rc = i ? rf_buf_puts(json, ",") : 0;
+		if (!rc)
+			rc = json_str(json, a->check.signers[i]);
+	}
 	if (!rc)
 		rc = rf_buf_puts(json, "],\"keyids\":[");
-	for (size_t i = 0; !rc && a->keyids && i < a->check.signatures; i++)
-		rc = (i ? rf_buf_puts(json, ",") : 0) || json_str(json, a->keyids[i]);
+	for (size_t i = 0; !rc && a->keyids && i < a->check.signatures; i++) {
+		rc = i ? rf_buf_puts(json, ",") : 0;
+		if (!rc)
+			rc = json_str(json, a->keyids[i]);
+	}
 	if (!rc)
 		rc = rf_buf_puts(json, "],\"reason\":");
 	if (!rc)

@@ -1,9 +1,9 @@
-/* referee verify — check a bag (rf_bag_verify): every payload file present,
- * listed and matching, nothing extra, Payload-Oxum, tag manifest, hostile
- * paths; with --repo, also the git commit and blobs.  Then show a reviewer
- * what the bag says about itself (bag-info, provenance).  Checks run first
- * and add to one report; printing comes last, so a new check (signatures)
- * is one more step before the printing. */
+/* referee verify — check a bag with rf_bundle_verify(), the one
+ * verification every verb that reads a bag runs: the attestation (signed
+ * statement against the files, signatures against --trust), BagIt
+ * integrity, provenance, --repo, --expect-id.  Then show a reviewer what
+ * the bag says about itself (bag-info, identifier, provenance, unsigned
+ * extras), every string from the bag escaped, and one plain verdict. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -161,6 +161,10 @@ static void print_text(const struct verify_args *v, const rf_bundle_result *b)
 		printf("  repository: %s: %s\n", cli_tty(v->repo),
 		       status == 0 ? "commit present, every payload file equals its blob"
 				   : "see the problems above");
+	for (size_t i = 0; i < b->nextras; i++)
+		printf("  extra:      '%s': %s\n", cli_tty(b->extras[i].path), b->extras[i].why);
+	if (b->nextras_more)
+		printf("  extra:      ... and %zu more\n", b->nextras_more);
 	printf("verdict: %s\n", b->summary);
 }
 
@@ -224,6 +228,15 @@ static void print_json(const struct verify_args *v, const rf_bundle_result *b,
 		cli_json_string(stdout, b->external_id);
 	else
 		printf("null");
+	printf(",\n  \"unsigned_extras\": [");
+	for (size_t i = 0; i < b->nextras; i++) {
+		printf("%s{\"path\": ", i ? ", " : "");
+		cli_json_string(stdout, b->extras[i].path);
+		printf(", \"why\": ");
+		cli_json_string(stdout, b->extras[i].why);
+		printf("}");
+	}
+	printf("]");
 	printf(",\n  \"signatures\": %s", signatures ? signatures : "null");
 	printf(",\n  \"verdict\": ");
 	cli_json_string(stdout, b->summary);

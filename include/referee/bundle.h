@@ -66,6 +66,16 @@ typedef enum rf_bundle_signing {
 	RF_BUNDLE_SIGNED_TRUSTED    /**< enough signatures by trusted keys */
 } rf_bundle_signing;
 
+/** A file of the bag that verification does not vouch for. */
+typedef struct rf_bundle_extra {
+	char *path;      /**< relative to the bag root (hostile) */
+	const char *why; /**< static: "no signature covers it", "md5 is not
+			      checked (unsupported algorithm)", ... */
+} rf_bundle_extra;
+
+/** Most extras listed (the rest are counted in nextras_more). */
+#define RF_BUNDLE_MAX_EXTRAS 1000
+
 /** The outcome of rf_bundle_verify(); owned by the caller, released with
  *  rf_bundle_result_free().  Strings marked hostile come from the bag:
  *  escape them (rf_escape) before they reach a terminal or a page. */
@@ -102,6 +112,14 @@ typedef struct rf_bundle_result {
 	/** 1 when the identifier is covered by the verified signed statement
 	 *  (bag-info equals the signed one). */
 	int external_id_signed;
+	/** Files at the bag root or under referee/ that the checks above do
+	 *  not vouch for: in a signed bag, tag files no signature covers
+	 *  (anything but bagit.txt, bag-info.txt, the manifests, the provenance
+	 *  and the attestation); in any bag, manifests of algorithms referee
+	 *  does not check (md5, sha1, ...).  Reported, not failed: BagIt
+	 *  allows them, but a reviewer must not take them as signed. */
+	rf_bundle_extra *extras;
+	size_t nextras, nextras_more;
 	/** One plain line for the reviewer: valid or not, signed by whom,
 	 *  or UNSIGNED, or signed but not checked against a trusted key.
 	 *  Holds no string from the bag (safe to print as is). */

@@ -29,6 +29,10 @@ int rf_file_write_atomic(const char *path, const void *data, size_t len,
 int rf_file_write_new(const char *path, const void *data, size_t len,
 		      mode_t mode);
 
+/** The process's umask (read from /proc where it can be, without changing
+ *  it): bags and files are created with their modes & ~umask. */
+mode_t rf_file_umask(void);
+
 /** Create a fresh temporary directory next to `path` ("<path>.tmp-XXXXXX");
  *  its name is stored in `out` (caller frees with rf_buf_free). */
 int rf_dir_mktemp_sibling(rf_buf *out, const char *path);

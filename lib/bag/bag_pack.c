@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -686,63 +687,173 @@ out:
 
 /* ------------------------------------------------------------- commit */
 
-/* OUT may be replaced (with --force) only when losing it loses nothing we
- * did not make: a bag, or an empty folder. */
+/* A temporary directory of ours holds this file while the pack runs (and
+ * the old bag holds it while it is removed), saying which process made it:
+ * a later pack removes such a directory once that process is gone (a
+ * SIGKILL leaves one behind), and never touches anything else. */
+#define PACK_MARKER ".referee-pack-in-progress"
+
+static int write_marker(const char *dir)
+{
+	char text[64];
+	rf_buf p = RF_BUF_INIT;
+	int rc = rf_path_join(&p, dir, PACK_MARKER);
+	snprintf(text, sizeof text, "%ld\n", (long)getpid());
+	if (!rc)
+		rc = rf_file_write_atomic(p.data, text, strlen(text), 0600, 1);
+	rf_buf_free(&p);
+	return rc;
+}
+
+static void remove_marker(const char *dir)
+{
+	rf_buf p = RF_BUF_INIT;
+	if (!rf_path_join(&p, dir, PACK_MARKER))
+		unlink(p.data);
+	rf_buf_free(&p);
+}
+
+/* Remove "<out>.tmp-XXXXXX" folders that a pack killed on its way left
+ * behind: only ours (the marker) and only once their process is gone. */
+static void clean_stale(const char *out)
+{
+	rf_buf dir = RF_BUF_INIT, prefix = RF_BUF_INIT, full = RF_BUF_INIT,
+	       mark = RF_BUF_INIT, text = RF_BUF_INIT;
+	const char *slash = strrchr(out, '/');
+	DIR *d;
+	struct dirent *e;
+	if (slash ? rf_buf_append(&dir, out, slash == out ? 1 : (size_t)(slash - out))
+		  : rf_buf_puts(&dir, "."))
+		goto done;
+	if (rf_buf_printf(&prefix, "%s.tmp-", slash ? slash + 1 : out))
+		goto done;
+	if (!(d = opendir(dir.data)))
+		goto done;
+	while ((e = readdir(d)) != NULL) {
+		long pid;
+		char *end;
+		if (strncmp(e->d_name, prefix.data, prefix.len) ||
+		    strlen(e->d_name) != prefix.len + 6)
+			continue;
+		rf_buf_clear(&full);
+		rf_buf_clear(&mark);
+		rf_buf_clear(&text);
+		if (rf_path_join(&full, dir.data, e->d_name) ||
+		    rf_path_join(&mark, full.data, PACK_MARKER) ||
+		    rf_file_read(&text, mark.data, 64))
+			continue;
+		pid = strtol(text.data ? text.data : "", &end, 10);
+		if (pid <= 0 || *end != '\n' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		rf_dir_remove_tree(full.data);
+	}
+	closedir(d);
+done:
+	rf_error_clear();
+	rf_buf_free(&dir);
+	rf_buf_free(&prefix);
+	rf_buf_free(&full);
+	rf_buf_free(&mark);
+	rf_buf_free(&text);
+}
+
+/* What may sit at the top of a bag referee made (or could parse). */
+static int bag_top_entry(const char *name, int is_dir)
+{
+	if (is_dir)
+		return !strcmp(name, "data") || !strcmp(name, RF_BAG_REFEREE_DIR);
+	return !strcmp(name, "bagit.txt") || !strcmp(name, "bag-info.txt") ||
+	       !strcmp(name, "fetch.txt") ||
+	       (!strncmp(name, "manifest-", 9) && strstr(name, ".txt")) ||
+	       (!strncmp(name, "tagmanifest-", 12) && strstr(name, ".txt"));
+}
+
+/* OUT may be replaced (with --force) only when losing it loses nothing
+ * but a bag: an empty folder, or a complete bag referee can parse
+ * (bagit.txt, a manifest, data/, and nothing else at the top beyond tag
+ * files).  A folder that merely holds a file named bagit.txt (a thesis
+ * in a git repository) is refused, naming what is in the way. */
 static int replaceable(const char *out)
 {
 	struct stat st;
-	rf_buf b = RF_BUF_INIT;
-	int ok = 0;
+	rf_bag *bag = NULL;
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+	int rc = 0, has_data = 0;
 	if (lstat(out, &st) || !S_ISDIR(st.st_mode))
-		return 0;
-	if (rf_path_join(&b, out, "bagit.txt"))
-		return 0;
-	if (lstat(b.data, &st) == 0 && S_ISREG(st.st_mode)) {
-		ok = 1;
-	} else {
-		DIR *d = opendir(out);
-		struct dirent *e;
-		ok = d != NULL;
-		while (d && (e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				ok = 0;
-		if (d)
-			closedir(d);
+		return rf_error_set(RF_EEXIST,
+				    "refusing to replace '%s': it is not a folder", out);
+	if (!(d = opendir(out)))
+		return rf_error_set(RF_EIO, "cannot list '%s': %s", out, strerror(errno));
+	while (!rc && (e = readdir(d)) != NULL) {
+		rf_buf full = RF_BUF_INIT;
+		int is_dir;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n++;
+		if (rf_path_join(&full, out, e->d_name) || lstat(full.data, &st))
+			st.st_mode = 0;
+		rf_buf_free(&full);
+		is_dir = S_ISDIR(st.st_mode);
+		has_data |= is_dir && !strcmp(e->d_name, "data");
+		if (!bag_top_entry(e->d_name, is_dir) || !(is_dir || S_ISREG(st.st_mode)))
+			rc = rf_error_set(RF_EEXIST,
+					  "refusing to replace '%s': it is not a bag referee "
+					  "made ('%s' is no part of a bag); remove it yourself "
+					  "or choose another OUT", out, e->d_name);
 	}
-	rf_buf_free(&b);
-	return ok;
+	closedir(d);
+	if (rc || n == 0)
+		return rc;
+	if (!has_data)
+		return rf_error_set(RF_EEXIST,
+				    "refusing to replace '%s': it has no data/ folder, so it "
+				    "is not a complete bag", out);
+	if (rf_bag_open(&bag, out) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", rf_error_last());
+		return rf_error_set(RF_EEXIST,
+				    "refusing to replace '%s': it is not a bag referee can "
+				    "read (%s)", out, msg);
+	}
+	rf_bag_free(bag);
+	return 0;
 }
 
+/* Past the rename nothing is undone: the new bag is in place, so it
+ * returns 0 whatever happens to the old bag's removal (an old bag left at
+ * `tmp` carries the marker, and a later pack removes it). */
 static int commit(const char *tmp, const char *out, int force)
 {
-	int fd;
+	int fd, rc;
 	/* Everything written so far reaches the disk before the rename. */
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		syncfs(fd);
 		close(fd);
 	}
+	remove_marker(tmp);
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return rf_error_set(RF_EIO,
-				    "cannot rename the bag into '%s': %s", out,
-				    strerror(errno));
-	if (!force)
-		return rf_error_set(
-		    RF_EEXIST,
-		    "'%s' already exists (use --force to replace it)", out);
-	if (!replaceable(out))
-		return rf_error_set(
-		    RF_EEXIST,
-		    "refusing to replace '%s': it is not a bag or an "
-		    "empty folder",
-		    out);
-	/* Swap atomically; the old bag ends up at `tmp` and is removed. */
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE))
-		return rf_error_set(RF_EIO, "cannot replace '%s': %s", out,
-				    strerror(errno));
-	return rf_dir_remove_tree(tmp);
+		rc = rf_error_set(RF_EIO, "cannot rename the bag into '%s': %s", out,
+				  strerror(errno));
+	else if (!force)
+		rc = rf_error_set(RF_EEXIST, "'%s' already exists (use --force to replace it)",
+				  out);
+	else if ((rc = replaceable(out)) == 0 &&
+		 renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE))
+		rc = rf_error_set(RF_EIO, "cannot replace '%s': %s", out, strerror(errno));
+	if (rc) {
+		write_marker(tmp); /* still ours, still to be removed */
+		return rc;
+	}
+	/* Swapped atomically; the old bag is now at `tmp`. */
+	write_marker(tmp);
+	rf_dir_remove_tree(tmp);
+	rf_error_clear();
+	return 0;
 }
 
 int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
@@ -766,21 +877,37 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 			    RF_EEXIST,
 			    "'%s' already exists (use --force to replace it)",
 			    out);
-		if (!replaceable(out))
-			return rf_error_set(
-			    RF_EEXIST,
-			    "refusing to replace '%s': it is not a bag or "
-			    "an empty folder",
-			    out);
+		if ((rc = replaceable(out)) != 0)
+			return rc;
 		if (stat(out, &st) == 0) {
 			p.skip_dev[p.nskip] = st.st_dev;
 			p.skip_ino[p.nskip++] = st.st_ino;
 		}
 	}
+	/* OUT's missing parent folders are made (modes from the umask). */
+	{
+		const char *slash = strrchr(out, '/');
+		if (slash && slash != out) {
+			rf_buf parent = RF_BUF_INIT;
+			rc = rf_buf_append(&parent, out, (size_t)(slash - out));
+			if (!rc)
+				rc = rf_dir_make_parents(parent.data, 0777);
+			rf_buf_free(&parent);
+			if (rc)
+				return rc;
+		}
+	}
+	clean_stale(out);
 	if ((rc = rf_dir_mktemp_sibling(&tmp, out)) != 0)
 		return rc;
 	made_tmp = 1;
 	p.tmp = tmp.data;
+	/* mkdtemp makes 0700; the bag gets the mode any new folder would. */
+	if (chmod(p.tmp, 0777 & ~rf_file_umask()) || (rc = write_marker(p.tmp)) != 0) {
+		rc = rc ? rc : rf_error_set(RF_EIO, "cannot set the mode of '%s': %s", p.tmp,
+					    strerror(errno));
+		goto out;
+	}
 	if (stat(p.tmp, &st) == 0) {
 		p.skip_dev[p.nskip] = st.st_dev;
 		p.skip_ino[p.nskip++] = st.st_ino;
@@ -893,6 +1020,12 @@ int rf_bag_pack(const char *out, const char *const *paths, size_t npaths,
 		}
 		if ((rc = bag_write_tagmanifest(p.tmp)) != 0)
 			goto out;
+	}
+	/* The last moment an interrupt can stop the pack: past the commit the
+	 * new bag is in place, and the caller is told so (0). */
+	if (p.o->cancel && *p.o->cancel) {
+		rc = rf_error_set(RF_EINTERNAL, "interrupted");
+		goto out;
 	}
 	if ((rc = commit(p.tmp, out, p.o->force)) != 0)
 		goto out;

@@ -2,12 +2,17 @@
  * the attestation first (statement against the files even without a trust
  * list), then the BagIt checks, provenance, repository and identifier, and
  * a plain one-line summary that never hides an unsigned bag. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "referee/buf.h"
 #include "referee/bundle.h"
 #include "referee/error.h"
+#include "referee/path.h"
 
 const char *rf_bundle_signing_name(rf_bundle_signing s)
 {
@@ -24,6 +29,9 @@ void rf_bundle_result_free(rf_bundle_result *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->nextras; i++)
+		free(r->extras[i].path);
+	free(r->extras);
 	free(r->reason);
 	free(r->summary);
 	rf_attest_result_free(&r->attest);
@@ -54,6 +62,114 @@ static int set_reason(rf_bundle_result *r, const char *msg)
 	free(r->reason);
 	r->reason = strdup(msg ? msg : "");
 	return r->reason ? 0 : RF_ENOMEM;
+}
+
+static int add_extra(rf_bundle_result *r, const char *path, const char *why)
+{
+	if (r->nextras >= RF_BUNDLE_MAX_EXTRAS) {
+		r->nextras_more++;
+		return 0;
+	}
+	if (!(r->nextras & (r->nextras - 1))) { /* 0, 1, 2, 4, ...: grow */
+		size_t cap = r->nextras ? r->nextras * 2 : 1;
+		rf_bundle_extra *v = realloc(r->extras, cap * sizeof *v);
+		if (!v)
+			return RF_ENOMEM;
+		r->extras = v;
+	}
+	if (!(r->extras[r->nextras].path = strdup(path)))
+		return RF_ENOMEM;
+	r->extras[r->nextras++].why = why;
+	return 0;
+}
+
+/* A manifest file name's algorithm, or NULL when `name` is no manifest. */
+static const char *manifest_alg(const char *name)
+{
+	const char *p = !strncmp(name, "manifest-", 9)	     ? name + 9
+			: !strncmp(name, "tagmanifest-", 12) ? name + 12
+							     : NULL;
+	size_t n = p ? strlen(p) : 0;
+	return p && n > 4 && !strcmp(p + n - 4, ".txt") ? p : NULL;
+}
+
+/* Files under referee/ (relative `rel`), depth-first, without following
+ * symlinks; what is not the provenance or the attestation is an extra. */
+static int walk_referee(rf_bundle_result *r, int parent, const char *name,
+			const char *rel, int depth)
+{
+	int fd, rc = 0;
+	DIR *d;
+	struct dirent *e;
+	if (depth > RF_BAG_MAX_DEPTH)
+		return add_extra(r, rel, "nested too deep to list");
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0; /* the BagIt checks report what cannot be read */
+	}
+	while (!rc && (e = readdir(d)) != NULL) {
+		rf_buf child = RF_BUF_INIT;
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (rf_path_join(&child, rel, e->d_name)) {
+			rc = RF_ENOMEM;
+		} else if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			   S_ISDIR(st.st_mode)) {
+			rc = walk_referee(r, dirfd(d), e->d_name, child.data, depth + 1);
+		} else if (strcmp(child.data, RF_BAG_PROVENANCE) &&
+			   strcmp(child.data, RF_ATTEST_DSSE) &&
+			   strcmp(child.data, RF_ATTEST_SIGSTORE)) {
+			rc = add_extra(r, child.data, "no signature covers it");
+		}
+		rf_buf_free(&child);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_extra(const void *a, const void *b)
+{
+	return strcmp(((const rf_bundle_extra *)a)->path, ((const rf_bundle_extra *)b)->path);
+}
+
+/* The bag's own files outside data/ that nothing vouches for. */
+static int find_extras(rf_bundle_result *r, const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	DIR *d;
+	struct dirent *e;
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while (!rc && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name, *alg = manifest_alg(n);
+		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "data"))
+			continue;
+		if (!strcmp(n, RF_BAG_REFEREE_DIR)) {
+			if (r->attest.is_signed)
+				rc = walk_referee(r, dirfd(d), n, n, 0);
+			continue;
+		}
+		if (alg) {
+			if (strcmp(alg, "sha256.txt") && strcmp(alg, "sha512.txt"))
+				rc = add_extra(r, n, "its algorithm is not checked (referee "
+					       "checks sha256 and sha512 manifests)");
+			continue;
+		}
+		if (!strcmp(n, "bagit.txt") || !strcmp(n, "bag-info.txt"))
+			continue;
+		if (r->attest.is_signed)
+			rc = add_extra(r, n, "no signature covers it");
+	}
+	closedir(d);
+	if (r->nextras)
+		qsort(r->extras, r->nextras, sizeof *r->extras, cmp_extra);
+	return rc ? rf_error_set(RF_ENOMEM, "out of memory") : 0;
 }
 
 static int check_expected_id(rf_bundle_result *r, const char *expect)
@@ -122,6 +238,10 @@ static int build_summary(rf_bundle_result *r)
 					   "(%zu subjects)", a->subjects);
 		break;
 	}
+	if (!rc && r->nextras)
+		rc = rf_buf_printf(&s, "; %zu file%s outside data/ that nothing vouches for "
+				   "(unsigned extras)", r->nextras + r->nextras_more,
+				   r->nextras + r->nextras_more == 1 ? "" : "s");
 	if (!rc) {
 		r->summary = rf_buf_detach(&s);
 		rc = r->summary ? 0 : RF_ENOMEM;
@@ -197,6 +317,8 @@ int rf_bundle_verify(rf_bundle_result **out, const char *dir, const rf_bundle_op
 		goto summary;
 	}
 	load_about(r, dir);
+	if (find_extras(r, dir))
+		goto nomem;
 	/* A signed bag whose statement held has the bag-info that was signed. */
 	r->external_id_signed = r->external_id && r->attest.is_signed;
 	if (opts->expect_id && check_expected_id(r, opts->expect_id))

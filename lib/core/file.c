@@ -18,13 +18,21 @@ int rf_file_read(rf_buf *out, const char *path, size_t max)
 	struct stat st;
 	char tmp[65536];
 	size_t total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO nobody writes to would block forever;
+	 * once open, reads block again as usual (a FIFO without a writer then
+	 * reads as empty instead of hanging). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
 				    "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		return rf_error_set(RF_EIO, "'%s' is a directory", path);
+	}
+	{
+		int fl = fcntl(fd, F_GETFL);
+		if (fl != -1)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
 	for (;;) {
 		ssize_t n = read(fd, tmp, sizeof tmp);
@@ -101,7 +109,9 @@ int rf_file_write_atomic(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return rf_error_set(RF_EIO, "cannot create a file next to '%s': %s",
 				    path, strerror(errno));
-	if (fchmod(fd, mode) || write_all(fd, data, len) || fsync(fd)) {
+	/* mkstemp made it 0600: the mode asked for, less the umask, as
+	 * open(2) would have given it */
+	if (fchmod(fd, mode & ~rf_file_umask()) || write_all(fd, data, len) || fsync(fd)) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -153,6 +163,25 @@ int rf_file_write_new(const char *path, const void *data, size_t len,
 	}
 	sync_parent(path);
 	return 0;
+}
+
+mode_t rf_file_umask(void)
+{
+	/* Linux says it without changing it (umask() would, racily). */
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned m;
+	mode_t old;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Umask: %o", &m) == 1) {
+			fclose(f);
+			return (mode_t)(m & 0777);
+		}
+	if (f)
+		fclose(f);
+	old = umask(022);
+	umask(old);
+	return old;
 }
 
 int rf_dir_mktemp_sibling(rf_buf *out, const char *path)

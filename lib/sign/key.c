@@ -153,7 +153,8 @@ out:
 static int read_secret(rf_buf *out, const char *path, size_t max)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	/* O_NONBLOCK: a FIFO named as a key must not block the open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
 	if (fd < 0)
 		return rf_error_set(errno == ENOENT ? RF_ENOTFOUND : RF_EIO,
 				    "cannot open '%s': %s", path, strerror(errno));
@@ -273,16 +274,37 @@ static int load_pub_pem(rf_key **out, const char *text, size_t len,
 	return key_wrap(out, pkey, 0, what);
 }
 
+/* Number of PEM blocks ("-----BEGIN ") in text. */
+static size_t pem_blocks(const char *text)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, "-----BEGIN ")) != NULL; p++)
+		n++;
+	return n;
+}
+
 int rf_key_load_public(rf_key **out, const char *path)
 {
 	rf_buf pem = RF_BUF_INIT;
-	int rc = rf_file_read(&pem, path, RF_KEY_FILE_MAX);
+	struct stat st;
+	int rc;
 	*out = NULL;
+	/* A trust list names files; a FIFO or a device is not a key file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return rf_error_set(RF_EIO, "'%s' is not a regular file", path);
+	rc = rf_file_read(&pem, path, RF_KEY_FILE_MAX);
 	if (rc == 0) {
 		if (strstr(pem.data ? pem.data : "", "PRIVATE KEY-----"))
 			rc = rf_error_set(RF_EFORMAT,
 					  "'%s' holds a private key; give the .pub file",
 					  path);
+		else if (pem_blocks(pem.data ? pem.data : "") != 1)
+			/* OpenSSL reads the first block only: a second key would
+			 * be silently ignored (and the reader think it trusted). */
+			rc = rf_error_set(RF_EFORMAT,
+					  "'%s' holds %zu PEM blocks; a .pub file holds "
+					  "exactly one public key", path,
+					  pem_blocks(pem.data ? pem.data : ""));
 		else
 			rc = load_pub_pem(out, pem.data ? pem.data : "", pem.len, path);
 	}
@@ -300,8 +322,10 @@ int rf_key_from_spki_base64(rf_key **out, const char *b64, const char *what)
 	*out = NULL;
 	if (len > 1024)
 		return rf_error_set(RF_EFORMAT, "%s: key too long", what);
-	if ((rc = rf_base64_decode(&der, b64, len, what)) != 0)
+	if ((rc = rf_base64_decode(&der, b64, len, what)) != 0) {
+		rf_buf_free(&der); /* a partial decode was left in it */
 		return rc;
+	}
 	p = (const unsigned char *)der.data;
 	pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
 	if (!pkey || p != (const unsigned char *)der.data + der.len) {

@@ -207,6 +207,14 @@ static int load_allowed(rf_trust *t, const char *path, char *text, size_t len)
 	int rc = 0;
 	if (slash)
 		rc = rf_buf_append(&dir, path, (size_t)(slash - path + 1));
+	/* A NUL would end the text early and drop the lines after it. */
+	if (!rc && memchr(text, '\0', len)) {
+		const char *z = memchr(text, '\0', len);
+		size_t ln = 1;
+		for (const char *c = text; c < z; c++)
+			ln += *c == '\n';
+		rc = rf_error_set(RF_EFORMAT, "%s:%zu: NUL byte", path, ln);
+	}
 	for (char *line = text; !rc && line && line < text + len;) {
 		char *nl = strchr(line, '\n'), *name, *key, *rest, *save = NULL;
 		if (nl)
@@ -268,6 +276,10 @@ int rf_trust_load(rf_trust **out, const char *path)
 		return rc;
 	if (S_ISDIR(st.st_mode)) {
 		rc = load_dir(t, path);
+	} else if (!S_ISREG(st.st_mode)) {
+		/* a FIFO would block the read forever, a device is no list */
+		rc = rf_error_set(RF_EIO, "trust list '%s' is not a regular file or a "
+				  "folder", path);
 	} else if ((rc = rf_file_read(&text, path, 1 << 20)) == 0) {
 		const char *p = text.data ? text.data : "";
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')

@@ -82,4 +82,18 @@ if "$REFEREE" verify -q plain >/dev/null 2>&1; then
 else
   skip "sign refuses a bag with a symlink in data/" "this bag does not verify unsigned here"
 fi
+# unsigned extras: tag files no signature covers, manifests of algorithms
+# referee does not check (accepted silently before)
+cp -r signed extras
+printf 'hello\n' > extras/README.txt
+printf 'x\n' > extras/referee/notes.txt
+(cd extras && md5sum data/deepseek-r1/claims.yaml > manifest-md5.txt &&
+ for f in README.txt referee/notes.txt manifest-md5.txt; do sha256sum "$f"; done >> tagmanifest-sha256.txt)
+expect_exit "a signed bag with extras still verifies (BagIt allows them)" 0 "$REFEREE" verify --trust author.pub extras
+expect_out_match "...but each is named" "extra: +'README.txt': no signature covers it"
+expect_out_match "...under referee/ too" "extra: +'referee/notes.txt': no signature covers it"
+expect_out_match "...and an md5 manifest is said to be unchecked" "extra: +'manifest-md5.txt': its algorithm is not checked"
+expect_out_match "...in the verdict" "verdict: VERIFIED; signed by author .*; 3 files outside data/ that nothing vouches for \\(unsigned extras\\)"
+expect_exit "check carries the same verdict" 1 "$REFEREE" check extras
+expect_err_match "...on its verdict line" "3 files outside data/ that nothing vouches for"
 done_testing
