@@ -11,7 +11,8 @@ libopenblas0-pthread clang chromium strace python3-yaml"
 # baseline) otherwise runs its matrix products on netlib's reference BLAS,
 # which would make every "x times PyTorch" figure a strawman.
 # chromium: the suite renders `review --html` headless and screenshots it;
-# strace: the suite checks that review hashes each payload file once.
+# strace: the suite checks that review hashes each payload file once;
+# python3-yaml: the suite runs the CI templates (tests/py/ci_runner.py).
 # Test and benchmark tooling only (never linked into referee).
 PIP_PKGS="bagit securesystemslib math-verify sigstore-models in-toto-attestation"
 
