@@ -700,10 +700,13 @@ int rf_review_run(rf_review **out, const char *path, const rf_review_opts *opts)
 	json_object_set_new(doc, "environment", environment(x.o));
 	json_object_set_new(doc, "error", json_null());
 
-	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+	if ((rc = stat(path, &st)) != 0 || !S_ISDIR(st.st_mode)) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "'%s': %s", path,
-			 errno == ENOENT ? "no such bag or folder" : "not a folder");
+			 rc && errno == ENOENT ? "no such bag or folder"
+			 : rc		      ? strerror(errno)
+					      : "not a folder (a bag or a folder of manifests)");
+		rc = 0;
 		json_object_set_new(doc, "error", json_string(msg));
 		stage(&x, "input", "error", "%s", msg);
 		goto done;
