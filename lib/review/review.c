@@ -392,9 +392,18 @@ static void review_claims(struct run *x, const review_scan *s, json_t *doc)
 	json_object_set_new(doc, "not_manifests", nm);
 	json_object_set_new(doc, "claims", claims);
 	json_object_set_new(doc, "rescore", rescore);
-	if (counts[3])
-		stage(x, "claims", "error", "%zu folder%s of manifests could not be checked (malformed)",
-		      counts[3], counts[3] == 1 ? "" : "s");
+	if (counts[3]) {
+		const char *first = "";
+		size_t i;
+		json_t *e;
+		json_array_foreach(claims, i, e)
+		if (json_object_get(e, "error")) {
+			first = review_str(e, "error");
+			break;
+		}
+		stage(x, "claims", "error", "%zu folder%s of manifests could not be checked: %s",
+		      counts[3], counts[3] == 1 ? "" : "s", first);
+	}
 	else if (folders == 0)
 		stage(x, "claims", "skipped", "no claims manifests%s",
 		      json_array_size(nm) ? " (only YAML that is not a referee manifest)" : "");
