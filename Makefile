@@ -8,7 +8,7 @@
 #   make CUDA=0|1         CUDA replay module (default: built when nvcc exists)
 #   make MPI=0|1          referee-mpi (default: built when mpicc exists)
 #   make install PREFIX=/usr/local DESTDIR=
-#   make man              regenerate man/*.1 from each verb's --help
+#   make man              regenerate cmd/man/*.1 from each verb's --help
 #   make deb              a Debian package in $(BUILD)/ (dpkg-deb)
 
 VERSION   := 0.1.0
@@ -198,8 +198,8 @@ install: all $(BUILD)/referee.pc
 	install -m 0644 $(BUILD)/referee.pc $(DESTDIR)$(PKGDIR)/referee.pc
 	if [ -f $(CUDA_MOD) ]; then install -m 0755 $(CUDA_MOD) $(DESTDIR)$(LIBDIR)/referee-cuda.so; fi
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 completion/referee.bash $(DESTDIR)$(BASHCOMPDIR)/referee
+	install -m 0644 cmd/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 cmd/completion/referee.bash $(DESTDIR)$(BASHCOMPDIR)/referee
 	if [ -f $(MPI_BIN) ]; then install -m 0755 $(MPI_BIN) $(DESTDIR)$(BINDIR)/referee-mpi; fi
 
 uninstall:
@@ -214,14 +214,14 @@ uninstall:
 # The man pages are kept in the repository, generated from each verb's
 # --help; tests/cli/test_man.sh fails when they drift.
 man: $(BIN)
-	man/generate.sh $(BIN) man
+	cmd/man/generate.sh $(BIN) cmd/man
 
 # A Debian package of the install (binary, libraries, headers, .pc, man
-# pages, completion) for PREFIX=/usr; packaging/deb.sh writes the control file.
+# pages, completion) for PREFIX=/usr; .ci/deb.sh writes the control file.
 deb:
 	rm -rf $(BUILD)/deb
 	$(MAKE) --no-print-directory install PREFIX=/usr LIBDIR=/usr/lib DESTDIR=$(CURDIR)/$(BUILD)/deb/root
-	packaging/deb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)
+	.ci/deb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)
 
 format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) $(HDRS)

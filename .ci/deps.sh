@@ -6,7 +6,7 @@ set -euo pipefail
 DEB_PKGS="build-essential pkg-config libgit2-dev libssl-dev libyaml-dev libjansson-dev
 libcmocka-dev openssl git python3 python3-pip python3-torch python3-numpy
 libopenblas0-pthread chromium strace clang zlib1g-dev libzstd-dev zstd
-libunistring-dev libopenmpi-dev openmpi-bin libcurl4-openssl-dev"
+libunistring-dev libopenmpi-dev openmpi-bin python3-yaml libcurl4-openssl-dev"
 # clang: the libFuzzer harnesses (make fuzz, tests/fuzz/), ASan+UBSan.
 # zlib, libzstd, libunistring: `referee contamination` reads gzip and zstd
 # corpora and normalises text (NFKC, case folding); zstd (the program) makes
@@ -15,7 +15,8 @@ libunistring-dev libopenmpi-dev openmpi-bin libcurl4-openssl-dev"
 # baseline) otherwise runs its matrix products on netlib's reference BLAS,
 # which would make every "x times PyTorch" figure a strawman.
 # chromium: the suite renders `review --html` headless and screenshots it;
-# strace: the suite checks that review hashes each payload file once.
+# strace: the suite checks that review hashes each payload file once;
+# python3-yaml: the suite runs the CI templates (tests/py/ci_runner.py).
 # libcurl4-openssl-dev: RFC 3161 timestamps (pack/sign --tsa) over HTTP.
 # Test and benchmark tooling only (never linked into referee).
 PIP_PKGS="bagit securesystemslib math-verify sigstore-models in-toto-attestation"

@@ -70,7 +70,13 @@ static int print_words(const rf_contam_index *ix)
 		rf_buf_clear(&w);
 		if ((rc = rf_contam_index_item(ix, k, &bench, &id, &w)))
 			break;
-		printf("%s\t%s\t%s\n", bench, id, w.data ? w.data : "");
+		/* names and ids come from files: no control bytes to the terminal */
+		for (const char *c = bench; *c; c++)
+			putchar((unsigned char)*c < 0x20 ? '?' : *c);
+		putchar('\t');
+		for (const char *c = id; *c; c++)
+			putchar((unsigned char)*c < 0x20 ? '?' : *c);
+		printf("\t%s\n", w.data ? w.data : "");
 	}
 	rf_buf_free(&w);
 	return rc;

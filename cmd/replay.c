@@ -490,26 +490,26 @@ static int check_replay(const char *path, const char *in, const char *keep,
 	} else if (d.metric[0] && !d.detail[0]) {
 		printf("log: parts at line %ld (%s step %ld): %s is %.9g in the "
 		       "author's log, %.9g in the re-run (differs by %.3g)\n",
-		       d.line, d.kind, d.step, d.metric, d.author, d.replay,
-		       d.replay - d.author);
+		       d.line, cli_tty(d.kind), d.step, cli_tty(d.metric), d.author,
+		       d.replay, d.replay - d.author);
 	} else {
 		printf("log: parts at line %ld (%s step %ld)%s%s: %s\n", d.line,
-		       d.kind, d.step, d.metric[0] ? ", " : "", d.metric,
-		       d.detail);
+		       cli_tty(d.kind), d.step, d.metric[0] ? ", " : "", cli_tty(d.metric),
+		       cli_tty(d.detail));
 	}
 	if (d.summary_ok)
 		printf("summary: every figure agrees with the re-run's\n");
 	else
-		printf("summary: %s\n", d.summary_detail);
-	printf("weights: sha256 %s %s %s\n", d.replay_digest,
-	       d.digest_ok ? "==" : "!=", d.author_digest);
+		printf("summary: %s\n", cli_tty(d.summary_detail));
+	printf("weights: sha256 %s %s %s\n", cli_tty(d.replay_digest),
+	       d.digest_ok ? "==" : "!=", cli_tty(d.author_digest));
 	if (d.model_present && d.model_ok)
 		printf("weights: the shipped model.safetensors hashes to the "
 		       "summary's digest\n");
 	else if (d.model_present)
 		printf("weights: the shipped model.safetensors hashes to %s, not "
 		       "the summary's %s\n",
-		       d.model_digest, d.author_digest);
+		       cli_tty(d.model_digest), cli_tty(d.author_digest));
 	if (!d.digest_ok && tol > 0 && d.log_ok && d.summary_ok && d.model_ok)
 		printf("weights: differ, accepted under --tolerance\n");
 	printf("%s\n", d.identical ? "replay CONFIRMED" : "replay DIFFERS");

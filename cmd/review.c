@@ -106,11 +106,13 @@ static void on_progress(void *ctx, const char *stage, const char *detail)
 	if (!detail || t - p->last < 0.1)
 		return;
 	p->last = t;
-	/* the detail may name a file of the bundle: printable characters only */
-	fprintf(stderr, "\rreview: %s: ", stage);
-	for (const char *c = detail; *c; c++)
-		fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
-	fprintf(stderr, "\033[K");
+	/* the detail may name a file of the bundle: escaped */
+	{
+		rf_buf safe = RF_BUF_INIT;
+		if (rf_escape(&safe, detail, RF_ESCAPE_TERMINAL) == 0 && safe.data)
+			fprintf(stderr, "\rreview: %s: %s\033[K", stage, safe.data);
+		rf_buf_free(&safe);
+	}
 	fflush(stderr);
 }
 

@@ -108,7 +108,7 @@ typedef struct rf_contam_opts {
 				      strings (at any depth below) are read;
 				      NULL: every string value */
 	size_t nfields;
-	size_t block_size;        /**< bytes per block (default 4 MiB) */
+	size_t block_size;        /**< bytes per block (default 1 MiB) */
 } rf_contam_opts;
 
 /** A scan: the running results over the corpus files given so far.

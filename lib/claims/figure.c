@@ -594,7 +594,7 @@ static const rf_figure_form forms[] = {
 	 "a lower bound: [start of the rounding, ∞)"},
 	{"at least 15T tokens, no less than 10 h, ≥ 5 h, >= 5 h, 15T+ tokens, ~15T+ tokens",
 	 "a lower bound: [start of the rounding, ∞) (15T+ = [14.5T, ∞))"},
-	{"38-43%, 38–43% MFU, $400–$450, between 30% and 40%, 30 to 40 GPU-hours, 2-3 days",
+	{"38-43%, 38–43% MFU, $400–$450, $2.49–3.29 per GPU hour, between 30% and 40%, 30 to 40 GPU-hours, 2-3 days",
 	 "a range: from the low end's rounding to the high end's ([37.5%, 43.5%))"},
 	{"10 ± 0.5, 10 +/- 0.5 h, 10K ± 0.5K", "an absolute tolerance, closed"},
 	{"10 h ±5%, $450 ± 5%", "a relative tolerance (the figure has a unit of its own)"},
@@ -838,7 +838,7 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	const char *p = text, *word = NULL, *q, *tol_at = NULL;
 	struct val a, b;
 	struct tol tol = {0};
-	int approx_word = 0, bound = B_NONE, range = 0, money, percent, rc, k;
+	int approx_word = 0, bound = B_NONE, range = 0, money, percent, usd_word, rc, k;
 	char ubuf[160], rest[160];
 	size_t n;
 
@@ -899,7 +899,9 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	/* "38-43%", "$400–$450": what one end carries, both do */
 	money = a.money || b.money;
 	percent = a.percent || b.percent;
-	if (range && ((a.percent && !b.percent) || (a.money && !b.money)))
+	/* "$2.49–3.29": the first end's $ covers both; "38%–43" or "400–$450"
+	 * is not a way papers write a range */
+	if (range && ((a.percent && !b.percent) || (b.money && !a.money)))
 		return rf_error_set(RF_EFORMAT, "\"%.80s\": the range's ends have different units",
 				    text);
 	/* a tolerance right after the number, or after the unit */
@@ -954,14 +956,15 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 	if (percent && rest[0] && !percent_label(rest))
 		return rf_error_set(RF_EFORMAT, "\"%.80s\": could not read '%s' after '%%'", text,
 				    rest);
+	/* "$450 USD", "$5.6 million dollars": the currency said twice */
+	usd_word = !strcasecmp(rest, "USD") || !strcasecmp(rest, "dollars");
 	if (money) {
-		if (rest[0] && rest[0] != '/' && strncasecmp(rest, "per ", 4) &&
-		    strcasecmp(rest, "USD") && strcasecmp(rest, "dollars"))
+		const char *per = usd_word ? "" : rest;
+		if (per[0] && per[0] != '/' && strncasecmp(per, "per ", 4))
 			return rf_error_set(RF_EFORMAT,
 					    "\"%.80s\": could not read '%s' after a dollar amount (only "
 					    "'/unit' or 'per unit' may follow)", text, rest);
-		snprintf(ubuf, sizeof ubuf, "USD%s%s", rest[0] == '/' ? "" : rest[0] && strcasecmp(rest, "USD") && strcasecmp(rest, "dollars") ? " " : "",
-			 strcasecmp(rest, "USD") && strcasecmp(rest, "dollars") ? rest : "");
+		snprintf(ubuf, sizeof ubuf, "USD%s%s", per[0] && per[0] != '/' ? " " : "", per);
 	} else if (percent) {
 		snprintf(ubuf, sizeof ubuf, "%%");
 	} else if (!rest[0] && o->default_unit) {
@@ -974,8 +977,7 @@ int rf_figure_parse(rf_figure *out, const char *text, const rf_figure_opts *opts
 		snprintf(why, sizeof why, "%s", rf_error_last());
 		return rf_error_set(rc, "\"%.80s\": %s", text, why);
 	}
-	if (money && !strcmp(out->unit.name, "USD") && rest[0] && strcasecmp(rest, "USD") &&
-	    strcasecmp(rest, "dollars"))
+	if (money && rest[0] && !usd_word)
 		snprintf(out->unit.name, sizeof out->unit.name, "%s", ubuf);
 
 	if (range) {
@@ -1120,8 +1122,8 @@ static void fmt_num_as(char *buf, size_t size, double x, int digits, double ref)
 		double at;
 		const char *suffix;
 	} scale[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
-	if (isinf(x)) {
-		snprintf(buf, size, "%s", x < 0 ? "-inf" : "inf");
+	if (isinf(x) || x == 0) {
+		snprintf(buf, size, "%s", x == 0 ? "0" : x < 0 ? "-inf" : "inf");
 		return;
 	}
 	if (ax >= 1e15 || (ax > 0 && ax < 1e-3)) {
@@ -1150,7 +1152,8 @@ static void fmt_num(char *buf, size_t size, double x, int digits)
 static int is_noise(rf_interval v)
 {
 	double m = fmax(fabs(v.lo), fabs(v.hi));
-	return v.hi - v.lo <= m * 1e-12;
+	/* a bound ([14.5T, ∞)) is never one number */
+	return isfinite(m) && v.hi - v.lo <= m * 1e-12;
 }
 
 static int digits_for(rf_interval v, double k, const rf_interval *other)

@@ -51,6 +51,18 @@ typedef int (*rf_stage_fn)(rf_figure *out, const rf_claims_env *env, const rf_ma
 /* The sum of `fn` over the ledger's stages, explained as "total `what`". */
 int rf_ledger_sum(rf_figure *out, const rf_claims_env *env, const rf_manifest *ledger,
 		  rf_stage_fn fn, const char *what, int prefer_reported, rf_buf *explain);
+/* A quantity a ledger reports (key, unit, how a stage gives it); with
+ * `needs_hours` a stage's figure is a claim only when the stage has hours
+ * (otherwise it is the evidence itself). */
+typedef struct rf_reported_qty {
+	const char *key, *unit;
+	rf_stage_fn fn;
+	int needs_hours;
+} rf_reported_qty;
+/* Rows for every reported quantity of `qty`: per stage, then per total
+ * (the table's arithmetic, and the sum of the evidence). */
+int rf_ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem,
+		   const rf_reported_qty *qty, size_t nq);
 /* Sums over the stages: quantity "gpu-hours" or "cost"; with
  * `prefer_reported` each stage's reported figure is used where there is
  * one (the table's arithmetic), otherwise the evidence. */

@@ -238,60 +238,31 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 
 /* ------------------------------------------------------------- rows */
 
-static const struct {
-	const char *key, *unit;
-	rf_stage_fn fn;
-} reported[] = {
-	{"energy", "MWh", stage_energy},
-	{"emissions", "tCO2eq", stage_emissions},
+static const rf_reported_qty reported[] = {
+	{"energy", "MWh", stage_energy, 0},
+	{"emissions", "tCO2eq", stage_emissions, 0},
 };
 
+/* The energy and emissions a ledger reports, as the ledger source does for
+ * GPU-hours and cost; then every average power, a claim about the
+ * hardware. */
 static int energy_rows(rf_claims_env *env, const rf_manifest *m, const char *stem)
 {
-	const rf_node *root = rf_manifest_root(m);
-	const rf_node *stages = rf_node_get(root, "stages"), *tot = rf_node_get(root, "total");
+	const rf_node *stages = rf_node_get(rf_manifest_root(m), "stages");
 	char id[512];
-	int rc = 0;
+	int rc = rf_ledger_rows(env, m, stem, reported, sizeof reported / sizeof reported[0]);
 	for (size_t i = 0; i < rf_node_size(stages) && !rc; i++) {
-		const rf_node *s = rf_node_at(stages, i), *kind = rf_node_get(s, "power-is");
-		for (size_t q = 0; q < 2 && !rc; q++) {
-			rf_derivation d = {0};
-			rf_buf *ex;
-			if (!rf_node_get(s, reported[q].key))
-				continue;
-			snprintf(id, sizeof id, "%s.%s.%s", stem, sid(s), reported[q].key);
-			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, reported[q].key),
-						   rf_node_get(s, "source"), reported[q].key,
-						   reported[q].unit, &ex)))
-				return rc;
-			rc = reported[q].fn(&d.figure, env, m, s, 0, ex);
-			rc = rf_env_row_end(env, rc, &d);
-		}
-		/* an average power is a claim about the hardware */
-		if (!rc && kind && !strcmp(rf_node_text(kind), "average") && rf_node_get(s, "power")) {
-			rf_derivation d = {0};
-			rf_buf *ex;
-			snprintf(id, sizeof id, "%s.%s.power", stem, sid(s));
-			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, "power"),
-						   rf_node_get(s, "source"), "power", "W", &ex)))
-				return rc;
-			rc = power_check(&d, env, NULL, m, s, ex);
-			rc = rf_env_row_end(env, rc, &d);
-		}
-	}
-	for (size_t q = 0; q < 2 && !rc; q++) {
-		const rf_node *rep = rf_node_get(tot, reported[q].key);
-		for (int ev = 0; rep && ev < 2 && !rc; ev++) {
-			rf_derivation d = {0};
-			rf_buf *ex;
-			snprintf(id, sizeof id, "%s.total.%s%s", stem, reported[q].key,
-				 ev ? ".from-evidence" : "");
-			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(tot, "source"),
-						   reported[q].key, reported[q].unit, &ex)))
-				return rc;
-			rc = rf_ledger_sum(&d.figure, env, m, reported[q].fn, reported[q].key, !ev, ex);
-			rc = rf_env_row_end(env, rc, &d);
-		}
+		const rf_node *s = rf_node_at(stages, i);
+		rf_derivation d = {0};
+		rf_buf *ex;
+		if (!is_average(s) || !rf_node_get(s, "power"))
+			continue;
+		snprintf(id, sizeof id, "%s.%s.power", stem, sid(s));
+		if ((rc = rf_env_row_begin(env, id, rf_node_get(s, "power"), rf_node_get(s, "source"),
+					   "power", "W", &ex)))
+			return rc;
+		rc = power_check(&d, env, NULL, m, s, ex);
+		rc = rf_env_row_end(env, rc, &d);
 	}
 	return rc;
 }

@@ -267,70 +267,62 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p, rf_deri
 
 /* ------------------------------------------------------- ledger rows */
 
-/* The quantities a ledger reports, per stage and in total. */
-static const struct {
-	const char *key, *unit;
-	rf_stage_fn stage;
-} reported[] = {
-	{"gpu-hours", "GPU-hours", rf_ledger_stage_gpu_hours},
-	{"cost", "USD", rf_ledger_stage_cost},
+/* The quantities a ledger reports, per stage and in total.  A stage's
+ * GPU-hours are a claim only when its hours give another way to them;
+ * otherwise they are evidence. */
+static const rf_reported_qty reported[] = {
+	{"gpu-hours", "GPU-hours", rf_ledger_stage_gpu_hours, 1},
+	{"cost", "USD", rf_ledger_stage_cost, 0},
 };
 
-/* A stage's GPU-hours are a claim only when its hours give another way to
- * them; otherwise they are evidence. */
-static int stage_claims(const rf_node *s, size_t q)
-{
-	return rf_node_get(s, reported[q].key) &&
-	       (strcmp(reported[q].key, "gpu-hours") || rf_node_get(s, "hours"));
-}
-
-/* The ledger's reported figures become rows of their own: each stage's,
- * then each total as the table's arithmetic (the stages as reported) and,
- * where some stage has evidence behind it, as the sum of the evidence. */
-static int ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem)
+/* Reported figures become rows of their own: each stage's, then each
+ * total as the table's arithmetic (the stages as reported) and, where some
+ * stage has evidence behind it, as the sum of the evidence. */
+int rf_ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem,
+		   const rf_reported_qty *qty, size_t nq)
 {
 	const rf_node *root = rf_manifest_root(m);
 	const rf_node *stages = rf_node_get(root, "stages"), *total = rf_node_get(root, "total");
-	const size_t nq = sizeof reported / sizeof reported[0];
 	char id[512];
 	int rc = 0, any_hours = 0;
 	for (size_t i = 0; i < rf_node_size(stages) && !rc; i++) {
 		const rf_node *s = rf_node_at(stages, i);
+		any_hours |= rf_node_get(s, "hours") != NULL;
 		for (size_t q = 0; q < nq && !rc; q++) {
 			rf_derivation d = {0};
 			rf_buf *ex;
-			if (!stage_claims(s, q))
+			if (!rf_node_get(s, qty[q].key) || (qty[q].needs_hours && !rf_node_get(s, "hours")))
 				continue;
-			snprintf(id, sizeof id, "%s.%s.%s", stem, sid(s), reported[q].key);
-			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, reported[q].key),
-						   rf_node_get(s, "source"), reported[q].key,
-						   reported[q].unit, &ex)))
+			snprintf(id, sizeof id, "%s.%s.%s", stem, sid(s), qty[q].key);
+			if ((rc = rf_env_row_begin(env, id, rf_node_get(s, qty[q].key),
+						   rf_node_get(s, "source"), qty[q].key, qty[q].unit, &ex)))
 				return rc;
-			rc = reported[q].stage(&d.figure, env, m, s, 0, ex);
+			rc = qty[q].fn(&d.figure, env, m, s, 0, ex);
 			rc = rf_env_row_end(env, rc, &d);
 		}
 	}
-	for (size_t i = 0; i < rf_node_size(stages); i++)
-		any_hours |= rf_node_get(rf_node_at(stages, i), "hours") != NULL;
 	for (size_t q = 0; q < nq && !rc; q++) {
-		const rf_node *rep = rf_node_get(total, reported[q].key);
-		if (!rep)
-			continue;
-		for (int ev = 0; ev < 2 && !rc; ev++) {
+		const rf_node *rep = rf_node_get(total, qty[q].key);
+		for (int ev = 0; rep && ev < 2 && !rc; ev++) {
 			rf_derivation d = {0};
 			rf_buf *ex;
-			if (ev && !strcmp(reported[q].key, "gpu-hours") && !any_hours)
+			if (ev && qty[q].needs_hours && !any_hours)
 				continue;
-			snprintf(id, sizeof id, "%s.total.%s%s", stem, reported[q].key,
+			snprintf(id, sizeof id, "%s.total.%s%s", stem, qty[q].key,
 				 ev ? ".from-evidence" : "");
 			if ((rc = rf_env_row_begin(env, id, rep, rf_node_get(total, "source"),
-						   reported[q].key, reported[q].unit, &ex)))
+						   qty[q].key, qty[q].unit, &ex)))
 				return rc;
-			rc = rf_ledger_total(&d.figure, env, m, reported[q].key, !ev, ex);
+			rc = rf_ledger_sum(&d.figure, env, m, qty[q].fn, qty[q].key, !ev, ex);
 			rc = rf_env_row_end(env, rc, &d);
 		}
 	}
 	return rc;
+}
+
+static int ledger_rows(rf_claims_env *env, const rf_manifest *m, const char *stem)
+{
+	return rf_ledger_rows(env, m, stem, reported, sizeof reported / sizeof reported[0]);
 }
 
 const rf_source_def rf_source_ledger = {{"ledger", derive, NULL}, rf_source_ledger_fields,

@@ -106,6 +106,16 @@ static int resolve(rf_buf *out, const rf_claims_env *env, const rf_node *p,
 	return rf_path_check_inside(rf_claims_env_dir(env), out->data);
 }
 
+/* An item id from a benchmark file, safe for a terminal. */
+static const char *safe_id(char *buf, size_t size, const char *id)
+{
+	size_t k = 0;
+	for (; *id && k + 1 < size; id++)
+		buf[k++] = (unsigned char)*id < 0x20 || *id == 0x7f ? '?' : *id;
+	buf[k] = 0;
+	return buf;
+}
+
 static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 		  rf_derivation *out, rf_buf *explain)
 {
@@ -172,6 +182,7 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 			      over == 1 ? "" : "s");
 		for (size_t i = 0; i < rf_contam_index_items(ix); i++) {
 			rf_contam_item it;
+			char idbuf[81];
 			rf_contam_scan_item(sc, i, &it);
 			if (!it.longest)
 				continue;
@@ -181,9 +192,9 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				break;
 			}
 			rf_buf_printf(explain,
-				      "  item %.80s: %zu of %zu n-grams, "
+				      "  item %s: %zu of %zu n-grams, "
 				      "longest %zu words at %s:%llu\n",
-				      it.id, it.found, it.ngrams, it.longest,
+				      safe_id(idbuf, sizeof idbuf, it.id), it.found, it.ngrams, it.longest,
 				      corpus[it.file_index],
 				      (unsigned long long)it.line);
 		}

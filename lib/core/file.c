@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,13 @@ int rf_file_read(rf_buf *out, const char *path, size_t max)
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		return rf_error_set(RF_EIO, "'%s' is a directory", path);
+	}
+	/* A regular file says its size: refuse before reading a byte (a 2 GiB
+	 * one-line JSONL file fails at once, in bounded memory). */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		close(fd);
+		return rf_error_set(RF_ELIMIT, "'%s' is larger than the limit of %zu bytes",
+				    path, max);
 	}
 	{
 		int fl = fcntl(fd, F_GETFL);

@@ -638,7 +638,7 @@ static int write_file(const char *dir, const char *name, const void *data,
 static int checkpoint(trainer *tr, int step)
 {
 	rf_buf bytes[RF_CKPT_NFILES] = {RF_BUF_INIT, RF_BUF_INIT, RF_BUF_INIT};
-	rf_buf dir = RF_BUF_INIT, p = RF_BUF_INIT, ix = RF_BUF_INIT;
+	rf_buf dir = RF_BUF_INIT, ix = RF_BUF_INIT;
 	static const char *const meta[] = {"format", "referee-replay"};
 	static const char *const rmeta[] = {"format", "referee-replay-reference"};
 	rf_ckpt c;
@@ -697,7 +697,6 @@ out:
 	for (int f = 0; f < RF_CKPT_NFILES; f++)
 		rf_buf_free(&bytes[f]);
 	rf_buf_free(&dir);
-	rf_buf_free(&p);
 	rf_buf_free(&ix);
 	return rc;
 }

@@ -159,13 +159,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 			goto out;
 		}
 		inconsistent = fabs(reported - mean) > 1e-9;
-		if (explain)
-			rf_buf_printf(explain,
-				      "results file: \"%s\" = %.6g%s\n",
-				      key.data, reported,
-				      inconsistent ? ": not the mean of its "
-						     "samples"
-						   : ", the mean of its samples");
 	}
 	if (spec) {
 		rf_rescore_opts o;
@@ -197,6 +190,12 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	}
 	if ((rc = rs_claims_figure(out, derived * 100, "%")) != 0)
 		goto out;
+	/* last: the check shows the last line as the reason */
+	if (explain && !isnan(reported))
+		rf_buf_printf(explain, "results file: \"%s\" = %.6g%s\n",
+			      key.data, reported,
+			      inconsistent ? ": not the mean of its samples"
+					   : ", the mean of its samples");
 	if (inconsistent)
 		out->verdict = RF_VERDICT_INCONSISTENT;
 out:

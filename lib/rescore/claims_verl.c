@@ -204,6 +204,10 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 	}
 	if ((rc = rs_claims_figure(out, derived, "")) != 0)
 		goto out;
+	if (explain)
+		rf_buf_printf(explain, "derived: step %lld, %s = %.6g\n",
+			      derived_step, metric, derived);
+	/* last: the check shows the last line as the reason */
 	if (mismatched) {
 		out->verdict = RF_VERDICT_INCONSISTENT;
 		if (explain)
@@ -212,9 +216,6 @@ static int derive(void *ctx, const rf_claims_env *env, const rf_node *p,
 				      "their re-scored rollouts: step %s\n",
 				      mismatched, compared, bad.data);
 	}
-	if (explain)
-		rf_buf_printf(explain, "derived: step %lld, %s = %.6g\n",
-			      derived_step, metric, derived);
 out:
 	rf_reward_free(rw);
 	rf_buf_free(&log);

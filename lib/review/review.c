@@ -392,9 +392,18 @@ static void review_claims(struct run *x, const review_scan *s, json_t *doc)
 	json_object_set_new(doc, "not_manifests", nm);
 	json_object_set_new(doc, "claims", claims);
 	json_object_set_new(doc, "rescore", rescore);
-	if (counts[3])
-		stage(x, "claims", "error", "%zu folder%s of manifests could not be checked (malformed)",
-		      counts[3], counts[3] == 1 ? "" : "s");
+	if (counts[3]) {
+		const char *first = "";
+		size_t i;
+		json_t *e;
+		json_array_foreach(claims, i, e)
+		if (json_object_get(e, "error")) {
+			first = review_str(e, "error");
+			break;
+		}
+		stage(x, "claims", "error", "%zu folder%s of manifests could not be checked: %s",
+		      counts[3], counts[3] == 1 ? "" : "s", first);
+	}
 	else if (folders == 0)
 		stage(x, "claims", "skipped", "no claims manifests%s",
 		      json_array_size(nm) ? " (only YAML that is not a referee manifest)" : "");
@@ -688,6 +697,7 @@ int rf_review_run(rf_review **out, const char *path, const rf_review_opts *opts)
 	json_object_set_new(doc, "exit", json_integer(2));
 	json_object_set_new(doc, "referee_version", json_string(rf_version()));
 	json_object_set_new(doc, "path", json_string(path));
+	json_object_set_new(doc, "kind", json_null()); /* "bag" or "folder" */
 	json_object_set_new(doc, "stages", x.stages);
 	bag = json_object();
 	json_object_set_new(doc, "bag", bag);
@@ -699,10 +709,13 @@ int rf_review_run(rf_review **out, const char *path, const rf_review_opts *opts)
 	json_object_set_new(doc, "environment", environment(x.o));
 	json_object_set_new(doc, "error", json_null());
 
-	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+	if ((rc = stat(path, &st)) != 0 || !S_ISDIR(st.st_mode)) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "'%s': %s", path,
-			 errno == ENOENT ? "no such bag or folder" : "not a folder");
+			 rc && errno == ENOENT ? "no such bag or folder"
+			 : rc		      ? strerror(errno)
+					      : "not a folder (a bag or a folder of manifests)");
+		rc = 0;
 		json_object_set_new(doc, "error", json_string(msg));
 		stage(&x, "input", "error", "%s", msg);
 		goto done;

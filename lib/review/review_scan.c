@@ -132,9 +132,13 @@ int review_scan_run(review_scan *s, const char *root)
 	int rc;
 	memset(s, 0, sizeof *s);
 	rc = walk(&w, root, 0);
-	qsort(s->folders, s->nfolders, sizeof *s->folders, by_name);
-	qsort(s->replays, s->nreplays, sizeof *s->replays, by_name);
-	qsort(s->batches, s->nbatches, sizeof *s->batches, by_name);
+	/* (qsort must not see the NULL of an empty list) */
+	if (s->nfolders)
+		qsort(s->folders, s->nfolders, sizeof *s->folders, by_name);
+	if (s->nreplays)
+		qsort(s->replays, s->nreplays, sizeof *s->replays, by_name);
+	if (s->nbatches)
+		qsort(s->batches, s->nbatches, sizeof *s->batches, by_name);
 	return rc;
 }
 

@@ -249,6 +249,62 @@ static int mirror(int op)
 	}
 }
 
+/* l - r of an equation at `point`, variable `v` set to `val`. */
+static double eq_diff(const struct mx_tree *t, const struct mx_node *e,
+		      int point, const char *v, double val)
+{
+	return mx_num_eval_at(t, e->a, point, v, val) -
+	       mx_num_eval_at(t, e->b, point, v, val);
+}
+
+/* The solution for v of an equation linear in v at `point` (its slope is
+ * not zero and its value is affine in v there), or NAN. */
+static double linear_root(const struct mx_tree *t, const struct mx_node *e,
+			  int point, const char *v)
+{
+	double f0 = eq_diff(t, e, point, v, 0.5), f1 = eq_diff(t, e, point, v, 1.5),
+	       f2 = eq_diff(t, e, point, v, 2.5);
+	double s1 = f1 - f0, s2 = f2 - f1;
+	if (!isfinite(f0) || !isfinite(f1) || !isfinite(f2) ||
+	    fabs(s1) <= 1e-9 * (fabs(f0) + fabs(f1)) ||
+	    !close_enough(s1, s2, fmax(fabs(f0), fmax(fabs(f1), fabs(f2)))))
+		return NAN;
+	return 0.5 - f0 / s1;
+}
+
+/* An equation rearranged (I\dot\omega + 2B\omega = T against \dot\omega =
+ * T/I - 2B\omega/I): both are linear in some variable with a slope that
+ * is never zero at the points, and give it the same value at every point.
+ * Then each says v = s(the others), the same s. */
+static int linear_solution_eq(struct cmp *c, const struct mx_tree *A,
+			      const struct mx_node *x, const struct mx_tree *B,
+			      const struct mx_node *y)
+{
+	const char *va[16], *vb[16];
+	int na = mx_var_names(A, x->a, va, 0, 16, 0);
+	na = mx_var_names(A, x->b, va, na, 16, 0);
+	int nb = mx_var_names(B, y->a, vb, 0, 16, 0);
+	nb = mx_var_names(B, y->b, vb, nb, 16, 0);
+	for (int i = 0; i < na; i++) {
+		int shared = 0, ok = 1;
+		for (int j = 0; j < nb && !shared; j++)
+			shared = !strcmp(va[i], vb[j]);
+		if (!shared)
+			continue;
+		for (int pt = 0; pt < MX_NPOINTS && ok; pt++) {
+			double ra = linear_root(A, x, pt, va[i]),
+			       rb = linear_root(B, y, pt, va[i]);
+			ok = isfinite(ra) && isfinite(rb) &&
+			     close_enough(ra, rb, 0);
+		}
+		if (ok) {
+			c->numeric = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Equations l1 = r1 and l2 = r2 are the same when l1 - r1 is a non-zero
  * constant multiple of l2 - r2 at every point. */
 static int equation_eq(struct cmp *c, const struct mx_tree *A,
@@ -277,18 +333,19 @@ static int equation_eq(struct cmp *c, const struct mx_tree *A,
 			continue;
 		}
 		if (fabs(da) <= za || fabs(db) <= zb)
-			return 0;
+			goto rearranged;
 		if (!ratio)
 			ratio = da / db;
 		else if (!close_enough(ratio, da / db, 0))
-			return 0;
+			goto rearranged;
 		valid++;
 	}
 	if (valid >= 3 && ratio != 0) {
 		c->numeric = 1;
 		return 1;
 	}
-	return 0;
+rearranged:
+	return linear_solution_eq(c, A, x, B, y);
 }
 
 /* 1\pm\sqrt{2} against the list 1+\sqrt{2}, 1-\sqrt{2}: the values of the
@@ -394,9 +451,15 @@ static int node_eq(struct cmp *c, const struct mx_tree *A, int a,
 	/* x = 3 against 3: the left side names the unknown; when both sides
 	 * name one, the names must agree */
 	if (is_simple_eq(A, a) && is_simple_eq(B, b)) {
+		/* y = 2x+1 against x = (y-1)/2: the same equation solved for
+		 * another unknown */
 		if (strcmp(A->nodes[A->nodes[a].a].name,
 			   B->nodes[B->nodes[b].a].name))
-			return 0;
+			return !mx_pm_bits(A, a, 0) && !mx_pm_bits(B, b, 0) &&
+			       !mx_has_kind(A, a, MX_LIST, 0) &&
+			       !mx_has_kind(B, b, MX_LIST, 0) &&
+			       linear_solution_eq(c, A, &A->nodes[a], B,
+						  &B->nodes[b]);
 		return node_eq(c, A, A->nodes[a].b, B, B->nodes[b].b,
 			       depth + 1);
 	}

@@ -350,14 +350,20 @@ static double var_value(const char *name, int point)
  * terms cancel.  A product or a quotient adds no such error beyond its
  * relative one, so a value like 1.3e-26 keeps a purely relative
  * comparison. */
-static void note_mag(double *mag, double v)
+struct nv_ctx {
+	double mag;	 /* largest operand added or subtracted */
+	const char *var; /* a variable given a value of its own, or NULL */
+	double val;
+};
+
+static void note_mag(struct nv_ctx *cx, double v)
 {
-	if (mag && isfinite(v) && fabs(v) > *mag)
-		*mag = fabs(v);
+	if (isfinite(v) && fabs(v) > cx->mag)
+		cx->mag = fabs(v);
 }
 
 static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
-		      int depth, double *mag)
+		      int depth, struct nv_ctx *cx)
 {
 	const struct mx_node *nd;
 	double x, y;
@@ -369,11 +375,13 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 	case MX_NUM:
 		return rf_rat_to_double(&nd->num);
 	case MX_VAR:
+		if (cx->var && !strcmp(cx->var, nd->name))
+			return cx->val;
 		return var_value(nd->name, pt);
 	case MX_UFUNC: {
 		/* an arbitrary smooth function per name, the same for both sides */
 		double a = var_value(nd->name, 0), b = var_value(nd->name, 1);
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
 		return 2.0 + sin(a * x + b) + 0.1 * a * x;
 	}
 	case MX_PI:
@@ -384,55 +392,55 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 		return INFINITY;
 	case MX_ADD:
 	case MX_SUB:
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
-		y = nv_eval(t, nd->b, mask, pt, depth, mag);
-		note_mag(mag, x);
-		note_mag(mag, y);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
+		y = nv_eval(t, nd->b, mask, pt, depth, cx);
+		note_mag(cx, x);
+		note_mag(cx, y);
 		return nd->kind == MX_ADD ? x + y : x - y;
 	case MX_MUL:
-		return nv_eval(t, nd->a, mask, pt, depth, mag) *
-		       nv_eval(t, nd->b, mask, pt, depth, mag);
+		return nv_eval(t, nd->a, mask, pt, depth, cx) *
+		       nv_eval(t, nd->b, mask, pt, depth, cx);
 	case MX_DIV:
-		y = nv_eval(t, nd->b, mask, pt, depth, mag);
+		y = nv_eval(t, nd->b, mask, pt, depth, cx);
 		if (y == 0)
 			return NAN;
-		return nv_eval(t, nd->a, mask, pt, depth, mag) / y;
+		return nv_eval(t, nd->a, mask, pt, depth, cx) / y;
 	case MX_NEG:
-		return -nv_eval(t, nd->a, mask, pt, depth, mag);
+		return -nv_eval(t, nd->a, mask, pt, depth, cx);
 	case MX_PM:
-		x = nd->a >= 0 ? nv_eval(t, nd->a, mask, pt, depth, mag) : 0;
-		y = nv_eval(t, nd->b, mask, pt, depth, mag);
-		note_mag(mag, x);
-		note_mag(mag, y);
+		x = nd->a >= 0 ? nv_eval(t, nd->a, mask, pt, depth, cx) : 0;
+		y = nv_eval(t, nd->b, mask, pt, depth, cx);
+		note_mag(cx, x);
+		note_mag(cx, y);
 		return ((mask >> nd->op) & 1) ? x - y : x + y;
 	case MX_POW:
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
-		y = nv_eval(t, nd->b, mask, pt, depth, mag);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
+		y = nv_eval(t, nd->b, mask, pt, depth, cx);
 		return pow(x, y);
 	case MX_FACT:
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
 		if (x < 0 || x != floor(x))
 			return NAN;
 		return tgamma(x + 1);
 	case MX_BINOM:
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
-		y = nv_eval(t, nd->b, mask, pt, depth, mag);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
+		y = nv_eval(t, nd->b, mask, pt, depth, cx);
 		return exp(lgamma(x + 1) - lgamma(y + 1) - lgamma(x - y + 1));
 	case MX_SQRT:
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
-		y = nd->b >= 0 ? nv_eval(t, nd->b, mask, pt, depth, mag) : 2;
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
+		y = nd->b >= 0 ? nv_eval(t, nd->b, mask, pt, depth, cx) : 2;
 		if (y == 0)
 			return NAN;
 		if (x < 0 && fmod(y, 2) == 1)
 			return -pow(-x, 1 / y);
 		return pow(x, 1 / y);
 	case MX_ABS:
-		return fabs(nv_eval(t, nd->a, mask, pt, depth, mag));
+		return fabs(nv_eval(t, nd->a, mask, pt, depth, cx));
 	case MX_FUNC: {
 		const char *f = nd->name;
-		x = nv_eval(t, nd->a, mask, pt, depth, mag);
+		x = nv_eval(t, nd->a, mask, pt, depth, cx);
 		/* sin(pi) is 1e-16, not 0: rounding grows with the argument */
-		note_mag(mag, x);
+		note_mag(cx, x);
 		if (!strcmp(f, "sin"))
 			return sin(x);
 		if (!strcmp(f, "cos"))
@@ -468,7 +476,7 @@ static double nv_eval(const struct mx_tree *t, int i, unsigned mask, int pt,
 		if (!strcmp(f, "log")) {
 			if (nd->b >= 0)
 				return log(x) /
-				       log(nv_eval(t, nd->b, mask, pt, depth, mag));
+				       log(nv_eval(t, nd->b, mask, pt, depth, cx));
 			return log(x); /* \log without a base: natural, as in
 					  calculus */
 		}
@@ -521,7 +529,42 @@ unsigned mx_pm_bits(const struct mx_tree *t, int i, int depth)
 double mx_num_eval(const struct mx_tree *t, int i, unsigned mask, int point,
 		   double *mag)
 {
+	struct nv_ctx cx = {0, NULL, 0};
+	double v = nv_eval(t, i, mask, point, 0, &cx);
 	if (mag)
-		*mag = 0;
-	return nv_eval(t, i, mask, point, 0, mag);
+		*mag = cx.mag;
+	return v;
+}
+
+double mx_num_eval_at(const struct mx_tree *t, int i, int point,
+		      const char *var, double value)
+{
+	struct nv_ctx cx = {0, var, value};
+	return nv_eval(t, i, 0, point, 0, &cx);
+}
+
+int mx_var_names(const struct mx_tree *t, int i, const char **names, int n,
+		 int cap, int depth)
+{
+	const struct mx_node *nd;
+	if (i < 0 || depth > MX_MAX_DEPTH * 4)
+		return n;
+	nd = &t->nodes[i];
+	if (nd->kind == MX_VAR) {
+		for (int k = 0; k < n; k++)
+			if (!strcmp(names[k], nd->name))
+				return n;
+		if (n < cap)
+			names[n++] = nd->name;
+		return n;
+	}
+	if (nd->kind == MX_LIST || nd->kind == MX_UNION ||
+	    nd->kind == MX_MATRIX) {
+		for (int j = 0; j < nd->count; j++)
+			n = mx_var_names(t, t->kids[nd->first + j], names, n,
+					 cap, depth + 1);
+		return n;
+	}
+	n = mx_var_names(t, nd->a, names, n, cap, depth + 1);
+	return mx_var_names(t, nd->b, names, n, cap, depth + 1);
 }

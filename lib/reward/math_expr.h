@@ -86,6 +86,16 @@ int mx_exact_eval(const struct mx_tree *t, int i, unsigned mask, rf_bigctx *c,
 double mx_num_eval(const struct mx_tree *t, int i, unsigned mask, int point,
 		   double *mag);
 
+/* Node i as a double at `point` (no \pm), the variable `var` set to
+ * `value` and every other as mx_num_eval() gives it. */
+double mx_num_eval_at(const struct mx_tree *t, int i, int point,
+		      const char *var, double value);
+
+/* Append the distinct variable names of the subtree at i to names[n..cap)
+ * (borrowed from the tree); returns the new count. */
+int mx_var_names(const struct mx_tree *t, int i, const char **names, int n,
+		 int cap, int depth);
+
 /* 1 when the subtree at i holds a node of `kind`. */
 int mx_has_kind(const struct mx_tree *t, int i, int kind, int depth);
 

@@ -327,14 +327,22 @@ static void var_suffix(struct P *p, char *name, size_t cap)
 }
 
 /* A {group} at p->i: its contents up to the matching brace, depth-bounded. */
+/* f one level deeper (the depth bound applies to every nesting). */
+static int nested(struct P *p, int (*f)(struct P *))
+{
+	int r;
+	if (enter(p))
+		return -1;
+	r = f(p);
+	p->depth--;
+	return r;
+}
+
 static int parse_brace_group(struct P *p)
 {
 	int r;
 	p->i++;
-	if (enter(p))
-		return -1;
-	r = parse_union(p);
-	p->depth--;
+	r = nested(p, parse_union);
 	if (r < 0)
 		return -1;
 	if (!eat(p, '}'))
@@ -634,10 +642,7 @@ static int parse_command(struct P *p)
 	if (!strcmp(name, "lceil") || !strcmp(name, "lfloor")) {
 		/* \lceil x \rceil: a function, ceil or floor */
 		int ceil = name[1] == 'c', r, f;
-		if (enter(p))
-			return -1;
-		r = parse_expr(p);
-		p->depth--;
+		r = nested(p, parse_expr);
 		if (r < 0)
 			return -1;
 		if (!eat_cmd(p, ceil ? "rceil" : "rfloor"))
@@ -736,10 +741,7 @@ static int parse_primary(struct P *p)
 	if (c == '|') {
 		int r;
 		p->i++;
-		if (enter(p))
-			return -1;
-		r = parse_expr(p);
-		p->depth--;
+		r = nested(p, parse_expr);
 		if (r < 0)
 			return -1;
 		if (!eat(p, '|'))

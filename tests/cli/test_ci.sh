@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # referee in a research repository's CI: the GitHub Action (action.yml) and
-# the GitLab template (ci/referee.gitlab-ci.yml), run step by step as their
+# the GitLab template (.ci/action/referee.gitlab-ci.yml), run step by step as their
 # runners would (tests/py/ci_runner.py) with the runners' variables set:
 # the job summary, the outputs, the reports, the exit codes.
 . "$(dirname "$0")/lib.sh"
@@ -75,7 +75,7 @@ gitlab() { # NAME VARS...
   local name=$1; shift
   rm -rf "gl-$name" && mkdir -p "gl-$name"
   CI_PROJECT_DIR="$T/ws" CI=true GITLAB_CI=true CI_JOB_NAME=referee \
-    $RUNNER gitlab "$REPO_DIR/ci/referee.gitlab-ci.yml" --job .referee \
+    $RUNNER gitlab "$REPO_DIR/.ci/action/referee.gitlab-ci.yml" --job .referee \
     --var REFEREE_SRC="$REPO_DIR" --var REFEREE_PREFIX="$T/gl-$name/prefix" "$@" \
     --report "$T/gl-$name/run.json" >"$T/gl-$name/log" 2>&1
   rc=$?
@@ -91,7 +91,7 @@ expect_true "gitlab: reports kept for the failing job" test -s ws/gl-tampered/re
 expect_true "gitlab: the job log names the failing verdict" grep -q "failing verdict (exit 1)" gl-tampered/log
 # Without a referee checkout and without REFEREE_REPO, the job says what to set.
 rm -rf gl-norepo && mkdir -p gl-norepo
-CI_PROJECT_DIR="$T/ws" CI=true GITLAB_CI=true $RUNNER gitlab "$REPO_DIR/ci/referee.gitlab-ci.yml" \
+CI_PROJECT_DIR="$T/ws" CI=true GITLAB_CI=true $RUNNER gitlab "$REPO_DIR/.ci/action/referee.gitlab-ci.yml" \
   --job .referee --var REFEREE_SRC="$T/nowhere" --var REFEREE_PATH=bundle \
   --report "$T/gl-norepo/run.json" >"$T/gl-norepo/log" 2>&1
 expect_true "gitlab: no checkout and no REFEREE_REPO: the job fails saying so" \

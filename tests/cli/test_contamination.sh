@@ -77,6 +77,16 @@ under=$(awk -F'\t' '$6 == "truncated-under" {print $1"\t"$2}' expected.tsv)
 if tsv "$T/out" | grep -q "^$under"$'\t[0-9]*\t[0-9]*\t12\tweb.txt'; then ok "-n 8: the 12-word plant overlaps with a 12-word span"
 else not_ok "-n 8" "$(tsv "$T/out" | grep "^$under")"; fi
 
+# gzip of several members (as `cat a.gz b.gz` makes): the plant in the
+# second member is found, on its line counted across members
+gzip -c "$D/contam/gpl-3.txt" > multi.txt.gz
+sed -n '30,40p' web.txt | gzip -c >> multi.txt.gz
+run "$REFEREE" contamination $EV --json multi.txt.gz
+want=$(awk -F'\t' '$6 == "verbatim" {print $1"\t"$2}' expected.tsv)
+gl=$(wc -l < "$D/contam/gpl-3.txt")
+if tsv "$T/out" | grep -q "^$want"$'\t'"[0-9]*"$'\t'"[0-9]*"$'\t'"[0-9]*"$'\t'"multi.txt.gz"$'\t'"$((gl + 1))$"; then ok "gzip with two members: the plant in the second is found at line $((gl + 1))"
+else not_ok "multi-member gzip" "$(tsv "$T/out" | grep -v $'\t0\t-\t0$')"; fi
+
 # a clean corpus: exit 0
 expect_exit "licence texts alone: exit 0" 0 "$REFEREE" contamination $EV "$D/contam/gpl-3.txt" "$D/contam/apache-2.0.txt"
 expect_out_match "clean: 0 of 422" '^total: 0 of 422 items overlap$'

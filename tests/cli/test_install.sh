@@ -55,10 +55,13 @@ if [ -n "$deb" ] && dpkg-deb -x "$deb" "$T/debroot"; then
 int main(void) { printf("%s\n", rf_version()); return 0; }
 C
   pc="$T/debroot/usr/lib/pkgconfig"
+  # a sanitizer build's library needs the sanitizer runtime in the program too
+  san=""
+  nm "$T/debroot/usr/lib/libreferee.a" 2>/dev/null | grep -q __asan_init && san="-fsanitize=address,undefined"
   sed -i "s|^prefix=.*|prefix=$T/debroot/usr|; s|^libdir=.*|libdir=$T/debroot/usr/lib|; s|^includedir=.*|includedir=$T/debroot/usr/include|" "$pc/referee.pc"
   if cc -o "$T/hello" "$T/hello.c" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags referee) \
        "$T/debroot/usr/lib/libreferee.a" $(pkg-config --libs libgit2 openssl yaml-0.1 jansson) -lm -ldl -pthread \
-       ${SANITIZE:+-fsanitize=$SANITIZE} 2>"$T/cc.err"; then
+       $san 2>"$T/cc.err"; then
     expect_exit "deb: a program builds against the headers and library" 0 "$T/hello"
     expect_out_match "deb: and calls it" "^$version$"
   else

@@ -28,8 +28,16 @@ expect_err_match "...as malformed, naming the line" "malformed: manifest-sha256.
 expect_exit "allowed-signers: a NUL is malformed (bob was dropped before)" 2 "$REFEREE" verify signed --trust signers
 expect_err_match "...naming the line" "signers:1: NUL byte"
 
+# a 2 GiB single line (a sparse file): refused at once, in bounded memory
+truncate -s 2G huge.jsonl
+expect_exit "grpo audit: a 2 GiB one-line file is refused" 2 timeout 60 "$REFEREE" grpo audit huge.jsonl
+expect_err_match "...with the limit named" "huge.jsonl' is larger than the limit of [0-9]+ bytes"
+
 R=$REPO_DIR/manifests/tiny-grpo/test.yaml
 if "$REFEREE" replay "$R" --out rp -j 2 --quiet >/dev/null 2>&1; then
+  cp -r rp hugerp && rm hugerp/log.jsonl && truncate -s 2G hugerp/log.jsonl
+  expect_exit "replay --check: a 2 GiB one-line log is refused" 2 timeout 60 "$REFEREE" replay --check hugerp --quiet
+  expect_err_match "...with the limit named" "log.jsonl' is larger than the limit of [0-9]+ bytes"
   "${PYTHON:-python3}" - rp/log.jsonl <<'PYEOF'
 import sys
 p = sys.argv[1]

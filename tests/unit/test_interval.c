@@ -300,6 +300,8 @@ static const struct form {
 	{"38 \xe2\x80\x93 43% MFU", 0.375, 0.435, 0, 1},
 	{"$400\xe2\x80\x93$450", 399.5, 450.5, 0, 1},
 	{"$2.49\xe2\x80\x93$3.29 per GPU hour", 2.485 / 3600, 3.295 / 3600, 0, 1},
+	{"$2.49\xe2\x80\x93" "3.29 per GPU hour", 2.485 / 3600, 3.295 / 3600, 0, 1},
+	{"$400-450", 399.5, 450.5, 0, 1},
 	{"between 30% and 40%", 0.295, 0.405, 0, 1},
 	{"30 to 40 GPU-hours", 29.5 * 3600, 40.5 * 3600, 0, 1},
 	{"2-3 days", 1.5 * 86400, 3.5 * 86400, 0, 1},
@@ -490,7 +492,7 @@ static void test_paper_forms_rejected(void **state)
 		{"38-", "unknown unit '-'"},
 		{"43-38%", "a range is written low end first"},
 		{"38%-43 h", "the range's ends have different units"},
-		{"$400-450", "the range's ends have different units"},
+		{"400-$450", "the range's ends have different units"},
 		{"under 38-43%", "a range cannot also be a bound ('under')"},
 		{"at least under 5", "'under' after 'at least': one bound at a time"},
 		{"15T+ tokens \xc2\xb1 1T", "a bound takes no tolerance"},
@@ -572,6 +574,13 @@ static void test_display_digits(void **state)
 	/* wide intervals keep six digits */
 	assert_int_equal(rf_interval_format(&b, fig("101K GPU-hours").v, &F("1 GPU-hours")->unit), 0);
 	assert_string_equal(b.data, "[100.5K, 101.5K) GPU-hours");
+	/* a bound is never shown as one number, and its 0 is "0" */
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, fig("more than 5%").v, &F("1%")->unit), 0);
+	assert_string_equal(b.data, "[4.5, inf]%");
+	rf_buf_clear(&b);
+	assert_int_equal(rf_interval_format(&b, fig("up to $5.6 million").v, &F("$1")->unit), 0);
+	assert_string_equal(b.data, "[0, 5.65M) USD");
 	/* rounding noise of exact arithmetic is one number */
 	rf_buf_clear(&b);
 	assert_int_equal(rf_interval_format(&b, (rf_interval){nextafter(202752, 0), nextafter(202752, 1e9), 0, 0}, NULL), 0);

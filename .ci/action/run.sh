@@ -2,7 +2,7 @@
 # referee in CI, step 3: run `referee review` (or `check`, `verify`) on a
 # path of the repository, write the reports, put the Markdown report in the
 # job summary, and record the exit code.  The step itself exits 0 so that
-# the reports are uploaded; ci/verdict.sh fails the job afterwards.
+# the reports are uploaded; .ci/action/verdict.sh fails the job afterwards.
 #   REFEREE_COMMAND  review (default), check or verify
 #   REFEREE_PATH     the bundle or folder, relative to the workspace
 #   REFEREE_TRUST    trusted keys (relative to the workspace; optional)

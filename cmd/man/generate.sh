@@ -4,7 +4,7 @@
 # page says exactly what --help says.  `make man` runs this; the suite
 # (tests/cli/test_man.sh) regenerates the pages and fails when the committed
 # ones differ, so run `make man` after changing a verb's help or adding one.
-# Usage: man/generate.sh REFEREE OUTDIR
+# Usage: cmd/man/generate.sh REFEREE OUTDIR
 set -eu
 REFEREE=$1
 OUT=$2

@@ -2,7 +2,7 @@
 # Build referee's .deb from an installed tree (make deb installs into it):
 # writes DEBIAN/control, with the run-time dependencies found from the
 # libraries the binary and the shared library link (dpkg -S), then
-# dpkg-deb --build.  Usage: packaging/deb.sh ROOT VERSION OUTDIR
+# dpkg-deb --build.  Usage: .ci/deb.sh ROOT VERSION OUTDIR
 set -eu
 root=$1 version=$2 out=$3
 arch=$(dpkg --print-architecture)

@@ -7,7 +7,7 @@
 #                   $CI_PROJECT_DIR/.referee, else /tmp/referee)
 #   REFEREE_BUILD   build folder inside the checkout (default: build)
 set -euo pipefail
-src=${REFEREE_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+src=${REFEREE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 prefix=${REFEREE_PREFIX:-${RUNNER_TEMP:+$RUNNER_TEMP/referee}}
 prefix=${prefix:-${CI_PROJECT_DIR:+$CI_PROJECT_DIR/.referee}}
 prefix=${prefix:-/tmp/referee}
