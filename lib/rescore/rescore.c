@@ -19,6 +19,7 @@
 #include "referee/pool.h"
 #include "referee/rescore.h"
 #include "rescore/format.h"
+#include "rescore/json_scan.h"
 #include "rescore/idset.h"
 #include "rescore/metrics.h"
 
@@ -115,7 +116,7 @@ static void score_line(const struct run *r, struct line *l)
 	rf_math_answer *ref = NULL;
 
 	memset(&rec, 0, sizeof rec);
-	root = json_loadb(l->text, l->len, JSON_REJECT_DUPLICATES, &jerr);
+	root = rs_json_loadb(l->text, l->len, &jerr);
 	free(l->text);
 	l->text = NULL;
 	if (!root) {
