@@ -75,6 +75,33 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return 0;
 }
 
+/* The first byte at or after p that is not a plain string byte (a quote,
+ * a backslash, a control byte or a non-ASCII byte), or end: eight bytes at
+ * a time.  Per byte b of a word x, with L = 0x01 in every byte and
+ * H = 0x80: (b - 0x20) & ~b & H flags b < 0x20, (b ^ '"') - 1 & ~(b ^ '"')
+ * & H flags b == '"' (likewise '\\'), and b & H flags b >= 0x80 -- exact
+ * for "some byte is flagged", which is all this asks before it looks at
+ * the word a byte at a time. */
+static const unsigned char *plain_run(const unsigned char *p,
+				      const unsigned char *end)
+{
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	while (end - p >= 8) {
+		uint64_t x, q, b;
+		memcpy(&x, p, 8);
+		q = x ^ (L * '"');
+		b = x ^ (L * '\\');
+		if ((((x - L * 0x20) & ~x) | ((q - L) & ~q) | ((b - L) & ~b) |
+		     x) &
+		    H)
+			break;
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
 static int hex4(const unsigned char *p, const unsigned char *end,
 		unsigned *out)
 {
@@ -131,9 +158,7 @@ static int scan_string(struct scan *s, const char **out, size_t *len,
 	size_t n = 0;
 	/* the common case: plain bytes up to the closing quote */
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
-		       *p != '\\')
-			p++;
+		p = plain_run(p, end);
 		if (p < end && *p >= 0x80) {
 			size_t k = utf8_len(p, end);
 			if (!k)
@@ -171,8 +196,10 @@ static int scan_string(struct scan *s, const char **out, size_t *len,
 			continue;
 		}
 		if (c != '\\') {
-			s->buf[n++] = (char)c;
-			p++;
+			const unsigned char *q = plain_run(p + 1, end);
+			memcpy(s->buf + n, p, (size_t)(q - p));
+			n += (size_t)(q - p);
+			p = q;
 			continue;
 		}
 		if (++p >= end)

@@ -242,6 +242,39 @@ static void test_mutations(void **state)
 		mutate(seeds[i], strlen(seeds[i]));
 }
 
+/* Strings are scanned eight bytes at a time: a special byte at every
+ * offset of strings of every length around the word size, each read (or
+ * declined) exactly as jansson reads it. */
+static void test_word_boundaries(void **state)
+{
+	static const char *const special[] = {"\\n",	   "\\\\",	"\\u00e9",
+					      "\xc3\xa9", "\xe2\x82\xac", "\x01",
+					      "\x7f",	   "\x80",	"\"",
+					      "\\"};
+	char text[128];
+	size_t accepted = 0;
+	(void)state;
+	for (size_t len = 0; len <= 26; len++)
+		for (size_t pos = 0; pos <= len; pos++)
+			for (size_t k = 0; k < sizeof special / sizeof *special;
+			     k++) {
+				size_t n = 0, m = strlen(special[k]);
+				memcpy(text + n, "[\"", 2);
+				n += 2;
+				for (size_t i = 0; i < pos; i++)
+					text[n++] = (char)('a' + i % 26);
+				memcpy(text + n, special[k], m);
+				n += m;
+				for (size_t i = pos; i < len; i++)
+					text[n++] = (char)('A' + i % 26);
+				memcpy(text + n, "\"]", 2);
+				n += 2;
+				accepted += (size_t)agrees(text, n);
+			}
+	/* the six readable specials, at every place */
+	assert_int_equal(accepted, 6 * (27 * 28 / 2));
+}
+
 /* Every line of the test data the re-score tests read: the same fields as
  * jansson, and nearly all of them read by the scanner itself. */
 static void cross_check_file(const char *path, size_t *lines,
@@ -305,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(test_strings_and_escapes),
 	    cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_word_boundaries),
 	    cmocka_unit_test(test_cross_check_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
