@@ -543,7 +543,11 @@ static void fill(struct reader *rd, struct batch *b)
 		memset(l, 0, sizeof *l);
 		l->lineno = rd->lineno;
 		l->len = rd->buf.len;
-		l->text = rf_buf_detach(&rd->buf);
+		/* a copy of exact size: the read buffer keeps its capacity,
+		 * instead of growing from nothing again for every line */
+		l->text = malloc(rd->buf.len + 1);
+		if (l->text)
+			memcpy(l->text, rd->buf.data, rd->buf.len + 1);
 		if (!l->text) {
 			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno,
 				   "out of memory");
