@@ -76,8 +76,11 @@ static uint64_t mix64(uint64_t z)
 }
 
 /* Poisson(1) by inverse CDF from a counter-based hash: the weight of
- * (problem, replicate) never depends on threads or batch boundaries. */
-static unsigned poisson1(uint64_t seed, uint64_t problem, uint64_t rep)
+ * (problem, replicate) never depends on threads or batch boundaries.  `key`
+ * is problem * 0x100000001b3 + replicate.  The CDF is increasing and u < 1,
+ * so k = the number of entries u reaches, counted without branches (a
+ * search loop's exit mispredicts about half the time). */
+static unsigned poisson1(uint64_t seed, uint64_t key)
 {
 	static const double cdf[] = {0.36787944117144233,
 				     0.73575888234288467,
@@ -88,13 +91,12 @@ static unsigned poisson1(uint64_t seed, uint64_t problem, uint64_t rep)
 				     0.99991675885012036,
 				     0.99998975080257778,
 				     0.99999887479663494,
-				     0.99999988857375242,
-				     1.0};
-	uint64_t h = mix64(seed ^ mix64(problem * 0x100000001b3ULL + rep));
+				     0.99999988857375242};
+	uint64_t h = mix64(seed ^ mix64(key));
 	double u = (double)(h >> 11) / 9007199254740992.0;
 	unsigned k = 0;
-	while (k < 10 && u >= cdf[k])
-		k++;
+	for (int c = 0; c < 10; c++)
+		k += u >= cdf[c];
 	return k;
 }
 
@@ -118,25 +120,46 @@ struct boot_job {
 	const int *present;
 };
 
+/* Each replicate sums its problems in order, whichever loop is outside:
+ * problems outside, so a problem's values are read once.  A problem's
+ * absent metrics add 0 to weight and sum, and so does a weight of 0: the
+ * sums start at +0 and never become -0, so adding +-0 leaves them as they
+ * are, the same bits as skipping (values are finite; a non-finite one
+ * takes the skipping loop). */
 static void boot_reps(void *ctx, size_t rb, size_t re, int worker)
 {
 	struct boot_job *j = ctx;
 	struct rs_boot *b = j->b;
 	(void)worker;
-	for (size_t r = rb; r < re; r++) {
-		double *w = b->w + r * RS_NMETRICS,
-		       *sum = b->sum + r * RS_NMETRICS;
-		for (size_t i = 0; i < j->n; i++) {
-			unsigned k =
-			    poisson1(b->seed, j->first + i, (uint64_t)r);
-			if (!k)
+	for (size_t i = 0; i < j->n; i++) {
+		const double *val = j->val + i * RS_NMETRICS;
+		const int *present = j->present + i * RS_NMETRICS;
+		uint64_t key = (uint64_t)(j->first + i) * 0x100000001b3ULL;
+		double pw[RS_NMETRICS], pv[RS_NMETRICS];
+		int finite = 1;
+		for (int m = 0; m < RS_NMETRICS; m++) {
+			pw[m] = present[m] ? 1.0 : 0.0;
+			pv[m] = present[m] ? val[m] : 0.0;
+			finite &= isfinite(pv[m]) != 0;
+		}
+		for (size_t r = rb; r < re; r++) {
+			double *w = b->w + r * RS_NMETRICS,
+			       *sum = b->sum + r * RS_NMETRICS;
+			unsigned k = poisson1(b->seed, key + (uint64_t)r);
+			if (!finite) {
+				if (!k)
+					continue;
+				for (int m = 0; m < RS_NMETRICS; m++)
+					if (present[m]) {
+						w[m] += k;
+						sum[m] += k * val[m];
+					}
 				continue;
-			for (int m = 0; m < RS_NMETRICS; m++)
-				if (j->present[i * RS_NMETRICS + m]) {
-					w[m] += k;
-					sum[m] +=
-					    k * j->val[i * RS_NMETRICS + m];
-				}
+			}
+			for (int m = 0; m < RS_NMETRICS; m++) {
+				w[m] += k * pw[m];
+				sum[m] += k * pv[m];
+			}
 		}
 	}
 }

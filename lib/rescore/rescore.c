@@ -19,6 +19,7 @@
 #include "referee/pool.h"
 #include "referee/rescore.h"
 #include "rescore/format.h"
+#include "rescore/json_scan.h"
 #include "rescore/idset.h"
 #include "rescore/metrics.h"
 
@@ -115,7 +116,7 @@ static void score_line(const struct run *r, struct line *l)
 	rf_math_answer *ref = NULL;
 
 	memset(&rec, 0, sizeof rec);
-	root = json_loadb(l->text, l->len, JSON_REJECT_DUPLICATES, &jerr);
+	root = rs_json_loadb(l->text, l->len, &jerr);
 	free(l->text);
 	l->text = NULL;
 	if (!root) {
@@ -542,7 +543,11 @@ static void fill(struct reader *rd, struct batch *b)
 		memset(l, 0, sizeof *l);
 		l->lineno = rd->lineno;
 		l->len = rd->buf.len;
-		l->text = rf_buf_detach(&rd->buf);
+		/* a copy of exact size: the read buffer keeps its capacity,
+		 * instead of growing from nothing again for every line */
+		l->text = malloc(rd->buf.len + 1);
+		if (l->text)
+			memcpy(l->text, rd->buf.data, rd->buf.len + 1);
 		if (!l->text) {
 			batch_fail(b, RF_ENOMEM, rd->name, rd->lineno,
 				   "out of memory");

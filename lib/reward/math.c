@@ -22,19 +22,23 @@ struct rf_math_answer {
 
 /* ------------------------------------------------------------ extraction */
 
-/* Last occurrence of `needle` in [s, s+n). */
+/* Last occurrence of `needle` (not empty) in [s, s+n): searched from the
+ * end, since the answer is usually near it. */
 static const char *last_of(const char *s, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
-	const char *last = NULL, *p = s, *end = s + n;
-	while (p < end) {
-		const char *q = memmem(p, (size_t)(end - p), needle, m);
+	const char *p, *q;
+	if (m > n)
+		return NULL;
+	for (p = s + n - m;; p = q - 1) {
+		q = memrchr(s, needle[0], (size_t)(p - s) + 1);
 		if (!q)
-			break;
-		last = q;
-		p = q + 1;
+			return NULL;
+		if (!memcmp(q, needle, m))
+			return q;
+		if (q == s)
+			return NULL;
 	}
-	return last;
 }
 
 /* The box whose command starts at `cmd` (\boxed or \fbox, `skip` bytes):
@@ -86,19 +90,23 @@ static int box_at(const char *text, size_t len, const char *cmd, size_t skip,
 	return 0;
 }
 
-/* The last box command in [text, text+len): its start and length. */
+/* The last box command in [text, text+len): its start and length.  One
+ * backward pass over the backslashes finds the later of \boxed and \fbox. */
 static const char *last_box(const char *text, size_t len, size_t *skip)
 {
-	const char *b = last_of(text, len, "\\boxed");
-	const char *f = last_of(text, len, "\\fbox");
-	if (!b && !f)
-		return NULL;
-	if (!b || (f && f > b)) {
-		*skip = 5;
-		return f;
+	const char *end = text + len, *p = end, *q;
+	while (p > text && (q = memrchr(text, '\\', (size_t)(p - text)))) {
+		if (end - q >= 6 && !memcmp(q, "\\boxed", 6)) {
+			*skip = 6;
+			return q;
+		}
+		if (end - q >= 5 && !memcmp(q, "\\fbox", 5)) {
+			*skip = 5;
+			return q;
+		}
+		p = q;
 	}
-	*skip = 6;
-	return b;
+	return NULL;
 }
 
 /* Only separators between two boxes: "\boxed{7} and \boxed{-5}" is one

@@ -37,7 +37,7 @@ R=$REPO_DIR/manifests/tiny-grpo/test.yaml
 if "$REFEREE" replay "$R" --out rp -j 2 --quiet >/dev/null 2>&1; then
   cp -r rp hugerp && rm hugerp/log.jsonl && truncate -s 2G hugerp/log.jsonl
   expect_exit "replay --check: a 2 GiB one-line log is refused" 2 timeout 60 "$REFEREE" replay --check hugerp --quiet
-  expect_err_match "...with the limit named" "log.jsonl' is larger than the limit of [0-9]+ bytes"
+  expect_err_match "...with the limit named" "log.jsonl(. is larger than the limit of|.:1: line longer than) [0-9]+ bytes"
   "${PYTHON:-python3}" - rp/log.jsonl <<'PYEOF'
 import sys
 p = sys.argv[1]

@@ -109,6 +109,13 @@ static void test_extract(void **state)
 	expect_extract("\\boxed{1} then \\boxed{2}", 0, "2");
 	expect_extract("\\boxed{\\{1,2\\}}", 0, "\\{1,2\\}");
 	expect_extract("\\fbox{7}", 0, "7");
+	/* the later of \boxed and \fbox, searched from the end past other
+	 * backslashes and a bare "\box" */
+	expect_extract("\\boxed{1} then \\fbox{2} \\cdot \\box \\", 0, "2");
+	expect_extract("\\fbox{1} then \\boxed{3} \\quad\\\\", 0, "3");
+	expect_extract("\\fbox{1} x \\boxed{2} y \\fbox{4}", 0, "4");
+	expect_extract("\\fbox", RF_ENOTFOUND, NULL);
+	expect_extract("\\fbo \\boxe \\", RF_ENOTFOUND, NULL);
 	/* one answer over several boxes joined only by separators */
 	expect_extract("so $\\boxed{7}$ and $\\boxed{-5}$.", 0, "7, -5");
 	expect_extract("\\boxed{1}, \\boxed{2} \\text{ or } \\boxed{3}", 0,
@@ -158,6 +165,16 @@ static void test_extract_unfinished(void **state)
 			 all, &b),
 	    0);
 	assert_string_equal(b.data, "1/2");
+	/* the last <think> is the one that must be closed */
+	assert_int_equal(extract_with("<think>a</think> <think>The answer "
+				      "is 2.",
+				      all, &b),
+			 RF_ENOTFOUND);
+	assert_int_equal(extract_with("<think>a <think>b</think> The answer "
+				      "is 2.",
+				      all, &b),
+			 0);
+	assert_string_equal(b.data, "2");
 	/* breaking off mid-sentence (the length limit) */
 	assert_int_equal(
 	    extract_with("Wait, but I recall that the correct answer is 1/2. "
