@@ -197,11 +197,14 @@ static void section_bag(rf_buf *o, const json_t *d)
 			kv(o, "git branch", review_str(prov, "branch"));
 		if (json_is_string(json_object_get(prov, "commit_time")))
 			kv(o, "committed", review_str(prov, "commit_time"));
-		snprintf(num, sizeof num, "%s; %lld of %lld files differ from the commit",
-			 json_is_true(json_object_get(prov, "dirty")) ? "dirty" : "clean",
-			 (long long)json_integer_value(json_object_get(prov, "files_changed")),
-			 (long long)json_integer_value(json_object_get(prov, "files")));
-		kv(o, "work tree", num);
+		/* Without a commit there is no work tree to compare with. */
+		if (json_is_string(json_object_get(prov, "commit"))) {
+			snprintf(num, sizeof num, "%s; %lld of %lld files differ from the commit",
+				 json_is_true(json_object_get(prov, "dirty")) ? "dirty" : "clean",
+				 (long long)json_integer_value(json_object_get(prov, "files_changed")),
+				 (long long)json_integer_value(json_object_get(prov, "files")));
+			kv(o, "work tree", num);
+		}
 		json_array_foreach(json_object_get(prov, "remotes"), i, p)
 		{
 			rf_buf r = RF_BUF_INIT;
