@@ -88,6 +88,20 @@ static int progress_line(void *ctx, const rf_replay_progress *p)
 	return 0;
 }
 
+/* What every run of a recipe shares: the recipe's bytes, threads, progress
+ * on a terminal, the device and its module (REFEREE_CUDA_MODULE). */
+static void run_options(rf_replay_options *opt, const rf_buf *text, int threads,
+			int quiet)
+{
+	memset(opt, 0, sizeof *opt);
+	opt->threads = threads;
+	opt->recipe_text = text->data;
+	opt->recipe_len = text->len;
+	opt->progress = quiet ? NULL : progress_line;
+	opt->device = device;
+	opt->module_path = getenv("REFEREE_CUDA_MODULE");
+}
+
 static int load_recipe(rf_replay_recipe *r, rf_buf *text, const char *path)
 {
 	int rc = rf_file_read(text, path, 1u << 20);
@@ -204,14 +218,8 @@ static int run_recipe(const char *path, const char *out, int force,
 		rf_buf_free(&text);
 		return status;
 	}
-	memset(&opt, 0, sizeof opt);
-	opt.threads = threads;
-	opt.recipe_text = text.data;
-	opt.recipe_len = text.len;
+	run_options(&opt, &text, threads, quiet);
 	opt.write_batches = batches;
-	opt.progress = quiet ? NULL : progress_line;
-	opt.device = device;
-	opt.module_path = getenv("REFEREE_CUDA_MODULE");
 	opt.checkpoint_every = every;
 	rc = rf_replay_run(&r, out_target(&od), &opt);
 	rf_buf_free(&text);
@@ -251,13 +259,7 @@ static int resume_run(const char *from_dir, long step, const char *out,
 		rf_buf_free(&text);
 		return status;
 	}
-	memset(&opt, 0, sizeof opt);
-	opt.threads = threads;
-	opt.recipe_text = text.data;
-	opt.recipe_len = text.len;
-	opt.progress = quiet ? NULL : progress_line;
-	opt.device = device;
-	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	run_options(&opt, &text, threads, quiet);
 	rc = rf_replay_resume(&r, from_dir, (int)step, out_target(&od), &opt);
 	rf_buf_free(&text);
 	if (rc) {
@@ -461,13 +463,7 @@ static int check_replay(const char *path, const char *in, const char *keep,
 		}
 		rerun = buf;
 	}
-	memset(&opt, 0, sizeof opt);
-	opt.threads = threads;
-	opt.recipe_text = text.data;
-	opt.recipe_len = text.len;
-	opt.progress = quiet ? NULL : progress_line;
-	opt.device = device;
-	opt.module_path = getenv("REFEREE_CUDA_MODULE");
+	run_options(&opt, &text, threads, quiet);
 	/* a checkpointed run is re-run with its checkpoints, so that the
 	 * summary's index digest is compared too */
 	opt.checkpoint_every = rf_replay_checkpointed(dir);
