@@ -43,6 +43,9 @@ typedef struct rf_replay_recipe {
 		double lr;
 		int batch;    /**< examples per step */
 		int data;     /**< distinct training examples (the SFT data size) */
+		int warmup;   /**< steps of linear learning-rate warm-up (0: none) */
+		int cosine;   /**< 1: cosine decay to min_lr after the warm-up */
+		double min_lr; /**< the cosine schedule's last learning rate */
 	} warmstart;
 	struct {
 		int steps;

@@ -34,6 +34,11 @@ static const rf_field warm_fields[] = {
 	{.name = "learning-rate", NUM_IN(0, 1), .doc = "AdamW learning rate (default 1e-3)"},
 	{.name = "batch-size", INT_IN(1, 4096), .doc = "examples per step (default 32)"},
 	{.name = "data-size", INT_IN(1, 10000000), .doc = "distinct training examples, cycled (default 1000)"},
+	{.name = "warmup-steps", INT_IN(0, 1000000),
+	 .doc = "learning rate rises linearly from 0 over these steps (default 0)"},
+	{.name = "schedule", .type = RF_FIELD_STRING, .flags = RF_FIELD_NONEMPTY,
+	 .doc = "constant (default) or cosine: decay to min-learning-rate at the last step"},
+	{.name = "min-learning-rate", NUM_IN(0, 1), .doc = "the cosine schedule's last learning rate (default 0)"},
 	{NULL}};
 
 static const rf_field grpo_fields[] = {

@@ -99,6 +99,8 @@ static int check_at(const rf_replay_recipe *r, const char **where)
 	RANGE_D(r->warmstart.lr, 0, 1, "warmstart.learning-rate");
 	RANGE_I(r->warmstart.batch, 1, 4096, "warmstart.batch-size");
 	RANGE_I(r->warmstart.data, 1, 10000000, "warmstart.data-size");
+	RANGE_I(r->warmstart.warmup, 0, r->warmstart.steps, "warmstart.warmup-steps");
+	RANGE_D(r->warmstart.min_lr, 0, r->warmstart.lr, "warmstart.min-learning-rate");
 	RANGE_I(r->grpo.steps, 0, 1000000, "grpo.steps");
 	RANGE_I(r->grpo.prompts, 1, 4096, "grpo.prompts-per-step");
 	RANGE_I(r->grpo.group, 1, 1024, "grpo.group-size");
@@ -171,6 +173,23 @@ static int get_b(int *dst, const rf_node *root, const char *path)
 	return rc == RF_ENOTFOUND ? 0 : rc;
 }
 
+/* warmstart.schedule: constant (the default) or cosine */
+static int get_schedule(int *cosine, const rf_node *root, const char *path)
+{
+	const char *v = NULL;
+	int rc = rf_node_get_string(&v, root, path);
+	if (rc == RF_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (!strcmp(v, "constant") || !strcmp(v, "cosine")) {
+		*cosine = !strcmp(v, "cosine");
+		return 0;
+	}
+	return rf_node_error(RF_EFORMAT, rf_node_path(root, path), path,
+			     "expected constant or cosine, got \"%.40s\"", v);
+}
+
 int rf_replay_recipe_from_manifest(rf_replay_recipe *r, const rf_manifest *m)
 {
 	const rf_node *root = rf_manifest_root(m);
@@ -211,6 +230,9 @@ int rf_replay_recipe_from_manifest(rf_replay_recipe *r, const rf_manifest *m)
 	    (rc = get_d(&r->warmstart.lr, root, "warmstart.learning-rate")) ||
 	    (rc = get_i(&r->warmstart.batch, root, "warmstart.batch-size")) ||
 	    (rc = get_i(&r->warmstart.data, root, "warmstart.data-size")) ||
+	    (rc = get_i(&r->warmstart.warmup, root, "warmstart.warmup-steps")) ||
+	    (rc = get_schedule(&r->warmstart.cosine, root, "warmstart.schedule")) ||
+	    (rc = get_d(&r->warmstart.min_lr, root, "warmstart.min-learning-rate")) ||
 	    (rc = get_i(&r->grpo.steps, root, "grpo.steps")) ||
 	    (rc = get_i(&r->grpo.prompts, root, "grpo.prompts-per-step")) ||
 	    (rc = get_i(&r->grpo.group, root, "grpo.group-size")) ||

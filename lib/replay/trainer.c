@@ -296,6 +296,23 @@ static int report(trainer *tr, int step, double acc, double rew)
 
 /* ---- the supervised warm-start ---- */
 
+/* The warm-start's learning rate at step (1-based): a linear warm-up over
+ * the first `warmup` steps, then constant or a cosine decay that reaches
+ * min_lr at the last step.  Computed in double on the host and rounded
+ * once to float, so every backend sees the same value. */
+static float warmstart_lr(const rf_replay_recipe *r, int step)
+{
+	double lr = r->warmstart.lr, lo = r->warmstart.min_lr;
+	int w = r->warmstart.warmup, n = r->warmstart.steps;
+	if (w > 0 && step <= w)
+		return (float)(lr * step / w);
+	if (r->warmstart.cosine && n > w) {
+		double t = (double)(step - w) / (double)(n - w);
+		return (float)(lo + 0.5 * (lr - lo) * (1.0 + cos(3.14159265358979323846 * t)));
+	}
+	return (float)lr;
+}
+
 static int warmstart(trainer *tr)
 {
 	const rf_replay_recipe *r = tr->r;
@@ -315,7 +332,7 @@ static int warmstart(trainer *tr)
 	}
 	for (int step = 1; step <= r->warmstart.steps; step++) {
 		double nll = 0, n = 0;
-		float gn;
+		float gn, lr = warmstart_lr(r, step);
 		for (int b = 0; b < B; b++) {
 			uint64_t idx = ((uint64_t)(step - 1) * (uint64_t)B +
 					(uint64_t)b) % (uint64_t)r->warmstart.data;
@@ -346,7 +363,7 @@ static int warmstart(trainer *tr)
 			goto out;
 		gn = rf_gpt_clip_grad(tr->policy, (float)r->optim.grad_clip);
 		if ((rc = rf_gpt_adamw_step(tr->policy, tr->pool,
-					    (float)r->warmstart.lr,
+					    lr,
 					    (float)r->optim.beta1,
 					    (float)r->optim.beta2,
 					    (float)r->optim.eps,
@@ -356,6 +373,8 @@ static int warmstart(trainer *tr)
 		rf_buf_printf(&tr->log, "{\"type\":\"sft\",\"step\":%d", step);
 		log_num(&tr->log, "loss", nll / n);
 		log_num(&tr->log, "grad_norm", gn);
+		if (r->warmstart.warmup || r->warmstart.cosine)
+			log_num(&tr->log, "lr", lr);
 		rf_buf_puts(&tr->log, "}\n");
 	}
 out:

@@ -180,5 +180,32 @@ expect_err_match "names it" "bad3.yaml:6:3: .*group_size"
 printf 'kind: replay-recipe\nschema: 1\ntask:\n  name: multiply\n' >"$T/bad4.yaml"
 expect_exit "an unknown task" 2 "$REFEREE" replay "$T/bad4.yaml" --out "$T/x"
 expect_err_match "names it" "bad4.yaml:4:9: task.name"
+# the warm-start's learning-rate schedule: warm-up then cosine, logged per step
+sed -e 's/^  data-size: 64$/  data-size: 64\n  warmup-steps: 4\n  schedule: cosine\n  min-learning-rate: 0.001/' "$R" >"$T/cos.yaml"
+expect_exit "a recipe with warm-up and cosine decay runs" 0 "$REFEREE" replay "$T/cos.yaml" --out "$T/cos1" -j 1 --quiet
+lrs=$(sed -n 's/.*"type":"sft".*"lr":\([0-9.e-]*\)}$/\1/p' "$T/cos1/log.jsonl" | tr '\n' ' ')
+# steps 1-4: 0.01 x step/4; 5-10: 0.001 + 0.0045 (1 + cos(pi (step-4)/6))
+want=$(python3 -c 'import math
+print(" ".join("%.9g" % (float(__import__("numpy").float32(v))) for v in
+  [0.01*s/4 for s in range(1,5)] + [0.001+0.0045*(1+math.cos(math.pi*(s-4)/6)) for s in range(5,11)]))' 2>/dev/null ||
+  python3 -c 'import math,struct
+f=lambda v: struct.unpack("f", struct.pack("f", v))[0]
+print(" ".join("%.9g" % f(v) for v in [0.01*s/4 for s in range(1,5)] + [0.001+0.0045*(1+math.cos(math.pi*(s-4)/6)) for s in range(5,11)]))')
+if [ "$lrs" = "$want " ]; then ok "the logged learning rates follow warm-up then cosine to min-learning-rate"
+else not_ok "the logged learning rates follow the schedule" "got: $lrs; want: $want"; fi
+expect_exit "... again with 2 threads" 0 "$REFEREE" replay "$T/cos.yaml" --out "$T/cos2" -j 2 --quiet
+expect_true "scheduled: byte-identical logs" cmp "$T/cos1/log.jsonl" "$T/cos2/log.jsonl"
+if ! grep -q '"lr"' "$T/a/log.jsonl"; then ok "a constant schedule logs no lr (old logs unchanged)"
+else not_ok "a constant schedule logs no lr"; fi
+expect_exit "--check confirms the scheduled run" 0 "$REFEREE" replay --check "$T/cos1" --quiet
+sed 's/^  schedule: cosine$/  schedule: linear/' "$T/cos.yaml" >"$T/bad5.yaml"
+expect_exit "an unknown schedule" 2 "$REFEREE" replay "$T/bad5.yaml" --out "$T/x"
+expect_err_match "names it with line:column" "bad5.yaml:[0-9]+:[0-9]+: warmstart.schedule: expected constant or cosine"
+sed 's/^  warmup-steps: 4$/  warmup-steps: 11/' "$T/cos.yaml" >"$T/bad6.yaml"
+expect_exit "a warm-up longer than the warm-start" 2 "$REFEREE" replay "$T/bad6.yaml" --out "$T/x"
+expect_err_match "names it" "bad6.yaml:[0-9]+:[0-9]+: warmstart.warmup-steps"
+sed 's/^  min-learning-rate: 0.001$/  min-learning-rate: 0.02/' "$T/cos.yaml" >"$T/bad7.yaml"
+expect_exit "a final learning rate above the peak" 2 "$REFEREE" replay "$T/bad7.yaml" --out "$T/x"
+expect_err_match "names it" "bad7.yaml:[0-9]+:[0-9]+: warmstart.min-learning-rate"
 expect_exit "lint accepts the recipes" 0 "$REFEREE" lint "$REPO_DIR/manifests/tiny-grpo"
 done_testing
