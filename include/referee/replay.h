@@ -52,6 +52,7 @@ typedef struct rf_replay_recipe {
 		int prompts;        /**< prompts per step */
 		int group;          /**< G: samples per prompt */
 		double lr;
+		int warmup;         /**< steps of linear learning-rate warm-up (0: none) */
 		double beta;        /**< KL coefficient */
 		double clip_eps;    /**< epsilon of the clipped ratio */
 		double temperature;

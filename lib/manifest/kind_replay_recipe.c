@@ -46,6 +46,8 @@ static const rf_field grpo_fields[] = {
 	{.name = "prompts-per-step", INT_IN(1, 4096), .doc = "prompts per step (default 8)"},
 	{.name = "group-size", INT_IN(1, 1024), .doc = "G, samples per prompt (default 8)"},
 	{.name = "learning-rate", NUM_IN(0, 1), .doc = "AdamW learning rate (default 1e-4)"},
+	{.name = "warmup-steps", INT_IN(0, 1000000),
+	 .doc = "learning rate rises linearly over the first GRPO steps (default 0)"},
 	{.name = "kl-coef", NUM_IN(0, 100), .doc = "β of the k3 KL penalty (default 0.04; 0: no reference)"},
 	{.name = "clip-ratio", NUM_IN(0, 10), .doc = "ε of the clipped ratio (default 0.2)"},
 	{.name = "temperature", NUM_IN(1e-3, 100), .doc = "sampling temperature (default 1)"},

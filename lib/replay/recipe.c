@@ -110,6 +110,7 @@ static int check_at(const rf_replay_recipe *r, const char **where)
 				    "prompts-per-step x group-size above 16384");
 	}
 	RANGE_D(r->grpo.lr, 0, 1, "grpo.learning-rate");
+	RANGE_I(r->grpo.warmup, 0, r->grpo.steps, "grpo.warmup-steps");
 	RANGE_D(r->grpo.beta, 0, 100, "grpo.kl-coef");
 	RANGE_D(r->grpo.clip_eps, 0, 10, "grpo.clip-ratio");
 	RANGE_D(r->grpo.temperature, 1e-3, 100, "grpo.temperature");
@@ -237,6 +238,7 @@ int rf_replay_recipe_from_manifest(rf_replay_recipe *r, const rf_manifest *m)
 	    (rc = get_i(&r->grpo.prompts, root, "grpo.prompts-per-step")) ||
 	    (rc = get_i(&r->grpo.group, root, "grpo.group-size")) ||
 	    (rc = get_d(&r->grpo.lr, root, "grpo.learning-rate")) ||
+	    (rc = get_i(&r->grpo.warmup, root, "grpo.warmup-steps")) ||
 	    (rc = get_d(&r->grpo.beta, root, "grpo.kl-coef")) ||
 	    (rc = get_d(&r->grpo.clip_eps, root, "grpo.clip-ratio")) ||
 	    (rc = get_d(&r->grpo.temperature, root, "grpo.temperature")) ||

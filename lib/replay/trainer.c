@@ -387,6 +387,18 @@ out:
 
 /* ---- GRPO ---- */
 
+/* GRPO's learning rate at step (1-based): a linear warm-up over the first
+ * grpo.warmup steps, then constant.  A fresh AdamW's first update moves
+ * every weight by about lr whatever its gradient; on a converged warm-start
+ * that alone can wreck the policy, which the warm-up avoids. */
+static float grpo_lr(const rf_replay_recipe *r, int step)
+{
+	int w = r->grpo.warmup;
+	if (w > 0 && step <= w)
+		return (float)(r->grpo.lr * step / w);
+	return (float)r->grpo.lr;
+}
+
 typedef struct ent_ctx {
 	trainer *tr;
 	double *out; /* per row: mean entropy over its completion tokens */
@@ -586,7 +598,7 @@ static int grpo_step(trainer *tr, rf_gpt_cache *cache, int step)
 				break;
 			gn = rf_gpt_clip_grad(tr->policy, (float)r->optim.grad_clip);
 			if ((rc = rf_gpt_adamw_step(tr->policy, tr->pool,
-						    (float)r->grpo.lr,
+						    grpo_lr(r, step),
 						    (float)r->optim.beta1,
 						    (float)r->optim.beta2,
 						    (float)r->optim.eps,
@@ -614,6 +626,8 @@ static int grpo_step(trainer *tr, rf_gpt_cache *cache, int step)
 		log_num(&tr->log, "completion_len", lensum / rows);
 		log_num(&tr->log, "loss", loss / mu);
 		log_num(&tr->log, "grad_norm", gnorm / mu);
+		if (r->grpo.warmup)
+			log_num(&tr->log, "lr", grpo_lr(r, step));
 		rf_buf_puts(&tr->log, "}\n");
 		tr->last_reward = rmean;
 		tr->last_kl = tr->ref ? kl / mu : NAN;

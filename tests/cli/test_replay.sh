@@ -198,6 +198,18 @@ expect_true "scheduled: byte-identical logs" cmp "$T/cos1/log.jsonl" "$T/cos2/lo
 if ! grep -q '"lr"' "$T/a/log.jsonl"; then ok "a constant schedule logs no lr (old logs unchanged)"
 else not_ok "a constant schedule logs no lr"; fi
 expect_exit "--check confirms the scheduled run" 0 "$REFEREE" replay --check "$T/cos1" --quiet
+# GRPO's warm-up: the learning rate rises over the first steps, logged per row
+sed 's/^  learning-rate: 0.003$/  learning-rate: 0.003\n  warmup-steps: 3/' "$R" >"$T/gw.yaml"
+expect_exit "a recipe with a GRPO warm-up runs" 0 "$REFEREE" replay "$T/gw.yaml" --out "$T/gw1" -j 1 --quiet
+lrs=$(sed -n 's/.*"type":"grpo".*"lr":\([0-9.e-]*\)}$/\1/p' "$T/gw1/log.jsonl" | tr '\n' ' ')
+if [ "$lrs" = "0.00100000005 0.00200000009 0.00300000003 0.00300000003 " ]; then ok "GRPO rows log the warm-up's rates as used (float 0.003 x 1/3, 2/3, 1, 1)"
+else not_ok "GRPO rows log the warm-up's rates" "$lrs"; fi
+if ! cmp -s "$T/gw1/model.safetensors" "$T/a/model.safetensors"; then ok "the warm-up changes the run"
+else not_ok "the warm-up changes the run"; fi
+expect_exit "--check confirms it" 0 "$REFEREE" replay --check "$T/gw1" --quiet
+sed 's/^  warmup-steps: 3$/  warmup-steps: 5/' "$T/gw.yaml" >"$T/bad8.yaml"
+expect_exit "a GRPO warm-up longer than the GRPO steps" 2 "$REFEREE" replay "$T/bad8.yaml" --out "$T/x"
+expect_err_match "names it" "bad8.yaml:[0-9]+:[0-9]+: grpo.warmup-steps"
 sed 's/^  schedule: cosine$/  schedule: linear/' "$T/cos.yaml" >"$T/bad5.yaml"
 expect_exit "an unknown schedule" 2 "$REFEREE" replay "$T/bad5.yaml" --out "$T/x"
 expect_err_match "names it with line:column" "bad5.yaml:[0-9]+:[0-9]+: warmstart.schedule: expected constant or cosine"
