@@ -23,10 +23,14 @@ echo "# a reviewer re-runs every segment between checkpoints (here all 5):"
 echo "\$ referee replay --check $D/run --segments all"
 "$REFEREE" replay --check "$D/run" --segments all --quiet
 echo
-echo "# the author's 1.2M-parameter run on 3-digit addition (manifests/add3-grpo)"
+echo "# the author's 1.2M-parameter run on Countdown (manifests/countdown-grpo)"
 echo "# ships its log, summary and checkpoint index, but, to keep the repository"
 echo "# small, only the checkpoint after the warm-start: of its segments only the"
 echo "# first GRPO one can be re-run here.  Seed 7 draws it (a reviewer of a real"
 echo "# bundle, which carries every checkpoint, uses a seed of their own or none):"
-echo "\$ referee replay --check manifests/add3-grpo/replay --segments 1 --seed 7 -j 2"
-"$REFEREE" replay --check manifests/add3-grpo/replay --segments 1 --seed 7 -j 2 --quiet
+echo "\$ referee replay --check manifests/countdown-grpo/replay --segments 1 --seed 7 -j 2"
+"$REFEREE" replay --check manifests/countdown-grpo/replay --segments 1 --seed 7 -j 2 --quiet
+echo
+echo "# its claims (manifests/countdown-grpo/claims.yaml), derived from that run:"
+echo "\$ referee check manifests/countdown-grpo"
+"$REFEREE" check manifests/countdown-grpo

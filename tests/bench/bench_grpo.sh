@@ -3,10 +3,11 @@
 # PyTorch (tests/py/grpo_torch.py bench, Debian's torch under /usr/bin/python3)
 # at the same thread count, run side by side.  Prints steps/s, sampled
 # tokens/s, the ratios, and referee's approximate GFLOP/s against the CPU's
-# peak, for two models: the tiny-grpo showcase's size class and the 1.2M-
-# parameter policy of manifests/add3-grpo (3-digit addition).  Env: REFEREE,
+# peak, for the tiny-grpo showcase's size class and the 1.2M-parameter
+# policy of manifests/add3-grpo and manifests/countdown-grpo, on each
+# recipe's task (3-digit addition, Countdown).  Env: REFEREE,
 # BENCH_DIR, GRPO_BENCH_STEPS (default 10), GRPO_BENCH_THREADS (default
-# "1 2"), GRPO_BENCH_MODELS (default "tiny add3").
+# "1 2"), GRPO_BENCH_MODELS (default "tiny add3 countdown").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${REFEREE:=$PWD/build/referee}" "${BENCH_DIR:=$PWD/build/bench}"
@@ -26,14 +27,16 @@ peak_per_core() { # GFLOP/s of one core: MHz x FP32 FLOP per cycle
 }
 have_torch=1
 "$SYSPY" -c "import torch" 2>/dev/null || have_torch=0
-# bench NAME C L NH F DIGITS PLEN MAXLEN: one model, both implementations
+# bench NAME C L NH F DIGITS PLEN MAXLEN [TASK]: one model, both implementations
+# (TASK: the recipe's task mapping; default n-digit reversed addition)
 bench() {
 local name=$1 C=$2 L=$3 NH=$4 F=$5 DIG=$6 PLEN=$7 MAXLEN=$8
+local task=${9:-"{name: add, digits: $DIG, reversed: true}"}
 cat >"$D/bench.yaml" <<YAML
 kind: replay-recipe
 schema: 1
 seed: 1
-task: {name: add, digits: $DIG, reversed: true}
+task: $task
 model: {d-model: $C, layers: $L, heads: $NH, d-ff: $F}
 grpo: {steps: $STEPS, prompts-per-step: 16, group-size: 8, learning-rate: 1e-4,
        kl-coef: 0.04, inner-updates: 1, max-length: $MAXLEN}
@@ -85,11 +88,15 @@ PY
   fi
 done
 }
-for m in ${GRPO_BENCH_MODELS:-tiny add3}; do
+for m in ${GRPO_BENCH_MODELS:-tiny add3 countdown}; do
   case $m in
     # the tiny-grpo showcase's size class (2-digit addition)
     tiny) bench tiny 64 2 4 256 2 7 6 ;;
     # manifests/add3-grpo's policy (1.19M parameters, 3-digit addition)
     add3) bench add3 128 6 4 512 3 9 7 ;;
+    # manifests/countdown-grpo's policy: the same 1.19M parameters on
+    # Countdown (3 numbers 1..9, targets to 30: 10 prompt tokens, up to 10
+    # completion tokens)
+    countdown) bench countdown 128 6 4 512 0 10 10 "{name: countdown, numbers: 3, max-number: 9, max-target: 30}" ;;
   esac
 done

@@ -156,12 +156,18 @@ expect_exit "... two shipped segments" 0 "$REFEREE" replay --check "$T/bag" --in
 expect_exit "--in that leaves the bag (refused as unsafe, as check does)" 1 "$REFEREE" replay --check "$T/bag" --in ../x --quiet
 expect_exit "--in on a directory that is not a bag" 2 "$REFEREE" replay --check "$T/a" --in x --quiet
 
-# the shipped 3-digit-addition run (manifests/add3-grpo/replay) holds
+# the shipped Countdown run (manifests/countdown-grpo/replay) holds
 # together; seed 2 draws segment 7, whose start checkpoint is not shipped
-A3=$REPO_DIR/manifests/add3-grpo/replay
-expect_exit "the shipped add3 run: a segment not shipped is not confirmed" 1 "$REFEREE" replay --check "$A3" --segments 1 --seed 2 --quiet
+A3=$REPO_DIR/manifests/countdown-grpo/replay
+expect_exit "the shipped countdown run: a segment not shipped is not confirmed" 1 "$REFEREE" replay --check "$A3" --segments 1 --seed 2 --quiet
 expect_out_match "... its index, log, summary and first checkpoint hold together" "^chain: the checkpoint index, every shipped checkpoint"
 expect_out_match "... segment 7 is NOT SHIPPED" "segment 7 \(steps 301-350\): NOT SHIPPED"
+expect_exit "its claims are derived from the shipped run" 0 "$REFEREE" check "$REPO_DIR/manifests/countdown-grpo"
+expect_out_match "... the RL gain among them" "rl-gain +9.0% +9% +CONFIRMED"
+mkdir -p "$T/cg" && cp -r "$REPO_DIR/manifests/countdown-grpo/replay" "$T/cg/"
+sed 's/claimed: "9.0%"/claimed: "16%"/' "$REPO_DIR/manifests/countdown-grpo/claims.yaml" >"$T/cg/claims.yaml"
+expect_exit "an overstated RL gain is not confirmed" 1 "$REFEREE" check "$T/cg"
+expect_out_match "... INCONSISTENT" "rl-gain +16% +9% +INCONSISTENT"
 
 # ---- a claim that holds only once spot-checked ----
 mkdir -p "$T/cl"
