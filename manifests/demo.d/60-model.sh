@@ -23,8 +23,10 @@ echo "# a bundle that names the weights by their OMS digest and ships them by re
 mkdir -p "$D/evidence"; echo "see the paper" > "$D/evidence/README"
 cp -r "$D/weights" "$D/evidence/weights"
 "$REFEREE" keygen "$D/author" --no-passphrase >/dev/null 2>&1
-echo "\$ referee pack $D/bag $D/evidence --model $D/weights --sign author.key --by-reference '*.safetensors=https://example.org/weights/'"
-"$REFEREE" pack "$D/bag" "$D/evidence" --model "$D/weights" --sign "$D/author.key" \
+# (the scratch evidence folder sits in this checkout's ignored build/, not in
+# a commit, hence --allow-dirty; an author packs committed files)
+echo "\$ referee pack $D/bag $D/evidence --allow-dirty --model $D/weights --sign author.key --by-reference '*.safetensors=https://example.org/weights/'"
+"$REFEREE" pack "$D/bag" "$D/evidence" --allow-dirty --model "$D/weights" --sign "$D/author.key" \
   --by-reference '*.safetensors=https://example.org/weights/'
 echo "\$ cat $D/bag/fetch.txt"
 cat "$D/bag/fetch.txt"
